@@ -1,0 +1,223 @@
+// Module entry: registers the classes and the free functions. Each function converts arguments,
+// calls the core, converts the result: no logic of its own.
+#include <napi.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "convert.h"
+#include "data/sampler.h"
+#include "runtime.h"
+#include "workers.h"
+#include "wraps.h"
+
+namespace tsfm::binding {
+namespace {
+
+// Runs `work` off the JS thread; `done` builds the result on the JS thread.
+class LambdaWorker : public Napi::AsyncWorker {
+ public:
+  LambdaWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done,
+               std::vector<std::shared_ptr<Napi::ObjectReference>> keep)
+      : Napi::AsyncWorker(env, "tsfm:task"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+        done_(std::move(done)), keep_(std::move(keep)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      work_();
+    } catch (const std::exception& e) {
+      SetError(message_of(e));
+    }
+  }
+  void OnOK() override { deferred_.Resolve(done_(Env())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> done_;
+  std::vector<std::shared_ptr<Napi::ObjectReference>> keep_;
+};
+
+Napi::Value RuntimeInfoJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto r = runtime_info();
+  auto o = Napi::Object::New(env);
+  o.Set("torchVersion", r.torch_version);
+  o.Set("cudaAvailable", r.cuda_available);
+  o.Set("cudaDeviceCount", static_cast<double>(r.cuda_device_count));
+  o.Set("distributed", r.distributed);
+  o.Set("intraOpThreads", static_cast<double>(r.intra_op_threads));
+  o.Set("interOpThreads", static_cast<double>(r.inter_op_threads));
+  o.Set("buildConfig", r.build_config);
+  o.Set("parallelInfo", r.parallel_info);
+  return o;
+}
+
+Napi::Value SetThreadsJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "setThreads(n: number)");
+  set_threads(info[0].As<Napi::Number>().Int64Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ListModelFamiliesJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto fams = list_model_families();
+  auto arr = Napi::Array::New(env, fams.size());
+  for (size_t i = 0; i < fams.size(); ++i) {
+    auto o = Napi::Object::New(env);
+    o.Set("family", fams[i].family);
+    o.Set("description", fams[i].description);
+    auto outs = Napi::Array::New(env, fams[i].outputs.size());
+    for (size_t j = 0; j < fams[i].outputs.size(); ++j) outs.Set(static_cast<uint32_t>(j), fams[i].outputs[j]);
+    o.Set("outputs", outs);
+    auto d = Napi::Object::New(env);
+    for (const auto& [k, v] : fams[i].defaults) d.Set(k, v);
+    o.Set("defaults", d);
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
+// gatherBatch(split, ids) -> { x: {data, shape}, y: {data, shape}, series: Int32Array }
+Napi::Value GatherBatchJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto h = to_split(info[0], "split");
+  auto ids = get_int_array(env, info[1], "ids");
+  const int64_t n = static_cast<int64_t>(ids.size());
+  for (int64_t id : ids)
+    if (id < 0 || id >= h.split.index.size())
+      throw Napi::RangeError::New(env, "ids: window " + std::to_string(id) + " out of range [0, " + std::to_string(h.split.index.size()) + ")");
+  const int64_t L = h.split.index.context(), H = h.split.index.horizon();
+  auto x = torch::empty({n, static_cast<int64_t>(h.split.layout.input_channels.size()), L});
+  auto y = torch::empty({n, static_cast<int64_t>(h.split.layout.target_channels.size()), H});
+  auto series = Napi::Int32Array::New(env, static_cast<size_t>(n));
+  gather_batch(*h.split.store, h.split.index, h.split.scaling, h.split.layout, ids.data(), n, x.data_ptr<float>(),
+               y.data_ptr<float>(), series.Data());
+  auto o = Napi::Object::New(env);
+  o.Set("x", tensor_to_js(env, x));
+  o.Set("y", tensor_to_js(env, y));
+  o.Set("series", series);
+  return o;
+}
+
+Napi::Value WindowCountJs(const Napi::CallbackInfo& info) {
+  auto h = to_split(info[0], "split");
+  return Napi::Number::New(info.Env(), static_cast<double>(h.split.index.size()));
+}
+
+// samplerOrder(n, { seed, epoch, rank, worldSize, shuffle }) -> Float64Array of window ids for this rank
+Napi::Value SamplerOrderJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const int64_t n = info[0].As<Napi::Number>().Int64Value();
+  auto o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  try {
+    EpochSampler s(n, get_bool(o, "shuffle", true), static_cast<uint64_t>(get_number(o, "seed", 0)),
+                   static_cast<int64_t>(get_number(o, "rank", 0)), static_cast<int64_t>(get_number(o, "worldSize", 1)));
+    s.set_epoch(static_cast<int64_t>(get_number(o, "epoch", 0)));
+    auto out = Napi::Float64Array::New(env, static_cast<size_t>(s.size()));
+    for (int64_t k = 0; k < s.size(); ++k) out[static_cast<size_t>(k)] = static_cast<double>(s.at(k));
+    return out;
+  } catch (const std::exception& e) {
+    rethrow_as_js(env, e);
+  }
+}
+
+// benchGather(split, { batchSize, batches, seed }) -> Promise<{ windows, bytes, seconds }>
+Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto h = std::make_shared<SplitHandle>(to_split(info[0], "split"));
+  auto o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  const int64_t bs = static_cast<int64_t>(get_number(o, "batchSize", 256));
+  const int64_t batches = static_cast<int64_t>(get_number(o, "batches", 100));
+  const uint64_t seed = static_cast<uint64_t>(get_number(o, "seed", 0));
+  auto result = std::make_shared<std::array<double, 3>>();
+  auto work = [h, bs, batches, seed, result]() {
+    const auto& sp = h->split;
+    EpochSampler sampler(sp.index.size(), true, seed);
+    const int64_t per_epoch = sampler.size() / bs;
+    if (per_epoch < 1) throw std::runtime_error("benchGather: fewer windows than one batch");
+    const int64_t cin = static_cast<int64_t>(sp.layout.input_channels.size());
+    const int64_t cout = static_cast<int64_t>(sp.layout.target_channels.size());
+    std::vector<float> x(static_cast<size_t>(bs * cin * sp.index.context())), y(static_cast<size_t>(bs * cout * sp.index.horizon()));
+    std::vector<int64_t> ids(static_cast<size_t>(bs));
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t k = b % per_epoch;
+      if (k == 0) sampler.set_epoch(b / per_epoch);
+      for (int64_t i = 0; i < bs; ++i) ids[i] = sampler.at(k * bs + i);
+      gather_batch(*sp.store, sp.index, sp.scaling, sp.layout, ids.data(), bs, x.data(), y.data(), nullptr);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    (*result)[0] = static_cast<double>(bs * batches);
+    (*result)[1] = static_cast<double>(bs * batches) * (cin * sp.index.context() + cout * sp.index.horizon()) * sizeof(float);
+    (*result)[2] = secs;
+  };
+  auto done = [result](Napi::Env e) -> Napi::Value {
+    auto r = Napi::Object::New(e);
+    r.Set("windows", (*result)[0]);
+    r.Set("bytes", (*result)[1]);
+    r.Set("seconds", (*result)[2]);
+    return r;
+  };
+  auto* w = new LambdaWorker(env, work, done, {h->dataset_ref});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// memcpyBandwidth(bytes, repeats) -> Promise<{ bytes, seconds }>: the plain-copy peer for the data benchmarks.
+Napi::Value MemcpyBandwidthJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const int64_t bytes = info[0].As<Napi::Number>().Int64Value();
+  const int64_t repeats = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : 10;
+  auto result = std::make_shared<double>(0);
+  auto work = [bytes, repeats, result]() {
+    std::vector<char> a(static_cast<size_t>(bytes), 1), b(static_cast<size_t>(bytes), 0);
+    std::memcpy(b.data(), a.data(), a.size());  // fault the pages in first
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t r = 0; r < repeats; ++r) std::memcpy(r % 2 ? a.data() : b.data(), r % 2 ? b.data() : a.data(), a.size());
+    *result = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto done = [bytes, repeats, result](Napi::Env e) -> Napi::Value {
+    auto r = Napi::Object::New(e);
+    r.Set("bytes", static_cast<double>(bytes * repeats));
+    r.Set("seconds", *result);
+    return r;
+  };
+  auto* w = new LambdaWorker(env, work, done, {});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  auto dataset = DatasetWrap::Define(env);
+  auto model = ModelWrap::Define(env);
+  auto trainer = TrainerWrap::Define(env);
+  data->dataset = Napi::Persistent(dataset);
+  data->model = Napi::Persistent(model);
+  data->trainer = Napi::Persistent(trainer);
+  env.SetInstanceData<AddonData>(data);  // freed with the environment (shutdown-safe)
+  exports.Set("NativeDataset", dataset);
+  exports.Set("NativeModel", model);
+  exports.Set("NativeTrainer", trainer);
+  exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfoJs));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreadsJs));
+  exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));
+  exports.Set("gatherBatch", Napi::Function::New(env, GatherBatchJs));
+  exports.Set("windowCount", Napi::Function::New(env, WindowCountJs));
+  exports.Set("samplerOrder", Napi::Function::New(env, SamplerOrderJs));
+  exports.Set("benchGather", Napi::Function::New(env, BenchGatherJs));
+  exports.Set("memcpyBandwidth", Napi::Function::New(env, MemcpyBandwidthJs));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tsfm::binding
+
+static Napi::Object InitTsfm(Napi::Env env, Napi::Object exports) { return tsfm::binding::Init(env, exports); }
+NODE_API_MODULE(tsfm, InitTsfm)

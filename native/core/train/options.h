@@ -1,0 +1,35 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsfm {
+
+struct TrainOptions {
+  int64_t epochs = 10;
+  int64_t batch_size = 64;
+  double lr = 1e-3;
+  double weight_decay = 1e-4;
+  double warmup_fraction = 0.05;
+  int64_t warmup_steps = -1;           // >= 0 overrides warmup_fraction
+  std::string schedule = "cosine";     // cosine | constant
+  double grad_clip = 1.0;              // 0 disables
+  std::string loss = "mse";            // mse | mae | pinball
+  std::vector<double> quantiles;       // for pinball
+  std::string early_metric = "val_loss";  // val_loss | val_mse | val_mae
+  int64_t patience = 3;                // 0 disables early stopping
+  double min_delta = 0.0;
+  uint64_t seed = 42;
+  int64_t threads = 0;                 // 0 = LibTorch's default
+  std::string device = "cpu";          // cpu | cuda | cuda:N
+  std::string precision = "fp32";      // fp32 | bf16 | fp16 (CUDA only)
+  int64_t max_steps_per_epoch = 0;     // 0 = whole epoch
+  int64_t val_max_windows = 0;         // 0 = all validation windows
+  int64_t log_every = 50;
+  bool deterministic = true;
+  std::string checkpoint_dir;          // empty = no checkpoints
+  int64_t checkpoint_every_epochs = 1;
+  int64_t stop_after_steps = 0;        // testing aid: behave as if interrupted after this many global steps
+};
+
+}  // namespace tsfm

@@ -1,0 +1,499 @@
+#include "train/trainer.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "data/sampler.h"
+#include "train/autocast.h"
+#include "train/losses.h"
+#include "train/schedule.h"
+
+namespace tsfm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw std::runtime_error("training.device: '" + name + "' asked for, but this LibTorch sees no usable CUDA GPU");
+    return torch::Device(name);
+  }
+  throw std::invalid_argument("training.device: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
+}
+
+// One line describing the model a checkpoint belongs to; a mismatch on load is a clear error.
+std::string spec_signature(const ModelSpec& s) {
+  std::ostringstream o;
+  o << "family=" << s.family << " context=" << s.context_length << " horizon=" << s.horizon << " channels=" << s.channels
+    << " quantiles=" << s.quantiles.size();
+  for (const auto& [k, v] : s.params) o << " " << k << "=" << v;
+  return o.str();
+}
+
+void write_atomically(const std::string& path, const std::function<void(const std::string&)>& writer) {
+  const std::string tmp = path + ".tmp";
+  writer(tmp);
+  std::filesystem::rename(tmp, path);  // readers see either the old file or the complete new one
+}
+
+}  // namespace
+
+Trainer::Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options)
+    : model_(std::move(model)), opts_(std::move(options)), device_(parse_device(opts_.device)) {
+  if (opts_.precision != "fp32" && !device_.is_cuda())
+    throw std::invalid_argument("training.precision: '" + opts_.precision + "' needs a CUDA device (got " + opts_.device + ")");
+  if (opts_.precision != "fp32" && opts_.precision != "bf16" && opts_.precision != "fp16")
+    throw std::invalid_argument("training.precision: unknown '" + opts_.precision + "' (expected fp32, bf16 or fp16)");
+  if (opts_.batch_size < 1) throw std::invalid_argument("training.batch_size: must be >= 1");
+  const bool quantile = !model_->spec().quantiles.empty();
+  if (quantile && opts_.loss != "pinball")
+    throw std::invalid_argument("model.loss: a quantile model trains with pinball loss, not '" + opts_.loss + "'");
+  if (!quantile && opts_.loss == "pinball")
+    throw std::invalid_argument("model.loss: pinball loss needs model.output=quantile");
+  if (opts_.threads > 0) at::set_num_threads(static_cast<int>(opts_.threads));
+  if (opts_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+  torch::manual_seed(opts_.seed);
+  model_->to(device_);
+  quantile_levels_ = torch::tensor(std::vector<float>(model_->spec().quantiles.begin(), model_->spec().quantiles.end()),
+                                   torch::TensorOptions().dtype(torch::kFloat32))
+                         .to(device_);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      model_->parameters(), torch::optim::AdamWOptions(opts_.lr).weight_decay(opts_.weight_decay));
+}
+
+int64_t Trainer::steps_per_epoch(int64_t windows) const {
+  int64_t steps = windows >= opts_.batch_size ? windows / opts_.batch_size : (windows > 0 ? 1 : 0);
+  if (opts_.max_steps_per_epoch > 0) steps = std::min(steps, opts_.max_steps_per_epoch);
+  return steps;
+}
+
+torch::Tensor Trainer::forward(const torch::Tensor& x) {
+  const bool amp = device_.is_cuda() && opts_.precision != "fp32";
+  CudaAutocast autocast(amp, opts_.precision == "bf16" ? at::kBFloat16 : at::kHalf);
+  auto out = model_->forward(x);
+  return amp ? out.to(torch::kFloat32) : out;
+}
+
+torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const DataSplit& data) const {
+  // Models forecast every input channel; the loss and metrics look at the target channels only.
+  std::vector<int64_t> pos;
+  for (int64_t t : data.layout.target_channels) {
+    auto it = std::find(data.layout.input_channels.begin(), data.layout.input_channels.end(), t);
+    if (it == data.layout.input_channels.end()) throw std::invalid_argument("target channel " + std::to_string(t) + " is not a model input");
+    pos.push_back(it - data.layout.input_channels.begin());
+  }
+  bool identity = pos.size() == data.layout.input_channels.size();
+  for (size_t i = 0; identity && i < pos.size(); ++i) identity = pos[i] == static_cast<int64_t>(i);
+  if (identity) return pred;
+  auto idx = torch::tensor(pos, torch::kLong).to(pred.device());
+  return pred.index_select(pred.dim() - 2, idx);
+}
+
+TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const ProgressFn& progress,
+                         const std::atomic<bool>& stop) {
+  if (!train.store) throw std::invalid_argument("fit: no training data");
+  const int64_t L = train.index.context(), H = train.index.horizon();
+  const auto& spec = model_->spec();
+  if (L != spec.context_length || H != spec.horizon)
+    throw std::invalid_argument("windows are " + std::to_string(L) + "+" + std::to_string(H) + " but the model expects " +
+                                std::to_string(spec.context_length) + "+" + std::to_string(spec.horizon));
+  if (static_cast<int64_t>(train.layout.input_channels.size()) != spec.channels)
+    throw std::invalid_argument("data has " + std::to_string(train.layout.input_channels.size()) +
+                                " input channels but the model expects " + std::to_string(spec.channels));
+  if (train.index.size() == 0) throw std::invalid_argument("the training split has no windows (series too short for context + horizon?)");
+
+  EpochSampler sampler(train.index.size(), /*shuffle=*/true, opts_.seed);
+  const int64_t steps = steps_per_epoch(sampler.size());
+  const int64_t batch = std::min<int64_t>(opts_.batch_size, sampler.size());
+  const int64_t total_steps = steps * opts_.epochs;
+  const int64_t warmup = opts_.warmup_steps >= 0 ? opts_.warmup_steps
+                                                 : static_cast<int64_t>(std::llround(opts_.warmup_fraction * total_steps));
+  const int64_t cin = static_cast<int64_t>(train.layout.input_channels.size());
+  const int64_t cout = static_cast<int64_t>(train.layout.target_channels.size());
+  const bool fp16 = device_.is_cuda() && opts_.precision == "fp16";
+  const DataSplit* val_split = val;
+  DataSplit val_thinned;
+  if (val && opts_.val_max_windows > 0) {
+    val_thinned = *val;
+    val_thinned.index = val->index.thinned(opts_.val_max_windows);
+    val_split = &val_thinned;
+  }
+  auto host = torch::TensorOptions().dtype(torch::kFloat32);
+  auto x_host = torch::empty({batch, cin, L}, host);
+  auto y_host = torch::empty({batch, cout, H}, host);
+  std::vector<int64_t> ids(static_cast<size_t>(batch));
+
+  TrainResult result;
+  const auto t_start = Clock::now();
+  int64_t samples = 0;
+  result.status = "completed";
+  bool stopped = false;
+
+  for (; epoch_ < opts_.epochs && !stopped; ++epoch_) {
+    sampler.set_epoch(epoch_);
+    model_->train();
+    const auto t_epoch = Clock::now();
+    torch::Tensor epoch_loss = torch::zeros({}, torch::TensorOptions().device(device_));
+    int64_t epoch_steps = 0;
+    torch::Tensor window_loss = torch::zeros({}, torch::TensorOptions().device(device_));
+    int64_t window_count = 0;
+    auto t_log = Clock::now();
+    int64_t samples_log = 0;
+    for (; step_in_epoch_ < steps; ++step_in_epoch_) {
+      if (stop.load() || (opts_.stop_after_steps > 0 && global_step_ >= opts_.stop_after_steps)) {
+        stopped = true;
+        break;
+      }
+      for (int64_t b = 0; b < batch; ++b) ids[b] = sampler.at(step_in_epoch_ * batch + b);
+      gather_batch(*train.store, train.index, train.scaling, train.layout, ids.data(), batch, x_host.data_ptr<float>(),
+                   y_host.data_ptr<float>(), nullptr);
+      auto x = x_host.to(device_);
+      auto y = y_host.to(device_);
+
+      const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps);
+      for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+      optimizer_->zero_grad();
+      auto pred = select_targets(forward(x), train);
+      auto loss = forecast_loss(opts_.loss, pred, y, quantile_levels_);
+      bool finite = true;
+      if (fp16) {
+        (loss * loss_scale_).backward();
+        for (auto& p : model_->parameters())
+          if (p.grad().defined()) p.grad().div_(loss_scale_);
+      } else {
+        loss.backward();
+      }
+      if (opts_.grad_clip > 0 || fp16) {
+        const double norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
+        finite = std::isfinite(norm);
+      }
+      if (finite) {
+        optimizer_->step();
+      } else if (fp16) {
+        loss_scale_ /= 2;  // overflow: skip the step and back off, as a dynamic loss scaler does
+      }
+      epoch_loss += loss.detach();  // stays on the device: no host sync per step
+      ++epoch_steps;
+      ++global_step_;
+      samples += batch;
+      samples_log += batch;
+      window_loss += loss.detach();
+      ++window_count;
+      if (progress && (global_step_ % std::max<int64_t>(1, opts_.log_every) == 0 || step_in_epoch_ + 1 == steps)) {
+        ProgressEvent ev;
+        ev.kind = "step";
+        ev.epoch = epoch_;
+        ev.epochs = opts_.epochs;
+        ev.step = step_in_epoch_ + 1;
+        ev.steps_per_epoch = steps;
+        ev.global_step = global_step_;
+        ev.total_steps = total_steps;
+        ev.loss = window_loss.item<double>() / static_cast<double>(window_count);
+        ev.lr = lr;
+        const double dt = seconds_since(t_log);
+        ev.samples_per_sec = dt > 0 ? samples_log / dt : 0;
+        const double overall = samples / std::max(1e-9, seconds_since(t_start));
+        ev.eta_seconds = overall > 0 ? static_cast<double>(total_steps - global_step_) * batch / overall : 0;
+        progress(ev);
+        window_loss.zero_();
+        window_count = 0;
+        samples_log = 0;
+        t_log = Clock::now();
+      }
+    }
+    if (stopped) {
+      result.status = "interrupted";
+      if (!opts_.checkpoint_dir.empty()) save_checkpoint(opts_.checkpoint_dir + "/last.pt");
+      break;
+    }
+    // End of epoch: validate, keep the best, decide on early stopping.
+    EpochRecord rec;
+    rec.epoch = epoch_;
+    rec.train_loss = epoch_steps ? epoch_loss.item<double>() / epoch_steps : 0;
+    rec.lr = optimizer_->param_groups().empty() ? 0 : static_cast<torch::optim::AdamWOptions&>(optimizer_->param_groups()[0].options()).lr();
+    double metric = rec.train_loss;
+    if (val_split && val_split->index.size() > 0) {
+      auto ev = evaluate(*val_split);
+      rec.val_loss = ev.loss;
+      rec.val_mse = ev.mse;
+      rec.val_mae = ev.mae;
+      metric = opts_.early_metric == "val_mse" ? ev.mse : opts_.early_metric == "val_mae" ? ev.mae : ev.loss;
+    }
+    rec.improved = metric < best_metric_ - opts_.min_delta;
+    if (rec.improved) {
+      best_metric_ = metric;
+      best_epoch_ = epoch_;
+      bad_epochs_ = 0;
+    } else {
+      ++bad_epochs_;
+    }
+    rec.seconds = seconds_since(t_epoch);
+    history_.push_back(rec);
+    step_in_epoch_ = 0;
+    const bool early_stop = opts_.patience > 0 && bad_epochs_ >= opts_.patience;
+    if (!opts_.checkpoint_dir.empty()) {
+      ++epoch_;  // the checkpoint resumes at the next epoch
+      if (rec.improved) save_checkpoint(opts_.checkpoint_dir + "/best.pt");
+      if ((epoch_ % std::max<int64_t>(1, opts_.checkpoint_every_epochs)) == 0 || early_stop || epoch_ == opts_.epochs)
+        save_checkpoint(opts_.checkpoint_dir + "/last.pt");
+      --epoch_;
+    }
+    if (progress) {
+      ProgressEvent ev;
+      ev.kind = "epoch";
+      ev.epoch = epoch_;
+      ev.epochs = opts_.epochs;
+      ev.steps_per_epoch = steps;
+      ev.global_step = global_step_;
+      ev.total_steps = total_steps;
+      ev.loss = rec.train_loss;
+      ev.lr = rec.lr;
+      ev.val_loss = rec.val_loss;
+      ev.val_mse = rec.val_mse;
+      ev.val_mae = rec.val_mae;
+      ev.improved = rec.improved;
+      ev.samples_per_sec = samples / std::max(1e-9, seconds_since(t_start));
+      progress(ev);
+    }
+    if (early_stop) {
+      result.status = "early_stopped";
+      ++epoch_;
+      break;
+    }
+  }
+  result.epochs_completed = static_cast<int64_t>(history_.size());
+  result.global_step = global_step_;
+  result.best_epoch = best_epoch_;
+  result.best_metric = best_metric_;
+  result.history = history_;
+  result.seconds = seconds_since(t_start);
+  result.samples_per_sec = samples / std::max(1e-9, result.seconds);
+  return result;
+}
+
+EvalResult Trainer::evaluate(const DataSplit& data) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  EvalResult r;
+  const int64_t n = data.index.size();
+  if (n == 0) return r;
+  const int64_t L = data.index.context(), H = data.index.horizon();
+  const int64_t cin = static_cast<int64_t>(data.layout.input_channels.size());
+  const int64_t cout = static_cast<int64_t>(data.layout.target_channels.size());
+  const int64_t bs = std::max<int64_t>(opts_.batch_size, 256);
+  auto x_host = torch::empty({bs, cin, L});
+  auto y_host = torch::empty({bs, cout, H});
+  std::vector<int64_t> ids(static_cast<size_t>(bs));
+  double loss_sum = 0, se = 0, ae = 0;
+  for (int64_t first = 0; first < n; first += bs) {
+    const int64_t m = std::min(bs, n - first);
+    for (int64_t i = 0; i < m; ++i) ids[i] = first + i;
+    gather_batch(*data.store, data.index, data.scaling, data.layout, ids.data(), m, x_host.data_ptr<float>(),
+                 y_host.data_ptr<float>(), nullptr);
+    auto x = x_host.narrow(0, 0, m).to(device_);
+    auto y = y_host.narrow(0, 0, m).to(device_);
+    auto pred = select_targets(forward(x), data);
+    loss_sum += forecast_loss(opts_.loss, pred, y, quantile_levels_).item<double>() * m;
+    auto point = point_of(pred, model_->spec().quantiles);
+    se += (point - y).pow(2).sum().item<double>();
+    ae += (point - y).abs().sum().item<double>();
+  }
+  const double points = static_cast<double>(n) * cout * H;
+  r.windows = n;
+  r.loss = loss_sum / n;
+  r.mse = se / points;
+  r.mae = ae / points;
+  return r;
+}
+
+namespace {
+// Inverts the per-series affine scaling of target channels in place: y * std + mean.
+void unscale_targets(torch::Tensor& out, const DataSplit& data, const std::vector<int32_t>& series) {
+  if (data.scaling.identity()) return;
+  const int64_t n = out.size(0), H = out.size(-1);
+  const int64_t cout = static_cast<int64_t>(data.layout.target_channels.size());
+  const int64_t per_window = out.numel() / std::max<int64_t>(1, n);
+  float* p = out.data_ptr<float>();
+  for (int64_t w = 0; w < n; ++w) {
+    const float* mean = data.scaling.mean.data() + series[w] * data.scaling.num_channels;
+    const float* sd = data.scaling.stdev.data() + series[w] * data.scaling.num_channels;
+    float* base = p + w * per_window;
+    const int64_t groups = per_window / (cout * H);  // quantiles, or 1
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t c = 0; c < cout; ++c) {
+        const int64_t ch = data.layout.target_channels[c];
+        float* row = base + (g * cout + c) * H;
+        for (int64_t t = 0; t < H; ++t) row[t] = row[t] * sd[ch] + mean[ch];
+      }
+  }
+}
+}  // namespace
+
+torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  const int64_t n = data.index.size();
+  const int64_t L = data.index.context();
+  const int64_t cin = static_cast<int64_t>(data.layout.input_channels.size());
+  const int64_t bs = std::max<int64_t>(opts_.batch_size, 256);
+  auto x_host = torch::empty({bs, cin, L});
+  std::vector<int64_t> ids(static_cast<size_t>(bs));
+  std::vector<int32_t> series(static_cast<size_t>(n));
+  std::vector<torch::Tensor> parts;
+  for (int64_t first = 0; first < n; first += bs) {
+    const int64_t m = std::min(bs, n - first);
+    for (int64_t i = 0; i < m; ++i) ids[i] = first + i;
+    gather_batch(*data.store, data.index, data.scaling, data.layout, ids.data(), m, x_host.data_ptr<float>(), nullptr,
+                 series.data() + first);
+    parts.push_back(select_targets(forward(x_host.narrow(0, 0, m).to(device_)), data).to(torch::kCPU));
+  }
+  auto out = parts.empty() ? torch::empty({0}) : torch::cat(parts, 0).contiguous();
+  if (unscale) unscale_targets(out, data, series);
+  return out;
+}
+
+torch::Tensor Trainer::targets(const DataSplit& data, bool unscale) {
+  const int64_t n = data.index.size();
+  const int64_t L = data.index.context(), H = data.index.horizon();
+  const int64_t cin = static_cast<int64_t>(data.layout.input_channels.size());
+  const int64_t cout = static_cast<int64_t>(data.layout.target_channels.size());
+  auto y = torch::empty({n, cout, H});
+  auto x_scratch = torch::empty({std::min<int64_t>(n, 256), cin, L});
+  std::vector<int64_t> ids(256);
+  std::vector<int32_t> series(static_cast<size_t>(n));
+  for (int64_t first = 0; first < n; first += 256) {
+    const int64_t m = std::min<int64_t>(256, n - first);
+    for (int64_t i = 0; i < m; ++i) ids[i] = first + i;
+    gather_batch(*data.store, data.index, data.scaling, data.layout, ids.data(), m, x_scratch.data_ptr<float>(),
+                 y.data_ptr<float>() + first * cout * H, series.data() + first);
+  }
+  if (unscale) unscale_targets(y, data, series);
+  return y;
+}
+
+void Trainer::save_checkpoint(const std::string& path) const {
+  write_atomically(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive model_archive, optim_archive;
+    model_->save(model_archive);
+    optimizer_->save(optim_archive);
+    archive.write("model", model_archive);
+    archive.write("optimizer", optim_archive);
+    archive.write("meta/signature", c10::IValue(spec_signature(model_->spec())));
+    archive.write("meta/epoch", c10::IValue(epoch_));
+    archive.write("meta/step_in_epoch", c10::IValue(step_in_epoch_));
+    archive.write("meta/global_step", c10::IValue(global_step_));
+    archive.write("meta/best_epoch", c10::IValue(best_epoch_));
+    archive.write("meta/bad_epochs", c10::IValue(bad_epochs_));
+    archive.write("meta/best_metric", c10::IValue(best_metric_));
+    archive.write("meta/loss_scale", c10::IValue(loss_scale_));
+    {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      archive.write("meta/cpu_rng", gen.get_state(), /*is_buffer=*/true);
+    }
+    std::vector<double> hist;
+    for (const auto& h : history_) {
+      hist.insert(hist.end(), {static_cast<double>(h.epoch), h.train_loss, h.val_loss, h.val_mse, h.val_mae, h.lr, h.seconds,
+                               h.improved ? 1.0 : 0.0});
+    }
+    archive.write("meta/history", torch::tensor(hist, torch::kFloat64), true);
+    archive.save_to(tmp);
+  });
+}
+
+namespace {
+torch::serialize::InputArchive open_checkpoint(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error("checkpoint not found: " + path);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("checkpoint " + path + " is unreadable (not a tsfm checkpoint, or truncated)");
+  }
+  return archive;
+}
+
+void check_signature(torch::serialize::InputArchive& archive, const std::string& path, const ModelSpec& spec) {
+  c10::IValue sig;
+  if (!archive.try_read("meta/signature", sig)) throw std::runtime_error("checkpoint " + path + " is not a tsfm checkpoint");
+  const std::string expected = spec_signature(spec);
+  if (sig.toStringRef() != expected)
+    throw std::runtime_error("checkpoint " + path + " belongs to another model (" + sig.toStringRef() + "), not this one (" +
+                             expected + ")");
+}
+}  // namespace
+
+void Trainer::load_weights(const std::string& path) {
+  auto archive = open_checkpoint(path);
+  check_signature(archive, path, model_->spec());
+  torch::serialize::InputArchive model_archive;
+  archive.read("model", model_archive);
+  model_->load(model_archive);
+  model_->to(device_);
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+  auto archive = open_checkpoint(path);
+  check_signature(archive, path, model_->spec());
+  torch::serialize::InputArchive model_archive, optim_archive;
+  archive.read("model", model_archive);
+  model_->load(model_archive);
+  model_->to(device_);
+  archive.read("optimizer", optim_archive);
+  optimizer_->load(optim_archive);
+  c10::IValue v;
+  archive.read("meta/epoch", v);
+  epoch_ = v.toInt();
+  archive.read("meta/step_in_epoch", v);
+  step_in_epoch_ = v.toInt();
+  archive.read("meta/global_step", v);
+  global_step_ = v.toInt();
+  archive.read("meta/best_epoch", v);
+  best_epoch_ = v.toInt();
+  archive.read("meta/bad_epochs", v);
+  bad_epochs_ = v.toInt();
+  archive.read("meta/best_metric", v);
+  best_metric_ = v.toDouble();
+  archive.read("meta/loss_scale", v);
+  loss_scale_ = v.toDouble();
+  torch::Tensor rng, hist;
+  archive.read("meta/cpu_rng", rng, true);
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  }
+  archive.read("meta/history", hist, true);
+  history_.clear();
+  auto h = hist.contiguous();
+  const double* d = h.data_ptr<double>();
+  for (int64_t i = 0; i + 8 <= h.numel(); i += 8) {
+    EpochRecord r;
+    r.epoch = static_cast<int64_t>(d[i]);
+    r.train_loss = d[i + 1];
+    r.val_loss = d[i + 2];
+    r.val_mse = d[i + 3];
+    r.val_mae = d[i + 4];
+    r.lr = d[i + 5];
+    r.seconds = d[i + 6];
+    r.improved = d[i + 7] != 0;
+    history_.push_back(r);
+  }
+}
+
+}  // namespace tsfm

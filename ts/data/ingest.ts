@@ -1,0 +1,195 @@
+/**
+ * Ingest: dataset config -> canonical TimeSeriesDataset (regular, segmented, counted), with an
+ * on-disk cache keyed by the dataset version.
+ */
+import type { ChannelInfo, IngestReport, Segment, SeriesInfo, TimeSeriesDataset } from './types.js';
+import { parseDatasetConfig, resolveDataPaths, defaultTimeZone } from './config.js';
+import type { DatasetConfig, DatasetConfigInput } from './config.js';
+import { DataError } from './errors.js';
+import { ZoneConverter, makeWallParser, DEFAULT_TIME_FORMAT } from './time.js';
+import { parseDuration, formatDuration } from './units.js';
+import { readGeneric } from './adapters/generic.js';
+import type { AdapterContext } from './adapters/generic.js';
+import { readShanghai } from './adapters/shanghai.js';
+import type { AdapterResult, ChannelSpec } from './raw.js';
+import { inferIntervalMs, regularizeSeries } from './regularize.js';
+import type { RegularizedSeries } from './regularize.js';
+import { cacheDirFor, computeDatasetVersion, readCachedDataset, writeCachedDataset } from './cache.js';
+
+export interface IngestOptions {
+  /** Base for relative `path`s (default: process.cwd()). */
+  baseDir?: string;
+  /** Cache root; the dataset is stored under `<cacheDir>/<name>-<version>/`. Omit or false: no cache. */
+  cacheDir?: string | false;
+  /** Overrides `min_segment_length` (the caller passes context + horizon). */
+  minSegmentLength?: number;
+}
+
+export interface IngestResult {
+  dataset: TimeSeriesDataset;
+  cacheHit: boolean;
+  /** Directory of the cached copy, when a cache is used. */
+  cachePath?: string;
+}
+
+function fillToKind(f: ChannelSpec['fill']): ChannelInfo['kind'] {
+  return f === 'interpolate' ? 'continuous' : f === 'zero' ? 'event' : 'state';
+}
+
+/** The config with defaults made explicit (what the version hash covers). */
+export function effectiveConfig(cfg: DatasetConfig, opts: IngestOptions = {}): DatasetConfig {
+  return {
+    ...cfg,
+    time_zone: defaultTimeZone(cfg),
+    time_format: cfg.time_format ?? DEFAULT_TIME_FORMAT,
+    on_error: cfg.on_error ?? 'error',
+    duplicates: cfg.duplicates ?? 'mean',
+    snap_tolerance: cfg.snap_tolerance ?? 1 / 3,
+    min_segment_length: opts.minSegmentLength ?? cfg.min_segment_length ?? 1,
+  };
+}
+
+async function readSource(cfg: DatasetConfig, files: string[]): Promise<AdapterResult> {
+  const zone = new ZoneConverter(cfg.time_zone);
+  const fmt = cfg.time_format ?? DEFAULT_TIME_FORMAT;
+  const ctx: AdapterContext = { cfg, files, zone, parser: makeWallParser(fmt), timeFormatLabel: fmt };
+  return cfg.format === 'shanghai' ? readShanghai(ctx) : readGeneric(ctx);
+}
+
+/** Ingests (or loads from cache) and reports whether the cache was used. */
+export async function ingestDatasetWithInfo(config: DatasetConfig | DatasetConfigInput | unknown, opts: IngestOptions = {}): Promise<IngestResult> {
+  const cfg = effectiveConfig(parseDatasetConfig(config), opts);
+  const files = await resolveDataPaths(cfg.path, opts.baseDir);
+  let cachePath: string | undefined;
+  let version: string | undefined;
+  if (opts.cacheDir) {
+    version = await computeDatasetVersion(files, cfg);
+    cachePath = cacheDirFor(opts.cacheDir, cfg.name, version);
+    const hit = await readCachedDataset(cachePath);
+    if (hit) return { dataset: hit, cacheHit: true, cachePath };
+  }
+  const dataset = await buildDataset(cfg, files, version ?? (await computeDatasetVersion(files, cfg)));
+  if (cachePath) await writeCachedDataset(cachePath, dataset);
+  return { dataset, cacheHit: false, cachePath };
+}
+
+/** Ingests a dataset config into the canonical dataset (see regularize.ts for the rules). */
+export async function ingestDataset(config: DatasetConfig | DatasetConfigInput | unknown, opts: IngestOptions = {}): Promise<TimeSeriesDataset> {
+  return (await ingestDatasetWithInfo(config, opts)).dataset;
+}
+
+async function buildDataset(cfg: DatasetConfig, files: string[], version: string): Promise<TimeSeriesDataset> {
+  const src = await readSource(cfg, files);
+  const warnings = [...src.warnings];
+  const counters = { ...src.counters };
+  let intervalMs: number;
+  if (cfg.interval) intervalMs = parseDuration(cfg.interval);
+  else {
+    intervalMs = inferIntervalMs(src.series);
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new DataError(`dataset '${cfg.name}': cannot infer the sampling interval (fewer than two timestamps per series); set 'interval'`);
+    warnings.push(`interval inferred as ${formatDuration(intervalMs)} (median step)`);
+  }
+  let maxGapMs = cfg.max_gap ? parseDuration(cfg.max_gap) : intervalMs;
+  if (maxGapMs < intervalMs) {
+    warnings.push(`max_gap ${cfg.max_gap} is shorter than the interval; using ${formatDuration(intervalMs)}`);
+    maxGapMs = intervalMs;
+  }
+  const params = {
+    intervalMs,
+    maxGapMs,
+    toleranceMs: (cfg.snap_tolerance ?? 1 / 3) * intervalMs,
+    minSegmentLength: cfg.min_segment_length ?? 1,
+    duplicates: cfg.duplicates ?? 'mean',
+  } as const;
+
+  // A series whose target never has a value is a mapping problem, not data to drop silently.
+  const tIdx = src.channels.map((c, i) => (c.role === 'target' ? i : -1)).filter((i) => i >= 0);
+  for (const s of src.series) {
+    let any = false;
+    for (let i = 0; i < s.times.length && !any; i++) any = tIdx.every((c) => Number.isFinite(s.values[c][i]));
+    if (!any && s.times.length > 0) {
+      const file = src.files[s.file[0]]?.path ?? cfg.name;
+      const col = tIdx.map((c) => src.channels[c].name).join("', '");
+      const msg = `${file}: column '${col}' has no numeric values for series '${s.id}'`;
+      if ((cfg.on_error ?? 'error') === 'error') throw new DataError(msg, { file });
+      warnings.push(msg);
+    }
+  }
+
+  const regs: RegularizedSeries[] = [];
+  let gapsSplit = 0;
+  for (const s of src.series) {
+    const r = regularizeSeries(s, src.channels, params, src.files, counters, warnings);
+    if (r) {
+      regs.push(r);
+      gapsSplit += r.gapsSplit;
+    }
+  }
+  if (regs.length === 0) {
+    throw new DataError(
+      `dataset '${cfg.name}': no segment of at least ${params.minSegmentLength} rows remains after ingest (${src.files.length} file(s)); lower min_segment_length or raise max_gap`,
+    );
+  }
+  let total = 0;
+  for (const r of regs) total += r.values[0].length;
+  const values = src.channels.map(() => new Float32Array(total));
+  const segments: Segment[] = [];
+  const series: SeriesInfo[] = [];
+  let off = 0;
+  regs.forEach((r, si) => {
+    series.push(Object.keys(r.attributes).length ? { id: r.id, attributes: r.attributes } : { id: r.id });
+    let o = 0;
+    for (const s of r.segments) {
+      segments.push({ series: si, offset: off + o, length: s.length, startMs: s.startMs });
+      o += s.length;
+    }
+    for (let c = 0; c < values.length; c++) values[c].set(r.values[c], off);
+    off += o;
+  });
+
+  const dropped: Record<string, number> = {};
+  let rowsRead = 0;
+  let rowsKept = 0;
+  let pointsInterpolated = 0;
+  for (const f of src.files) {
+    rowsRead += f.rowsRead;
+    rowsKept += f.rowsKept;
+    pointsInterpolated += f.pointsInterpolated;
+    for (const [k, v] of Object.entries(f.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
+  }
+  const report: IngestReport = {
+    files: src.files.map((f) => ({
+      path: f.path,
+      rowsRead: f.rowsRead,
+      rowsParsed: f.rowsParsed,
+      rowsKept: f.rowsKept,
+      pointsInterpolated: f.pointsInterpolated,
+      dropped: f.dropped,
+    })),
+    rowsRead,
+    rowsKept,
+    pointsInterpolated,
+    dropped,
+    gapsSplit,
+    segments: segments.length,
+    series: series.length,
+    warnings: warnings.length > 200 ? [...warnings.slice(0, 200), `... ${warnings.length - 200} more warnings`] : warnings,
+    counters,
+  };
+  const channels: ChannelInfo[] = src.channels.map((c) => {
+    const info: ChannelInfo = { name: c.name, role: c.role, kind: fillToKind(c.fill) };
+    if (c.unit !== undefined) info.unit = c.unit;
+    return info;
+  });
+  return {
+    name: cfg.name,
+    version,
+    intervalMs,
+    timeZone: cfg.time_zone ?? 'UTC',
+    channels,
+    values,
+    series,
+    segments,
+    report,
+  };
+}
