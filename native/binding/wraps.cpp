@@ -127,7 +127,10 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   auto env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "NativeModel: expected a model spec object");
   auto spec = to_model_spec(info[0].As<Napi::Object>());
+  // A seed makes the initial weights reproducible (resume tests, seeds in experiments).
+  const double seed = get_number(info[0].As<Napi::Object>(), "seed", -1);
   try {
+    if (seed >= 0) torch::manual_seed(static_cast<uint64_t>(seed));
     model_ = create_model(spec);
   } catch (const std::exception& e) {
     rethrow_as_js(env, e);
