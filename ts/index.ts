@@ -1,0 +1,5 @@
+/** tsfm library API: configuration, data, training and the native addon, typed. */
+export * from './config/index.js';
+export * from './data/index.js';
+export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
+export { loadNative } from './native/loader.js';
