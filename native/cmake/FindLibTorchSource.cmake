@@ -5,8 +5,9 @@
 #   4. the prebuilt LibTorch download (network; checksum-verified; cached; TSFM_NO_DOWNLOAD=1 opts out)
 set(TSFM_LIBTORCH_URL "https://download.pytorch.org/libtorch/cpu/libtorch-cxx11-abi-shared-with-deps-2.5.1%2Bcpu.zip"
     CACHE STRING "Prebuilt LibTorch archive used as the last resort")
-set(TSFM_LIBTORCH_SHA256 "618ca54eef82a1dca46ff1993d5807d9c0deb0bae147da4974166a147cb562fa"
-    CACHE STRING "SHA-256 of TSFM_LIBTORCH_URL")
+# The archive's published SHA-256 must be given (-DTSFM_LIBTORCH_SHA256=... or the environment): tsfm never
+# unpacks an unverified download.
+set(TSFM_LIBTORCH_SHA256 "$ENV{TSFM_LIBTORCH_SHA256}" CACHE STRING "SHA-256 of TSFM_LIBTORCH_URL")
 
 function(_tsfm_try_prefix prefix source)
   if(NOT TORCH_FOUND AND EXISTS "${prefix}")
@@ -58,6 +59,11 @@ macro(tsfm_find_libtorch)
     if("$ENV{TSFM_NO_DOWNLOAD}" STREQUAL "1")
       message(FATAL_ERROR "tsfm: no LibTorch found (tried LIBTORCH/Torch_DIR, python torch, system install) and TSFM_NO_DOWNLOAD=1. "
                           "On Debian: apt-get install libtorch-dev libgloo-dev libopenblas0-pthread; or set LIBTORCH=/path/to/libtorch")
+    endif()
+    if(NOT TSFM_LIBTORCH_SHA256)
+      message(FATAL_ERROR "tsfm: no LibTorch found (tried LIBTORCH/Torch_DIR, python torch, system install). To download "
+                          "${TSFM_LIBTORCH_URL}, set TSFM_LIBTORCH_SHA256 to its published checksum; or on Debian: "
+                          "apt-get install libtorch-dev libgloo-dev libopenblas0-pthread; or set LIBTORCH=/path/to/libtorch")
     endif()
     set(_cache "$ENV{HOME}/.cache/tsfm/libtorch")
     set(_zip "${_cache}/libtorch.zip")
