@@ -3,19 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../ts/native/loader.js';
+import { toNativeDataset } from '../../ts/native/dataset.js';
 import { simulateCohort } from '../../ts/data/simulate/index.js';
 
 const native = loadNative();
 
 function cohortSplit(context = 48, horizon = 12) {
   const ds = simulateCohort({ patients: 3, days: 3, seed: 7 });
-  const dataset = new native.NativeDataset({
-    columns: ds.values,
-    segmentOffsets: ds.segments.map((s) => s.offset),
-    segmentLengths: ds.segments.map((s) => s.length),
-    segmentSeries: ds.segments.map((s) => s.series),
-    numSeries: ds.series.length,
-  });
+  const dataset = toNativeDataset(ds);
   const spanStart = new Float64Array(ds.segments.map((s) => s.offset));
   const spanCount = new Float64Array(ds.segments.map((s) => s.length - context - horizon + 1));
   const windows = { spanStart, spanCount, stride: 1, context, horizon };

@@ -10,6 +10,7 @@ import { makeSplits } from '../data/splits.js';
 import { fitScaler } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
+import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
 
 export interface ProgressEvent {
@@ -83,13 +84,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     ? ds.channels.map((_, i) => i)
     : [...targetChannels];
 
-  const nativeDs = new native.NativeDataset({
-    columns: ds.values,
-    segmentOffsets: ds.segments.map((s) => s.offset),
-    segmentLengths: ds.segments.map((s) => s.length),
-    segmentSeries: ds.segments.map((s) => s.series),
-    numSeries: ds.series.length,
-  });
+  const nativeDs = toNativeDataset(ds);
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
