@@ -1,67 +1,14 @@
 #!/usr/bin/env node
+// The `tsfm` program: each command lives in ts/cli/commands/ and registers itself here.
 import { Command } from 'commander';
-import { loadConfig, renderConfigYaml, configDocs } from '../config/index.js';
-import { train, type ProgressEvent } from '../train/train.js';
+import { registerTrain } from './commands/train.js';
+import { registerConfigDocs } from './commands/config-docs.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
 
-program
-  .command('train')
-  .description('train a model from a YAML config (default: configs/default.yaml on the simulated T1D cohort)')
-  .argument('[config]', 'YAML config file')
-  .option('--set <key=value...>', 'override any config key, e.g. --set training.lr=3e-4', [])
-  .option('--batch-size <n>', 'training.batch_size')
-  .option('--epochs <n>', 'training.epochs')
-  .option('--device <name>', 'training.device: auto, cpu, cuda, cuda:N')
-  .option('--run-dir <dir>', 'output.runs_dir')
-  .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
-  .option('--validate-config', 'check the config and exit')
-  .option('--dry-run', 'print the resolved config and what would run, then exit')
-  .action(async (file: string | undefined, o) => {
-    const sets: string[] = [...o.set];
-    if (o.batchSize) sets.push(`training.batch_size=${o.batchSize}`);
-    if (o.epochs) sets.push(`training.epochs=${o.epochs}`);
-    if (o.device) sets.push(`training.device=${o.device}`);
-    if (o.runDir) sets.push(`output.runs_dir=${o.runDir}`);
-    const { config, sources } = loadConfig(file, { overrides: sets });
-    if (o.validateConfig) {
-      console.log(`config ok (${sources.join(', ')})`);
-      return;
-    }
-    if (o.dryRun) {
-      process.stdout.write(renderConfigYaml(config));
-      console.log(`# would train ${config.model.family} on ${config.data.dataset} for ${config.training.epochs} epochs`);
-      return;
-    }
-    const controller = new AbortController();
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      if (++interrupts > 1) process.exit(130);
-      console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
-      controller.abort();
-    });
-    const tty = process.stderr.isTTY;
-    const onProgress = (e: ProgressEvent) => {
-      if (e.kind === 'epoch') {
-        const line = `epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
-        process.stderr.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
-      } else if (tty) {
-        process.stderr.write(`\r\x1b[Kstep ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
-      }
-    };
-    const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal });
-    console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
-    console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
-    if (r.status === 'interrupted') process.exitCode = 130;
-  });
-
-program
-  .command('config-docs')
-  .description('print every config option with its type, default and description')
-  .action(() => {
-    process.stdout.write(configDocs());
-  });
+registerTrain(program);
+registerConfigDocs(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);

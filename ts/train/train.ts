@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { configHash, configsDir, packageRoot, renderConfigYaml, type TsfmConfig } from '../config/index.js';
 import { loadDataset } from '../data/load.js';
 import { makeSplits } from '../data/splits.js';
-import { fitScaler } from '../data/scaler.js';
+import { fitScaler, scalerToJSON } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
@@ -93,6 +93,8 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   if (existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
   mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
   writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
+  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
+  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
 
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
