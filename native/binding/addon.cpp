@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "bench/micro.h"
 #include "convert.h"
 #include "data/sampler.h"
 #include "runtime.h"
@@ -168,29 +169,53 @@ Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
   return p;
 }
 
-// memcpyBandwidth(bytes, repeats) -> Promise<{ bytes, seconds }>: the plain-copy peer for the data benchmarks.
-Napi::Value MemcpyBandwidthJs(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const int64_t bytes = info[0].As<Napi::Number>().Int64Value();
-  const int64_t repeats = info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : 10;
-  auto result = std::make_shared<double>(0);
-  auto work = [bytes, repeats, result]() {
-    std::vector<char> a(static_cast<size_t>(bytes), 1), b(static_cast<size_t>(bytes), 0);
-    std::memcpy(b.data(), a.data(), a.size());  // fault the pages in first
-    auto t0 = std::chrono::steady_clock::now();
-    for (int64_t r = 0; r < repeats; ++r) std::memcpy(r % 2 ? a.data() : b.data(), r % 2 ? b.data() : a.data(), a.size());
-    *result = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  auto done = [bytes, repeats, result](Napi::Env e) -> Napi::Value {
+// Queues `run` (a core micro-benchmark) on a worker: resolves { work, seconds, repeats }.
+Napi::Value throughput_promise(Napi::Env env, std::function<ThroughputResult()> run) {
+  auto result = std::make_shared<ThroughputResult>();
+  auto work = [run, result]() { *result = run(); };
+  auto done = [result](Napi::Env e) -> Napi::Value {
     auto r = Napi::Object::New(e);
-    r.Set("bytes", static_cast<double>(bytes * repeats));
-    r.Set("seconds", *result);
+    r.Set("work", result->work);
+    r.Set("seconds", result->seconds);
+    r.Set("repeats", static_cast<double>(result->repeats));
     return r;
   };
   auto* w = new LambdaWorker(env, work, done, {});
   auto p = w->Promise();
   w->Queue();
   return p;
+}
+
+Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsObject() ? info[i].As<Napi::Object>() : Napi::Object::New(info.Env());
+}
+
+// memcpyBandwidth({ bytes, minSeconds }) -> Promise<{ work: bytes copied, seconds, repeats }>
+Napi::Value MemcpyBandwidthJs(const Napi::CallbackInfo& info) {
+  auto o = options_arg(info, 0);
+  const int64_t bytes = static_cast<int64_t>(get_number(o, "bytes", 64 << 20));
+  const double min_seconds = get_number(o, "minSeconds", 0.5);
+  return throughput_promise(info.Env(), [=] { return memcpy_bandwidth(bytes, min_seconds); });
+}
+
+// benchMatmul({ device, dtype, size, minSeconds }) -> Promise<{ work: FLOPs, seconds, repeats }>
+Napi::Value BenchMatmulJs(const Napi::CallbackInfo& info) {
+  auto o = options_arg(info, 0);
+  const std::string device = get_string(o, "device", "cpu"), dtype = get_string(o, "dtype", "fp32");
+  const int64_t n = static_cast<int64_t>(get_number(o, "size", 1024));
+  const double min_seconds = get_number(o, "minSeconds", 0.5);
+  return throughput_promise(info.Env(), [=] { return matmul_throughput(device, dtype, n, min_seconds); });
+}
+
+// benchCopy({ device, bytes, pinned, direction: 'h2d' | 'd2h', minSeconds }) -> Promise<{ work: bytes, seconds, repeats }>
+Napi::Value BenchCopyJs(const Napi::CallbackInfo& info) {
+  auto o = options_arg(info, 0);
+  const std::string device = get_string(o, "device", "cuda"), direction = get_string(o, "direction", "h2d");
+  if (direction != "h2d" && direction != "d2h") throw Napi::RangeError::New(info.Env(), "direction: expected 'h2d' or 'd2h'");
+  const int64_t bytes = static_cast<int64_t>(get_number(o, "bytes", 64 << 20));
+  const bool pinned = get_bool(o, "pinned", true);
+  const double min_seconds = get_number(o, "minSeconds", 0.5);
+  return throughput_promise(info.Env(), [=] { return copy_bandwidth(device, bytes, pinned, direction == "h2d", min_seconds); });
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -213,6 +238,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("samplerOrder", Napi::Function::New(env, SamplerOrderJs));
   exports.Set("benchGather", Napi::Function::New(env, BenchGatherJs));
   exports.Set("memcpyBandwidth", Napi::Function::New(env, MemcpyBandwidthJs));
+  exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmulJs));
+  exports.Set("benchCopy", Napi::Function::New(env, BenchCopyJs));
   return exports;
 }
 

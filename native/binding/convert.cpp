@@ -127,6 +127,7 @@ TrainOptions to_train_options(const Napi::Object& o) {
   t.checkpoint_dir = get_string(o, "checkpointDir", "");
   t.checkpoint_every_epochs = static_cast<int64_t>(get_number(o, "checkpointEveryEpochs", 1));
   t.stop_after_steps = static_cast<int64_t>(get_number(o, "stopAfterSteps", 0));
+  t.profile_steps = get_bool(o, "profileSteps", false);
   if (t.epochs < 1) throw Napi::RangeError::New(o.Env(), "epochs: must be >= 1");
   if (t.batch_size < 1) throw Napi::RangeError::New(o.Env(), "batchSize: must be >= 1");
   if (!(t.lr > 0)) throw Napi::RangeError::New(o.Env(), "lr: must be > 0");

@@ -113,7 +113,8 @@ SplitHandle to_split(const Napi::Value& v, const char* what) {
 Napi::Function ModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeModel",
                      {InstanceMethod("dispose", &ModelWrap::Dispose), InstanceMethod("info", &ModelWrap::Info),
-                      InstanceMethod("forward", &ModelWrap::Forward), InstanceMethod("stateDict", &ModelWrap::StateDict)});
+                      InstanceMethod("forward", &ModelWrap::Forward), InstanceMethod("stateDict", &ModelWrap::StateDict),
+                      InstanceMethod("writeReferenceDump", &ModelWrap::WriteReferenceDump)});
 }
 
 ModelWrap* ModelWrap::FromValue(const Napi::Value& v, const char* what) {
@@ -212,6 +213,29 @@ Napi::Value ModelWrap::StateDict(const Napi::CallbackInfo& info) {
   for (const auto& item : model_->named_parameters()) o.Set(item.key(), tensor_to_js(env, item.value().detach().to(torch::kCPU).clone()));
   for (const auto& item : model_->named_buffers()) o.Set(item.key(), tensor_to_js(env, item.value().detach().to(torch::kCPU).to(torch::kFloat32).clone()));
   return o;
+}
+
+// writeReferenceDump(x: Float32Array, batch, path): weights, input and eval-mode output in a file that
+// bench/python/check_equivalence.py loads (synchronous; small inputs, for the equivalence test).
+Napi::Value ModelWrap::WriteReferenceDump(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!model_) throw Napi::Error::New(env, "model was disposed");
+  if (info.Length() < 3 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      !info[2].IsString())
+    throw Napi::TypeError::New(env, "writeReferenceDump(x: Float32Array, batch: number, path: string)");
+  auto x = info[0].As<Napi::Float32Array>();
+  const int64_t b = info[1].As<Napi::Number>().Int64Value();
+  const auto& s = model_->spec();
+  if (b < 1 || static_cast<int64_t>(x.ElementLength()) != b * s.channels * s.context_length)
+    throw Napi::RangeError::New(env, "writeReferenceDump: x must hold batch*channels*context = " +
+                                         std::to_string(b * s.channels * s.context_length) + " values");
+  try {
+    auto in = torch::from_blob(x.Data(), {b, s.channels, s.context_length}).clone();
+    write_reference_dump(*model_, in, info[2].As<Napi::String>().Utf8Value());
+  } catch (const std::exception& e) {
+    rethrow_as_js(env, e);
+  }
+  return env.Undefined();
 }
 
 // ---------------------------------------------------------------- Trainer

@@ -41,6 +41,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value StateDict(const Napi::CallbackInfo& info);
+  Napi::Value WriteReferenceDump(const Napi::CallbackInfo& info);
   void release(Napi::Env env);
   std::shared_ptr<ForecastModelImpl> model_;
   int64_t reported_bytes_ = 0;

@@ -30,6 +30,7 @@ struct TrainOptions {
   std::string checkpoint_dir;          // empty = no checkpoints
   int64_t checkpoint_every_epochs = 1;
   int64_t stop_after_steps = 0;        // testing aid: behave as if interrupted after this many global steps
+  bool profile_steps = false;          // benchmark aid: time each step's phases (TrainResult::step_phases)
 };
 
 }  // namespace tsfm

@@ -141,6 +141,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   int64_t samples = 0;
   result.status = "completed";
   bool stopped = false;
+  StepTimer timer(opts_.profile_steps, device_);
 
   for (; epoch_ < opts_.epochs && !stopped; ++epoch_) {
     sampler.set_epoch(epoch_);
@@ -157,18 +158,22 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         stopped = true;
         break;
       }
+      timer.start();
       for (int64_t b = 0; b < batch; ++b) ids[b] = sampler.at(step_in_epoch_ * batch + b);
       gather_batch(*train.store, train.index, train.scaling, train.layout, ids.data(), batch, x_host.data_ptr<float>(),
                    y_host.data_ptr<float>(), nullptr);
       auto x = x_host.to(device_);
       auto y = y_host.to(device_);
+      timer.mark(&StepPhases::data);
 
       const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps);
       for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
       optimizer_->zero_grad();
+      timer.mark(&StepPhases::optimizer);
       auto pred = select_targets(forward(x), train);
       auto loss = forecast_loss(opts_.loss, pred, y, quantile_levels_);
+      timer.mark(&StepPhases::forward);
       bool finite = true;
       if (fp16) {
         (loss * loss_scale_).backward();
@@ -177,6 +182,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       } else {
         loss.backward();
       }
+      timer.mark(&StepPhases::backward);
       if (opts_.grad_clip > 0 || fp16) {
         const double norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
         finite = std::isfinite(norm);
@@ -186,6 +192,8 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       } else if (fp16) {
         loss_scale_ /= 2;  // overflow: skip the step and back off, as a dynamic loss scaler does
       }
+      timer.mark(&StepPhases::optimizer);
+      timer.finish();
       epoch_loss += loss.detach();  // stays on the device: no host sync per step
       ++epoch_steps;
       ++global_step_;
@@ -280,6 +288,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   result.best_epoch = best_epoch_;
   result.best_metric = best_metric_;
   result.history = history_;
+  result.step_phases = timer.steps();
   result.seconds = seconds_since(t_start);
   result.samples_per_sec = samples / std::max(1e-9, result.seconds);
   return result;

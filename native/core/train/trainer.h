@@ -14,6 +14,7 @@
 #include "data/window_index.h"
 #include "models/model.h"
 #include "train/options.h"
+#include "train/step_timer.h"
 
 namespace tsfm {
 
@@ -44,6 +45,7 @@ struct TrainResult {
   int64_t epochs_completed = 0, global_step = 0, best_epoch = -1;
   double best_metric = 0, seconds = 0, samples_per_sec = 0;
   std::vector<EpochRecord> history;
+  std::vector<StepPhases> step_phases;  // one per step when TrainOptions::profile_steps
 };
 
 struct EvalResult {
