@@ -4,3 +4,5 @@ export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
 export { loadNative } from './native/loader.js';
 export { toNativeDataset } from './native/dataset.js';
+export { runBench, renderBench, compareResults, comparisonMarkdown, type BenchOptions, type BenchResult } from './bench/index.js';
+export { runDoctor, formatDoctor, type DoctorReport, type Check } from './doctor/index.js';

@@ -3,12 +3,16 @@
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
+import { registerBench } from './commands/bench.js';
+import { registerDoctor } from './commands/doctor.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
 
 registerTrain(program);
 registerConfigDocs(program);
+registerBench(program);
+registerDoctor(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);

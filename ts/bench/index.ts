@@ -1,0 +1,137 @@
+/**
+ * `tsfm bench` / `npm run bench`: micro-benchmarks, end-to-end training throughput beside a plain PyTorch
+ * loop, and the windowing benchmark; results as JSON + Markdown under bench/results/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../config/index.js';
+import { loadNative } from '../native/loader.js';
+import { machineFingerprint, type Fingerprint } from './fingerprint.js';
+import { copyBench, matmulBench, memcpyBench, type CopyResult, type MatmulResult } from './micro.js';
+import { benchMarkdown, comparisonMarkdown } from './report.js';
+import { FAMILIES, SIZES, trainingBench, type Setup, type SizeName, type TrainingCaseResult } from './training.js';
+import { WINDOWING_DEFAULTS, windowingBench, type WindowingResult } from './windowing.js';
+
+export { compareResults, comparisonMarkdown, benchMarkdown } from './report.js';
+export { forwardFlopsPerSample, trainFlopsPerSample } from './flops.js';
+export { SIZE_TABLE } from './training.js';
+
+export type Suite = 'micro' | 'train' | 'windowing';
+
+export interface BenchOptions {
+  quick?: boolean;
+  suites?: Suite[];
+  families?: string[];
+  sizes?: SizeName[];
+  /** Measured steps per training case (after warm-up). */
+  steps?: number;
+  warmupSteps?: number;
+  /** Intra-op threads for every measurement (native and Python alike); default: LibTorch's current setting. */
+  threads?: number;
+  python?: boolean;
+  /** Setups to run; default: cpu, plus cuda fp32 and cuda bf16 when a GPU is usable. */
+  devices?: string[];
+  windowingPoints?: number;
+  /** Share of a windowing epoch to iterate (default 1 = a whole epoch; --quick 0.02). */
+  windowingEpochFraction?: number;
+  matmulSize?: number;
+  note?: string;
+  outDir?: string | null;  // null: write nothing
+  compare?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface BenchResult {
+  tool: 'tsfm-bench'; version: 1; startedAt: string; seconds: number;
+  fingerprint: Fingerprint;
+  options: { quick: boolean; suites: Suite[]; families: string[]; sizes: string[]; steps: number; warmupSteps: number; threads: number; setups: Setup[] };
+  micro?: { matmul: MatmulResult[]; copy: CopyResult[]; memcpy: { bytes: number; gbPerSec: number }; allReduce: string };
+  training?: TrainingCaseResult[];
+  trainingSkipped?: string[];
+  windowing?: WindowingResult;
+  files?: { json: string; markdown: string };
+}
+
+function setupsFor(devices: string[] | undefined, cuda: boolean): Setup[] {
+  const list = devices ?? (cuda ? ['cpu', 'cuda'] : ['cpu']);
+  const out: Setup[] = [];
+  for (const d of list) {
+    if (d === 'cpu') out.push({ name: 'cpu', device: 'cpu', precision: 'fp32' });
+    else if (d.startsWith('cuda')) {
+      out.push({ name: `${d}-fp32`, device: d, precision: 'fp32' }, { name: `${d}-bf16`, device: d, precision: 'bf16' });
+    } else throw new Error(`bench --devices: unknown device '${d}' (expected cpu, cuda or cuda:N)`);
+  }
+  return out;
+}
+
+export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
+  const native = loadNative();
+  const log = o.onLog ?? (() => {});
+  const t0 = performance.now();
+  const rt = native.runtimeInfo();
+  const quick = o.quick ?? false;
+  const suites = o.suites ?? ['micro', 'train', 'windowing'];
+  const families = o.families ?? [...FAMILIES];
+  for (const fam of families) if (!(FAMILIES as readonly string[]).includes(fam)) throw new Error(`bench --families: unknown family '${fam}' (expected ${FAMILIES.join(', ')})`);
+  const sizes = o.sizes ?? (quick ? ['small', 'medium'] : SIZES);
+  for (const s of sizes) if (!SIZES.includes(s)) throw new Error(`bench --sizes: unknown size '${s}' (expected ${SIZES.join(', ')})`);
+  const threads = o.threads ?? rt.intraOpThreads;
+  if (!(threads >= 1)) throw new Error('bench --threads: must be >= 1');
+  const steps = o.steps ?? (quick ? 20 : 100);
+  const warmupSteps = o.warmupSteps ?? (quick ? 3 : 10);
+  const setups = setupsFor(o.devices, rt.cudaAvailable);
+  if (setups.some((s) => s.device !== 'cpu') && !rt.cudaAvailable) throw new Error('bench --devices: cuda asked for, but this LibTorch sees no usable CUDA GPU');
+  const before = o.compare ? (JSON.parse(readFileSync(o.compare, 'utf8')) as BenchResult) : undefined;
+  if (before && before.tool !== 'tsfm-bench') throw new Error(`bench --compare: ${o.compare} is not a tsfm bench result`);
+
+  const result: BenchResult = {
+    tool: 'tsfm-bench', version: 1, startedAt: new Date().toISOString(), seconds: 0, fingerprint: machineFingerprint(o.note),
+    options: { quick, suites, families, sizes, steps, warmupSteps, threads, setups },
+  };
+  native.setThreads(threads);
+  try {
+    const devices = [...new Set(setups.map((s) => s.device))];
+    if (suites.includes('micro') || suites.includes('train')) {
+      log('micro: matmul, memcpy, host<->device copies');
+      const matmul = await matmulBench(devices, o.matmulSize ?? (devices.some((d) => d !== 'cpu') ? 4096 : 1024), quick ? 0.3 : 1.0);
+      result.micro = {
+        matmul, copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0), memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0),
+        allReduce: rt.cudaDeviceCount > 1 ? 'skipped: multi-GPU DDP is not in this build yet (hook: ts/bench/index.ts)' : 'skipped: one rank only',
+      };
+    }
+    if (suites.includes('train')) {
+      const peaks: Record<string, number | undefined> = {};
+      for (const s of setups) {
+        const dtype = s.precision === 'fp32' ? (s.device === 'cpu' ? 'fp32' : 'tf32') : s.precision;
+        const m = result.micro?.matmul.find((x) => x.device === s.device && x.dtype === (s.device === 'cpu' ? 'fp32' : dtype));
+        peaks[s.name] = m?.peakTflops ? m.peakTflops * 1e12 : m?.tflops ? m.tflops * 1e12 : undefined;
+      }
+      result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
+      result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not in this build yet'] : [];
+    }
+    if (suites.includes('windowing')) {
+      const points = o.windowingPoints ?? WINDOWING_DEFAULTS.points;
+      log(`windowing: ${points.toExponential(0)} points, context ${WINDOWING_DEFAULTS.context}`);
+      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
+        epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1) });
+    }
+  } finally {
+    native.setThreads(rt.intraOpThreads);
+  }
+  result.seconds = (performance.now() - t0) / 1e3;
+  if (o.outDir !== null) {
+    const dir = o.outDir ?? path.join(packageRoot(), 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const stamp = result.startedAt.replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+    const base = path.join(dir, `${stamp}-${result.fingerprint.id}${quick ? '-quick' : ''}`);
+    result.files = { json: `${base}.json`, markdown: `${base}.md` };
+    writeFileSync(result.files.json, JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(result.files.markdown, benchMarkdown(result) + (before ? '\n' + comparisonMarkdown(before, result) : ''));
+  }
+  return result;
+}
+
+/** The Markdown report, with the comparison appended when `compareWith` is given. */
+export function renderBench(r: BenchResult, compareWith?: BenchResult): string {
+  return benchMarkdown(r) + (compareWith ? '\n' + comparisonMarkdown(compareWith, r) : '');
+}

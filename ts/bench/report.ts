@@ -1,0 +1,107 @@
+/** Bench results as Markdown, and the change against an earlier result (`--compare`). */
+import type { BenchResult } from './index.js';
+
+const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`);
+const ms = (s: number) => (1e3 * s).toFixed(2);
+
+export function benchMarkdown(r: BenchResult): string {
+  const fp = r.fingerprint;
+  const lines: string[] = [];
+  lines.push(`# tsfm bench ${r.startedAt}${r.options.quick ? ' (--quick)' : ''}`, '');
+  lines.push(`Machine \`${fp.id}\`: ${fp.cpu}, ${fp.cores} cores, ${fp.memoryGiB} GiB; ${fp.os}; Node ${fp.node}; LibTorch ${fp.torch}; BLAS ${fp.blas}; ` +
+    `${fp.gpus.length ? fp.gpus.map((g) => `${g.name} (${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, driver ${g.driver})`).join(', ') : 'no GPU'}; ` +
+    `intra-op threads used: ${r.options.threads}.${fp.note ? ` Note: ${fp.note}.` : ''}`, '');
+  if (r.micro) {
+    lines.push('## Micro-benchmarks', '', '| device | dtype | matmul n | TFLOP/s | peak TFLOP/s | of peak |', '|---|---|---|---|---|---|');
+    for (const m of r.micro.matmul)
+      lines.push(m.skipped ? `| ${m.device} | ${m.dtype} | ${m.size} | skipped: ${m.skipped} | | |`
+        : `| ${m.device} | ${m.dtype} | ${m.size} | ${f(m.tflops, 4)} | ${f(m.peakTflops, 4)}${m.device === 'cpu' ? ' (measured fp32)' : ''} | ${pct(m.fractionOfPeak)} |`);
+    lines.push('', `memcpy (1 thread, ${(r.micro.memcpy.bytes / 2 ** 20).toFixed(0)} MiB): ${f(r.micro.memcpy.gbPerSec, 2)} GB/s.`);
+    if (r.micro.copy.length) {
+      lines.push('', '| device | direction | host memory | GB/s |', '|---|---|---|---|');
+      for (const c of r.micro.copy) lines.push(`| ${c.device} | ${c.direction} | ${c.pinned ? 'pinned' : 'pageable'} | ${f(c.gbPerSec, 2)} |`);
+    } else lines.push('', 'Host <-> device copies: skipped (no CUDA device).');
+    lines.push('', `All-reduce bus bandwidth: ${r.micro.allReduce}.`, '');
+  }
+  if (r.training?.length) {
+    lines.push('## Training throughput', '',
+      'samples/s = batch / median step time over the measured steps (after warm-up); phases are mean ms per step of the native trainer; ' +
+      'ratio = native / Python samples/s; data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).', '',
+      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak RSS MiB | data pipeline |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const t of r.training) {
+      const p = t.native.phases;
+      lines.push(`| ${t.family} | ${t.size} | ${t.setup} | ${t.native.parameters} | ${t.batch} | ${f(t.native.samplesPerSec, 0)} | ` +
+        `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ` +
+        `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
+        `${f((t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`);
+    }
+    if (r.trainingSkipped?.length) lines.push('', ...r.trainingSkipped.map((s) => `- skipped: ${s}`));
+    lines.push('');
+  }
+  if (r.windowing) {
+    const w = r.windowing;
+    lines.push('## Windowing (issue 3)', '',
+      `${w.points.toExponential(0)} float32 points (${(w.dataBytes / 1e6).toFixed(0)} MB) in ${w.windows.toExponential(3)} windows of context ${w.context} + horizon ${w.horizon}; ` +
+      `batch ${w.batch}, ${w.threads} thread(s); ${(100 * w.epochFraction).toFixed(1)}% of an epoch iterated (${w.windowsIterated} windows).`, '',
+      '| measure | value | target |', '|---|---|---|',
+      `| windows/s | ${f(w.windowsPerSec, 0)} | |`,
+      `| gather bandwidth | ${f(w.gatherGbPerSec, 2)} GB/s | |`,
+      `| memcpy bandwidth (same run) | ${f(w.memcpyGbPerSec, 2)} GB/s | |`,
+      `| gather / memcpy | ${f(w.bandwidthRatio, 2)} | >= ${w.targets.bandwidthRatioMin} ${w.targets.bandwidthOk ? 'met' : 'NOT met'} |`,
+      `| peak RSS growth / data size | ${f(w.memoryRatio, 3)} (${(w.rssGrowthBytes / 1e6).toFixed(0)} MB) | <= ${w.targets.memoryRatioMax} ${w.targets.memoryOk ? 'met' : 'NOT met'} |`,
+      `| generate data / build index | ${f(w.generateSeconds, 2)} s / ${f(w.indexSeconds * 1e3, 1)} ms | |`, '');
+  }
+  return lines.join('\n');
+}
+
+export interface Change { key: string; metric: string; before: number; after: number; change: number }
+
+/** Every numeric headline figure present in both results, keyed by what was measured. */
+function headlines(r: BenchResult): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  const put = (key: string, metric: string, v: number | undefined) => {
+    if (v === undefined || !Number.isFinite(v)) return;
+    if (!out.has(key)) out.set(key, new Map());
+    out.get(key)!.set(metric, v);
+  };
+  for (const m of r.micro?.matmul ?? []) put(`matmul ${m.device} ${m.dtype} n=${m.size}`, 'TFLOP/s', m.tflops);
+  if (r.micro) put('memcpy', 'GB/s', r.micro.memcpy.gbPerSec);
+  for (const c of r.micro?.copy ?? []) put(`copy ${c.device} ${c.direction} ${c.pinned ? 'pinned' : 'pageable'}`, 'GB/s', c.gbPerSec);
+  for (const t of r.training ?? []) {
+    const key = `train ${t.family}/${t.size}/${t.setup}`;
+    put(key, 'native samples/s', t.native.samplesPerSec);
+    put(key, 'python samples/s', t.python?.samplesPerSec);
+    put(key, 'native/python', t.ratio);
+    put(key, 'data pipeline x', t.dataPipelineRatio);
+  }
+  if (r.windowing) {
+    put('windowing', 'windows/s', r.windowing.windowsPerSec);
+    put('windowing', 'gather/memcpy', r.windowing.bandwidthRatio);
+    put('windowing', 'RSS growth/data', r.windowing.memoryRatio);
+  }
+  return out;
+}
+
+export function compareResults(before: BenchResult, after: BenchResult): Change[] {
+  const a = headlines(before), b = headlines(after);
+  const changes: Change[] = [];
+  for (const [key, metrics] of b)
+    for (const [metric, v] of metrics) {
+      const old = a.get(key)?.get(metric);
+      if (old !== undefined) changes.push({ key, metric, before: old, after: v, change: old !== 0 ? v / old - 1 : NaN });
+    }
+  return changes;
+}
+
+export function comparisonMarkdown(before: BenchResult, after: BenchResult): string {
+  const changes = compareResults(before, after);
+  const same = before.fingerprint.id === after.fingerprint.id;
+  const lines = [`## Change against ${before.startedAt} (machine ${before.fingerprint.id}${same ? ', same machine' : `, a DIFFERENT machine than ${after.fingerprint.id}`})`, '',
+    '| measured | metric | before | after | change |', '|---|---|---|---|---|'];
+  for (const c of changes)
+    lines.push(`| ${c.key} | ${c.metric} | ${c.before.toPrecision(4)} | ${c.after.toPrecision(4)} | ${c.change >= 0 ? '+' : ''}${(100 * c.change).toFixed(1)}% |`);
+  if (!changes.length) lines.push('| (nothing measured in both) | | | | |');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { renderBench, runBench, type BenchResult, type Suite } from '../../bench/index.js';
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench ${name}: expected a positive integer, got '${v}'`);
+  return n;
+};
+
+/** `tsfm bench` (also `npm run bench`): hardware and training throughput, saved under bench/results/. */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark matmul, copies, the data pipeline and training throughput (beside a plain PyTorch loop); results under bench/results/')
+    .option('--quick', 'a run of a few minutes on CPU: small and medium sizes, 20 steps, 2% of a windowing epoch')
+    .option('--suite <list>', 'what to run: micro, train, windowing (comma-separated)', list)
+    .option('--families <list>', 'model families (dlinear, ttm, patchtst)', list)
+    .option('--sizes <list>', 'model sizes (small, medium, large)', list)
+    .option('--devices <list>', 'setups: cpu, cuda, cuda:N (default: cpu, and cuda when usable)', list)
+    .option('--steps <n>', 'measured training steps per case', positiveInt('--steps'))
+    .option('--threads <n>', 'intra-op threads for native and Python alike', positiveInt('--threads'))
+    .option('--windowing-points <n>', 'points in the windowing dataset (default 1e8)', (v) => positiveInt('--windowing-points')(String(Number(v))))
+    .option('--no-python', 'skip the side-by-side Python PyTorch loop')
+    .option('--note <text>', 'a note stored with the machine fingerprint (e.g. "shared with 4 other jobs")')
+    .option('--out <dir>', 'where results go (default bench/results/)')
+    .option('--no-save', 'print only; write no result files')
+    .option('--compare <file>', 'show the change against an earlier result JSON')
+    .action(async (o) => {
+      for (const s of (o.suite ?? []) as string[])
+        if (!['micro', 'train', 'windowing'].includes(s)) throw new Error(`bench --suite: unknown suite '${s}' (expected micro, train, windowing)`);
+      const before = o.compare ? (JSON.parse(readFileSync(o.compare, 'utf8')) as BenchResult) : undefined;
+      const r = await runBench({
+        quick: o.quick, suites: o.suite as Suite[] | undefined, families: o.families, sizes: o.sizes, devices: o.devices, steps: o.steps,
+        threads: o.threads, windowingPoints: o.windowingPoints, python: o.python, note: o.note,
+        outDir: o.save === false ? null : o.out, compare: o.compare, onLog: (l) => process.stderr.write(`tsfm bench: ${l}\n`),
+      });
+      process.stdout.write(renderBench(r, before));
+      if (r.files) process.stderr.write(`tsfm bench: wrote ${r.files.json} and ${r.files.markdown}\n`);
+    });
+}
