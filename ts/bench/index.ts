@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Measured steps per training case (after warm-up). */
   steps?: number;
   warmupSteps?: number;
+  /** Alternating native/Python rounds per case; each side reports its best (default 2, --quick 2, full 3). */
+  rounds?: number;
   /** Intra-op threads for every measurement (native and Python alike); default: LibTorch's current setting. */
   threads?: number;
   python?: boolean;
@@ -106,7 +108,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
         const m = result.micro?.matmul.find((x) => x.device === s.device && x.dtype === (s.device === 'cpu' ? 'fp32' : dtype));
         peaks[s.name] = m?.peakTflops ? m.peakTflops * 1e12 : m?.tflops ? m.tflops * 1e12 : undefined;
       }
-      result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
+      result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, rounds: o.rounds ?? (quick ? 2 : 3), threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
       result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not in this build yet'] : [];
     }
     if (suites.includes('windowing')) {

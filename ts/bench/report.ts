@@ -26,7 +26,7 @@ export function benchMarkdown(r: BenchResult): string {
   }
   if (r.training?.length) {
     lines.push('## Training throughput', '',
-      'samples/s = batch / median step time over the measured steps (after warm-up); phases are mean ms per step of the native trainer; ' +
+      'samples/s = batch / median step time over the measured steps (after warm-up), best of alternating native/Python rounds; phases are mean ms per step of the native trainer; ' +
       'ratio = native / Python samples/s; data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).', '',
       '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak RSS MiB | data pipeline |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');

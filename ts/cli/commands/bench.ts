@@ -20,6 +20,7 @@ export function registerBench(program: Command): void {
     .option('--sizes <list>', 'model sizes (small, medium, large)', list)
     .option('--devices <list>', 'setups: cpu, cuda, cuda:N (default: cpu, and cuda when usable)', list)
     .option('--steps <n>', 'measured training steps per case', positiveInt('--steps'))
+    .option('--rounds <n>', 'alternating native/Python rounds per training case (each side reports its best)', positiveInt('--rounds'))
     .option('--threads <n>', 'intra-op threads for native and Python alike', positiveInt('--threads'))
     .option('--windowing-points <n>', 'points in the windowing dataset (default 1e8)', (v) => positiveInt('--windowing-points')(String(Number(v))))
     .option('--no-python', 'skip the side-by-side Python PyTorch loop')
@@ -32,7 +33,7 @@ export function registerBench(program: Command): void {
         if (!['micro', 'train', 'windowing'].includes(s)) throw new Error(`bench --suite: unknown suite '${s}' (expected micro, train, windowing)`);
       const before = o.compare ? (JSON.parse(readFileSync(o.compare, 'utf8')) as BenchResult) : undefined;
       const r = await runBench({
-        quick: o.quick, suites: o.suite as Suite[] | undefined, families: o.families, sizes: o.sizes, devices: o.devices, steps: o.steps,
+        quick: o.quick, suites: o.suite as Suite[] | undefined, families: o.families, sizes: o.sizes, devices: o.devices, steps: o.steps, rounds: o.rounds,
         threads: o.threads, windowingPoints: o.windowingPoints, python: o.python, note: o.note,
         outDir: o.save === false ? null : o.out, compare: o.compare, onLog: (l) => process.stderr.write(`tsfm bench: ${l}\n`),
       });

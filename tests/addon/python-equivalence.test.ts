@@ -1,0 +1,51 @@
+// The plain-PyTorch reference in bench/python (the bench's side-by-side loop) must stay the same model as
+// the native one: same parameter count and the same output on the same weights and input.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadNative } from '../../ts/native/loader.js';
+import { findPythonTorch, benchPythonScript } from '../../ts/bench/python.js';
+
+const native = loadNative();
+const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-equiv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cases = [
+  { family: 'dlinear', contextLength: 96, horizon: 24, channels: 2, params: {} },
+  { family: 'dlinear', contextLength: 64, horizon: 16, channels: 3, params: { individual: 1 } },
+  { family: 'ttm', contextLength: 96, horizon: 24, channels: 2, params: { patch_length: 8, d_model: 16, num_layers: 2 } },
+  { family: 'ttm', contextLength: 64, horizon: 12, channels: 3, params: { patch_length: 8, d_model: 16, num_layers: 2, channel_mix: 1 }, quantiles: [0.1, 0.5, 0.9] },
+  { family: 'patchtst', contextLength: 96, horizon: 24, channels: 2, params: { d_model: 32, num_heads: 4, num_layers: 2, d_ff: 64 } },
+  { family: 'patchtst', contextLength: 64, horizon: 12, channels: 1, params: { d_model: 16, num_heads: 2, num_layers: 1, d_ff: 32 }, quantiles: [0.2, 0.5, 0.8] },
+];
+
+describe('bench/python reference equivalence', () => {
+  it('has the same parameter count and output as every native family (same weights, same input)', async () => {
+    const py = await findPythonTorch();
+    if (!py) throw new Error('no Python with torch: install python3-torch (scripts/setup.sh does), or set TSFM_PYTHON');
+    const dumps: string[] = [];
+    cases.forEach((c, i) => {
+      const model = new native.NativeModel({ ...c, seed: 100 + i });
+      const batch = 3;
+      const x = new Float32Array(batch * c.channels * c.contextLength).map((_, k) => Math.sin(k * 0.37 + i) * 2 + (k % 7) * 0.1);
+      const file = path.join(dir, `${c.family}-${i}.pt`);
+      model.writeReferenceDump(x, batch, file);
+      dumps.push(file);
+      model.dispose();
+    });
+    const out = execFileSync(py.python, [benchPythonScript('check_equivalence.py'), ...dumps, '--tol', '1e-4'], { encoding: 'utf8' });
+    const rows = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(cases.length);
+    for (const r of rows) {
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      expect(r.params).toBe(r.params_cpp);
+    }
+  });
+
+  it('rejects a dump of the wrong size with a clear error', () => {
+    const model = new native.NativeModel({ family: 'dlinear', contextLength: 16, horizon: 4, channels: 1 });
+    expect(() => model.writeReferenceDump(new Float32Array(5), 1, path.join(dir, 'x.pt'))).toThrow(/batch\*channels\*context = 16/);
+  });
+});
