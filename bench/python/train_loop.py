@@ -1,6 +1,8 @@
 """Plain PyTorch training loop: the side-by-side reference for `tsfm bench`.
 
-Usage: python3 train_loop.py CASE.json  ->  prints one JSON line of results.
+Usage: python3 train_loop.py CASE.json [--serve]  ->  prints one JSON line of results per round.
+With --serve the model, optimiser and data stay loaded and a round runs for every line read on stdin
+(until EOF), so the bench can alternate short native and Python rounds without restarting Python.
 
 CASE.json (written by ts/bench/train.ts): {"spec": model spec as in models.py, "series": path to a raw
 float32 file (one series), "batch_size", "warmup_steps", "steps", "lr", "weight_decay", "grad_clip",
@@ -9,7 +11,8 @@ float32 file (one series), "batch_size", "warmup_steps", "steps", "lr", "weight_
 The loop does what the native trainer does per step, written as a PyTorch user would: shuffled window
 ids, windows gathered by advanced indexing from one tensor, AdamW with the same learning rate, weight
 decay, warm-up + cosine schedule and gradient-norm clipping, MSE loss. Step phases (data, forward,
-backward, optimizer) are timed with perf_counter like the native StepTimer does on the CPU.
+backward, optimizer) are timed with perf_counter like the native StepTimer does on the CPU, and each
+step's process CPU time with process_time (the StepTimer's `cpu`).
 """
 import json
 import math
@@ -58,41 +61,55 @@ def main():
     offsets = torch.arange(L + H)
     opt = torch.optim.AdamW(model.parameters(), lr=case["lr"], weight_decay=case["weight_decay"])
     order = torch.randperm(windows)
-    phases = {"data": [], "forward": [], "backward": [], "optimizer": []}
     clock = time.perf_counter
-    for step in range(total):
-        t0 = clock()
-        ids = order[(step * B) % (windows - B): (step * B) % (windows - B) + B]
-        w = series[ids.unsqueeze(1) + offsets]  # [B, L+H]
-        x, y = w[:, :L].unsqueeze(1).to(device), w[:, L:].unsqueeze(1).to(device)
-        sync()
-        t1 = clock()
-        lr = scheduled_lr(case["lr"], step, max(1, total // 20), total)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        opt.zero_grad()
-        t2 = clock()
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
-            pred = model(x)
-        loss = F.mse_loss(pred.float(), y)
-        sync()
-        t3 = clock()
-        loss.backward()
-        sync()
-        t4 = clock()
-        if case["grad_clip"] > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), case["grad_clip"])
-        opt.step()
-        sync()
-        t5 = clock()
-        if step >= warmup_steps:
-            phases["data"].append(t1 - t0)
-            phases["forward"].append(t3 - t2)
-            phases["backward"].append(t4 - t3)
-            phases["optimizer"].append((t2 - t1) + (t5 - t4))
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameter_count(model),
-                      "batch_size": B, "loss": float(loss.item()), "phases": phases,
-                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+    def run_round():
+        phases = {"data": [], "forward": [], "backward": [], "optimizer": [], "cpu": []}
+        for step in range(total):
+            c0 = time.process_time()
+            t0 = clock()
+            ids = order[(step * B) % (windows - B): (step * B) % (windows - B) + B]
+            w = series[ids.unsqueeze(1) + offsets]  # [B, L+H]
+            x, y = w[:, :L].unsqueeze(1).to(device), w[:, L:].unsqueeze(1).to(device)
+            sync()
+            t1 = clock()
+            lr = scheduled_lr(case["lr"], step, max(1, total // 20), total)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            opt.zero_grad()
+            t2 = clock()
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = model(x)
+            loss = F.mse_loss(pred.float(), y)
+            sync()
+            t3 = clock()
+            loss.backward()
+            sync()
+            t4 = clock()
+            if case["grad_clip"] > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), case["grad_clip"])
+            opt.step()
+            sync()
+            t5 = clock()
+            c5 = time.process_time()
+            if step >= warmup_steps:
+                phases["data"].append(t1 - t0)
+                phases["forward"].append(t3 - t2)
+                phases["backward"].append(t4 - t3)
+                phases["optimizer"].append((t2 - t1) + (t5 - t4))
+                phases["cpu"].append(c5 - c0)
+        return phases, loss
+    def report(phases, loss):
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameter_count(model),
+                          "batch_size": B, "loss": float(loss.item()), "phases": phases,
+                          "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}), flush=True)
+
+    if "--serve" in sys.argv:
+        print(json.dumps({"ready": True}), flush=True)
+        for _ in sys.stdin:
+            report(*run_round())
+    else:
+        report(*run_round())
 
 
 if __name__ == "__main__":

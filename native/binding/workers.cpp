@@ -125,14 +125,15 @@ static Napi::Object result_to_js(Napi::Env env, const TrainResult& r) {
   }
   o.Set("history", hist);
   if (!r.step_phases.empty()) {
-    // { data, forward, backward, communication, optimizer }: seconds per step, one Float64Array each.
+    // { data, forward, backward, communication, optimizer, cpu }: seconds per step, one Float64Array each.
     const size_t n = r.step_phases.size();
     auto phases = Napi::Object::New(env);
     const std::pair<const char*, double StepPhases::*> fields[] = {{"data", &StepPhases::data},
                                                                   {"forward", &StepPhases::forward},
                                                                   {"backward", &StepPhases::backward},
                                                                   {"communication", &StepPhases::communication},
-                                                                  {"optimizer", &StepPhases::optimizer}};
+                                                                  {"optimizer", &StepPhases::optimizer},
+                                                                  {"cpu", &StepPhases::cpu}};
     for (const auto& [name, field] : fields) {
       auto a = Napi::Float64Array::New(env, n);
       for (size_t i = 0; i < n; ++i) a[i] = r.step_phases[i].*field;

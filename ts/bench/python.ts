@@ -1,5 +1,6 @@
 /** Finds a Python with torch and runs bench/python scripts in it (asynchronously: never blocks Node). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../config/index.js';
@@ -38,5 +39,49 @@ export async function runPythonScript(python: string, script: string, args: stri
     const e = err as { stderr?: string; message: string };
     const last = (e.stderr ?? '').trim().split('\n').pop() || e.message.split('\n')[0];
     throw new Error(`${script}: ${last}`);
+  }
+}
+
+/**
+ * A long-lived bench/python script run with --serve: it loads once, then runs a round per `round()` and
+ * answers with one JSON line, so native and Python rounds can alternate cheaply.
+ */
+export class PythonPeer {
+  private lines: string[] = [];
+  private waiting: ((line: string | null) => void)[] = [];
+  private stderr = '';
+  private closed = false;
+  private readonly child: ChildProcess;
+
+  constructor(python: string, script: string, args: string[]) {
+    this.child = spawn(python, [benchPythonScript(script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const rl = createInterface({ input: this.child.stdout! });
+    rl.on('line', (l) => { const w = this.waiting.shift(); if (w) w(l); else this.lines.push(l); });
+    this.child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });
+    this.child.on('close', () => { this.closed = true; for (const w of this.waiting.splice(0)) w(null); });
+    this.child.on('error', (e) => { this.stderr += `\n${e.message}`; });
+  }
+
+  private next(): Promise<string> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (this.closed) return Promise.reject(this.failure());
+    return new Promise((resolve, reject) => this.waiting.push((line) => (line === null ? reject(this.failure()) : resolve(line))));
+  }
+
+  private failure(): Error {
+    const last = this.stderr.trim().split('\n').pop() || 'exited early';
+    return new Error(`bench/python peer: ${last}`);
+  }
+
+  async ready(): Promise<void> { await this.next(); }
+
+  async round(): Promise<any> {
+    this.child.stdin!.write('round\n');
+    return JSON.parse(await this.next());
+  }
+
+  close(): void {
+    this.child.stdin!.end();
   }
 }

@@ -27,13 +27,13 @@ export function benchMarkdown(r: BenchResult): string {
   if (r.training?.length) {
     lines.push('## Training throughput', '',
       'samples/s = batch / median step time over the measured steps (after warm-up), best of alternating native/Python rounds; phases are mean ms per step of the native trainer; ' +
-      'ratio = native / Python samples/s; data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).', '',
-      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak RSS MiB | data pipeline |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      'ratio = native / Python samples/s; CPU ratio = the same per process CPU-second (robust to other load on a shared machine); data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).', '',
+      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | CPU ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak RSS MiB | data pipeline |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const t of r.training) {
       const p = t.native.phases;
       lines.push(`| ${t.family} | ${t.size} | ${t.setup} | ${t.native.parameters} | ${t.batch} | ${f(t.native.samplesPerSec, 0)} | ` +
-        `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ` +
+        `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ${t.cpuRatio ? `${f(t.cpuRatio, 2)}x` : '-'} | ` +
         `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
         `${f((t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`);
     }
@@ -74,6 +74,7 @@ function headlines(r: BenchResult): Map<string, Map<string, number>> {
     put(key, 'native samples/s', t.native.samplesPerSec);
     put(key, 'python samples/s', t.python?.samplesPerSec);
     put(key, 'native/python', t.ratio);
+    put(key, 'native/python CPU-time', t.cpuRatio);
     put(key, 'data pipeline x', t.dataPipelineRatio);
   }
   if (r.windowing) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadNative } from '../native/loader.js';
 import { residentBytes, resetPeakResident } from '../doctor/probe.js';
 import { trainFlopsPerSample } from './flops.js';
-import { findPythonTorch, runPythonScript } from './python.js';
+import { findPythonTorch, PythonPeer } from './python.js';
 import { syntheticSeries, syntheticSplit } from './synthetic.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
@@ -35,6 +35,8 @@ export interface LoopResult {
   samplesPerSecMean: number;    // batch / mean step time
   stepSeconds: { median: number; mean: number; p90: number };
   phases: PhaseBreakdown;       // mean seconds per step
+  /** batch / median process CPU seconds per step: what the step costs, nearly independent of other load. */
+  samplesPerCpuSec: number;
   mfu?: number;                 // model FLOPs utilisation against the setup's peak
   peakRssBytes?: number;        // peak resident memory of the process that trained
   parameters: number;
@@ -51,6 +53,8 @@ export interface TrainingCaseResult {
   pythonSkipped?: string;
   /** native / python samples/s (median-based). */
   ratio?: number;
+  /** native / python samples per CPU-second: the comparison that survives a shared machine. */
+  cpuRatio?: number;
   /** data pipeline windows/s (batch gather at this window size and batch) / native samples/s. */
   dataPipelineRatio?: number;
   dataWindowsPerSec?: number;
@@ -74,8 +78,9 @@ function summarise(phases: Record<string, ArrayLike<number>>, skip: number, batc
   const steps = arrays.data.length;
   const totals = Array.from({ length: steps }, (_, i) => names.reduce((s, n) => s + (arrays[n][i] ?? 0), 0));
   const med = median(totals), avg = mean(totals);
+  const cpu = Array.from(phases.cpu ?? []).slice(skip);
   return {
-    samplesPerSec: batch / med, samplesPerSecMean: batch / avg,
+    samplesPerSec: batch / med, samplesPerSecMean: batch / avg, samplesPerCpuSec: batch / median(cpu),
     stepSeconds: { median: med, mean: avg, p90: quantile(totals, 0.9) },
     phases: Object.fromEntries(names.map((n) => [n, mean(arrays[n])])) as unknown as PhaseBreakdown,
     parameters,
@@ -130,8 +135,9 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
             weight_decay: common.weightDecay, grad_clip: common.gradClip, threads: opts.threads, seed: common.seed,
             deterministic: opts.deterministic, device: setup.device, precision: setup.precision,
           }));
+          const peer = pythonSkipped ? undefined : new PythonPeer(py!.python, 'train_loop.py', [caseFile]);
           const runPython = async (): Promise<LoopResult & { torch: string }> => {
-            const out = JSON.parse((await runPythonScript(py!.python, 'train_loop.py', [caseFile])).trim().split('\n').pop()!);
+            const out = await peer!.round();
             if (out.parameters !== info.parameters)
               throw new Error(`bench: the Python ${family} has ${out.parameters} parameters, the native one ${info.parameters}; bench/python/models.py is out of step`);
             const r = summarise({ ...out.phases, communication: [] }, 0, sz.batch, out.parameters);
@@ -142,12 +148,17 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
           let nat: LoopResult | undefined;
           let pyr: (LoopResult & { torch: string }) | undefined;
           const rounds: { native: number; python?: number }[] = [];
-          for (let round = 0; round < opts.rounds; round++) {
-            const n = await runNative();
-            const p = pythonSkipped ? undefined : await runPython();
-            rounds.push({ native: n.samplesPerSec, python: p?.samplesPerSec });
-            if (!nat || n.samplesPerSec > nat.samplesPerSec) nat = n;
-            if (p && (!pyr || p.samplesPerSec > pyr.samplesPerSec)) pyr = p;
+          try {
+            await peer?.ready();
+            for (let round = 0; round < opts.rounds; round++) {
+              const n = await runNative();
+              const p = peer ? await runPython() : undefined;
+              rounds.push({ native: n.samplesPerSec, python: p?.samplesPerSec });
+              if (!nat || n.samplesPerSec > nat.samplesPerSec) nat = n;
+              if (p && (!pyr || p.samplesPerSec > pyr.samplesPerSec)) pyr = p;
+            }
+          } finally {
+            peer?.close();
           }
           if (peakFlops) {
             nat!.mfu = (flops * nat!.samplesPerSec) / peakFlops;
@@ -157,6 +168,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
             family, size, setup: setup.name, device: setup.device, precision: setup.precision, context: sz.context, horizon: sz.horizon,
             batch: sz.batch, steps: opts.steps, threads: opts.threads, trainFlopsPerSample: flops, native: nat!, rounds,
             python: pyr, pythonSkipped, ratio: pyr ? nat!.samplesPerSec / pyr.samplesPerSec : undefined,
+            cpuRatio: pyr ? nat!.samplesPerCpuSec / pyr.samplesPerCpuSec : undefined,
           };
           // Data pipeline at this window size and batch: gather rate against the rate training consumes.
           const probe = await native.benchGather(split, { batchSize: sz.batch, batches: 20, seed: 5 });
@@ -166,7 +178,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
           res.dataPipelineRatio = res.dataWindowsPerSec / nat!.samplesPerSec;
           model.dispose();
           log(`train ${family}/${size}/${setup.name}: native ${nat!.samplesPerSec.toFixed(0)} samples/s` +
-            (res.python ? `, python ${res.python.samplesPerSec.toFixed(0)} samples/s, ratio ${res.ratio!.toFixed(2)}x` : `, python skipped: ${res.pythonSkipped}`) +
+            (res.python ? `, python ${res.python.samplesPerSec.toFixed(0)} samples/s, ratio ${res.ratio!.toFixed(2)}x (CPU-time ratio ${res.cpuRatio!.toFixed(2)}x)` : `, python skipped: ${res.pythonSkipped}`) +
             `, data pipeline ${res.dataPipelineRatio.toFixed(0)}x`);
           results.push(res);
         }

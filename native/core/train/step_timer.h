@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <ctime>
 #include <vector>
 
 namespace tsfm {
@@ -15,6 +16,9 @@ struct StepPhases {
   double backward = 0;       // autograd backward (and fp16 unscaling)
   double communication = 0;  // gradient all-reduce (DDP); 0 on one rank
   double optimizer = 0;      // lr update, grad clipping, optimizer step
+  // Process CPU seconds over the whole step (all threads): unlike wall time it barely moves when other
+  // processes compete for the cores, so shared machines can still compare implementations.
+  double cpu = 0;
   double total() const { return data + forward + backward + communication + optimizer; }
 };
 
@@ -26,6 +30,7 @@ class StepTimer {
     if (!enabled_) return;
     sync();
     current_ = StepPhases{};
+    cpu0_ = std::clock();
     last_ = Clock::now();
   }
   // Adds the time since the previous mark (or start) to `phase`.
@@ -37,7 +42,9 @@ class StepTimer {
     last_ = now;
   }
   void finish() {
-    if (enabled_) steps_.push_back(current_);
+    if (!enabled_) return;
+    current_.cpu = static_cast<double>(std::clock() - cpu0_) / CLOCKS_PER_SEC;
+    steps_.push_back(current_);
   }
   const std::vector<StepPhases>& steps() const { return steps_; }
 
@@ -49,6 +56,7 @@ class StepTimer {
   bool enabled_, cuda_;
   StepPhases current_;
   Clock::time_point last_;
+  std::clock_t cpu0_ = 0;
   std::vector<StepPhases> steps_;
 };
 
