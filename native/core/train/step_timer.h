@@ -14,7 +14,7 @@ struct StepPhases {
   double data = 0;           // sampler ids, batch gather, host -> device copy
   double forward = 0;        // model forward and loss
   double backward = 0;       // autograd backward (and fp16 unscaling)
-  double communication = 0;  // gradient all-reduce (DDP); 0 on one rank
+  double communication = 0;  // gradient all-reduce (DDP: mark it right after the all-reduce); 0 on one rank
   double optimizer = 0;      // lr update, grad clipping, optimizer step
   // Process CPU seconds over the whole step (all threads): unlike wall time it barely moves when other
   // processes compete for the cores, so shared machines can still compare implementations.
