@@ -126,7 +126,7 @@ Napi::Value SamplerOrderJs(const Napi::CallbackInfo& info) {
   }
 }
 
-// benchGather(split, { batchSize, batches, seed }) -> Promise<{ windows, bytes, seconds }>
+// benchGather(split, { batchSize, batches, seed, shuffle }) -> Promise<{ windows, bytes, seconds }>
 Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto h = std::make_shared<SplitHandle>(to_split(info[0], "split"));
@@ -134,10 +134,11 @@ Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
   const int64_t bs = static_cast<int64_t>(get_number(o, "batchSize", 256));
   const int64_t batches = static_cast<int64_t>(get_number(o, "batches", 100));
   const uint64_t seed = static_cast<uint64_t>(get_number(o, "seed", 0));
+  const bool shuffle = get_bool(o, "shuffle", true);
   auto result = std::make_shared<std::array<double, 3>>();
-  auto work = [h, bs, batches, seed, result]() {
+  auto work = [h, bs, batches, seed, shuffle, result]() {
     const auto& sp = h->split;
-    EpochSampler sampler(sp.index.size(), true, seed);
+    EpochSampler sampler(sp.index.size(), shuffle, seed);
     const int64_t per_epoch = sampler.size() / bs;
     if (per_epoch < 1) throw std::runtime_error("benchGather: fewer windows than one batch");
     const int64_t cin = static_cast<int64_t>(sp.layout.input_channels.size());
