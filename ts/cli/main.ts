@@ -6,13 +6,20 @@ import { registerConfigDocs } from './commands/config-docs.js';
 import { registerData } from './commands/data.js';
 
 const program = new Command();
-program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
+program
+  .name('tsfm')
+  .description('Train and evaluate time-series forecasting models on a LibTorch core')
+  .option('--debug', 'print stack traces and native details on errors (also TSFM_DEBUG=1)')
+  .hook('preAction', (cmd) => {
+    if (cmd.opts().debug) process.env.TSFM_DEBUG = '1';
+  });
 
 registerTrain(program);
 registerConfigDocs(program);
 registerData(program);
 
 program.parseAsync().catch((err: Error) => {
+  if (process.env.TSFM_DEBUG) console.error(err.stack);
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
   process.exit(1);
 });
