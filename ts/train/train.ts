@@ -1,10 +1,10 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configHash, configsDir, packageRoot, renderConfigYaml, type TsfmConfig } from '../config/index.js';
+import { configHash, configsDir, packageRoot, type TsfmConfig } from '../config/index.js';
 import { loadDataset } from '../data/load.js';
 import { makeSplits } from '../data/splits.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
@@ -12,6 +12,7 @@ import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
+import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
 
 export interface ProgressEvent {
   kind: 'step' | 'epoch';
@@ -25,6 +26,10 @@ export interface TrainOptions {
   onLog?: (line: string) => void;
   resume?: string;
   signal?: AbortSignal;
+  /** Labels stored with the run (e.g. experiment, cell). */
+  tags?: Record<string, string>;
+  /** Distributed rank of this process: only rank 0 writes the run directory. Default 0. */
+  rank?: number;
 }
 
 export interface TrainResult {
@@ -36,22 +41,11 @@ export interface TrainResult {
   history: unknown[];
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(file + '.tmp', text);
-  renameSync(file + '.tmp', file);
-}
-
 function datasetConfigPath(ref: string): string {
   const candidates = [ref, path.join(configsDir(), 'datasets', `${ref}.yaml`), path.join(configsDir(), 'datasets', ref)];
   const found = candidates.find((p) => existsSync(p) && p.match(/\.ya?ml$/));
   if (!found) throw new Error(`data.dataset: no dataset config '${ref}' (looked for ${candidates.join(', ')})`);
   return found;
-}
-
-function runIdNow(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `run_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${Math.random().toString(16).slice(2, 6)}`;
 }
 
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
@@ -67,8 +61,26 @@ export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSer
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
-  const log = opts.onLog ?? (() => {});
+  // The run exists (status 'running') before anything can fail, so every failure is recorded in it.
+  const run = openRun({
+    runsDir: config.output.runs_dir, runId: config.output.run_id, kind: 'train', config, tags: opts.tags,
+    rank: opts.rank, reopen: Boolean(opts.resume), native: native.runtimeInfo(),
+  });
+  try {
+    return await trainInRun(config, opts, native, run);
+  } catch (e) {
+    run.finish('failed', e);
+    throw e;
+  }
+}
+
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: ReturnType<typeof loadNative>, run: Run): Promise<TrainResult> {
+  const log = (line: string) => {
+    run.log(line);
+    opts.onLog?.(line);
+  };
   const ds = await loadConfiguredDataset(config);
+  run.update({ dataset: { name: ds.name, version: ds.version } });
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
@@ -88,13 +100,13 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const runId = config.output.run_id ?? runIdNow();
-  const runDir = path.resolve(config.output.runs_dir, runId);
-  if (existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
+  const runId = run.id;
+  const runDir = run.dir;
   mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
+  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
+  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
+  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
 
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
@@ -103,20 +115,26 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   });
   const t = config.training;
   const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
+  const device = t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device;
   const trainer = new native.NativeTrainer(model, {
     epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads, device: t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device,
+    seed: t.seed, threads: t.threads, device,
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
   });
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
   const info = model.info();
+  run.update({ model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device });
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
-  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, opts.onProgress);
+  const onProgress = (e: ProgressEvent) => {
+    if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
+    opts.onProgress?.(e);
+  };
+  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
   opts.signal?.removeEventListener('abort', onAbort);
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');
@@ -143,11 +161,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const testMetrics = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, windows: truth.shape[0] };
   const baselineLastValue = { rmse: Math.sqrt(bse / n), mae: bae / n };
   const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history };
-  writeAtomic(path.join(runDir, 'metrics.json'), JSON.stringify({
+  run.writeArtifact('metrics.json', JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
     model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
     test: testMetrics, baselines: { last_value: baselineLastValue },
   }, null, 2));
+  run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
+  run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
+  run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
   trainer.dispose();
   model.dispose();
   nativeDs.dispose();
