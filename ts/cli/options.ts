@@ -26,3 +26,8 @@ export function parseAge(text: string, flag: string): number {
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
   return Number(m[1]) * unit;
 }
+
+/** --runs-dir, else $TSFM_RUNS_DIR, else ./runs (the default output.runs_dir). */
+export function runsDirOf(o: { runsDir?: string }): string {
+  return o.runsDir ?? process.env.TSFM_RUNS_DIR ?? 'runs';
+}
