@@ -6,6 +6,7 @@ import { registerConfigDocs } from './commands/config-docs.js';
 import { registerRuns } from './commands/runs.js';
 import { registerModels } from './commands/models.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerExperiment } from './commands/experiment.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
@@ -15,6 +16,7 @@ registerConfigDocs(program);
 registerRuns(program);
 registerModels(program);
 registerRegistry(program);
+registerExperiment(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
