@@ -4,3 +4,6 @@ export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
 export { loadNative } from './native/loader.js';
 export { toNativeDataset } from './native/dataset.js';
+export * from './runs/index.js';
+export * from './registry/index.js';
+export * from './experiments/index.js';
