@@ -7,3 +7,4 @@ export { toNativeDataset } from './native/dataset.js';
 export * from './runs/index.js';
 export * from './registry/index.js';
 export * from './experiments/index.js';
+export * from './predict/index.js';

@@ -7,6 +7,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerModels } from './commands/models.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerPredict } from './commands/predict.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
@@ -17,6 +18,7 @@ registerRuns(program);
 registerModels(program);
 registerRegistry(program);
 registerExperiment(program);
+registerPredict(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
