@@ -71,7 +71,7 @@ export function registerModels(program: Command): void {
       try {
         const s = checkStage(stage);
         const run = reg.getRun(id);
-        if (!reg.listModels().some((m) => m.model_id === run.run_id)) throw new Error(`models stage: run '${run.run_id}' is ${run.status} without a checkpoint: not a model`);
+        if (!reg.listModels().some((m) => m.model_id === run.run_id)) throw new Error(`models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`);
         const change = appendStage(run.run_dir, s, o.note ?? null);
         reg.indexRunDir(run.run_dir);
         console.log(`${run.run_id}: ${change.previous} -> ${change.stage}`);
