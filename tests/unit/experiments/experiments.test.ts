@@ -89,3 +89,16 @@ describe('aggregation', () => {
     expect(csv).toHaveLength(5);
   });
 });
+
+describe('shipped experiment configs', () => {
+  it('glucobench-broll and nocturnal expand into valid cells', () => {
+    const broll = loadExperimentFile('configs/experiments/glucobench-broll.yaml');
+    const cells = expandCells(broll.config, broll.file);
+    expect(cells).toHaveLength(3 * 5);
+    expect(cells.every((c) => c.config.data.split.protocol === 'glucobench' && c.config.model.horizon === 12 && !c.config.data.covariates)).toBe(true);
+    const night = loadExperimentFile('configs/experiments/nocturnal.yaml');
+    const nightCells = expandCells(night.config, night.file);
+    expect(nightCells).toHaveLength(3 * 2 * 2 * 3);
+    expect(nightCells.find((c) => c.key === 'ttm.shanghai_t1dm.no_covariates.s1')!.config).toMatchObject({ model: { context_length: 32, horizon: 4 }, data: { covariates: false } });
+  });
+});
