@@ -80,6 +80,15 @@ function lastLine(file: string): string {
   }
 }
 
+function recordedStatus(runDir: string): string | undefined {
+  try {
+    const status = readMetadata(runDir).status;
+    return status === 'running' ? undefined : status;
+  } catch {
+    return undefined;
+  }
+}
+
 function failureOf(runDir: string, log: string, code: number | null, signal: NodeJS.Signals | null): string {
   try {
     const m = readMetadata(runDir);
@@ -131,14 +140,18 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`])];
       const start = Date.now();
       o.runId = runId;
-      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
+      // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that
+      // got two would exit at once instead of saving a checkpoint).
+      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
       closeSync(fd);
       children.add(child);
       opts.onEvent?.({ type: 'start', outcome: o, slot });
       child.on('exit', (code, signal) => {
         children.delete(child);
         o.seconds = (Date.now() - start) / 1000;
-        if (code === 0) o.status = 'completed';
+        // The run's own record decides (a cell may finish just as an interrupt arrives); the exit code otherwise.
+        const recorded = recordedStatus(path.join(runsDir, runId));
+        if (recorded === 'completed' || (recorded === undefined && code === 0)) o.status = 'completed';
         else {
           o.status = interrupted ? 'interrupted' : 'failed';
           o.error = failureOf(path.join(runsDir, runId), log, code, signal);

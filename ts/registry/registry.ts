@@ -95,10 +95,20 @@ export class Registry {
     this.runsDir = path.resolve(runsDir);
     this.file = file;
     this.db = openDatabase(file);
+    if (this.schemaVersion() === SCHEMA_VERSION) return; // usual case: no write lock needed to open
     transaction(this.db, () => {
       this.db.exec(SCHEMA_SQL);
       this.db.prepare('INSERT OR IGNORE INTO registry_info(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     });
+  }
+
+  private schemaVersion(): number | null {
+    try {
+      const row = withRetry(() => this.db.prepare("SELECT value FROM registry_info WHERE key = 'schema_version'").get());
+      return row ? Number(row.value) : null;
+    } catch {
+      return null; // no table yet
+    }
   }
 
   /** Opens (creating when absent) the registry of a runs directory. */
