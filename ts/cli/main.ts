@@ -8,6 +8,7 @@ import { registerModels } from './commands/models.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerPredict } from './commands/predict.js';
+import { registerData } from './commands/data.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
@@ -19,6 +20,7 @@ registerModels(program);
 registerRegistry(program);
 registerExperiment(program);
 registerPredict(program);
+registerData(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);

@@ -1,18 +1,17 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { configHash, configsDir, packageRoot, type TsfmConfig } from '../config/index.js';
-import { loadDataset } from '../data/load.js';
+import { configHash, type TsfmConfig } from '../config/index.js';
+import { openDataset } from '../data/resolve.js';
 import { makeSplits } from '../data/splits.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
-import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
+import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 
 export interface ProgressEvent {
   kind: 'step' | 'epoch';
@@ -41,46 +40,55 @@ export interface TrainResult {
   history: unknown[];
 }
 
-function datasetConfigPath(ref: string): string {
-  const candidates = [ref, path.join(configsDir(), 'datasets', `${ref}.yaml`), path.join(configsDir(), 'datasets', ref)];
-  const found = candidates.find((p) => existsSync(p) && p.match(/\.ya?ml$/));
-  if (!found) throw new Error(`data.dataset: no dataset config '${ref}' (looked for ${candidates.join(', ')})`);
-  return found;
+/**
+ * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
+ * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
+ */
+function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
+  if (resume && !config.output.run_id) {
+    const dir = path.dirname(path.dirname(path.resolve(resume)));
+    if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
+      return { runsDir: path.dirname(dir), runId: path.basename(dir), reopen: true };
+    }
+  }
+  // openRun refuses an existing id.
+  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? newRunId(), reopen: false };
 }
 
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
-  const file = datasetConfigPath(config.data.dataset);
-  const raw = { ...(parseYaml(readFileSync(file, 'utf8')) as object), ...(config.data.overrides ?? {}) };
-  const { dataset } = await loadDataset(raw, {
-    baseDir: packageRoot(),
-    cacheDir: path.resolve(config.data.cache_dir),
+  const { dataset } = await openDataset(config.data.dataset, {
+    cacheDir: config.data.cache_dir,
     minSegmentLength: config.model.context_length + config.model.horizon,
-  }, file);
+    overrides: config.data.overrides,
+  });
   return dataset;
 }
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
-  // The run exists (status 'running') before anything can fail, so every failure is recorded in it.
-  const run = openRun({
-    runsDir: config.output.runs_dir, runId: config.output.run_id, kind: 'train', config, tags: opts.tags,
-    rank: opts.rank, reopen: Boolean(opts.resume), native: native.runtimeInfo(),
+  const target = chooseRunDir(config, opts.resume);
+  const open = () => openRun({
+    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
+    rank: opts.rank, native: native.runtimeInfo(),
   });
+  // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
+  // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
+  const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
   try {
-    return await trainInRun(config, opts, native, run);
+    return await trainInRun(config, opts, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
   } catch (e) {
-    run.finish('failed', e);
+    holder.run?.finish('failed', e);
     throw e;
   }
 }
 
-async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: ReturnType<typeof loadNative>, run: Run): Promise<TrainResult> {
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+  const runId = path.basename(runDir);
   const log = (line: string) => {
-    run.log(line);
+    getRun().log(line);
     opts.onLog?.(line);
   };
   const ds = await loadConfiguredDataset(config);
-  run.update({ dataset: { name: ds.name, version: ds.version } });
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
@@ -100,14 +108,6 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const runId = run.id;
-  const runDir = run.dir;
-  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
-  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
-  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
-
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
     quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
@@ -124,9 +124,16 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
   });
+  // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+  const run = getRun();
+  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
+  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
+  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
+  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
   const info = model.info();
-  run.update({ model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device });
+  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device });
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
@@ -140,9 +147,11 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   const best = path.join(runDir, 'checkpoints', 'best.pt');
   if (existsSync(best)) await trainer.loadWeights(best);
   const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
-  const pred = await trainer.predict(split(evalSplit));
-  const truth = await trainer.targets(split(evalSplit));
-  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }).catch(() => null);
+  const unscale = config.evaluation.scale === 'original';
+  const pred = await trainer.predict(split(evalSplit), { unscale });
+  const truth = await trainer.targets(split(evalSplit), { unscale });
+  // The last context point of each window, as a 1-step target of a window shifted back by one.
+  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
   let se = 0, ae = 0, bse = 0, bae = 0;
   const n = truth.data.length;
   const H = horizon;
