@@ -2,10 +2,11 @@
  * Expands an experiment into its cells (one training run each) and resolves every cell's full
  * training config up front, so that a bad entry fails before any cell starts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, configsDir, defaultConfigPath, loadConfig, MODEL_FAMILIES, resolveConfigRef, type TsfmConfig } from '../config/index.js';
+import { datasetConfigPath, listDatasetNames } from '../data/resolve.js';
 import { entryName, ExperimentConfigError, type ExperimentConfig } from './config.js';
 
 export interface Cell {
@@ -57,10 +58,15 @@ function modelOverrides(exp: ExperimentConfig, i: number, file: string): string[
 function datasetRef(exp: ExperimentConfig, i: number, file: string): string {
   const e = exp.datasets[i]!;
   const ref = typeof e === 'object' && e.dataset ? e.dataset : entryName(e);
-  if (existsSync(path.join(configsDir(), 'datasets', `${ref}.yaml`))) return ref;
+  // A name under configs/datasets/, a dataset YAML or an ingested dataset directory (relative to the experiment file).
   const asPath = path.resolve(path.dirname(file), ref);
-  if (/\.ya?ml$/.test(ref) && existsSync(asPath)) return asPath;
-  throw new ExperimentConfigError([`${file}: datasets[${i}]: unknown dataset '${ref}' (known: ${yamlNames(path.join(configsDir(), 'datasets')).join(', ')}, or a dataset YAML path)`]);
+  if (existsSync(asPath) && (statSync(asPath).isDirectory() || /\.ya?ml$/.test(ref))) return asPath;
+  try {
+    datasetConfigPath(ref);
+    return ref;
+  } catch {
+    throw new ExperimentConfigError([`${file}: datasets[${i}]: unknown dataset '${ref}' (known: ${listDatasetNames().join(', ')}, or a dataset YAML or ingested directory)`]);
+  }
 }
 
 function checkUnique(names: string[], what: string, file: string): void {

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configsDir, packageRoot, parseConfigYaml, type TsfmConfig } from '../config/index.js';
+import { packageRoot, parseConfigYaml, type TsfmConfig } from '../config/index.js';
+import { datasetConfigPath } from '../data/resolve.js';
 import { loadDataset } from '../data/load.js';
 import type { TimeSeriesDataset } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
@@ -40,8 +41,12 @@ function datasetForFile(config: TsfmConfig, file: string, channels: string[]): R
     if (typeof raw?.path === 'string') raw.path = path.resolve(path.dirname(file), raw.path);
     return raw;
   }
-  const ref = config.data.dataset;
-  const cfgFile = [ref, path.join(configsDir(), 'datasets', `${ref}.yaml`)].find((p) => existsSync(p) && /\.ya?ml$/.test(p));
+  let cfgFile: string | undefined;
+  try {
+    cfgFile = datasetConfigPath(config.data.dataset);
+  } catch {
+    cfgFile = undefined; // an ingested directory: no source mapping to reuse
+  }
   const base = cfgFile ? ({ ...(parseYaml(readFileSync(cfgFile, 'utf8')) as object), ...(config.data.overrides ?? {}) } as Record<string, unknown>) : {};
   if (base.format === 'simulated' || !cfgFile) {
     // Simulated data has no source file: read a long table with the channels as columns (as `tsfm` exports them).

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,13 @@ describe('experiment configs', () => {
 
   it('rejects an unknown model, naming the entry', () => {
     expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(/exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm\)/);
+  });
+
+  it('accepts a dataset YAML or an ingested dataset directory next to the experiment file', () => {
+    const file = experimentFile(`name: e\nmodels: [ttm]\ndatasets: [{name: mine, dataset: ingested}]\n`);
+    mkdirSync(path.join(path.dirname(file), 'ingested'));
+    const { config } = loadExperimentFile(file);
+    expect(expandCells(config, file)[0]!.config.data.dataset).toBe(path.join(path.dirname(file), 'ingested'));
   });
 
   it('rejects an unknown dataset, naming the entry', () => {
