@@ -50,9 +50,27 @@ export function meanStd(values: number[]): { mean: number | null; std: number | 
 }
 
 /**
+ * Scores laid out for rank-based tests across models (Friedman, critical difference): one block per
+ * dataset × strategy × context length × seed where every model completed, one column per model.
+ */
+export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: string[]; scores: number[][] } {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const byBlock = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    r.seeds.forEach((seed, i) => {
+      const block = `${r.dataset}/${r.strategy}/${r.context_length}/s${seed}`;
+      if (!byBlock.has(block)) byBlock.set(block, new Map());
+      byBlock.get(block)!.set(r.model, r.values[i]!);
+    });
+  }
+  const blocks = [...byBlock.keys()].filter((b) => byBlock.get(b)!.size === models.length);
+  return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
+}
+
+/**
  * The place where the statistical tests of the evaluation module (paired bootstrap, Wilcoxon,
  * Friedman with critical difference) plug in: given the per-seed values of every model in each
- * group, return their comparisons. Until they are wired, no test is run and the report says so.
+ * group (`scoreMatrix` lays them out as blocks × models), return their comparisons. Until they are wired, no test is run and the report says so.
  */
 export function statisticalTests(_rows: AggregateRow[]): StatisticalComparison[] {
   return [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { expandCells, loadExperimentFile, parseExperiment } from '../../../ts/experiments/index.js';
-import { aggregate, meanStd, resultsCsv, resultsMarkdown } from '../../../ts/experiments/aggregate.js';
+import { aggregate, meanStd, resultsCsv, resultsMarkdown, scoreMatrix } from '../../../ts/experiments/aggregate.js';
 import { Registry } from '../../../ts/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
 
@@ -88,6 +88,11 @@ describe('aggregation', () => {
     expect(row('simulated_t1d', 'dlinear')).toMatchObject({ n: 2, mean: 11.5, best: false });
     expect(row('broll', 'ttm')).toMatchObject({ n: 1, mean: 14, std: null, best: true, missing: ['ttm.broll.global.s2'] });
     expect(row('simulated_t1d', 'dlinear').std).toBeCloseTo(Math.SQRT1_2, 12);
+    // Blocks where every model completed: broll seed 2 lacks ttm, so 3 blocks.
+    const sm = scoreMatrix(res.rows);
+    expect(sm.models).toEqual(['dlinear', 'ttm']);
+    expect(sm.blocks).toEqual(['simulated_t1d/global/96/s1', 'simulated_t1d/global/96/s2', 'broll/global/96/s1']);
+    expect(sm.scores).toEqual([[11, 9], [12, 10], [16, 14]]);
     const md = resultsMarkdown(res, [{ key: 'ttm.broll.global.s2', error: 'boom' }]);
     expect(md).toContain('| simulated_t1d | global | 96 | **ttm** | **9.5 ± 0.7071** | 2 |');
     expect(md).toContain('- ttm.broll.global.s2: boom');
