@@ -35,6 +35,7 @@ export const StrategyEntrySchema = z.union([
   z.object({
     name: name().describe('Label of the strategy, e.g. no_covariates.'),
     set: overrides().describe('Overrides that define the strategy, e.g. [data.covariates=false] for a covariate ablation.'),
+    init_from: z.string().min(1).optional().describe('Fine-tune: start every cell of this strategy from these weights (a run id in the runs directory, or a checkpoint path); the model must have the same shape.'),
   }).strict(),
 ]);
 

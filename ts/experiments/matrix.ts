@@ -19,6 +19,8 @@ export interface Cell {
   seed: number;
   /** The resolved training config (output.run_id is set per attempt by the scheduler). */
   config: TsfmConfig;
+  /** Weights to fine-tune from (run id or checkpoint), from the strategy. */
+  initFrom?: string;
 }
 
 function yamlNames(dir: string): string[] {
@@ -113,7 +115,7 @@ export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir
               const issues = e instanceof ConfigError ? e.issues : [(e as Error).message];
               throw new ExperimentConfigError(issues.map((i) => `${file}: cell ${key} (models[${mi}] × datasets[${di}]): ${i}`));
             }
-            cells.push({ key, model: entryName(m), dataset: entryName(d), strategy: entryName(s), contextLength: config.model.context_length, seed, config });
+            cells.push({ key, model: entryName(m), dataset: entryName(d), strategy: entryName(s), contextLength: config.model.context_length, seed, config, ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}) });
           }
         }
       }

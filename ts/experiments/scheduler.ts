@@ -137,7 +137,7 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       const log = path.join(dir, 'logs', `${runId}.log`);
       const fd = openSync(log, 'w');
       const tags = { experiment: exp.name, cell: o.cell.key, strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
-      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`])];
+      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]), ...(o.cell.initFrom ? ['--init-from', o.cell.initFrom] : [])];
       const start = Date.now();
       o.runId = runId;
       // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that

@@ -2,4 +2,4 @@
 export { Registry, REGISTRY_FILE, taskOf, type RunRow, type ModelRow, type RunFilter, type ModelFilter } from './registry.js';
 export { markStaleRuns } from './reconcile.js';
 export { openDatabase, withRetry, transaction, isBusy } from './sqlite.js';
-export { selectGarbage, removeRun, compareRuns, type GcOptions } from './maintenance.js';
+export { selectGarbage, removeRun, compareRuns, resolveCheckpoint, type GcOptions } from './maintenance.js';

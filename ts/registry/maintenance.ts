@@ -1,7 +1,7 @@
 /** Deleting runs and choosing what `runs gc` removes. Models in staging or production are never collected. */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Registry, RunRow } from './registry.js';
+import { Registry, type RunRow } from './registry.js';
 
 const PROTECTED_STAGES = new Set(['staging', 'production']);
 
@@ -56,4 +56,20 @@ export function compareRuns(runs: RunRow[]): { header: string[]; rows: string[][
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   for (const k of metrics) rows.push([`metric ${k}`, ...runs.map((r) => (r.metrics[k] === undefined ? '-' : String(+r.metrics[k]!.toPrecision(6))))]);
   return { header, rows };
+}
+
+/** A checkpoint file, or the best (else last) checkpoint of a run named by id in `runsDir`; throws naming `ref`. */
+export function resolveCheckpoint(ref: string, runsDir: string): string {
+  if (existsSync(ref) && statSync(ref).isFile()) return path.resolve(ref);
+  const reg = Registry.open(runsDir);
+  try {
+    const run = reg.getRun(ref);
+    const file = ['best.pt', 'last.pt'].map((f) => path.join(run.run_dir, 'checkpoints', f)).find((f) => existsSync(f));
+    if (!file) throw new Error(`--init-from ${ref}: run ${run.run_id} has no checkpoint`);
+    return file;
+  } catch (e) {
+    throw new Error(`--init-from ${ref}: ${(e as Error).message.replace(/^--init-from \S+: /, '')}`);
+  } finally {
+    reg.close();
+  }
 }

@@ -24,6 +24,8 @@ export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
   onLog?: (line: string) => void;
   resume?: string;
+  /** Start from these weights (a checkpoint of a compatible model) instead of a fresh initialisation: fine-tuning. */
+  initFrom?: string;
   signal?: AbortSignal;
   /** Labels stored with the run (e.g. experiment, cell). */
   tags?: Record<string, string>;
@@ -126,6 +128,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   });
   // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+  else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
   const run = getRun();
   mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
@@ -133,7 +136,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
   run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
   const info = model.info();
-  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device });
+  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
+    ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);

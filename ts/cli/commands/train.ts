@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
 import { train, type ProgressEvent } from '../../train/train.js';
 import { parseTags } from '../options.js';
+import { resolveCheckpoint } from '../../registry/index.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run). */
 export function registerTrain(program: Command): void {
@@ -17,6 +18,7 @@ export function registerTrain(program: Command): void {
     .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
     .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
+    .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config and exit')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
     .action(async (file: string | undefined, o) => {
@@ -53,7 +55,8 @@ export function registerTrain(program: Command): void {
           process.stderr.write(`\r\x1b[Kstep ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
         }
       };
-      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal, tags });
+      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal, tags,
+        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined });
       console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
       console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
       if (r.status === 'interrupted') process.exitCode = 130;
