@@ -31,6 +31,8 @@ export interface TrainOptions {
   tags?: Record<string, string>;
   /** Distributed rank of this process: only rank 0 writes the run directory. Default 0. */
   rank?: number;
+  /** Processes in the distributed job (recorded in the run's metadata). Default 1. */
+  worldSize?: number;
 }
 
 export interface TrainResult {
@@ -71,7 +73,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const target = chooseRunDir(config, opts.resume);
   const open = () => openRun({
     runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
-    rank: opts.rank, native: native.runtimeInfo(),
+    rank: opts.rank, worldSize: opts.worldSize, native: native.runtimeInfo(),
   });
   // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
   // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
