@@ -5,3 +5,7 @@ export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type
 export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './native/loader.js';
 export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';
+export * from './runs/index.js';
+export * from './registry/index.js';
+export * from './experiments/index.js';
+export * from './predict/index.js';

@@ -3,6 +3,11 @@
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
+import { registerRuns } from './commands/runs.js';
+import { registerModels } from './commands/models.js';
+import { registerRegistry } from './commands/registry.js';
+import { registerExperiment } from './commands/experiment.js';
+import { registerPredict } from './commands/predict.js';
 import { registerData } from './commands/data.js';
 
 const program = new Command();
@@ -16,6 +21,11 @@ program
 
 registerTrain(program);
 registerConfigDocs(program);
+registerRuns(program);
+registerModels(program);
+registerRegistry(program);
+registerExperiment(program);
+registerPredict(program);
 registerData(program);
 
 program.parseAsync().catch((err: Error) => {

@@ -1,9 +1,9 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
+import { configHash, type TsfmConfig } from '../config/index.js';
 import { openDataset } from '../data/resolve.js';
 import { makeSplits } from '../data/splits.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
@@ -11,6 +11,7 @@ import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
+import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 
 export interface ProgressEvent {
   kind: 'step' | 'epoch';
@@ -23,7 +24,15 @@ export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
   onLog?: (line: string) => void;
   resume?: string;
+  /** Start from these weights (a checkpoint of a compatible model) instead of a fresh initialisation: fine-tuning. */
+  initFrom?: string;
   signal?: AbortSignal;
+  /** Labels stored with the run (e.g. experiment, cell). */
+  tags?: Record<string, string>;
+  /** Distributed rank of this process: only rank 0 writes the run directory. Default 0. */
+  rank?: number;
+  /** Processes in the distributed job (recorded in the run's metadata). Default 1. */
+  worldSize?: number;
 }
 
 export interface TrainResult {
@@ -35,50 +44,19 @@ export interface TrainResult {
   history: unknown[];
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(file + '.tmp', text);
-  renameSync(file + '.tmp', file);
-}
-
-/** The run's log: lines go to the caller's logger and, once the run directory exists, to train.log (timestamped). */
-class RunLog {
-  private file?: string;
-  private pending: string[] = [];
-  constructor(private readonly sink?: (line: string) => void) {}
-  attach(file: string): void {
-    this.file = file;
-    appendFileSync(file, this.pending.join(''));
-    this.pending = [];
-  }
-  line(text: string, echo = true): void {
-    if (echo) this.sink?.(text);
-    const entry = `${new Date().toISOString()} ${text}\n`;
-    if (this.file) appendFileSync(this.file, entry);
-    else this.pending.push(entry);
-  }
-}
-
-function runIdNow(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `run_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${Math.random().toString(16).slice(2, 6)}`;
-}
-
 /**
  * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
  * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
  */
-function chooseRunDir(config: TsfmConfig, resume?: string): { runId: string; runDir: string } {
+function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
   if (resume && !config.output.run_id) {
     const dir = path.dirname(path.dirname(path.resolve(resume)));
     if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
-      return { runId: path.basename(dir), runDir: dir };
+      return { runsDir: path.dirname(dir), runId: path.basename(dir), reopen: true };
     }
   }
-  const runId = config.output.run_id ?? runIdNow();
-  const runDir = path.resolve(config.output.runs_dir, runId);
-  if (existsSync(runDir)) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
-  return { runId, runDir };
+  // openRun refuses an existing id.
+  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? newRunId(), reopen: false };
 }
 
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
@@ -92,8 +70,28 @@ export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSer
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
-  const runLog = new RunLog(opts.onLog);
-  const log = (line: string) => runLog.line(line);
+  const target = chooseRunDir(config, opts.resume);
+  const open = () => openRun({
+    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
+    rank: opts.rank, worldSize: opts.worldSize, native: native.runtimeInfo(),
+  });
+  // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
+  // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
+  const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
+  try {
+    return await trainInRun(config, opts, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
+  } catch (e) {
+    holder.run?.finish('failed', e);
+    throw e;
+  }
+}
+
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+  const runId = path.basename(runDir);
+  const log = (line: string) => {
+    getRun().log(line);
+    opts.onLog?.(line);
+  };
   const ds = await loadConfiguredDataset(config);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
@@ -114,7 +112,6 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const { runId, runDir } = chooseRunDir(config, opts.resume);
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
     quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
@@ -122,31 +119,35 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   });
   const t = config.training;
   const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
+  const device = t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device;
   const trainer = new native.NativeTrainer(model, {
     epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads, device: t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device,
+    seed: t.seed, threads: t.threads, device,
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
   });
   // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+  else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
+  const run = getRun();
   mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
-  runLog.attach(path.join(runDir, 'train.log'));
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
+  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
+  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
+  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
   const info = model.info();
+  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
+    ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
   const onProgress = (e: ProgressEvent) => {
-    if (e.kind === 'epoch') runLog.line(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss ?? ''} lr ${e.lr} samples_per_sec ${e.samplesPerSec.toFixed(1)}${e.improved ? ' best' : ''}`, false);
+    if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
     opts.onProgress?.(e);
   };
   const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
-  log(`tsfm: ${fit.status} after ${fit.history.length} epochs in ${fit.seconds.toFixed(1)} s (${fit.samplesPerSec.toFixed(0)} samples/s); best epoch ${fit.bestEpoch + 1}`);
   opts.signal?.removeEventListener('abort', onAbort);
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');
@@ -175,11 +176,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const testMetrics = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, windows: truth.shape[0] };
   const baselineLastValue = { rmse: Math.sqrt(bse / n), mae: bae / n };
   const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history };
-  writeAtomic(path.join(runDir, 'metrics.json'), JSON.stringify({
+  run.writeArtifact('metrics.json', JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
     model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
     test: testMetrics, baselines: { last_value: baselineLastValue },
   }, null, 2));
+  run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
+  run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
+  run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
   trainer.dispose();
   model.dispose();
   nativeDs.dispose();
