@@ -11,14 +11,11 @@ import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
+import type { NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 
-export interface ProgressEvent {
-  kind: 'step' | 'epoch';
-  epoch: number; epochs: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number;
-  loss: number; lr: number; samplesPerSec: number; etaSeconds: number;
-  valLoss?: number; valMse?: number; valMae?: number; improved?: boolean;
-}
+/** A training progress event (step or epoch), as the native trainer reports it. */
+export type ProgressEvent = NativeProgressEvent;
 
 export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
