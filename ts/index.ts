@@ -4,3 +4,4 @@ export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
 export { loadNative } from './native/loader.js';
 export { toNativeDataset } from './native/dataset.js';
+export * from './eval/index.js';
