@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command();
 program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
@@ -11,6 +12,7 @@ program.name('tsfm').description('Train and evaluate time-series forecasting mod
 registerTrain(program);
 registerConfigDocs(program);
 registerEvaluate(program);
+registerReport(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);

@@ -33,7 +33,7 @@ export interface ChannelEvaluation {
   comparisons: PairedComparison[];
   /** A few windows for fan charts. */
   samples: ForecastSample[];
-  /** Up to 4000 (truth, forecast) pairs of the model, for error-grid plots. */
+  /** Up to 1000 (truth, forecast) pairs of the model, for error-grid plots. */
   gridSample: { truth: number[]; forecast: number[] };
 }
 
@@ -243,7 +243,7 @@ export function evaluateTask(args: {
       return s;
     });
     const gridTruth: number[] = [], gridForecast: number[] = [];
-    const step = Math.max(1, Math.ceil((N * H) / 4000));
+    const step = Math.max(1, Math.ceil((N * H) / 1000));
     for (let i = 0; i < N * H; i += step) {
       if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) gridTruth.push(Math.round(truth[i] * 10) / 10), gridForecast.push(Math.round(main[i] * 10) / 10);
     }

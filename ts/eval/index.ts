@@ -18,3 +18,5 @@ export { evaluateForecasts, medianFromQuantiles, type ForecastSet, type Forecast
 export { taskWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
 export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type EvaluationSummary, type ChannelEvaluation, type ForecastSample, type RunEvaluation } from './evaluate.js';
 export { writeArrowTable, readArrowTable } from './tables.js';
+export { writeReport, renderReport, collectReport, type ReportInput, type ReportRun, type RenderedReport } from './report/report.js';
+export { renderSvg } from './report/charts.js';
