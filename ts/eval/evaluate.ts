@@ -94,25 +94,16 @@ interface SavedScaler {
   series?: string[];
 }
 
-/** The run's scaler mapped onto `ds`: reused as saved on the same series and channels; otherwise global statistics are mapped by channel name and per-series ones refitted on `ds`'s training windows. */
+/**
+ * The run's scaler for `ds`: as saved when `ds` has the run's series and channels; on another
+ * dataset the same kind of scaler is fitted on that dataset's training windows (leak-free, and the
+ * only statistics that exist for its series), with a note in the summary.
+ */
 function scalerFor(saved: SavedScaler, ds: TimeSeriesDataset, train: Parameters<typeof fitScaler>[1], notes: string[]): ScalerState {
-  const chans = ds.channels.map((c) => c.name);
-  const same = saved.channels && saved.series && saved.channels.join('\u0000') === chans.join('\u0000') && saved.series.join('\u0000') === ds.series.map((s) => s.id).join('\u0000');
-  if (same || !saved.channels) return scalerFromJSON(saved);
-  if (saved.kind === 'none') return scalerFromJSON({ kind: 'none', mean: new Array(ds.series.length * chans.length).fill(0), std: new Array(ds.series.length * chans.length).fill(1) });
-  if (saved.kind === 'global') {
-    const C0 = saved.channels.length;
-    const mean: number[] = [], std: number[] = [];
-    for (let s = 0; s < ds.series.length; s++)
-      for (const name of chans) {
-        const j = saved.channels.indexOf(name);
-        mean.push(j >= 0 ? saved.mean[j] : 0);
-        std.push(j >= 0 ? saved.std[j] : 1);
-      }
-    void C0;
-    return scalerFromJSON({ kind: 'global', mean, std });
-  }
-  notes.push(`per-series scaling statistics were fitted on ${ds.name}'s training windows (the run's own are for other series)`);
+  const key = (xs: readonly string[]) => xs.join('\u0000');
+  const same = !saved.channels || !saved.series || (key(saved.channels) === key(ds.channels.map((c) => c.name)) && key(saved.series) === key(ds.series.map((s) => s.id)));
+  if (same) return scalerFromJSON(saved);
+  if (saved.kind !== 'none') notes.push(`scaler '${saved.kind}' refitted on ${ds.name}'s training windows (the run's statistics are for other series or channels)`);
   return fitScaler(ds, train, saved.kind);
 }
 
