@@ -77,7 +77,7 @@ describe('tsfm evaluate', () => {
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'test-ood'], /'temporal' split protocol holds out no patients/],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--data', 'broll'], /trained with covariates \[glucose, insulin, carbs\]/],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--night-hours', 'x'], /--night-hours/],
-      [['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'prandial', '--data', 'broll'], /./],
+      [['evaluate', '--run', 'p', '--runs-dir', runs, '--split', 'prandial', '--data', 'broll'], /dataset 'broll' has no meal channel/],
       [['report', 'nope', '--runs-dir', runs], /no run or experiment directory 'nope'/],
     ];
     for (const [args, re] of cases) {

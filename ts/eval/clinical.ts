@@ -132,9 +132,11 @@ export function lbgiHbgi(values: Numeric): { lbgi: number; hbgi: number; n: numb
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v) continue;
-    const r = bgRiskSigned(v);
-    if (r < 0) lo -= r;
-    else hi += r;
+    // bgRiskSigned inlined (hot loop)
+    const g = v < 20 ? 20 : v > 600 ? 600 : v;
+    const f = 1.509 * (Math.exp(1.084 * Math.log(Math.log(g))) - 5.381);
+    if (f < 0) lo += 10 * f * f;
+    else hi += 10 * f * f;
     n++;
   }
   return { lbgi: lo / n, hbgi: hi / n, n };

@@ -13,16 +13,21 @@ export const HYPO_THRESHOLDS = [70, 54] as const;
 
 /** P(glucose < thr) per point [windows, horizon], from quantiles. */
 export function probBelowFromQuantiles(qf: QuantileForecast, windows: number, horizon: number, thr: number): Float64Array {
+  return probBelowManyFromQuantiles(qf, windows, horizon, [thr])[0];
+}
+
+/** P(glucose < thr) for several thresholds in one pass over the quantiles. */
+export function probBelowManyFromQuantiles(qf: QuantileForecast, windows: number, horizon: number, thresholds: readonly number[]): Float64Array[] {
   const { levels, values } = prepareQuantiles(qf, windows, horizon);
   const Q = levels.length;
-  const out = new Float64Array(windows * horizon);
+  const out = thresholds.map(() => new Float64Array(windows * horizon));
   const tau = new Float64Array(Q + 2), x = new Float64Array(Q + 2), qs = new Float64Array(Q);
   for (let w = 0; w < windows; w++) {
     const base = w * Q * horizon;
     for (let h = 0; h < horizon; h++) {
       for (let q = 0; q < Q; q++) qs[q] = values[base + q * horizon + h];
       knots(levels, qs, tau, x);
-      out[w * horizon + h] = cdfFromKnots(tau, x, thr, true);
+      for (let t = 0; t < thresholds.length; t++) out[t][w * horizon + h] = cdfFromKnots(tau, x, thresholds[t], true);
     }
   }
   return out;

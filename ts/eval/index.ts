@@ -7,7 +7,7 @@ export {
   clarkeZone, parkesZone, clarkeGrid, parkesGrid, timeInRanges, rangeIndex, bgRiskSigned, lbgiHbgi, mccFromCounts, detection, evaluateClinical,
   isHypo, isHyper, ZONES, RANGE_NAMES, PARKES_T1, type Zone, type GridResult, type DetectionResult, type ClinicalEvaluation,
 } from './clinical.js';
-export { probBelowFromQuantiles, probBelowFromPoint, brierScore, auroc, auprc, rocCurve, nightLevel, HYPO_THRESHOLDS, type NightResult } from './hypo.js';
+export { probBelowFromQuantiles, probBelowManyFromQuantiles, probBelowFromPoint, brierScore, auroc, auprc, rocCurve, nightLevel, HYPO_THRESHOLDS, type NightResult } from './hypo.js';
 export { lastValueForecast, seasonalNaiveForecast, fitLinReg, linRegForecast, BASELINES, type BaselineName, type LinRegModel } from './baselines.js';
 export {
   pairedBootstrapCI, wilcoxonSignedRank, friedmanTest, nemenyiCD, criticalDifference, rankAverage, normalCdf, chiSquareSurvival,

@@ -45,12 +45,13 @@ export interface PointOptions {
 
 /** Median of the finite values (NaN when none). */
 export function median(xs: Numeric): number {
-  const v: number[] = [];
-  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) v.push(xs[i]);
-  if (!v.length) return NaN;
-  v.sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  const v = new Float64Array(xs.length);
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) v[n++] = xs[i];
+  if (!n) return NaN;
+  const a = v.subarray(0, n).sort(); // typed-array sort: numeric, no comparator calls
+  const m = n >> 1;
+  return n % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 }
 
 /** Mean of the finite values (NaN when none). */

@@ -4,7 +4,7 @@
  */
 import { EvalError, type Numeric } from './errors.js';
 import { normalCdf } from './stats.js';
-import { cdfFromKnots, knots, prepareQuantiles, quantileFromKnots, type QuantileForecast } from './quantiles.js';
+import { cdfFromKnots, knots, prepareQuantiles, type QuantileForecast } from './quantiles.js';
 
 export const CENTRAL_INTERVALS = [0.5, 0.8, 0.9, 0.95] as const;
 /** GlucoBench's calibration thresholds: 0, 0.1, ..., 1. */
@@ -40,6 +40,17 @@ export interface ProbabilisticEvaluation {
   n: number;
 }
 
+/** Knot segment i (x[i-1]..x[i]) and fraction f of level p, for knots with levels `tau`. */
+function readPosition(tau: Float64Array, p: number): { i: number; f: number } {
+  const K = tau.length;
+  if (p <= 0) return { i: 1, f: 0 };
+  if (p >= 1) return { i: K - 1, f: 1 };
+  let i = 1;
+  while (i < K - 1 && tau[i] < p) i++;
+  return { i, f: (p - tau[i - 1]) / (tau[i] - tau[i - 1]) };
+}
+const readAt = (x: Float64Array, r: { i: number; f: number }): number => x[r.i - 1] + r.f * (x[r.i] - x[r.i - 1]);
+
 export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows: number, horizon: number, opts: { crossing?: 'sort' | 'error'; pitBins?: number } = {}): ProbabilisticEvaluation {
   const N = windows;
   const H = horizon;
@@ -60,6 +71,11 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
     return { c, lo, hi: 1 - lo, ok, inside: 0, width: 0 };
   });
   const tau = new Float64Array(Q + 2), x = new Float64Array(Q + 2), qs = new Float64Array(Q);
+  // the levels are the same for every point, so where each needed level p falls among the knots
+  // (segment and fraction) is computed once; reading q_p is then x[i-1] + f (x[i] - x[i-1])
+  knots(levels, new Float64Array(Q), tau, x);
+  const calAt = cal.map((p) => readPosition(tau, p));
+  const ivAt = iv.map((it) => [readPosition(tau, it.lo), readPosition(tau, it.hi)]);
   let sumAbsY = 0;
   let n = 0;
   for (let w = 0; w < N; w++) {
@@ -82,12 +98,13 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
       stepCrps[h] += (2 * s) / Q;
       stepN[h]++;
       knots(levels, qs, tau, x);
-      for (let k = 0; k < cal.length; k++) if (y <= quantileFromKnots(tau, x, cal[k])) calBelow[k * H + h]++;
+      for (let k = 0; k < cal.length; k++) if (y <= readAt(x, calAt[k])) calBelow[k * H + h]++;
       const u = cdfFromKnots(tau, x, y, false);
       pit[Math.min(bins - 1, Math.floor(u * bins))]++;
-      for (const it of iv) {
+      for (let j = 0; j < iv.length; j++) {
+        const it = iv[j];
         if (!it.ok) continue;
-        const a = quantileFromKnots(tau, x, it.lo), b = quantileFromKnots(tau, x, it.hi);
+        const a = readAt(x, ivAt[j][0]), b = readAt(x, ivAt[j][1]);
         if (y >= a && y <= b) it.inside++;
         it.width += b - a;
       }
