@@ -95,6 +95,7 @@ const result = {
   cpu_seconds: { all_metrics: all.cpu, peer_mse_loop: mseLoop.cpu, peer_copy: copy.cpu },
   ratio_all_vs_mse_loop: all.s / mseLoop.s,
   ratio_all_vs_copy: all.s / copy.s,
+  ratio_cpu_all_vs_mse_loop: all.cpu / mseLoop.cpu,
   check: { rmse: all.out.metrics.pooled.rmse, mse_loop_rmse: Math.sqrt(mseLoop.out) },
   node: process.version,
 };
