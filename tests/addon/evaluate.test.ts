@@ -124,4 +124,13 @@ describe('tsfm evaluate', () => {
       await browser.close();
     }
   });
+
+  it('report on a directory of runs compares them across datasets and tasks', () => {
+    const out = execFileSync(process.execPath, [cli, 'report', runs, '--out', path.join(runs, 'experiment-report')], { encoding: 'utf8' });
+    const md = readFileSync(out.split('\n')[1], 'utf8');
+    expect(md).toMatch(/## Models across datasets/);
+    expect(md).toMatch(/\| dataset · task \| p \| last_value \| seasonal_naive \| linreg \| q \|/);
+    expect(md).toMatch(/\| simulated_t1d · test \| – \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+    expect(md).toMatch(/## p: broll · sliding · gl/);
+  });
 });
