@@ -2,6 +2,7 @@
 export * from './config/index.js';
 export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
-export { loadNative } from './native/loader.js';
+export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './native/loader.js';
+export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';
 export * from './eval/index.js';

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
+import { registerData } from './commands/data.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerReport } from './commands/report.js';
 
@@ -11,6 +12,7 @@ program.name('tsfm').description('Train and evaluate time-series forecasting mod
 
 registerTrain(program);
 registerConfigDocs(program);
+registerData(program);
 registerEvaluate(program);
 registerReport(program);
 

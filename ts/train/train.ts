@@ -1,11 +1,10 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { configHash, configsDir, packageRoot, renderConfigYaml, type TsfmConfig } from '../config/index.js';
-import { loadDataset } from '../data/load.js';
+import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
+import { openDataset } from '../data/resolve.js';
 import { makeSplits } from '../data/splits.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
@@ -43,27 +42,35 @@ function writeAtomic(file: string, text: string): void {
   renameSync(file + '.tmp', file);
 }
 
-function datasetConfigPath(ref: string): string {
-  const candidates = [ref, path.join(configsDir(), 'datasets', `${ref}.yaml`), path.join(configsDir(), 'datasets', ref)];
-  const found = candidates.find((p) => existsSync(p) && p.match(/\.ya?ml$/));
-  if (!found) throw new Error(`data.dataset: no dataset config '${ref}' (looked for ${candidates.join(', ')})`);
-  return found;
-}
-
 function runIdNow(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `run_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${Math.random().toString(16).slice(2, 6)}`;
 }
 
+/**
+ * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
+ * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
+ */
+function chooseRunDir(config: TsfmConfig, resume?: string): { runId: string; runDir: string } {
+  if (resume && !config.output.run_id) {
+    const dir = path.dirname(path.dirname(path.resolve(resume)));
+    if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
+      return { runId: path.basename(dir), runDir: dir };
+    }
+  }
+  const runId = config.output.run_id ?? runIdNow();
+  const runDir = path.resolve(config.output.runs_dir, runId);
+  if (existsSync(runDir)) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
+  return { runId, runDir };
+}
+
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
-  const file = datasetConfigPath(config.data.dataset);
-  const raw = { ...(parseYaml(readFileSync(file, 'utf8')) as object), ...(config.data.overrides ?? {}) };
-  const { dataset } = await loadDataset(raw, {
-    baseDir: packageRoot(),
-    cacheDir: path.resolve(config.data.cache_dir),
+  const { dataset } = await openDataset(config.data.dataset, {
+    cacheDir: config.data.cache_dir,
     minSegmentLength: config.model.context_length + config.model.horizon,
-  }, file);
+    overrides: config.data.overrides,
+  });
   return dataset;
 }
 
@@ -90,14 +97,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const runId = config.output.run_id ?? runIdNow();
-  const runDir = path.resolve(config.output.runs_dir, runId);
-  if (existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
-  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
-  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
-
+  const { runId, runDir } = chooseRunDir(config, opts.resume);
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
     quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
@@ -113,7 +113,12 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
   });
+  // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+  writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
+  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
+  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
   const info = model.info();
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
@@ -124,9 +129,11 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const best = path.join(runDir, 'checkpoints', 'best.pt');
   if (existsSync(best)) await trainer.loadWeights(best);
   const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
-  const pred = await trainer.predict(split(evalSplit));
-  const truth = await trainer.targets(split(evalSplit));
-  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }).catch(() => null);
+  const unscale = config.evaluation.scale === 'original';
+  const pred = await trainer.predict(split(evalSplit), { unscale });
+  const truth = await trainer.targets(split(evalSplit), { unscale });
+  // The last context point of each window, as a 1-step target of a window shifted back by one.
+  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
   const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
   const m = ev.model;
   const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };

@@ -163,7 +163,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       auto x = x_host.to(device_);
       auto y = y_host.to(device_);
 
-      const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps);
+      const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps, steps);
       for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
       optimizer_->zero_grad();
