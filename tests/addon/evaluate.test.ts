@@ -133,4 +133,16 @@ describe('tsfm evaluate', () => {
     expect(md).toMatch(/\| simulated_t1d · test \| – \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     expect(md).toMatch(/## p: broll · sliding · gl/);
   });
+
+  it("a run with evaluation.scale 'scaled' (ETT protocol) is evaluated on the scaled axis, agreeing with train()", async () => {
+    const ett = await train(loadConfig('configs/examples/etth1-dlinear.yaml', { overrides: [...tiny, 'output.run_id=ett', 'model.context_length=96', 'model.horizon=24'] }).config);
+    const r = run(['evaluate', '--run', 'ett', '--runs-dir', runs, '--no-forecasts']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = summary(ett.runDir, 'etth1-test');
+    expect(s.channels).toHaveLength(7);
+    const mse = s.channels.reduce((a, c) => a + c.forecasters.model.pooled.mse, 0) / 7;
+    expect(mse).toBeCloseTo(ett.testMetrics.mse, 4);
+    expect(s.channels[0].forecasters.model.clinical).toBeUndefined();
+    expect(existsSync(path.join(ett.runDir, 'eval', 'etth1-test', 'forecasts.arrow'))).toBe(false);
+  });
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from 'node:path';
 import { loadConfig, type TsfmConfig } from '../config/index.js';
 import { makeSplits } from '../data/splits.js';
-import { fitScaler, scalerFromJSON } from '../data/scaler.js';
+import { applyScaler, fitScaler, scalerFromJSON } from '../data/scaler.js';
 import type { ScalerKind } from '../data/scaler.js';
 import type { ScalerState, TimeSeriesDataset } from '../data/types.js';
 import { rowSeries } from '../data/windows.js';
@@ -383,17 +383,21 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
           continue;
         }
         const splitArg = { dataset: nativeDs, windows: task.windows, scaling, inputChannels, targetChannels };
-        const pred = (await trainer.predict(splitArg)) as Tensor;
+        // evaluation.scale 'scaled' (the ETT convention): forecasts, truths and baselines all on the scaler's axis
+        const unscale = config.evaluation.scale !== 'scaled';
+        const pred = (await trainer.predict(splitArg, { unscale })) as Tensor;
         const point = targetChannels.map((_, k) => (quantileLevels ? medianFromQuantiles({ levels: quantileLevels, values: quantileChannelOf(pred, k) }, N, H) : channelOf(pred, k)));
         const quantiles = quantileLevels ? { levels: quantileLevels, values: targetChannels.map((_, k) => quantileChannelOf(pred, k)) } : undefined;
         const linregLags = opts.linregLags ?? Math.min(C, 288);
-        const r = evaluateTask({ ds, task, context: C, horizon: H, targetChannels, point, quantiles, trainWindows: splits.train, linregLags });
+        const evalDs: TimeSeriesDataset = unscale ? ds : { ...ds, values: applyScaler(ds, scaler), channels: ds.channels.map((c) => ({ ...c, unit: undefined })) };
+        if (!unscale) notes.push('metrics on the scaled axis (evaluation.scale: scaled); clinical metrics need original units and are omitted');
+        const r = evaluateTask({ ds: evalDs, task, context: C, horizon: H, targetChannels, point, quantiles, trainWindows: splits.train, linregLags });
         const summary: EvaluationSummary = {
           run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(),
           model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) },
           intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags, channels: r.channels,
         };
-        writeTables(dir, ds, task, C, H, r, quantiles, targetChannels, opts.saveForecasts ?? config.output.save_predictions);
+        writeTables(dir, evalDs, task, C, H, r, quantiles, targetChannels, opts.saveForecasts ?? config.output.save_predictions);
         writeJson(path.join(dir, 'summary.json'), summary);
         const m = r.channels[0]?.forecasters;
         if (m) log(`tsfm: ${ds.name} ${split} (${N} windows): model RMSE ${m.model.pooled.rmse.toFixed(3)} (median/window ${m.model.medianPerWindow.rmse.toFixed(3)}) | ${Object.keys(m).filter((k) => k !== 'model').map((k) => `${k} ${m[k].pooled.rmse.toFixed(3)}`).join(' | ')}`);
