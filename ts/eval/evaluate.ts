@@ -19,7 +19,7 @@ import { EvalError } from './errors.js';
 import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast, type BaselineName } from './baselines.js';
 import { comparePaired, type PairedComparison } from './compare.js';
 import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type WindowColumns } from './metrics.js';
-import { taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
+import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
 import { channelOf, quantileChannelOf, type Tensor } from './tensors.js';
 import { writeArrowTable, type Columns } from './tables.js';
 
@@ -369,7 +369,8 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
     try {
       await trainer.loadWeights(checkpoint);
       for (const split of opts.splits?.length ? opts.splits : (['test'] as EvalSplit[])) {
-        const task = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
+        const all = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
+        const task = config.evaluation.max_windows ? limitWindows(all, config.evaluation.max_windows, config.training.seed) : all;
         const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);
         mkdirSync(dir, { recursive: true });
         const N = task.starts.length;

@@ -15,7 +15,7 @@ export {
 } from './stats.js';
 export { comparePaired, compareAcrossDatasets, type PairedComparison, type ScoreRow, type AcrossDatasets } from './compare.js';
 export { evaluateForecasts, medianFromQuantiles, type ForecastSet, type ForecasterMetrics, type HypoMetrics, type WindowColumns } from './metrics.js';
-export { taskWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
+export { taskWindows, limitWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
 export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type EvaluationSummary, type ChannelEvaluation, type ForecastSample, type RunEvaluation } from './evaluate.js';
 export { writeArrowTable, readArrowTable } from './tables.js';
 export { writeReport, renderReport, collectReport, type ReportInput, type ReportRun, type RenderedReport } from './report/report.js';

@@ -12,7 +12,7 @@
  * - 'prandial': one window per meal in the test blocks (needs a meal channel).
  */
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
-import { makeSplits, nocturnalWindows, prandialWindows, type SplitProtocol, type SplitResult } from '../data/splits.js';
+import { makeSplits, nocturnalWindows, prandialWindows, seededShuffle, type SplitProtocol, type SplitResult } from '../data/splits.js';
 import { WindowSetBuilder, windowStarts, type RowRange } from '../data/windows.js';
 import { EvalError } from './errors.js';
 
@@ -95,4 +95,33 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
       return { split, windows: r.windows, starts, counts: { meals: r.candidates, skipped_gap: r.skipped.gap, skipped_outside_test: r.skipped.outside_blocks, windows: starts.length }, notes };
     }
   }
+}
+
+/**
+ * At most `max` windows (config evaluation.max_windows): a fixed random subset (seeded), kept in
+ * their original order; on the nocturnal task whole nights are kept or dropped.
+ */
+export function limitWindows(task: TaskWindows, max: number, seed: number): TaskWindows {
+  const N = task.starts.length;
+  if (N <= max) return task;
+  const groups: number[][] = [];
+  if (task.night) {
+    task.night.forEach((n, w) => (groups[n] ??= []).push(w));
+  } else for (let w = 0; w < N; w++) groups.push([w]);
+  const perGroup = Math.max(1, groups[0]?.length ?? 1);
+  const keep = seededShuffle(groups.filter(Boolean), seed).slice(0, Math.max(1, Math.floor(max / perGroup))).flat().sort((a, b) => a - b);
+  const b = new WindowSetBuilder(task.windows.context, task.windows.horizon, 1);
+  for (const w of keep) b.addOne(task.starts[w]);
+  const out: TaskWindows = { ...task, windows: b.build(), starts: Float64Array.from(keep, (w) => task.starts[w]), counts: { ...task.counts, windows: keep.length, windows_before_limit: N }, notes: [...task.notes, `evaluated on ${keep.length} of ${N} windows (evaluation.max_windows = ${max})`] };
+  if (task.night) {
+    // renumber nights 0.. in order
+    const ids = new Map<number, number>();
+    out.night = Float64Array.from(keep, (w) => {
+      const n = task.night![w];
+      if (!ids.has(n)) ids.set(n, ids.size);
+      return ids.get(n)!;
+    });
+    out.counts.nights = ids.size;
+  }
+  return out;
 }

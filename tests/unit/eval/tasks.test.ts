@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeSplits } from '../../../ts/data/splits.js';
-import { taskWindows, parseEvalSplit } from '../../../ts/eval/tasks.js';
+import { taskWindows, parseEvalSplit, limitWindows } from '../../../ts/eval/tasks.js';
 import { evaluateTask } from '../../../ts/eval/evaluate.js';
 import { syntheticDataset } from '../data/synthetic.js';
 
@@ -47,5 +47,20 @@ describe('evaluation tasks', () => {
     expect(r.channels[0].glucose).toBe(false);
     expect(f.last_value.clinical).toBeUndefined();
     expect(r.perWindow.row.linreg.rmse.length).toBe(task.starts.length);
+  });
+
+  it('limitWindows keeps a fixed subset in order; whole nights on the nocturnal task', () => {
+    const splits = makeSplits(ds, { context: 24, horizon: 12 }, protocol);
+    const t = taskWindows(ds, splits, protocol, 'test', { context: 24, horizon: 12 });
+    const l = limitWindows(t, 10, 1);
+    expect(l.starts.length).toBe(10);
+    expect(Array.from(l.starts)).toEqual(Array.from(l.starts).sort((a, b) => a - b));
+    expect(Array.from(limitWindows(t, 10, 1).starts)).toEqual(Array.from(l.starts));
+    expect(l.counts.windows_before_limit).toBe(t.starts.length);
+    expect(limitWindows(t, 1e9, 1)).toBe(t);
+    const all = makeSplits(ds, { context: 24, horizon: 12 }, { kind: 'temporal', fractions: [0, 0, 1] });
+    const n = limitWindows(taskWindows(ds, all, protocol, 'nocturnal', { context: 24, horizon: 12 }), 16, 2);
+    expect(n.counts.nights).toBe(2);
+    expect(Array.from(n.night!)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
   });
 });
