@@ -34,7 +34,7 @@ export interface ChannelEvaluation {
   /** A few windows for fan charts. */
   samples: ForecastSample[];
   /** Up to 1000 (truth, forecast) pairs of the model, for error-grid plots. */
-  gridSample: { truth: number[]; forecast: number[] };
+  gridSample: { forecaster: string; truth: number[]; forecast: number[] };
 }
 
 export interface ForecastSample {
@@ -202,7 +202,8 @@ export function evaluateTask(args: {
     }
     const comparisons = fc.model ? Object.keys(fc).filter((n) => n !== 'model').map((n) => comparePaired({ name: 'model', perWindow: pw.model.rmse }, { name: n, perWindow: pw[n].rmse }, 'rmse')) : [];
     // fan-chart samples: the last 2 horizons of context, the forecast and its central intervals
-    const main = fc.model ?? fc.linreg ?? fc.last_value;
+    const mainName = fc.model ? 'model' : fc.linreg ? 'linreg' : 'last_value';
+    const main = fc[mainName];
     const shown = Math.min(C, 2 * H);
     const samples: ForecastSample[] = pickSamples(task, task.split === 'nocturnal', truth, H, 4).map((ws) => {
       const w0 = ws[0];
@@ -238,7 +239,7 @@ export function evaluateTask(args: {
     for (let i = 0; i < N * H; i += step) {
       if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) gridTruth.push(Math.round(truth[i] * 10) / 10), gridForecast.push(Math.round(main[i] * 10) / 10);
     }
-    channels.push({ channel: info.name, unit: info.unit, glucose, forecasters, comparisons, samples, gridSample: { truth: gridTruth, forecast: gridForecast } });
+    channels.push({ channel: info.name, unit: info.unit, glucose, forecasters, comparisons, samples, gridSample: { forecaster: mainName, truth: gridTruth, forecast: gridForecast } });
     perWindow[info.name] = pw;
     forecasts[info.name] = fc;
     truths[info.name] = truth;

@@ -136,8 +136,8 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
   }
   figures.push({ name: `${prefix}-horizon`, caption: 'Error by horizon step', spec: horizonChart(f, ev.intervalMinutes) });
   if (ch.glucose && ch.gridSample.truth.length) {
-    figures.push({ name: `${prefix}-clarke`, caption: 'Clarke error grid (model)', spec: clarkeChart(ch.gridSample) });
-    figures.push({ name: `${prefix}-parkes`, caption: 'Parkes error grid, type 1 (model)', spec: parkesChart(ch.gridSample) });
+    figures.push({ name: `${prefix}-clarke`, caption: `Clarke error grid (${ch.gridSample.forecaster})`, spec: clarkeChart(ch.gridSample) });
+    figures.push({ name: `${prefix}-parkes`, caption: `Parkes error grid, type 1 (${ch.gridSample.forecaster})`, spec: parkesChart(ch.gridSample) });
   }
   ch.samples.forEach((s, i) => figures.push({ name: `${prefix}-fan${i + 1}`, caption: `Forecast ${ev.split === 'nocturnal' ? 'night' : 'window'}: ${s.title}`, spec: fanChart(s) }));
   if (pm) {
