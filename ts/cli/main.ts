@@ -8,7 +8,13 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerReport } from './commands/report.js';
 
 const program = new Command();
-program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
+program
+  .name('tsfm')
+  .description('Train and evaluate time-series forecasting models on a LibTorch core')
+  .option('--debug', 'print stack traces and native details on errors (also TSFM_DEBUG=1)')
+  .hook('preAction', (cmd) => {
+    if (cmd.opts().debug) process.env.TSFM_DEBUG = '1';
+  });
 
 registerTrain(program);
 registerConfigDocs(program);
@@ -17,6 +23,7 @@ registerEvaluate(program);
 registerReport(program);
 
 program.parseAsync().catch((err: Error) => {
+  if (process.env.TSFM_DEBUG) console.error(err.stack);
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
   process.exit(1);
 });

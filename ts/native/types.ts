@@ -17,6 +17,8 @@ export interface RuntimeInfo {
   distributed: boolean;
   intraOpThreads: number;
   interOpThreads: number;
+  /** OpenBLAS's thread pool (kept equal to intraOpThreads by setThreads); -1 when LibTorch does not run on OpenBLAS. */
+  blasThreads: number;
   buildConfig: string;
   parallelInfo: string;
 }

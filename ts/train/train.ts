@@ -1,7 +1,7 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
 import { openDataset } from '../data/resolve.js';
@@ -42,6 +42,24 @@ function writeAtomic(file: string, text: string): void {
   renameSync(file + '.tmp', file);
 }
 
+/** The run's log: lines go to the caller's logger and, once the run directory exists, to train.log (timestamped). */
+class RunLog {
+  private file?: string;
+  private pending: string[] = [];
+  constructor(private readonly sink?: (line: string) => void) {}
+  attach(file: string): void {
+    this.file = file;
+    appendFileSync(file, this.pending.join(''));
+    this.pending = [];
+  }
+  line(text: string, echo = true): void {
+    if (echo) this.sink?.(text);
+    const entry = `${new Date().toISOString()} ${text}\n`;
+    if (this.file) appendFileSync(this.file, entry);
+    else this.pending.push(entry);
+  }
+}
+
 function runIdNow(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
@@ -76,7 +94,8 @@ export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSer
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
-  const log = opts.onLog ?? (() => {});
+  const runLog = new RunLog(opts.onLog);
+  const log = (line: string) => runLog.line(line);
   const ds = await loadConfiguredDataset(config);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
@@ -117,13 +136,19 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
   mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
   writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
+  runLog.attach(path.join(runDir, 'train.log'));
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
   writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
   const info = model.info();
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
-  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, opts.onProgress);
+  const onProgress = (e: ProgressEvent) => {
+    if (e.kind === 'epoch') runLog.line(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss ?? ''} lr ${e.lr} samples_per_sec ${e.samplesPerSec.toFixed(1)}${e.improved ? ' best' : ''}`, false);
+    opts.onProgress?.(e);
+  };
+  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+  log(`tsfm: ${fit.status} after ${fit.history.length} epochs in ${fit.seconds.toFixed(1)} s (${fit.samplesPerSec.toFixed(0)} samples/s); best epoch ${fit.bestEpoch + 1}`);
   opts.signal?.removeEventListener('abort', onAbort);
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');

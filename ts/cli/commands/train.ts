@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
-import { train, type ProgressEvent } from '../../train/train.js';
+import { train } from '../../train/train.js';
+import { progressReporter } from '../progress.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run). */
 export function registerTrain(program: Command): void {
@@ -39,15 +40,7 @@ export function registerTrain(program: Command): void {
         console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
         controller.abort();
       });
-      const tty = process.stderr.isTTY;
-      const onProgress = (e: ProgressEvent) => {
-        if (e.kind === 'epoch') {
-          const line = `epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
-          process.stderr.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
-        } else if (tty) {
-          process.stderr.write(`\r\x1b[Kstep ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
-        }
-      };
+      const onProgress = progressReporter(process.stderr);
       const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal });
       console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
       console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
