@@ -126,12 +126,15 @@ describe('tsfm evaluate', () => {
   });
 
   it('report on a directory of runs compares them across datasets and tasks', () => {
+    // p on the same test windows as q: the report pairs them window by window
+    expect(run(['evaluate', '--run', 'p', '--runs-dir', runs, '--split', 'test', '--no-forecasts']).status).toBe(0);
     const out = execFileSync(process.execPath, [cli, 'report', runs, '--out', path.join(runs, 'experiment-report')], { encoding: 'utf8' });
     const md = readFileSync(out.split('\n')[1], 'utf8');
     expect(md).toMatch(/## Models across datasets/);
     expect(md).toMatch(/\| dataset · task \| p \| last_value \| seasonal_naive \| linreg \| q \|/);
-    expect(md).toMatch(/\| simulated_t1d · test \| – \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+    expect(md).toMatch(/\| simulated_t1d · test \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     expect(md).toMatch(/## p: broll · sliding · gl/);
+    expect(md).toMatch(/\| simulated_t1d · test \| (p \| q|q \| p) \| -?[\d.]+ \| \[-?[\d.]+, -?[\d.]+\] \| [^|]+ \| \d+ \|/);
   });
 
   it("a run with evaluation.scale 'scaled' (ETT protocol) is evaluated on the scaled axis, agreeing with train()", async () => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EvalError } from '../errors.js';
 import type { EvaluationSummary, ChannelEvaluation } from '../evaluate.js';
-import { compareAcrossDatasets } from '../compare.js';
+import { compareAcrossDatasets, comparePaired } from '../compare.js';
+import { readArrowTable } from '../tables.js';
 import { cdChart, clarkeChart, fanChart, horizonChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
 
 export interface ReportRun {
@@ -175,7 +176,42 @@ function experimentSections(input: ReportInput): Section[] {
     figures: cmp.cd ? [{ name: 'experiment-cd', caption: 'Critical-difference ranking', spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd) }] : [],
   };
   if (cmp.cd) sec.tables.push({ caption: 'Average ranks; groups whose ranks differ by less than the critical difference', head: ['model', 'average rank'], rows: cmp.models.map((m, i) => [m, fmt(cmp.cd!.avgRanks[i])]).sort((a, b) => Number(a[1]) - Number(b[1])) });
+  const paired = pairedRunRows(input);
+  if (paired.length)
+    sec.tables.push({
+      caption: 'Runs on the same windows: per-window RMSE of each run minus the best run (by median RMSE) — paired bootstrap 95% CI and Wilcoxon signed-rank p',
+      head: ['dataset · task', 'run', 'best run', 'mean difference', '95% CI', 'Wilcoxon p', 'windows'],
+      rows: paired,
+    });
   return [sec];
+}
+
+/** Pairwise comparisons of runs evaluated on identical windows (same origins), from their windows.arrow tables. */
+function pairedRunRows(input: ReportInput): string[][] {
+  const byKey = new Map<string, Array<{ run: string; median: number; rmse: Float64Array; origins: string }>>();
+  for (const r of input.runs)
+    for (const ev of r.evaluations) {
+      const file = path.join(r.dir, 'eval', `${ev.dataset.name}-${ev.split}`, 'windows.arrow');
+      const ch = ev.channels[0];
+      if (!ch?.forecasters.model || !existsSync(file)) continue;
+      const t = readArrowTable(file);
+      const idx = t.forecaster.map((f, i) => (f === 'model' && t.channel[i] === ch.channel ? i : -1)).filter((i) => i >= 0);
+      const key = `${ev.dataset.name} · ${ev.split}`;
+      const list = byKey.get(key) ?? [];
+      list.push({ run: r.id, median: ch.forecasters.model.medianPerWindow.rmse, rmse: Float64Array.from(idx, (i) => t.rmse[i] as number), origins: idx.map((i) => `${t.series[i]}@${t.origin_ms[i]}`).join(',') });
+      byKey.set(key, list);
+    }
+  const rows: string[][] = [];
+  for (const [key, list] of byKey) {
+    if (list.length < 2) continue;
+    const best = [...list].sort((a, b) => a.median - b.median)[0];
+    for (const o of list) {
+      if (o === best || o.origins !== best.origins) continue;
+      const c = comparePaired({ name: o.run, perWindow: o.rmse }, { name: best.run, perWindow: best.rmse });
+      rows.push([key, o.run, best.run, fmt(c.bootstrap.meanDiff, 3), `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`, c.wilcoxon.p < 1e-12 ? '< 1e-12' : fmt(c.wilcoxon.p, 4), String(c.wilcoxon.n)]);
+    }
+  }
+  return rows;
 }
 
 const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
