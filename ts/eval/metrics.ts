@@ -66,8 +66,9 @@ export interface WindowColumns {
   mase: Float64Array;
 }
 
-/** Median forecast [windows, horizon] from quantiles (interpolated between the levels around 0.5). */
-export function medianFromQuantiles(qf: QuantileForecast, windows: number, horizon: number): Float64Array {
+/** Median forecast [windows, horizon] from quantiles (after sorting crossed ones; interpolated between the levels around 0.5). */
+export function medianFromQuantiles(input: QuantileForecast, windows: number, horizon: number): Float64Array {
+  const qf = { levels: input.levels, values: prepareQuantiles(input, windows, horizon).values };
   const L = qf.levels;
   const Q = L.length;
   let hi = L.findIndex((l) => l >= 0.5);
