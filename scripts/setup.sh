@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-step set-up for a fresh Debian 12 machine (and a checker elsewhere):
-#   1. system packages: LibTorch (CPU, with c10d/Gloo), Gloo headers, OpenBLAS (pthread), cmake, g++
+#   1. system packages: LibTorch (CPU, with c10d/Gloo), Gloo headers, OpenBLAS (pthread), cmake, g++,
+#      chromium (the addon test opens `tsfm report` pages in headless Chromium)
 #   2. Node >= 22.13 (node:sqlite for the registry; Node 24 from the npm registry's `node` package when the system Node is older)
 #   3. npm dependencies, the native addon (cmake-js) and the TypeScript build
 # Idempotent: a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ ninja-build)
+need_pkgs=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ ninja-build chromium)
 missing=()
 for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

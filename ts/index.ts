@@ -9,3 +9,4 @@ export * from './runs/index.js';
 export * from './registry/index.js';
 export * from './experiments/index.js';
 export * from './predict/index.js';
+export * from './eval/index.js';

@@ -9,6 +9,8 @@ import { registerRegistry } from './commands/registry.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerPredict } from './commands/predict.js';
 import { registerData } from './commands/data.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command();
 program
@@ -27,6 +29,8 @@ registerRegistry(program);
 registerExperiment(program);
 registerPredict(program);
 registerData(program);
+registerEvaluate(program);
+registerReport(program);
 
 program.parseAsync().catch((err: Error) => {
   if (process.env.TSFM_DEBUG) console.error(err.stack);

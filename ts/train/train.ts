@@ -13,6 +13,7 @@ import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
 import type { NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
+import { trainTestMetrics } from '../eval/train-metrics.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -36,8 +37,9 @@ export interface TrainResult {
   runId: string;
   runDir: string;
   status: string;
-  testMetrics: { mse: number; rmse: number; mae: number; windows: number };
-  baselineLastValue: { rmse: number; mae: number };
+  /** Pooled over test points; medianRmse/medianMae: median of per-window values (GlucoBench's form); crps for quantile models. */
+  testMetrics: { mse: number; rmse: number; mae: number; windows: number; medianRmse: number; medianMae: number; crps?: number };
+  baselineLastValue: { rmse: number; mae: number; medianRmse: number };
   history: unknown[];
 }
 
@@ -155,23 +157,10 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   const truth = await trainer.targets(split(evalSplit), { unscale });
   // The last context point of each window, as a 1-step target of a window shifted back by one.
   const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
-  let se = 0, ae = 0, bse = 0, bae = 0;
-  const n = truth.data.length;
-  const H = horizon;
-  const perWindow = truth.shape[1] * H;
-  for (let i = 0; i < n; i++) {
-    const p = config.model.output === 'quantile' ? medianAt(pred, i, config.model.quantiles) : pred.data[i];
-    se += (p - truth.data[i]) ** 2;
-    ae += Math.abs(p - truth.data[i]);
-    if (ctx) {
-      const w = Math.floor(i / perWindow), c = Math.floor((i % perWindow) / H);
-      const last = ctx.data[w * truth.shape[1] + c];
-      bse += (last - truth.data[i]) ** 2;
-      bae += Math.abs(last - truth.data[i]);
-    }
-  }
-  const testMetrics = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, windows: truth.shape[0] };
-  const baselineLastValue = { rmse: Math.sqrt(bse / n), mae: bae / n };
+  const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
+  const m = ev.model;
+  const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
+  const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
   const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history };
   run.writeArtifact('metrics.json', JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
@@ -185,13 +174,4 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   model.dispose();
   nativeDs.dispose();
   return result;
-}
-
-function medianAt(pred: { data: Float32Array; shape: number[] }, i: number, quantiles: number[]): number {
-  // pred [N, Q, C, H]; i indexes [N, C, H]
-  const [, Q, C, H] = pred.shape;
-  let m = 0;
-  for (let q = 1; q < Q; q++) if (Math.abs(quantiles[q] - 0.5) < Math.abs(quantiles[m] - 0.5)) m = q;
-  const w = Math.floor(i / (C * H)), r = i % (C * H);
-  return pred.data[(w * Q + m) * C * H + r];
 }
