@@ -2,7 +2,13 @@
 export * from './config/index.js';
 export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
-export { loadNative } from './native/loader.js';
+export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './native/loader.js';
+export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';
+export * from './runs/index.js';
+export * from './registry/index.js';
+export * from './experiments/index.js';
+export * from './predict/index.js';
+export * from './eval/index.js';
 export { runBench, renderBench, compareResults, comparisonMarkdown, type BenchOptions, type BenchResult } from './bench/index.js';
 export { runDoctor, formatDoctor, type DoctorReport, type Check } from './doctor/index.js';

@@ -30,18 +30,6 @@ export function benchPythonScript(name: string): string {
   return path.join(packageRoot(), 'bench', 'python', name);
 }
 
-/** Runs a bench/python script with args; returns stdout. Errors carry the script's last stderr line. */
-export async function runPythonScript(python: string, script: string, args: string[], timeoutMs = 600_000): Promise<string> {
-  try {
-    const { stdout } = await run(python, [benchPythonScript(script), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    const last = (e.stderr ?? '').trim().split('\n').pop() || e.message.split('\n')[0];
-    throw new Error(`${script}: ${last}`);
-  }
-}
-
 /**
  * A long-lived bench/python script run with --serve: it loads once, then runs a round per `round()` and
  * answers with one JSON line, so native and Python rounds can alternate cheaply.
@@ -53,8 +41,8 @@ export class PythonPeer {
   private closed = false;
   private readonly child: ChildProcess;
 
-  constructor(python: string, script: string, args: string[]) {
-    this.child = spawn(python, [benchPythonScript(script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(python, [benchPythonScript(script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const rl = createInterface({ input: this.child.stdout! });
     rl.on('line', (l) => { const w = this.waiting.shift(); if (w) w(l); else this.lines.push(l); });
     this.child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });

@@ -120,6 +120,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
             const fit = await trainer.fit({ train: split });
             const peak = residentBytes().peak;
             trainer.dispose();
+            if (!fit.stepPhases) throw new Error('bench: the native trainer returned no step phases (addon older than this bench? rebuild it)');
             const r = summarise(fit.stepPhases, opts.warmupSteps, sz.batch, info.parameters);
             r.peakRssBytes = peak;
             return r;
@@ -135,7 +136,9 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
             weight_decay: common.weightDecay, grad_clip: common.gradClip, threads: opts.threads, seed: common.seed,
             deterministic: opts.deterministic, device: setup.device, precision: setup.precision,
           }));
-          const peer = pythonSkipped ? undefined : new PythonPeer(py!.python, 'train_loop.py', [caseFile]);
+          // The same thread configuration as the native side, whose setThreads also sizes OpenBLAS's pool.
+          const threadsEnv = { ...process.env, OMP_NUM_THREADS: String(opts.threads), OPENBLAS_NUM_THREADS: String(opts.threads) };
+          const peer = pythonSkipped ? undefined : new PythonPeer(py!.python, 'train_loop.py', [caseFile], threadsEnv);
           const runPython = async (): Promise<LoopResult & { torch: string }> => {
             const out = await peer!.round();
             if (out.parameters !== info.parameters)

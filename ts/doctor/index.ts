@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
-import { loadNative } from '../native/loader.js';
+import { loadNative, nativeAddonPath } from '../native/loader.js';
 import { syntheticSeries, syntheticSplit } from '../bench/synthetic.js';
 import { buildSettings, cpuInfo, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from './probe.js';
 
@@ -18,7 +18,7 @@ export interface DoctorReport {
   node: string; tsfm: string;
   addon?: { path: string; build?: Record<string, unknown> };
   torch?: { version: string; builtAgainst?: string; cuda: string; cudnn: string; nccl: string; blas: BlasInfo & { info: string; matmulGflops?: number };
-    openmp: string; intraOpThreads: number; interOpThreads: number; distributed: boolean };
+    openmp: string; intraOpThreads: number; interOpThreads: number; blasThreads: number; distributed: boolean };
   cpu: { model: string; cores: number; availableParallelism: number; memoryGiB: number; loadAverage: number };
   gpus: GpuInfo[];
   cudaDevicesSeen: number;
@@ -58,7 +58,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   if (major < 22 || (major === 22 && minor < 12)) add('node', 'fail', `Node ${process.version} is too old (need >= 22.12)`, 'run through `npm run tsfm --` (Node 24 from node_modules) or install Node >= 22.12');
   else add('node', 'ok', `Node ${process.version}`);
 
-  let native: Record<string, any>;
+  let native: ReturnType<typeof loadNative>;
   try {
     native = loadNative();
   } catch (e) {
@@ -70,7 +70,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   }
   let build: Record<string, unknown> | undefined;
   try { build = JSON.parse(readFileSync(path.join(packageRoot(), 'build', 'build-info.json'), 'utf8')); } catch { /* prebuilt addon */ }
-  report.addon = { path: process.env.TSFM_ADDON ?? path.join(packageRoot(), 'build', 'Release', 'tsfm.node'), build };
+  report.addon = { path: nativeAddonPath(), build };
   add('addon', 'ok', `addon loaded${build ? ` (built against LibTorch ${build.torchVersion} from ${build.torchSource})` : ''}`);
 
   const rt = native.runtimeInfo();
@@ -85,7 +85,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     nccl: settings.USE_NCCL === 'ON' || settings.USE_NCCL === '1' ? 'yes' : 'no',
     blas: { ...blas, info: settings.BLAS_INFO ?? '?' },
     openmp: settings.USE_OPENMP === 'ON' ? `yes (${settings.OPENMP ?? '?'})` : 'no',
-    intraOpThreads: rt.intraOpThreads, interOpThreads: rt.interOpThreads, distributed: rt.distributed,
+    intraOpThreads: rt.intraOpThreads, interOpThreads: rt.interOpThreads, blasThreads: rt.blasThreads, distributed: rt.distributed,
   };
 
   // ABI / version: the addon must run on the LibTorch it was compiled against.
@@ -127,9 +127,9 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     add('threads', 'warn', `${rt.intraOpThreads} intra-op threads on ${cores} usable cores (oversubscription)`, `set training.threads (or OMP_NUM_THREADS) to at most ${cores}`);
   else if (Number.isFinite(omp) && omp > cores)
     add('threads', 'warn', `OMP_NUM_THREADS=${omp} exceeds the ${cores} usable cores`, `export OMP_NUM_THREADS=${cores}`);
-  else if (blas.kind === 'openblas' && Number(env.OPENBLAS_NUM_THREADS ?? 1) > 1 && rt.intraOpThreads > 1 && Number(env.OPENBLAS_NUM_THREADS) * rt.intraOpThreads > cores)
-    add('threads', 'warn', `OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS} x ${rt.intraOpThreads} intra-op threads exceeds ${cores} cores`, 'export OPENBLAS_NUM_THREADS=1');
-  else add('threads', 'ok', `${rt.intraOpThreads} intra-op / ${rt.interOpThreads} inter-op threads on ${cores} usable cores`);
+  else if (rt.blasThreads > cores)
+    add('threads', 'warn', `OpenBLAS's pool has ${rt.blasThreads} threads on ${cores} usable cores (its busy-waiting threads slow small models down)`, `export OPENBLAS_NUM_THREADS=${cores}`);
+  else add('threads', 'ok', `${rt.intraOpThreads} intra-op / ${rt.interOpThreads} inter-op${rt.blasThreads >= 0 ? ` / ${rt.blasThreads} OpenBLAS` : ''} threads on ${cores} usable cores`);
   if (report.cpu.loadAverage > cores)
     add('load', 'warn', `load average ${report.cpu.loadAverage} exceeds ${cores} cores: other processes compete for the CPU (timings will be noisy)`, 'benchmark on an idle machine, or note that it was shared');
 
@@ -167,7 +167,7 @@ export function formatDoctor(r: DoctorReport): string {
   if (r.torch) {
     row('libtorch', `${r.torch.version}; CUDA ${r.torch.cuda}; cuDNN ${r.torch.cudnn}; NCCL ${r.torch.nccl}; distributed ${r.torch.distributed ? 'yes' : 'no'}`);
     row('blas', `${r.torch.blas.kind} (BLAS_INFO=${r.torch.blas.info}${r.torch.blas.libraries.length ? `; ${r.torch.blas.libraries.join(', ')}` : ''})${r.torch.blas.matmulGflops !== undefined ? `; fp32 matmul ${r.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`);
-    row('threads', `OpenMP ${r.torch.openmp}; intra-op ${r.torch.intraOpThreads}, inter-op ${r.torch.interOpThreads}`);
+    row('threads', `OpenMP ${r.torch.openmp}; intra-op ${r.torch.intraOpThreads}, inter-op ${r.torch.interOpThreads}${r.torch.blasThreads >= 0 ? `, OpenBLAS ${r.torch.blasThreads}` : ''}`);
   }
   row('cpu', `${r.cpu.model}, ${r.cpu.cores} cores (${r.cpu.availableParallelism} usable), ${r.cpu.memoryGiB} GiB, load ${r.cpu.loadAverage}`);
   if (r.gpus.length) for (const g of r.gpus) row(`gpu ${g.index}`, `${g.name}, ${(g.memoryBytes / GiB).toFixed(1)} GiB, compute ${g.computeCapability}, driver ${g.driver}`);

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
-import { train, type ProgressEvent } from '../../train/train.js';
+import { train } from '../../train/train.js';
+import { progressReporter } from '../progress.js';
+import { parseTags } from '../options.js';
+import { resolveCheckpoint } from '../../registry/index.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run). */
 export function registerTrain(program: Command): void {
@@ -13,7 +16,10 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'training.epochs')
     .option('--device <name>', 'training.device: auto, cpu, cuda, cuda:N')
     .option('--run-dir <dir>', 'output.runs_dir')
+    .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
+    .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
+    .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config and exit')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
     .action(async (file: string | undefined, o) => {
@@ -22,6 +28,8 @@ export function registerTrain(program: Command): void {
       if (o.epochs) sets.push(`training.epochs=${o.epochs}`);
       if (o.device) sets.push(`training.device=${o.device}`);
       if (o.runDir) sets.push(`output.runs_dir=${o.runDir}`);
+      if (o.runId) sets.push(`output.run_id=${o.runId}`);
+      const tags = parseTags(o.tag);
       const { config, sources } = loadConfig(file, { overrides: sets });
       if (o.validateConfig) {
         console.log(`config ok (${sources.join(', ')})`);
@@ -39,16 +47,9 @@ export function registerTrain(program: Command): void {
         console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
         controller.abort();
       });
-      const tty = process.stderr.isTTY;
-      const onProgress = (e: ProgressEvent) => {
-        if (e.kind === 'epoch') {
-          const line = `epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
-          process.stderr.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
-        } else if (tty) {
-          process.stderr.write(`\r\x1b[Kstep ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
-        }
-      };
-      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal });
+      const onProgress = progressReporter(process.stderr);
+      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal, tags,
+        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined });
       console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
       console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
       if (r.status === 'interrupted') process.exitCode = 130;

@@ -1,0 +1,190 @@
+/**
+ * The native addon's raw surface, as the binding (native/binding/) defines it. The binding is mechanical;
+ * these declarations are its contract, and the rest of ts/ uses the addon only through them.
+ */
+
+/** A tensor that crossed the boundary: a Float32Array over the tensor's own memory (no copy) and its shape. */
+export interface NativeTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface RuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  /** Built with torch.distributed (c10d) support. */
+  distributed: boolean;
+  intraOpThreads: number;
+  interOpThreads: number;
+  /** OpenBLAS's thread pool (kept equal to intraOpThreads by setThreads); -1 when LibTorch does not run on OpenBLAS. */
+  blasThreads: number;
+  buildConfig: string;
+  parallelInfo: string;
+}
+
+export interface ModelFamilyInfo {
+  family: string;
+  description: string;
+  outputs: Array<'point' | 'quantile'>;
+  defaults: Record<string, number>;
+}
+
+export interface NativeDatasetOptions {
+  /** One Float32Array per channel, all of the same length; read in place while the dataset lives. */
+  columns: Float32Array[];
+  segmentOffsets: ArrayLike<number>;
+  segmentLengths: ArrayLike<number>;
+  segmentSeries: ArrayLike<number>;
+  numSeries: number;
+}
+
+export interface NativeDataset {
+  info(): { rows: number; channels: number; segments: number; disposed: boolean };
+  dispose(): void;
+}
+
+export interface NativeModelSpec {
+  family: string;
+  contextLength: number;
+  horizon: number;
+  channels: number;
+  /** Quantile levels for quantile output; absent for point forecasts. */
+  quantiles?: number[];
+  params?: Record<string, number>;
+  seed?: number;
+}
+
+export interface NativeModelInfo {
+  family: string;
+  contextLength: number;
+  horizon: number;
+  channels: number;
+  parameters: number;
+  output: 'point' | 'quantile';
+  quantiles: number[];
+  /** Every family hyper-parameter, defaults merged in. */
+  params: Record<string, number>;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  /** x: [batch, channels, context] row-major -> [batch, channels, horizon] (or [batch, Q, channels, horizon]). */
+  forward(x: Float32Array, batch: number): NativeTensor;
+  /** Copies of every parameter and buffer, by name. */
+  stateDict(): Record<string, NativeTensor>;
+  /** Weights, x and the eval-mode output in a torch.load()-able file for bench/python/check_equivalence.py. */
+  writeReferenceDump(x: Float32Array, batch: number, path: string): void;
+  dispose(): void;
+}
+
+export interface NativeTrainerOptions {
+  /** Time each step's phases (NativeFitResult.stepPhases); on CUDA each phase mark synchronises. */
+  profileSteps?: boolean;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  warmupFraction?: number;
+  warmupSteps?: number;
+  schedule?: 'cosine' | 'constant' | 'halving';
+  gradClip?: number;
+  loss?: string;
+  earlyStoppingMetric?: string;
+  patience?: number;
+  minDelta?: number;
+  seed?: number;
+  threads?: number;
+  device?: string;
+  precision?: string;
+  maxStepsPerEpoch?: number;
+  valMaxWindows?: number;
+  logEvery?: number;
+  deterministic?: boolean;
+  checkpointDir?: string;
+  checkpointEveryEpochs?: number;
+  /** Testing aid: behave as if interrupted after this many steps. */
+  stopAfterSteps?: number;
+}
+
+export interface WindowsSpec {
+  context: number;
+  horizon: number;
+  stride: number;
+  spanStart: Float64Array | ArrayLike<number>;
+  spanCount: Float64Array | ArrayLike<number>;
+}
+
+export interface ScalingSpec {
+  kind: 'global' | 'per_series';
+  mean: Float32Array | ArrayLike<number>;
+  std: Float32Array | ArrayLike<number>;
+  channels: number;
+}
+
+/** A set of windows over a dataset, scaled on the fly during the batch gather. */
+export interface NativeSplit {
+  dataset: NativeDataset;
+  windows: WindowsSpec;
+  scaling: ScalingSpec | null;
+  inputChannels: number[];
+  targetChannels: number[];
+}
+
+export interface NativeProgressEvent {
+  kind: 'step' | 'epoch';
+  epoch: number; epochs: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number;
+  loss: number; lr: number; samplesPerSec: number; etaSeconds: number;
+  valLoss?: number; valMse?: number; valMae?: number; improved?: boolean;
+}
+
+export interface NativeEpochRecord {
+  epoch: number; trainLoss: number; valLoss: number; valMse: number; valMae: number; lr: number; seconds: number; improved: boolean;
+}
+
+export interface NativeFitResult {
+  status: 'completed' | 'early_stopped' | 'interrupted';
+  epochsCompleted: number;
+  globalStep: number;
+  bestEpoch: number;
+  bestMetric: number;
+  seconds: number;
+  samplesPerSec: number;
+  history: NativeEpochRecord[];
+  /** Seconds per step by phase (and process CPU seconds per step), when profileSteps was set. */
+  stepPhases?: Record<'data' | 'forward' | 'backward' | 'communication' | 'optimizer' | 'cpu', Float64Array>;
+}
+
+export interface NativeTrainer {
+  fit(data: { train: NativeSplit; val?: NativeSplit }, onProgress?: (e: NativeProgressEvent) => void): Promise<NativeFitResult>;
+  /** Finish the current step, checkpoint and resolve fit() as interrupted. */
+  stop(): void;
+  evaluate(split: NativeSplit): Promise<{ loss: number; mse: number; mae: number; windows: number }>;
+  predict(split: NativeSplit, opts?: { unscale?: boolean }): Promise<NativeTensor>;
+  targets(split: NativeSplit, opts?: { unscale?: boolean }): Promise<NativeTensor>;
+  saveCheckpoint(path: string): Promise<void>;
+  loadCheckpoint(path: string): Promise<void>;
+  loadWeights(path: string): Promise<void>;
+  dispose(): void;
+}
+
+export interface BenchThroughput { work: number; seconds: number; repeats: number }
+
+export interface NativeAddon {
+  NativeDataset: new (opts: NativeDatasetOptions) => NativeDataset;
+  NativeModel: new (spec: NativeModelSpec) => NativeModel;
+  NativeTrainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
+  runtimeInfo(): RuntimeInfo;
+  setThreads(n: number): void;
+  listModelFamilies(): ModelFamilyInfo[];
+  gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
+  windowCount(split: NativeSplit): number;
+  samplerOrder(n: number, opts?: { seed?: number; epoch?: number; rank?: number; worldSize?: number; shuffle?: boolean }): Float64Array;
+  benchGather(split: NativeSplit, opts?: { batchSize?: number; batches?: number; seed?: number; shuffle?: boolean }): Promise<{ windows: number; bytes: number; seconds: number }>;
+  /** Micro-benchmarks: `work` is bytes (copies) or FLOPs (matmul) done in `seconds`. */
+  memcpyBandwidth(opts?: { bytes?: number; minSeconds?: number }): Promise<BenchThroughput>;
+  benchMatmul(opts: { device?: string; dtype?: 'fp32' | 'tf32' | 'bf16' | 'fp16' | string; size?: number; minSeconds?: number }): Promise<BenchThroughput>;
+  benchCopy(opts: { device?: string; bytes?: number; pinned?: boolean; direction?: 'h2d' | 'd2h' | string; minSeconds?: number }): Promise<BenchThroughput>;
+  /** Members added by later binding work are reachable but untyped until declared here. */
+  [extra: string]: unknown;
+}
