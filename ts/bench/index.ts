@@ -93,6 +93,13 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   native.setThreads(threads);
   try {
     const devices = [...new Set(setups.map((s) => s.device))];
+    // Windowing first: its resident-memory baseline is cleanest before the other suites' garbage exists.
+    if (suites.includes('windowing')) {
+      const points = o.windowingPoints ?? WINDOWING_DEFAULTS.points;
+      log(`windowing: ${points.toExponential(0)} points, context ${WINDOWING_DEFAULTS.context}`);
+      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
+        epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1) });
+    }
     if (suites.includes('micro') || suites.includes('train')) {
       log('micro: matmul, memcpy, host<->device copies');
       const matmul = await matmulBench(devices, o.matmulSize ?? (devices.some((d) => d !== 'cpu') ? 4096 : 1024), quick ? 0.3 : 1.0);
@@ -110,12 +117,6 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
       }
       result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, rounds: o.rounds ?? (quick ? 2 : 3), threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
       result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not in this build yet'] : [];
-    }
-    if (suites.includes('windowing')) {
-      const points = o.windowingPoints ?? WINDOWING_DEFAULTS.points;
-      log(`windowing: ${points.toExponential(0)} points, context ${WINDOWING_DEFAULTS.context}`);
-      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
-        epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1) });
     }
   } finally {
     native.setThreads(rt.intraOpThreads);
