@@ -12,6 +12,8 @@ import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
+import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
+import { faultFromEnv } from '../parallel/fault.js';
 
 export interface ProgressEvent {
   kind: 'step' | 'epoch';
@@ -25,6 +27,8 @@ export interface TrainOptions {
   onLog?: (line: string) => void;
   resume?: string;
   signal?: AbortSignal;
+  /** This process's place in a data-parallel job; default: read from the environment (torchrun, SLURM, `tsfm train --nproc-per-node`). */
+  distributed?: DistributedEnv;
 }
 
 export interface TrainResult {
@@ -34,6 +38,8 @@ export interface TrainResult {
   testMetrics: { mse: number; rmse: number; mae: number; windows: number };
   baselineLastValue: { rmse: number; mae: number };
   history: unknown[];
+  /** Data-parallel rank of this process (0 when not distributed). Only rank 0 writes the run directory and computes test metrics. */
+  rank: number;
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -48,7 +54,7 @@ function datasetConfigPath(ref: string): string {
   return found;
 }
 
-function runIdNow(): string {
+export function runIdNow(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `run_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${Math.random().toString(16).slice(2, 6)}`;
@@ -67,7 +73,10 @@ export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSer
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
-  const log = opts.onLog ?? (() => {});
+  const dist = opts.distributed ?? detectDistributed();
+  const writer = dist.rank === 0;  // rank 0 alone writes run files, checkpoints and metrics
+  const prefix = rankPrefix(dist);
+  const log = opts.onLog ? (l: string) => opts.onLog!(prefix + l) : () => {};
   const ds = await loadConfiguredDataset(config);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
@@ -88,13 +97,13 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const runId = config.output.run_id ?? runIdNow();
+  const runId = config.output.run_id ?? process.env.TSFM_RUN_ID ?? runIdNow();
   const runDir = path.resolve(config.output.runs_dir, runId);
-  if (existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
-  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
+  if (writer && existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
+  if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+  if (writer) writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
+  if (writer) writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
 
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
@@ -107,9 +116,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads, device: t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device,
+    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device: workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable),
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
+    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
+    distributed: dist.worldSize > 1 ? {
+      rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
+      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
+    } : undefined,
   });
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
   const info = model.info();
@@ -118,6 +132,13 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   opts.signal?.addEventListener('abort', onAbort);
   const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, opts.onProgress);
   opts.signal?.removeEventListener('abort', onAbort);
+  if (!writer) {
+    trainer.dispose();
+    model.dispose();
+    nativeDs.dispose();
+    const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0 };
+    return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN }, history: fit.history, rank: dist.rank };
+  }
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');
   if (existsSync(best)) await trainer.loadWeights(best);
@@ -142,7 +163,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
   const testMetrics = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, windows: truth.shape[0] };
   const baselineLastValue = { rmse: Math.sqrt(bse / n), mae: bae / n };
-  const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history };
+  const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
   writeAtomic(path.join(runDir, 'metrics.json'), JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
     model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
@@ -161,4 +182,10 @@ function medianAt(pred: { data: Float32Array; shape: number[] }, i: number, quan
   for (let q = 1; q < Q; q++) if (Math.abs(quantiles[q] - 0.5) < Math.abs(quantiles[m] - 0.5)) m = q;
   const w = Math.floor(i / (C * H)), r = i % (C * H);
   return pred.data[(w * Q + m) * C * H + r];
+}
+
+/** Distributed workers on CUDA take the GPU of their local rank. */
+function workerDevice(device: string, dist: DistributedEnv, cuda: boolean): string {
+  const resolved = device === 'auto' ? (cuda ? 'cuda' : 'cpu') : device;
+  return resolved === 'cuda' && dist.worldSize > 1 ? `cuda:${dist.localRank}` : resolved;
 }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
 import { train, type ProgressEvent } from '../../train/train.js';
+import { detectDistributed, rankPrefix } from '../../parallel/env.js';
+import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../parallel/supervise.js';
 
-/** `tsfm train [config]`: resolve the config, then train (or validate / dry-run). */
+/** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -16,6 +18,11 @@ export function registerTrain(program: Command): void {
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
     .option('--validate-config', 'check the config and exit')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
+    .option('--nproc-per-node <n|auto>', 'start N data-parallel worker processes on this node (auto: one per GPU)')
+    .option('--nnodes <n>', 'number of nodes of a multi-node job (with --nproc-per-node)', '1')
+    .option('--node-rank <n>', "this node's index in a multi-node job", '0')
+    .option('--master-addr <host>', 'address of the node running rank 0', '127.0.0.1')
+    .option('--master-port <port>', 'port of the rendezvous store on the master node', '29500')
     .action(async (file: string | undefined, o) => {
       const sets: string[] = [...o.set];
       if (o.batchSize) sets.push(`training.batch_size=${o.batchSize}`);
@@ -32,25 +39,38 @@ export function registerTrain(program: Command): void {
         console.log(`# would train ${config.model.family} on ${config.data.dataset} for ${config.training.epochs} epochs`);
         return;
       }
+      if (o.nprocPerNode !== undefined && process.env.TSFM_LAUNCHER_PID === undefined) {
+        // Launcher mode: this process only supervises; the workers run this same command without the launcher flags.
+        process.exitCode = await launchTraining(config, o, process.argv.slice(2).filter(Boolean), LAUNCHER_FLAGS);
+        return;
+      }
+      const dist = detectDistributed();
+      if (process.env.TSFM_LAUNCHER_PID) watchLauncher(Number(process.env.TSFM_LAUNCHER_PID));
       const controller = new AbortController();
       let interrupts = 0;
       process.on('SIGINT', () => {
         if (++interrupts > 1) process.exit(130);
-        console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+        if (dist.rank === 0) console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
         controller.abort();
       });
-      const tty = process.stderr.isTTY;
+      // Only rank 0 reports progress, unless TSFM_DEBUG_ALL_RANKS=1.
+      const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
+      const prefix = rankPrefix(dist);
+      const tty = process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1';
       const onProgress = (e: ProgressEvent) => {
+        if (quiet) return;
         if (e.kind === 'epoch') {
-          const line = `epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
+          const line = `${prefix}epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
           process.stderr.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
         } else if (tty) {
-          process.stderr.write(`\r\x1b[Kstep ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
+          process.stderr.write(`\r\x1b[K${prefix}step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
         }
       };
-      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal });
-      console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
-      console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, signal: controller.signal, distributed: dist });
+      if (r.rank === 0) {
+        console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
+        console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+      }
       if (r.status === 'interrupted') process.exitCode = 130;
     });
 }

@@ -1,0 +1,19 @@
+#pragma once
+// Where this process sits in a data-parallel job and how it reaches its peers.
+#include <cstdint>
+#include <string>
+
+namespace tsfm {
+
+struct DistOptions {
+  int64_t rank = 0;
+  int64_t world_size = 1;             // 1 = not distributed: no process group, no collectives
+  std::string master_addr = "127.0.0.1";
+  int64_t master_port = 29500;
+  std::string backend = "auto";       // auto (nccl for CUDA, gloo for CPU) | gloo | nccl
+  int64_t timeout_ms = 300000;        // rendezvous and every collective
+  double bucket_mb = 25.0;            // gradient bucket size (PyTorch DDP's default)
+  bool enabled() const { return world_size > 1; }
+};
+
+}  // namespace tsfm
