@@ -27,6 +27,7 @@ data:
 training:
   epochs: 2
   batch_size: 16
+  lr: 0.01
   max_steps_per_epoch: 5
   val_max_windows: 200
   threads: 1
@@ -107,6 +108,10 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     const d4 = maxDiff(w1, await weights('w4'));
     expect(d2).toBeLessThan(1e-5);
     expect(d4).toBeLessThan(1e-5);
+    // Control: a different global batch (2 x 16) ends elsewhere, so the bound above is not vacuous.
+    const other = await train('w2b32', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--batch-size', '32']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(maxDiff(w1, await weights('w2b32'))).toBeGreaterThan(1e-3);
     // Validation is reduced over ranks: every world size records the same history.
     const hist = (id: string) => JSON.parse(readFileSync(path.join(root, 'runs', id, 'metrics.json'), 'utf8')).epochs;
     expect(hist('w2')[1].valLoss).toBeCloseTo(hist('w1')[1].valLoss, 5);
