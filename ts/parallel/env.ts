@@ -54,7 +54,8 @@ export function firstSlurmHost(nodelist: string): string {
     return first;
   }
   const range = m[2]!.split(',')[0]!.split('-')[0]!;
-  return `${m[1]}${range}${m[3]}`;
+  const rest = m[3]!;
+  return `${m[1]}${range}${rest.includes('[') ? firstSlurmHost(rest) : rest}`;
 }
 
 /** Reads the distributed position from an environment; `none` when nothing says this is a distributed job. */
