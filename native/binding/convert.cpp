@@ -142,6 +142,7 @@ TrainOptions to_train_options(const Napi::Object& o) {
     t.dist.backend = get_string(dobj, "backend", t.dist.backend);
     t.dist.timeout_ms = static_cast<int64_t>(get_number(dobj, "timeoutMs", static_cast<double>(t.dist.timeout_ms)));
     t.dist.bucket_mb = get_number(dobj, "bucketMb", t.dist.bucket_mb);
+    t.dist.force = get_bool(dobj, "force", false);
   }
   if (t.epochs < 1) throw Napi::RangeError::New(o.Env(), "epochs: must be >= 1");
   if (t.batch_size < 1) throw Napi::RangeError::New(o.Env(), "batchSize: must be >= 1");

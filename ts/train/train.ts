@@ -120,9 +120,11 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
     gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
-    distributed: dist.worldSize > 1 ? {
+    // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
+    distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
       rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
       backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
+      force: process.env.TSFM_DDP_FORCE === '1',
     } : undefined,
   });
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);

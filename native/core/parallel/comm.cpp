@@ -27,7 +27,6 @@ struct Communicator::Impl {
 namespace {
 using Clock = std::chrono::steady_clock;
 const char* kJoined = "tsfm/joined";
-const char* kStopAt = "tsfm/stop_at";
 
 std::string where(const DistOptions& o) { return o.master_addr + ":" + std::to_string(o.master_port); }
 
@@ -130,16 +129,6 @@ void Communicator::barrier() {
   allreduce_sum(t);
 }
 
-void Communicator::request_stop_at(int64_t step) {
-  const std::string s = std::to_string(step);
-  impl_->store->compareSet(kStopAt, {}, std::vector<uint8_t>(s.begin(), s.end()));  // the first request wins
-}
-
-int64_t Communicator::stop_step() {
-  if (!impl_->store->check({kStopAt})) return -1;
-  auto v = impl_->store->get(kStopAt);
-  return std::stoll(std::string(v.begin(), v.end()));
-}
 
 #else  // no c10d in this LibTorch
 
@@ -154,8 +143,6 @@ void Communicator::broadcast(std::vector<torch::Tensor>&) {}
 void Communicator::allreduce_sum(torch::Tensor&) {}
 std::unique_ptr<Communicator::Pending> Communicator::allreduce_sum_async(torch::Tensor&) { return nullptr; }
 void Communicator::barrier() {}
-void Communicator::request_stop_at(int64_t) {}
-int64_t Communicator::stop_step() { return -1; }
 
 #endif
 

@@ -36,12 +36,6 @@ class Communicator {
   std::unique_ptr<Pending> allreduce_sum_async(torch::Tensor& t);
   void barrier();
 
-  // Agreeing on a stop without a collective per step: the first rank that wants to stop publishes a step
-  // at which everyone stops (far enough ahead that no rank has passed it, since ranks never drift more than
-  // one step apart); every rank polls it through the store.
-  void request_stop_at(int64_t step);
-  int64_t stop_step();  // -1 when no stop was requested
-
  private:
   Communicator() = default;
   struct Impl;

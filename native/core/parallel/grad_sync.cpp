@@ -24,9 +24,10 @@ GradientSync::GradientSync(std::vector<torch::Tensor> params, Communicator& comm
     groups.back().push_back(k);
     bytes += b;
   }
-  for (auto& g : groups) {
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    auto& g = groups[gi];
     Bucket bucket;
-    int64_t n = 0;
+    int64_t n = gi + 1 == groups.size() ? 1 : 0;  // the last bucket starts with the flag element
     for (size_t i = 0; i < g.size(); ++i) {
       bucket_of_[g[i]] = buckets_.size();
       slot_of_[g[i]] = i;
@@ -58,6 +59,11 @@ void GradientSync::prepare(bool sync) {
     b.pending = b.params.size();
     b.work.reset();
   }
+  if (sync && !buckets_.empty()) buckets_.back().flat[0].fill_(flag_ ? 1.0 : 0.0);
+}
+
+bool GradientSync::flag_seen() {
+  return !buckets_.empty() && buckets_.back().flat[0].item<double>() > 0;  // reads the reduced value (a device sync on CUDA)
 }
 
 void GradientSync::on_grad(size_t k, const torch::Tensor& grad) {

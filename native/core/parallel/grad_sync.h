@@ -27,6 +27,10 @@ class GradientSync {
   // stores gradient / world size in every parameter's .grad. No-op when prepare(false).
   void finish();
   size_t bucket_count() const { return buckets_.size(); }
+  // A flag that travels with the gradients (one extra element of the last bucket): after finish(), whether
+  // any rank raised it in this step. Lets ranks agree to stop at the same step without a collective of its own.
+  void raise_flag(bool raised) { flag_ = raised; }
+  bool flag_seen();
 
  private:
   struct Bucket {
@@ -48,6 +52,7 @@ class GradientSync {
   std::mutex mutex_;
   size_t next_launch_ = 0;  // buckets start in index order on every rank, so collectives match up
   bool active_ = false;
+  bool flag_ = false;
 };
 
 }  // namespace tsfm::dist

@@ -13,7 +13,8 @@ struct DistOptions {
   std::string backend = "auto";       // auto (nccl for CUDA, gloo for CPU) | gloo | nccl
   int64_t timeout_ms = 300000;        // rendezvous and every collective
   double bucket_mb = 25.0;            // gradient bucket size (PyTorch DDP's default)
-  bool enabled() const { return world_size > 1; }
+  bool force = false;                 // run the process group and gradient sync even at world size 1 (overhead benchmark)
+  bool enabled() const { return world_size > 1 || force; }
 };
 
 }  // namespace tsfm

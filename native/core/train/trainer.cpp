@@ -140,7 +140,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   const int64_t world = opts_.dist.world_size, rank = opts_.dist.rank;
   std::unique_ptr<dist::Communicator> comm;
   std::unique_ptr<dist::GradientSync> grad_sync;
-  if (world > 1) {
+  if (opts_.dist.enabled()) {
     comm = dist::Communicator::connect(opts_.dist, device_);
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> state;
@@ -182,7 +182,10 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   const auto t_start = Clock::now();
   int64_t samples = 0;
   result.status = "completed";
-  bool stopped = false, stop_requested = false;
+  bool stopped = false, stop_agreed = false;
+  // How often ranks compare stop requests: every step on CPU (free), every 10 on CUDA (reading the flag
+  // waits for the GPU, which would otherwise run ahead of the host).
+  const int64_t stop_check_every = device_.is_cuda() ? 10 : 1;
 
   for (; epoch_ < opts_.epochs && !stopped; ++epoch_) {
     sampler.set_epoch(epoch_);
@@ -195,19 +198,8 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
     auto t_log = Clock::now();
     int64_t samples_log = 0;
     for (; step_in_epoch_ < steps; ++step_in_epoch_) {
-      bool stop_now = opts_.stop_after_steps > 0 && global_step_ >= opts_.stop_after_steps;
-      if (comm) {
-        // Ranks must stop at the same step: the request goes through the store with the step to stop at.
-        if (stop.load() && !stop_requested) {
-          comm->request_stop_at(global_step_ + 1);
-          stop_requested = true;
-        }
-        const int64_t at = comm->stop_step();
-        stop_now = stop_now || (at >= 0 && global_step_ >= at);
-      } else {
-        stop_now = stop_now || stop.load();
-      }
-      if (stop_now) {
+      // Distributed ranks stop only on agreement (below), so that all stop after the same step.
+      if ((opts_.stop_after_steps > 0 && global_step_ >= opts_.stop_after_steps) || stop_agreed || (!comm && stop.load())) {
         stopped = true;
         break;
       }
@@ -231,7 +223,10 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         auto loss = forecast_loss(opts_.loss, pred, y, quantile_levels_);
         auto scaled = accum > 1 ? loss / static_cast<double>(accum) : loss;
         // Only the last micro-step synchronises; earlier ones accumulate locally.
-        if (grad_sync) grad_sync->prepare(m + 1 == accum);
+        if (grad_sync) {
+          grad_sync->raise_flag(stop.load());
+          grad_sync->prepare(m + 1 == accum);
+        }
         if (fp16)
           (scaled * loss_scale_).backward();
         else
@@ -253,6 +248,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       } else if (fp16) {
         loss_scale_ /= 2;  // overflow: skip the step and back off, as a dynamic loss scaler does
       }
+      if (grad_sync && (global_step_ + 1) % stop_check_every == 0) stop_agreed = grad_sync->flag_seen();
       epoch_loss += step_loss;  // stays on the device: no host sync per step
       ++epoch_steps;
       ++global_step_;
