@@ -3,12 +3,12 @@
 // each, Gloo over loopback), and the cost of the DDP machinery itself at world size 1 (TSFM_DDP_FORCE=1:
 // process group + hooked, bucketed gradient all-reduce) against plain training.
 //
-//   node bench/ddp_scaling.mjs [--steps 300] [--repeats 3] [--config configs/default.yaml] [--out bench/results]
+//   node bench/ddp_scaling.mjs [--steps 300] [--repeats 3] [--config configs/default.yaml] [--out bench/results] [--note text]
 //
 // Writes bench/results/ddp-scaling-<host>.json (and prints a table). Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, tmpdir } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -20,6 +20,8 @@ const steps = Number(arg('steps', '300'));
 const repeats = Number(arg('repeats', '3'));
 const config = arg('config', 'configs/default.yaml');
 const outDir = arg('out', 'bench/results');
+const note = arg('note', '');
+const loadBefore = loadavg()[0];
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-bench-ddp-'));
 
@@ -52,6 +54,7 @@ const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, {
 const plain = summary['plain, 1 process'].median_samples_per_sec;
 const out = {
   machine: { host: hostname(), cpu: cpus()[0]?.model, logical_cpus: cpus().length, device: 'cpu' },
+  note, load_average_1min: { before: loadBefore, after: loadavg()[0] },
   date: new Date().toISOString(), config, steps_per_run: steps, repeats, threads_per_worker: 1,
   results: summary,
   ddp1_vs_plain: summary['DDP world size 1 (forced)'].median_samples_per_sec / plain,

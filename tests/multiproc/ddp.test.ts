@@ -177,4 +177,18 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     expect(existsSync(path.join(root, 'runs', 'sigint', 'checkpoints', 'last.pt'))).toBe(true);
     expect(survivors()).toEqual([]);
   });
+
+  it('workers do not outlive a launcher killed with SIGKILL', async () => {
+    let killedAt = 0;
+    await run(['train', config, '--run-dir', path.join(root, 'runs'), '--set', 'output.run_id=orphans', '--set', 'training.epochs=400',
+      '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text, child) => {
+      if (!killedAt && /epoch 2\/400/.test(text)) {
+        killedAt = Date.now();
+        child.kill('SIGKILL');
+      }
+    });
+    expect(killedAt).toBeGreaterThan(0);
+    while (survivors().length > 0 && Date.now() - killedAt < 20_000) await new Promise((r) => setTimeout(r, 250));
+    expect(survivors()).toEqual([]);
+  });
 });

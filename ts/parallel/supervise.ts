@@ -38,10 +38,15 @@ export function resolveNproc(v: string): number {
 /** Exits this worker when its launcher is gone (e.g. SIGKILLed), so workers never outlive it as orphans. */
 export function watchLauncher(launcherPid: number): void {
   const t = setInterval(() => {
-    if (process.ppid !== launcherPid) {
-      console.error('tsfm: the launcher is gone; stopping this worker');
-      process.exit(1);
+    let alive = true;
+    try {
+      process.kill(launcherPid, 0);  // signal 0: only asks whether the process exists (process.ppid is cached)
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
     }
+    // Nobody reads this worker's output any more and its peers are going too: end at once (an orderly exit
+    // would wait for the native training thread). Saved checkpoints stay as they are.
+    if (!alive) process.kill(process.pid, 'SIGKILL');
   }, 500);
   t.unref();
 }
