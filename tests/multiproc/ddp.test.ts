@@ -140,7 +140,9 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     const r = await train('crash', ['--nproc-per-node', '2', '--master-port', String(await freePort())], { TSFM_TEST_FAULT: '1:3:exit' });
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(60);
-    expect(r.stderr).toMatch(/tsfm: rank 1 failed \(exit code 3\)/);
+    expect(r.stderr).toMatch(/tsfm: rank 1 failed \(exit code 3\): it ended without an error message/);
+    // Its peer saw the crash as a failed collective, not a hang.
+    expect(r.stderr).toMatch(/\[rank 0\] tsfm: distributed: a collective failed/);
     const failure = JSON.parse(readFileSync(path.join(root, 'runs', 'crash', 'failure.json'), 'utf8'));
     expect(failure).toMatchObject({ status: 'failed', rank: 1 });
     expect(survivors()).toEqual([]);
@@ -151,7 +153,7 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
       { TSFM_TEST_FAULT: '1:2:hang' });
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(60);
-    expect(r.stderr).toMatch(/tsfm: rank 0 failed/);
+    expect(r.stderr).toMatch(/tsfm: rank 0 failed \(exit code 1\): distributed: a collective failed \(a peer crashed, or hung past the 3 s timeout\)/);
     expect(survivors()).toEqual([]);
   });
 

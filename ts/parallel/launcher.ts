@@ -9,7 +9,9 @@
  *   so no orphans survive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface LaunchOptions {
@@ -41,7 +43,16 @@ export interface LaunchResult {
   interrupted: boolean;
 }
 
-interface Worker { rank: number; child: ChildProcess; exited: boolean; lastError: string }
+interface Worker { rank: number; child: ChildProcess; exited: boolean; errorFile: string }
+
+/** The error a worker left in its error file (TSFM_ERROR_FILE, written by the CLI on failure), if any. */
+function workerError(w: Worker): string {
+  try {
+    return existsSync(w.errorFile) ? readFileSync(w.errorFile, 'utf8').split('\n')[0]!.trim() : '';
+  } catch {
+    return '';
+  }
+}
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -65,6 +76,7 @@ export function launch(o: LaunchOptions): LaunchHandle {
   let failure: LaunchResult['failure'];
   let interrupted = false;
   let lastOutput = Date.now();
+  const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
 
   let onAbort = () => {};
   const done = new Promise<LaunchResult>((resolve) => {
@@ -92,6 +104,7 @@ export function launch(o: LaunchOptions): LaunchHandle {
     const finish = () => {
       if (workers.some((w) => !w.exited)) return;
       if (watchdog) clearInterval(watchdog);
+      rmSync(errors, { recursive: true, force: true });
       resolve({ exitCode: failure ? 1 : interrupted ? 130 : 0, failure, interrupted });
     };
 
@@ -101,27 +114,34 @@ export function launch(o: LaunchOptions): LaunchHandle {
         ...base, RANK: String(rank), LOCAL_RANK: String(local), WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(n),
         GROUP_RANK: String(nodeRank), MASTER_ADDR: o.masterAddr ?? '127.0.0.1', MASTER_PORT: String(o.masterPort ?? 29500),
         TSFM_LAUNCHER_PID: String(process.pid), TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? threads,
+        TSFM_ERROR_FILE: path.join(errors, `rank-${rank}.txt`),
       };
       // detached: its own process group, so a Ctrl-C at the terminal reaches the launcher only, and the
       // launcher can kill a worker together with anything it started.
       const child = spawn(process.execPath, o.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const w: Worker = { rank, child, exited: false, lastError: '' };
+      const w: Worker = { rank, child, exited: false, errorFile: env.TSFM_ERROR_FILE! };
       workers.push(w);
       for (const stream of ['stdout', 'stderr'] as const) {
         createInterface({ input: child[stream]! }).on('line', (line) => {
           lastOutput = Date.now();
-          if (stream === 'stderr' && line.trim()) w.lastError = line.trim();
           o.onLine?.(rank, stream, line);
         });
       }
-      child.on('error', (err) => { w.lastError = err.message; });
+      child.on('error', (err) => {
+        if (!failure) failure = { rank, code: null, signal: null, error: `could not start: ${err.message}` };
+        if (child.pid === undefined) {  // never started: no 'exit' will follow
+          w.exited = true;
+          teardown('failure');
+          finish();
+        }
+      });
       child.on('exit', (code, sig) => {
         // Let the pipes drain so the last error line is read before deciding.
         setTimeout(() => {
           w.exited = true;
           const ok = code === 0 || (interrupted && (code === 130 || sig === 'SIGINT'));
           if (!ok && !failure && !interrupted) {
-            failure = { rank, code, signal: sig, error: w.lastError || (sig ? `killed by ${sig}` : `exit code ${code}`) };
+            failure = { rank, code, signal: sig, error: workerError(w) || 'it ended without an error message (crashed or killed)' };
             teardown('failure');
           }
           finish();

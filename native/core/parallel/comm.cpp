@@ -54,13 +54,29 @@ void rendezvous(c10d::Store& store, const DistOptions& o) {
   }
 }
 
+// A failed collective means a peer is gone or stuck: say so, with the backend's own reason.
+[[noreturn]] void collective_failed(const std::exception& e, int64_t timeout_ms) {
+  std::string msg = e.what();
+  if (auto* c10e = dynamic_cast<const c10::Error*>(&e)) msg = c10e->what_without_backtrace();
+  msg = msg.substr(0, msg.find('\n'));
+  throw std::runtime_error("distributed: a collective failed (a peer crashed, or hung past the " +
+                           std::to_string(timeout_ms / 1000) + " s timeout): " + msg);
+}
+
 class WorkPending : public Communicator::Pending {
  public:
-  explicit WorkPending(c10::intrusive_ptr<c10d::Work> w) : work_(std::move(w)) {}
-  void wait() override { work_->wait(); }
+  WorkPending(c10::intrusive_ptr<c10d::Work> w, int64_t timeout_ms) : work_(std::move(w)), timeout_ms_(timeout_ms) {}
+  void wait() override {
+    try {
+      work_->wait();
+    } catch (const std::exception& e) {
+      collective_failed(e, timeout_ms_);
+    }
+  }
 
  private:
   c10::intrusive_ptr<c10d::Work> work_;
+  int64_t timeout_ms_;
 };
 }  // namespace
 
@@ -111,7 +127,7 @@ void Communicator::broadcast(std::vector<torch::Tensor>& tensors) {
   bo.rootRank = 0;
   for (auto& t : tensors) {
     std::vector<at::Tensor> one{t};
-    impl_->backend->broadcast(one, bo)->wait();
+    WorkPending(impl_->backend->broadcast(one, bo), impl_->timeout.count()).wait();
   }
 }
 
@@ -121,7 +137,11 @@ std::unique_ptr<Communicator::Pending> Communicator::allreduce_sum_async(torch::
   c10d::AllreduceOptions ao;
   ao.reduceOp = c10d::ReduceOp::SUM;
   std::vector<at::Tensor> one{t};
-  return std::make_unique<WorkPending>(impl_->backend->allreduce(one, ao));
+  try {
+    return std::make_unique<WorkPending>(impl_->backend->allreduce(one, ao), impl_->timeout.count());
+  } catch (const std::exception& e) {
+    collective_failed(e, impl_->timeout.count());
+  }
 }
 
 void Communicator::barrier() {
