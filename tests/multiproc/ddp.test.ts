@@ -120,6 +120,20 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     expect(existsSync(path.join(root, 'runs', 'w4', 'config.yaml'))).toBe(true);
   });
 
+  it('two launchers as two nodes, and srun-style tasks, train like one process', async () => {
+    const port = String(await freePort());
+    const node = (rank: number) => train('nodes', ['--nproc-per-node', '1', '--nnodes', '2', '--node-rank', String(rank), '--master-addr', '127.0.0.1', '--master-port', port]);
+    const nodes = await Promise.all([node(0), node(1)]);
+    for (const r of nodes) expect(r.code, r.stderr).toBe(0);
+    expect(maxDiff(await weights('w1'), await weights('nodes'))).toBeLessThan(1e-5);
+    // What srun gives each task; the master comes from the job's node list.
+    const slurm = (rank: number) => ({ SLURM_PROCID: String(rank), SLURM_LOCALID: String(rank), SLURM_NTASKS: '2', SLURM_STEP_ID: '0',
+      SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'localhost', MASTER_PORT: port });
+    const tasks = await Promise.all([0, 1].map((r) => train('srun', [], slurm(r))));
+    for (const r of tasks) expect(r.code, r.stderr).toBe(0);
+    expect(maxDiff(await weights('w1'), await weights('srun'))).toBeLessThan(1e-5);
+  });
+
   it('gradient accumulation gives the same parameters as one big batch', async () => {
     const acc = await train('acc', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.grad_accumulation_steps=2']);
     expect(acc.code, acc.stderr).toBe(0);
