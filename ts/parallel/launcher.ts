@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 
 export interface LaunchOptions {
   nprocPerNode: number;
@@ -27,7 +27,27 @@ export interface LaunchOptions {
   graceSeconds?: number;
   /** Kills the job when no worker has written a line for this long (a hang outside collectives); 0 = off. */
   silenceTimeoutSeconds?: number;
-  onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string) => void;
+  /** Each complete line, and progress redraws (text starting with \r, no newline) as soon as they arrive. */
+  onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string, complete: boolean) => void;
+}
+
+/** Splits a stream into lines, passing on in-place progress redraws (`\r...`) without waiting for a newline. */
+function lines(input: Readable, cb: (line: string, complete: boolean) => void): void {
+  let buf = '';
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      cb(buf.slice(0, nl), true);
+      buf = buf.slice(nl + 1);
+    }
+    if (buf.startsWith('\r')) {
+      cb(buf, false);
+      buf = '';
+    }
+  });
+  input.on('end', () => { if (buf) cb(buf, true); });
 }
 
 export interface LaunchHandle {
@@ -122,9 +142,9 @@ export function launch(o: LaunchOptions): LaunchHandle {
       const w: Worker = { rank, child, exited: false, errorFile: env.TSFM_ERROR_FILE! };
       workers.push(w);
       for (const stream of ['stdout', 'stderr'] as const) {
-        createInterface({ input: child[stream]! }).on('line', (line) => {
+        lines(child[stream]!, (line, complete) => {
           lastOutput = Date.now();
-          o.onLine?.(rank, stream, line);
+          o.onLine?.(rank, stream, line, complete);
         });
       }
       child.on('error', (err) => {

@@ -82,10 +82,11 @@ export async function launchTraining(
     nprocPerNode: nproc, nnodes, nodeRank, masterAddr: o.masterAddr, masterPort,
     args: [process.argv[1]!, ...workerArgs(argv, flags)],
     env: { ...process.env, TSFM_RUN_ID: runId, ...(tty ? { TSFM_PROGRESS_TTY: tty } : {}) },
-    onLine: (rank, stream, line) => {
+    onLine: (rank, stream, line, complete) => {
       const out = stream === 'stdout' ? process.stdout : process.stderr;
       // Workers prefix their own log lines; progress lines redraw in place (\r): keep both as they are.
-      out.write(line.startsWith('\r') || line.startsWith('[rank ') ? `${line}\n` : `[rank ${rank}] ${line}\n`);
+      if (!complete) out.write(line);  // a progress redraw
+      else out.write(line.startsWith('\r') || line.startsWith('[rank ') ? `${line}\n` : `[rank ${rank}] ${line}\n`);
     },
   });
   interrupt = handle.interrupt;
