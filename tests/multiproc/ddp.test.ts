@@ -207,4 +207,21 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     while (survivors().length > 0 && Date.now() - killedAt < 20_000) await new Promise((r) => setTimeout(r, 250));
     expect(survivors()).toEqual([]);
   });
+
+  it('bad launch input fails at once with one line', async () => {
+    const zero = await train('bad0', ['--nproc-per-node', '0']);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr.trim()).toBe("tsfm: --nproc-per-node: expected a positive integer, got '0'");
+    const uneven = await train('bad3', ['--nproc-per-node', '3']);
+    expect(uneven.code).toBe(1);
+    expect(uneven.stderr.trim()).toBe('tsfm: training.batch_size 16 is not a multiple of 3 workers x 1 accumulation steps');
+  });
+
+  it('tsfm slurm --dry-run prints an sbatch script', async () => {
+    const r = await run(['slurm', config, '--kind', 'multi-node', '--nodes', '2', '--gpus-per-node', '8', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^#!\/bin\/bash/);
+    expect(r.stdout).toMatch(/#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=8\n#SBATCH --gres=gpu:8/);
+    expect(r.stdout).toContain(`srun --kill-on-bad-exit=1 npx tsfm train ${config}`);
+  });
 });
