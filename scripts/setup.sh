@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-step set-up for a fresh Debian 12 machine (and a checker elsewhere):
-#   1. system packages: LibTorch (CPU, with c10d/Gloo), Gloo headers, OpenBLAS (pthread), cmake, g++
-#   2. Node >= 22.12 (Node 24 from the npm registry's `node` package when the system Node is older)
+#   1. system packages: LibTorch (CPU, with c10d/Gloo), Gloo headers, OpenBLAS (pthread), cmake, g++,
+#      chromium (the addon test opens `tsfm report` pages in headless Chromium)
+#   2. Node >= 22.13 (node:sqlite for the registry; Node 24 from the npm registry's `node` package when the system Node is older)
 #   3. npm dependencies, the native addon (cmake-js) and the TypeScript build
 # Idempotent: a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ ninja-build)
+need_pkgs=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ ninja-build chromium)
 missing=()
 for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,7 +27,7 @@ fi
 # npm's devDependency `node` (Node 24) is put first on PATH by npm scripts; use it for the build too.
 npm ci --no-audit --no-fund --loglevel=error
 export PATH="$PWD/node_modules/.bin:$PATH"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<22||(a===22&&b<12)) { console.error("tsfm setup: Node "+process.version+" is too old (need >= 22.12)"); process.exit(1) }'
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<22||(a===22&&b<13)) { console.error("tsfm setup: Node "+process.version+" is too old (need >= 22.13)"); process.exit(1) }'
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" npx cmake-js compile --out build --log-level warn
 npx tsc -p tsconfig.json
 echo "tsfm setup: ready (Node $(node --version), addon build/Release/tsfm.node)"

@@ -2,8 +2,14 @@
 export * from './config/index.js';
 export * from './data/index.js';
 export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
-export { loadNative } from './native/loader.js';
+export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './native/loader.js';
+export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';
+export * from './runs/index.js';
+export * from './registry/index.js';
+export * from './experiments/index.js';
+export * from './predict/index.js';
+export * from './eval/index.js';
 export { detectDistributed, firstSlurmHost, type DistributedEnv } from './parallel/env.js';
 export { launch, type LaunchOptions, type LaunchResult, type LaunchHandle } from './parallel/launcher.js';
 export { slurmScript, SLURM_KINDS, type SlurmOptions, type SlurmKind } from './parallel/slurm.js';

@@ -51,6 +51,7 @@ Napi::Value RuntimeInfoJs(const Napi::CallbackInfo& info) {
   o.Set("distributed", r.distributed);
   o.Set("intraOpThreads", static_cast<double>(r.intra_op_threads));
   o.Set("interOpThreads", static_cast<double>(r.inter_op_threads));
+  o.Set("blasThreads", static_cast<double>(r.blas_threads));
   o.Set("buildConfig", r.build_config);
   o.Set("parallelInfo", r.parallel_info);
   return o;

@@ -65,7 +65,15 @@ FitWorker::FitWorker(Napi::Env env, TrainerWrap* trainer, Napi::Object self, Spl
       val_(std::move(val)),
       callback_error_(std::make_shared<std::string>()) {
   if (!progress.IsEmpty()) {
-    tsfn_ = Napi::ThreadSafeFunction::New(env, progress, "tsfm:progress", 0, 1);
+    // The promise settles in the finalizer, which runs once every queued progress call has been delivered:
+    // a caller never sees fit() resolve before its last epoch event.
+    settle_ = new std::function<void(Napi::Env)>();
+    tsfn_ = Napi::ThreadSafeFunction::New(env, progress, "tsfm:progress", 0, 1,
+                                          [](Napi::Env env, std::function<void(Napi::Env)>* settle) {
+                                            std::unique_ptr<std::function<void(Napi::Env)>> owned(settle);
+                                            if (*owned) (*owned)(env);
+                                          },
+                                          settle_);
     has_progress_ = true;
   }
 }
@@ -127,21 +135,31 @@ static Napi::Object result_to_js(Napi::Env env, const TrainResult& r) {
   return o;
 }
 
-void FitWorker::OnOK() {
-  auto env = Env();
-  trainer_->release();
-  if (has_progress_) tsfn_.Release();
-  if (!callback_error_->empty()) {
-    deferred_.Reject(Napi::Error::New(env, *callback_error_).Value());
+void FitWorker::settle(std::function<void(Napi::Env)> fn) {
+  if (!has_progress_) {
+    fn(Env());
     return;
   }
-  deferred_.Resolve(result_to_js(env, result_));
+  *settle_ = std::move(fn);
+  tsfn_.Release();
+}
+
+void FitWorker::OnOK() {
+  trainer_->release();
+  auto deferred = deferred_;
+  auto err = callback_error_;
+  auto result = std::make_shared<TrainResult>(std::move(result_));
+  settle([deferred, err, result](Napi::Env env) {
+    if (!err->empty()) deferred.Reject(Napi::Error::New(env, *err).Value());
+    else deferred.Resolve(result_to_js(env, *result));
+  });
 }
 
 void FitWorker::OnError(const Napi::Error& e) {
   trainer_->release();
-  if (has_progress_) tsfn_.Release();
-  deferred_.Reject(e.Value());
+  auto deferred = deferred_;
+  auto error = std::make_shared<Napi::ObjectReference>(Napi::Persistent(e.Value()));
+  settle([deferred, error](Napi::Env) { deferred.Reject(error->Value()); });
 }
 
 TrainerTask::TrainerTask(Napi::Env env, TrainerWrap* trainer, Napi::Object self, Kind kind, SplitHandle split, bool unscale,

@@ -3,6 +3,8 @@
 // state it uses (trainer, model, datasets), so nothing is collected while it runs.
 #include <napi.h>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,6 +32,9 @@ class FitWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override;
 
  private:
+  // Settles the promise now, or after the last progress call when there is a progress callback.
+  void settle(std::function<void(Napi::Env)> fn);
+
   Napi::Promise::Deferred deferred_;
   TrainerWrap* trainer_;
   Napi::ObjectReference self_;
@@ -37,6 +42,7 @@ class FitWorker : public Napi::AsyncWorker {
   std::optional<SplitHandle> val_;
   Napi::ThreadSafeFunction tsfn_;
   bool has_progress_ = false;
+  std::function<void(Napi::Env)>* settle_ = nullptr;  // owned by the thread-safe function's finalizer
   TrainResult result_;
   std::shared_ptr<std::string> callback_error_;
 };

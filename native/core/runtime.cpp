@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include <dlfcn.h>
+
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/torch.h>
@@ -17,13 +19,29 @@ RuntimeInfo runtime_info() {
 #endif
   r.intra_op_threads = at::get_num_threads();
   r.inter_op_threads = at::get_num_interop_threads();
+  r.blas_threads = blas_threads();
   r.build_config = at::show_config();
   r.parallel_info = at::get_parallel_info();
   return r;
 }
 
+namespace {
+// Looked up at run time: the addon links LibTorch, not OpenBLAS, and LibTorch may run on MKL or another BLAS.
+template <typename Fn>
+Fn blas_symbol(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
+}
+}  // namespace
+
 void set_threads(int64_t intra_op) {
-  if (intra_op > 0) at::set_num_threads(static_cast<int>(intra_op));
+  if (intra_op <= 0) return;
+  at::set_num_threads(static_cast<int>(intra_op));
+  if (auto set = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set(static_cast<int>(intra_op));
+}
+
+int64_t blas_threads() {
+  if (auto get = blas_symbol<int (*)()>("openblas_get_num_threads")) return get();
+  return -1;
 }
 
 }  // namespace tsfm

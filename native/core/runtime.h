@@ -12,11 +12,17 @@ struct RuntimeInfo {
   bool distributed = false;
   int64_t intra_op_threads = 0;
   int64_t inter_op_threads = 0;
+  int64_t blas_threads = -1;  // OpenBLAS's pool; -1 when not on OpenBLAS
   std::string build_config;   // at::show_config(): compiler, BLAS, OpenMP, CUDA/cuDNN versions
   std::string parallel_info;  // at::get_parallel_info()
 };
 
 RuntimeInfo runtime_info();
+// Sets LibTorch's intra-op threads and, when the BLAS it runs on is OpenBLAS, OpenBLAS's own pool to the
+// same count: OpenBLAS (pthread build, Debian's) otherwise keeps one busy-waiting thread per core beside
+// LibTorch's, which on a loaded machine made small-model training 10x slower.
 void set_threads(int64_t intra_op);
+// OpenBLAS's thread count, or -1 when the process does not run on OpenBLAS.
+int64_t blas_threads();
 
 }  // namespace tsfm

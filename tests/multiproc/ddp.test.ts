@@ -145,8 +145,10 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     const cut = await train('res', [], { TSFM_TEST_FAULT: '0:5:throw' });
     expect(cut.code).toBe(1);
     const ckpt = path.join(root, 'runs', 'res', 'checkpoints', 'last.pt');
-    const resumed = await train('res', ['--resume', ckpt, '--nproc-per-node', '2', '--master-port', String(await freePort())]);
+    // No run id: a resumed run continues in its own directory.
+    const resumed = await run(['train', config, '--resume', ckpt, '--nproc-per-node', '2', '--master-port', String(await freePort())]);
     expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/run res completed/);
     expect(maxDiff(await weights('w1'), await weights('res'))).toBeLessThan(1e-5);
   });
 

@@ -4,16 +4,39 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
+import { registerRuns } from './commands/runs.js';
+import { registerModels } from './commands/models.js';
+import { registerRegistry } from './commands/registry.js';
+import { registerExperiment } from './commands/experiment.js';
+import { registerPredict } from './commands/predict.js';
+import { registerData } from './commands/data.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerReport } from './commands/report.js';
 import { registerSlurm } from './commands/slurm.js';
 
 const program = new Command();
-program.name('tsfm').description('Train and evaluate time-series forecasting models on a LibTorch core');
+program
+  .name('tsfm')
+  .description('Train and evaluate time-series forecasting models on a LibTorch core')
+  .option('--debug', 'print stack traces and native details on errors (also TSFM_DEBUG=1)')
+  .hook('preAction', (cmd) => {
+    if (cmd.opts().debug) process.env.TSFM_DEBUG = '1';
+  });
 
 registerTrain(program);
 registerConfigDocs(program);
+registerRuns(program);
+registerModels(program);
+registerRegistry(program);
+registerExperiment(program);
+registerPredict(program);
+registerData(program);
+registerEvaluate(program);
+registerReport(program);
 registerSlurm(program);
 
 program.parseAsync().catch((err: Error) => {
+  if (process.env.TSFM_DEBUG) console.error(err.stack);
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
   // A worker of `tsfm train --nproc-per-node` hands its error to the launcher, which reports it.
   if (process.env.TSFM_ERROR_FILE) {

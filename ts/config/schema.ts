@@ -235,7 +235,7 @@ export const TrainingSchema = z
     weight_decay: z.number().min(0).default(1e-4).describe('AdamW decoupled weight decay.'),
     warmup_steps: int().min(0).optional().describe('Linear warm-up length in optimisation steps; when set it takes precedence over `warmup_fraction`.'),
     warmup_fraction: z.number().min(0).lt(1).default(0.05).describe('Linear warm-up length as a fraction of all training steps (used when `warmup_steps` is not set).'),
-    schedule: z.enum(['cosine', 'constant']).default('cosine').describe('Learning-rate schedule after warm-up: `cosine` decay to zero at the last step, or `constant`.'),
+    schedule: z.enum(['cosine', 'constant', 'halving']).default('cosine').describe('Learning-rate schedule after warm-up: `cosine` decay to zero at the last step, `constant`, or `halving` every epoch (the LTSF-Linear/PatchTST benchmark scripts\' schedule).'),
     grad_clip: z.number().min(0).default(1.0).describe('Clip the global gradient norm to this value; 0 disables clipping.'),
     early_stopping: EarlyStoppingSchema.prefault({}).describe('Early stopping on a validation metric.'),
     seed: int().min(0).default(42).describe('Seed for weight initialisation, shuffling and dropout.'),
@@ -269,6 +269,10 @@ export const EvaluationSchema = z
       .default(['mse', 'mae', 'rmse'])
       .describe('Metrics reported on the evaluation split, in the original (unscaled) units. `pinball` and `coverage` need quantile output.'),
     split: z.enum(['test', 'val']).default('test').describe('Split the final evaluation runs on.'),
+    scale: z
+      .enum(['original', 'scaled'])
+      .default('original')
+      .describe("Units of the reported metrics: 'original' (the data's units, e.g. mg/dL) or 'scaled' (after the train-fitted scaler; the ETT benchmark protocol reports MSE/MAE on z-normalised data)."),
     max_windows: int().min(1).optional().describe('Evaluate on at most this many windows (a fixed random subset). Default: all.'),
     baselines: z.boolean().default(true).describe('Also report naive baselines (last value, seasonal naive where a season is known) on the same windows.'),
   })

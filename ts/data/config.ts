@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DataError } from './errors.js';
 import { SUPPORTED_EXTENSIONS } from './readers.js';
+import { didYouMean } from '../config/introspect.js';
 
 export const FillKindSchema = z.enum(['interpolate', 'zero', 'ffill']);
 
@@ -62,11 +63,26 @@ export const DatasetConfigSchema = z
 export type DatasetConfigInput = z.input<typeof DatasetConfigSchema>;
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
 
-/** Validates a config object; errors are DataErrors listing every problem. */
+/** One issue as `key: problem`, with a did-you-mean for unknown keys. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(DatasetConfigSchema.shape);
+    return issue.keys
+      .map((k) => {
+        const best = didYouMean(k, known);
+        return `${where ? where + '.' : ''}${k}: unknown key${best ? ` (did you mean '${best}'?)` : ''}`;
+      })
+      .join('; ');
+  }
+  return `${where || '(top level)'}: ${issue.message}`;
+}
+
+/** Validates a config object; errors are one-line DataErrors listing every problem. */
 export function parseDatasetConfig(raw: unknown, source = 'dataset config'): DatasetConfig {
   const r = DatasetConfigSchema.safeParse(raw);
   if (!r.success) {
-    throw new DataError(`${source}: invalid dataset config:\n${z.prettifyError(r.error)}`);
+    throw new DataError(`${source}: ${r.error.issues.map(describeIssue).join('; ')}`, { file: source });
   }
   return r.data;
 }

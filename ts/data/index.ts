@@ -20,3 +20,8 @@ export { readTable } from './readers.js';
 export { readCsv, parseCsvString } from './csv.js';
 export { parseInsulinText, parseDietText, classifyInsulin } from './adapters/shanghai.js';
 export { loadDataset, loadDatasetFile } from './load.js';
+export { openDataset, datasetConfigPath, listDatasetNames } from './resolve.js';
+export type { OpenDatasetOptions } from './resolve.js';
+export { renderIngestReport } from './report.js';
+export { simulateCohort, cohortStatistics } from './simulate/index.js';
+export type { SimulateOptions, CohortStatistics } from './simulate/index.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TsfmConfig } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import { runIdNow } from '../train/train.js';
+import { chooseRunDir } from '../train/train.js';
 import { launch } from './launcher.js';
 
 /** Flags that belong to the launcher and are not passed on to the workers. */
@@ -53,7 +53,7 @@ export function watchLauncher(launcherPid: number): void {
 
 export async function launchTraining(
   config: TsfmConfig,
-  o: { nprocPerNode: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort: string },
+  o: { nprocPerNode: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort: string; resume?: string },
   argv: string[],
   flags: string[],
 ): Promise<number> {
@@ -65,9 +65,10 @@ export async function launchTraining(
   const world = nproc * nnodes;
   if (config.training.batch_size % (world * config.training.grad_accumulation_steps) !== 0)
     throw new Error(`training.batch_size ${config.training.batch_size} is not a multiple of ${world} workers x ${config.training.grad_accumulation_steps} accumulation steps`);
-  // Every rank must agree on the run directory: fix the id here.
-  const runId = config.output.run_id ?? process.env.TSFM_RUN_ID ?? runIdNow();
-  const runDir = path.resolve(config.output.runs_dir, runId);
+  // Every rank must agree on the run directory: fix it here (a resumed run continues in its own directory).
+  const target = chooseRunDir(config, o.resume);
+  const runId = target.runId;
+  const runDir = path.join(target.runsDir, runId);
   let interrupt = () => {};
   let sigints = 0;
   const onSigint = () => {

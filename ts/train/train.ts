@@ -1,32 +1,38 @@
 /**
  * `train()`: config -> dataset -> splits -> scaler -> native trainer -> test metrics -> run directory.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { configHash, configsDir, packageRoot, renderConfigYaml, type TsfmConfig } from '../config/index.js';
-import { loadDataset } from '../data/load.js';
+import { configHash, type TsfmConfig } from '../config/index.js';
+import { openDataset } from '../data/resolve.js';
 import { makeSplits } from '../data/splits.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
+import type { NativeProgressEvent } from '../native/types.js';
+import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
+import { trainTestMetrics } from '../eval/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
 
-export interface ProgressEvent {
-  kind: 'step' | 'epoch';
-  epoch: number; epochs: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number;
-  loss: number; lr: number; samplesPerSec: number; etaSeconds: number;
-  valLoss?: number; valMse?: number; valMae?: number; improved?: boolean;
-}
+/** A training progress event (step or epoch), as the native trainer reports it. */
+export type ProgressEvent = NativeProgressEvent;
 
 export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
   onLog?: (line: string) => void;
   resume?: string;
+  /** Start from these weights (a checkpoint of a compatible model) instead of a fresh initialisation: fine-tuning. */
+  initFrom?: string;
   signal?: AbortSignal;
+  /** Labels stored with the run (e.g. experiment, cell). */
+  tags?: Record<string, string>;
+  /** Distributed rank of this process: only rank 0 writes the run directory. Default 0. */
+  rank?: number;
+  /** Processes in the distributed job (recorded in the run's metadata). Default 1. */
+  worldSize?: number;
   /** This process's place in a data-parallel job; default: read from the environment (torchrun, SLURM, `tsfm train --nproc-per-node`). */
   distributed?: DistributedEnv;
 }
@@ -35,48 +41,65 @@ export interface TrainResult {
   runId: string;
   runDir: string;
   status: string;
-  testMetrics: { mse: number; rmse: number; mae: number; windows: number };
-  baselineLastValue: { rmse: number; mae: number };
+  /** Pooled over test points; medianRmse/medianMae: median of per-window values (GlucoBench's form); crps for quantile models. */
+  testMetrics: { mse: number; rmse: number; mae: number; windows: number; medianRmse: number; medianMae: number; crps?: number };
+  baselineLastValue: { rmse: number; mae: number; medianRmse: number };
   history: unknown[];
   /** Data-parallel rank of this process (0 when not distributed). Only rank 0 writes the run directory and computes test metrics. */
   rank: number;
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(file + '.tmp', text);
-  renameSync(file + '.tmp', file);
-}
-
-function datasetConfigPath(ref: string): string {
-  const candidates = [ref, path.join(configsDir(), 'datasets', `${ref}.yaml`), path.join(configsDir(), 'datasets', ref)];
-  const found = candidates.find((p) => existsSync(p) && p.match(/\.ya?ml$/));
-  if (!found) throw new Error(`data.dataset: no dataset config '${ref}' (looked for ${candidates.join(', ')})`);
-  return found;
-}
-
-export function runIdNow(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `run_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${Math.random().toString(16).slice(2, 6)}`;
+/**
+ * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
+ * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
+ */
+export function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
+  if (resume && !config.output.run_id) {
+    const dir = path.dirname(path.dirname(path.resolve(resume)));
+    if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
+      return { runsDir: path.dirname(dir), runId: path.basename(dir), reopen: true };
+    }
+  }
+  // openRun refuses an existing id.
+  // TSFM_RUN_ID: set by the distributed launcher and the sbatch scripts so that all ranks agree.
+  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(), reopen: false };
 }
 
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
-  const file = datasetConfigPath(config.data.dataset);
-  const raw = { ...(parseYaml(readFileSync(file, 'utf8')) as object), ...(config.data.overrides ?? {}) };
-  const { dataset } = await loadDataset(raw, {
-    baseDir: packageRoot(),
-    cacheDir: path.resolve(config.data.cache_dir),
+  const { dataset } = await openDataset(config.data.dataset, {
+    cacheDir: config.data.cache_dir,
     minSegmentLength: config.model.context_length + config.model.horizon,
-  }, file);
+    overrides: config.data.overrides,
+  });
   return dataset;
 }
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
   const dist = opts.distributed ?? detectDistributed();
-  const writer = dist.rank === 0;  // rank 0 alone writes run files, checkpoints and metrics
-  const prefix = rankPrefix(dist);
-  const log = opts.onLog ? (l: string) => opts.onLog!(prefix + l) : () => {};
+  const target = chooseRunDir(config, opts.resume);
+  const open = () => openRun({
+    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
+    rank: opts.rank ?? dist.rank, worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
+  });
+  // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
+  // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
+  const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
+  try {
+    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
+  } catch (e) {
+    holder.run?.finish('failed', e);
+    throw e;
+  }
+}
+
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+  const runId = path.basename(runDir);
+  const writer = dist.rank === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
+  const log = (line: string) => {
+    getRun().log(line);
+    opts.onLog?.(rankPrefix(dist) + line);
+  };
   const ds = await loadConfiguredDataset(config);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
@@ -97,14 +120,6 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
   const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const runId = config.output.run_id ?? process.env.TSFM_RUN_ID ?? runIdNow();
-  const runDir = path.resolve(config.output.runs_dir, runId);
-  if (writer && existsSync(runDir) && !opts.resume) throw new Error(`output.run_id: run '${runId}' already exists at ${runDir}; choose another id`);
-  if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  if (writer) writeAtomic(path.join(runDir, 'config.yaml'), renderConfigYaml(config));
-  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  if (writer) writeAtomic(path.join(runDir, 'scaler.json'), JSON.stringify({ ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id) }));
-
   const model = new native.NativeModel({
     family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
     quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
@@ -112,11 +127,12 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   });
   const t = config.training;
   const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
+  const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
   const trainer = new native.NativeTrainer(model, {
     epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device: workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable),
+    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
     gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
@@ -127,63 +143,60 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
       force: process.env.TSFM_DDP_FORCE === '1',
     } : undefined,
   });
+  // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+  else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
+  const run = getRun();
+  if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
+  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
+  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
+  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
   const info = model.info();
+  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
+    ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
   log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
-  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, opts.onProgress);
+  const onProgress = (e: ProgressEvent) => {
+    if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
+    opts.onProgress?.(e);
+  };
+  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
   opts.signal?.removeEventListener('abort', onAbort);
   if (!writer) {
     trainer.dispose();
     model.dispose();
     nativeDs.dispose();
-    const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0 };
-    return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN }, history: fit.history, rank: dist.rank };
+    const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
+    return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN }, history: fit.history, rank: dist.rank };
   }
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');
   if (existsSync(best)) await trainer.loadWeights(best);
   const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
-  const pred = await trainer.predict(split(evalSplit));
-  const truth = await trainer.targets(split(evalSplit));
-  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }).catch(() => null);
-  let se = 0, ae = 0, bse = 0, bae = 0;
-  const n = truth.data.length;
-  const H = horizon;
-  const perWindow = truth.shape[1] * H;
-  for (let i = 0; i < n; i++) {
-    const p = config.model.output === 'quantile' ? medianAt(pred, i, config.model.quantiles) : pred.data[i];
-    se += (p - truth.data[i]) ** 2;
-    ae += Math.abs(p - truth.data[i]);
-    if (ctx) {
-      const w = Math.floor(i / perWindow), c = Math.floor((i % perWindow) / H);
-      const last = ctx.data[w * truth.shape[1] + c];
-      bse += (last - truth.data[i]) ** 2;
-      bae += Math.abs(last - truth.data[i]);
-    }
-  }
-  const testMetrics = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, windows: truth.shape[0] };
-  const baselineLastValue = { rmse: Math.sqrt(bse / n), mae: bae / n };
+  const unscale = config.evaluation.scale === 'original';
+  const pred = await trainer.predict(split(evalSplit), { unscale });
+  const truth = await trainer.targets(split(evalSplit), { unscale });
+  // The last context point of each window, as a 1-step target of a window shifted back by one.
+  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
+  const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
+  const m = ev.model;
+  const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
+  const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
   const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
-  writeAtomic(path.join(runDir, 'metrics.json'), JSON.stringify({
+  run.writeArtifact('metrics.json', JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
     model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
     test: testMetrics, baselines: { last_value: baselineLastValue },
   }, null, 2));
+  run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
+  run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
+  run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
   trainer.dispose();
   model.dispose();
   nativeDs.dispose();
   return result;
-}
-
-function medianAt(pred: { data: Float32Array; shape: number[] }, i: number, quantiles: number[]): number {
-  // pred [N, Q, C, H]; i indexes [N, C, H]
-  const [, Q, C, H] = pred.shape;
-  let m = 0;
-  for (let q = 1; q < Q; q++) if (Math.abs(quantiles[q] - 0.5) < Math.abs(quantiles[m] - 0.5)) m = q;
-  const w = Math.floor(i / (C * H)), r = i % (C * H);
-  return pred.data[(w * Q + m) * C * H + r];
 }
 
 /** Distributed workers on CUDA take the GPU of their local rank. */

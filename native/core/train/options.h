@@ -14,7 +14,7 @@ struct TrainOptions {
   double weight_decay = 1e-4;
   double warmup_fraction = 0.05;
   int64_t warmup_steps = -1;           // >= 0 overrides warmup_fraction
-  std::string schedule = "cosine";     // cosine | constant
+  std::string schedule = "cosine";     // cosine | constant | halving
   double grad_clip = 1.0;              // 0 disables
   std::string loss = "mse";            // mse | mae | pinball
   std::vector<double> quantiles;       // for pinball

@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "runtime.h"
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
@@ -76,7 +78,7 @@ Trainer::Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options)
     throw std::invalid_argument("model.loss: a quantile model trains with pinball loss, not '" + opts_.loss + "'");
   if (!quantile && opts_.loss == "pinball")
     throw std::invalid_argument("model.loss: pinball loss needs model.output=quantile");
-  if (opts_.threads > 0) at::set_num_threads(static_cast<int>(opts_.threads));
+  set_threads(opts_.threads);
   if (opts_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
   torch::manual_seed(opts_.seed);
   model_->to(device_);
@@ -205,7 +207,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       }
       if (opts_.fault_step >= 0 && global_step_ == opts_.fault_step) inject_fault();
 
-      const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps);
+      const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps, steps);
       for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
       optimizer_->zero_grad();

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
-import { train, type ProgressEvent } from '../../train/train.js';
-import { detectDistributed, rankPrefix } from '../../parallel/env.js';
+import { train } from '../../train/train.js';
+import { progressReporter } from '../progress.js';
+import { parseTags } from '../options.js';
+import { resolveCheckpoint } from '../../registry/index.js';
+import { detectDistributed } from '../../parallel/env.js';
 import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../parallel/supervise.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
@@ -15,7 +18,10 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'training.epochs')
     .option('--device <name>', 'training.device: auto, cpu, cuda, cuda:N')
     .option('--run-dir <dir>', 'output.runs_dir')
+    .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
+    .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
+    .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config and exit')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
     .option('--nproc-per-node <n|auto>', 'start N data-parallel worker processes on this node (auto: one per GPU)')
@@ -29,6 +35,8 @@ export function registerTrain(program: Command): void {
       if (o.epochs) sets.push(`training.epochs=${o.epochs}`);
       if (o.device) sets.push(`training.device=${o.device}`);
       if (o.runDir) sets.push(`output.runs_dir=${o.runDir}`);
+      if (o.runId) sets.push(`output.run_id=${o.runId}`);
+      const tags = parseTags(o.tag);
       const { config, sources } = loadConfig(file, { overrides: sets });
       if (o.validateConfig) {
         console.log(`config ok (${sources.join(', ')})`);
@@ -53,20 +61,13 @@ export function registerTrain(program: Command): void {
         if (dist.rank === 0) console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
         controller.abort();
       });
-      // Only rank 0 reports progress, unless TSFM_DEBUG_ALL_RANKS=1.
+      // Only rank 0 reports progress, unless TSFM_DEBUG_ALL_RANKS=1; under the launcher stderr is a pipe, so
+      // it says whether a terminal is at the other end.
       const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
-      const prefix = rankPrefix(dist);
-      const tty = process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1';
-      const onProgress = (e: ProgressEvent) => {
-        if (quiet) return;
-        if (e.kind === 'epoch') {
-          const line = `${prefix}epoch ${e.epoch + 1}/${e.epochs} train ${e.loss.toFixed(4)} val ${e.valLoss?.toFixed(4)}${e.improved ? ' *' : ''}`;
-          process.stderr.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
-        } else if (tty) {
-          process.stderr.write(`\r\x1b[K${prefix}step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} ${e.samplesPerSec.toFixed(0)} samples/s eta ${e.etaSeconds.toFixed(0)}s`);
-        }
-      };
-      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, signal: controller.signal, distributed: dist });
+      const report = progressReporter(process.stderr, process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1');
+      const onProgress = quiet ? undefined : report;
+      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, signal: controller.signal, tags,
+        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined, distributed: dist });
       if (r.rank === 0) {
         console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
         console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);

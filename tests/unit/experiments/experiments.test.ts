@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { expandCells, loadExperimentFile, parseExperiment } from '../../../ts/experiments/index.js';
+import { aggregate, meanStd, resultsCsv, resultsMarkdown, scoreMatrix } from '../../../ts/experiments/aggregate.js';
+import { Registry } from '../../../ts/registry/index.js';
+import { openRun } from '../../../ts/runs/run.js';
+
+function experimentFile(yaml: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-exp-'));
+  const file = path.join(dir, 'exp.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+const expand = (yaml: string, runsDir?: string) => {
+  const { config, file } = loadExperimentFile(experimentFile(yaml));
+  return { config, cells: expandCells(config, file, { runsDir }) };
+};
+
+describe('experiment configs', () => {
+  it('expands models × datasets × seeds (× strategies × context lengths) into resolved cells', () => {
+    const { cells } = expand(`name: e\nmodels: [dlinear, ttm, patchtst]\ndatasets: [simulated_t1d, broll]\nseeds: [1, 2]\nset: [training.epochs=1]\n`);
+    expect(cells).toHaveLength(12);
+    expect(new Set(cells.map((c) => c.key)).size).toBe(12);
+    const c = cells.find((x) => x.key === 'patchtst.broll.global.s2')!;
+    expect(c.config.model.family).toBe('patchtst');
+    expect(c.config.model.params.d_model).toBe(128); // from configs/models/patchtst.yaml
+    expect(c.config.data.dataset).toBe('broll');
+    expect(c.config.training.seed).toBe(2);
+    expect(c.config.training.epochs).toBe(1);
+    const withStrategies = expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, {name: no_covariates, set: [data.covariates=false]}]\ncontext_lengths: [32, 64]\n`).cells;
+    expect(withStrategies.map((x) => x.key)).toEqual([
+      'dlinear.simulated_t1d.global.ctx32.s42', 'dlinear.simulated_t1d.global.ctx64.s42',
+      'dlinear.simulated_t1d.no_covariates.ctx32.s42', 'dlinear.simulated_t1d.no_covariates.ctx64.s42',
+    ]);
+    expect(withStrategies[2]!.config.data.covariates).toBe(false);
+    expect(withStrategies[1]!.config.model.context_length).toBe(64);
+  });
+
+  it('rejects an unknown model, naming the entry', () => {
+    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(/exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm\)/);
+  });
+
+  it('accepts a dataset YAML or an ingested dataset directory next to the experiment file', () => {
+    const file = experimentFile(`name: e\nmodels: [ttm]\ndatasets: [{name: mine, dataset: ingested}]\n`);
+    mkdirSync(path.join(path.dirname(file), 'ingested'));
+    const { config } = loadExperimentFile(file);
+    expect(expandCells(config, file)[0]!.config.data.dataset).toBe(path.join(path.dirname(file), 'ingested'));
+  });
+
+  it('rejects an unknown dataset, naming the entry', () => {
+    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll, {name: x, dataset: nowhere}]\n`)).toThrow(/exp\.yaml: datasets\[1\]: unknown dataset 'nowhere'/);
+  });
+
+  it('rejects a bad override naming the cell, and bad fields naming the key', () => {
+    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll]\nset: [training.lrr=1]\n`)).toThrow(/cell ttm\.broll\.global\.s42 .*training\.lrr/);
+    expect(() => parseExperiment({ name: 'e', models: [], datasets: ['broll'] }, 'x.yaml')).toThrow(/x\.yaml: models: /);
+    expect(() => parseExperiment({ name: 'e', models: ['ttm'], datasets: ['broll'], seed: [1] }, 'x.yaml')).toThrow(/x\.yaml: .*seed/);
+    expect(() => expand(`name: e\nmodels: [ttm, ttm]\ndatasets: [broll]\n`)).toThrow(/models\[1\]: duplicate name 'ttm'/);
+  });
+});
+
+describe('aggregation', () => {
+  it('mean ± sample std', () => {
+    expect(meanStd([1, 3])).toEqual({ mean: 2, std: Math.SQRT2 });
+    expect(meanStd([4])).toEqual({ mean: 4, std: null });
+    expect(meanStd([])).toEqual({ mean: null, std: null });
+  });
+
+  it('tables the experiment metric over seeds with the best per dataset marked', () => {
+    const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-agg-'));
+    const { config, cells } = expand(`name: agg\nmodels: [dlinear, ttm]\ndatasets: [simulated_t1d, broll]\nseeds: [1, 2]\n`, runs);
+    const value: Record<string, number> = { dlinear: 10, ttm: 8 };
+    for (const c of cells) {
+      if (c.key === 'ttm.broll.global.s2') continue; // a cell that did not complete
+      const run = openRun({ runsDir: runs, runId: `agg.${c.key}.a1`, config: c.config, tags: { experiment: 'agg', cell: c.key } });
+      run.logMetrics({ test_rmse: value[c.model]! + (c.dataset === 'broll' ? 5 : 0) + c.seed });
+      run.finish('completed');
+    }
+    const reg = Registry.open(runs);
+    const res = aggregate(config, cells, reg);
+    reg.close();
+    const row = (d: string, m: string) => res.rows.find((r) => r.dataset === d && r.model === m)!;
+    expect(row('simulated_t1d', 'ttm')).toMatchObject({ n: 2, mean: 9.5, best: true, seeds: [1, 2] });
+    expect(row('simulated_t1d', 'dlinear')).toMatchObject({ n: 2, mean: 11.5, best: false });
+    expect(row('broll', 'ttm')).toMatchObject({ n: 1, mean: 14, std: null, best: true, missing: ['ttm.broll.global.s2'] });
+    expect(row('simulated_t1d', 'dlinear').std).toBeCloseTo(Math.SQRT1_2, 12);
+    // Blocks where every model completed: broll seed 2 lacks ttm, so 3 blocks.
+    const sm = scoreMatrix(res.rows);
+    expect(sm.models).toEqual(['dlinear', 'ttm']);
+    expect(sm.blocks).toEqual(['simulated_t1d/global/96/s1', 'simulated_t1d/global/96/s2', 'broll/global/96/s1']);
+    expect(sm.scores).toEqual([[11, 9], [12, 10], [16, 14]]);
+    const md = resultsMarkdown(res, [{ key: 'ttm.broll.global.s2', error: 'boom' }]);
+    expect(md).toContain('| simulated_t1d | global | 96 | **ttm** | **9.5 ± 0.7071** | 2 |');
+    expect(md).toContain('- ttm.broll.global.s2: boom');
+    const csv = resultsCsv(res).trim().split('\n');
+    expect(csv[0]).toBe('dataset,strategy,context_length,model,metric,mean,std,n,best,seeds,runs');
+    expect(csv).toHaveLength(5);
+  });
+});
+
+describe('shipped experiment configs', () => {
+  it('glucobench-broll and nocturnal expand into valid cells', () => {
+    const broll = loadExperimentFile('configs/experiments/glucobench-broll.yaml');
+    const cells = expandCells(broll.config, broll.file);
+    expect(cells).toHaveLength(3 * 5);
+    expect(cells.every((c) => c.config.data.split.protocol === 'glucobench' && c.config.model.horizon === 12 && !c.config.data.covariates)).toBe(true);
+    const night = loadExperimentFile('configs/experiments/nocturnal.yaml');
+    const nightCells = expandCells(night.config, night.file);
+    expect(nightCells).toHaveLength(3 * 2 * 2 * 3);
+    expect(nightCells.find((c) => c.key === 'ttm.shanghai_t1dm.no_covariates.s1')!.config).toMatchObject({ model: { context_length: 32, horizon: 4 }, data: { covariates: false } });
+  });
+});

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { evaluateRun } from '../../eval/evaluate.js';
+import { parseEvalSplit } from '../../eval/tasks.js';
+
+/** `tsfm evaluate --run <id|dir> [--data a,b] [--split test,nocturnal]`: metrics and baselines saved with the run. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate a trained run on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/')
+    .requiredOption('--run <id|dir>', 'run id (directory name under --runs-dir) or path to a run directory')
+    .option('--data <datasets>', 'comma-separated dataset names or config files (default: the run\'s dataset)')
+    .option('--split <splits>', 'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal, prandial', 'test')
+    .option('--runs-dir <dir>', 'where run ids are looked up', 'runs')
+    .option('--night-start <HH:MM>', 'nocturnal task: local time of the forecast origin', '00:00')
+    .option('--night-hours <h>', 'nocturnal task: hours forecast from the origin', '8')
+    .option('--linreg-lags <n>', 'LinReg baseline: context values used as features (default: the model context, at most 288)')
+    .option('--no-forecasts', 'do not write forecasts.arrow')
+    .action(async (o) => {
+      const nightHours = Number(o.nightHours);
+      if (!(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
+      const linregLags = o.linregLags === undefined ? undefined : Number(o.linregLags);
+      if (linregLags !== undefined && !(Number.isInteger(linregLags) && linregLags >= 1)) throw new Error(`--linreg-lags: expected a positive integer (got '${o.linregLags}')`);
+      if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
+      const results = await evaluateRun(o.run, {
+        datasets: o.data ? String(o.data).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined,
+        splits: String(o.split).split(',').map((s: string) => parseEvalSplit(s.trim())),
+        runsDir: o.runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined,
+        onLog: (l) => console.error(l),
+      });
+      for (const r of results) console.log(r.dir);
+    });
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { appendStage, checkStage } from '../../runs/index.js';
+import { parsePositiveInt } from '../options.js';
+import { formatNumber, renderTable } from '../table.js';
+import { openRegistry } from './runs.js';
+
+/** `tsfm models list|best|stage|history`: trained models (completed runs with weights). */
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('trained models in the registry: list, best for a task, stage tags');
+  const dirOpt = ['--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)'] as const;
+
+  models
+    .command('list')
+    .option(...dirOpt)
+    .option('--family <family>', 'model family')
+    .option('--dataset <name>', 'training dataset')
+    .option('--task <task>', 'task (tag `task`, else <dataset>_h<horizon>)')
+    .option('--stage <stage>', 'candidate, staging, production, archived or none')
+    .option('--sort <metric>', 'order by a metric, e.g. val_rmse or test_rmse (ascending)')
+    .option('--desc', 'descending order')
+    .option('--limit <n>', 'at most n models')
+    .option('--json', 'JSON lines')
+    .action((o) => {
+      const reg = openRegistry(o);
+      try {
+        const rows = reg.listModels({ family: o.family, dataset: o.dataset, task: o.task, stage: o.stage, sort: o.sort, descending: Boolean(o.desc), limit: parsePositiveInt(o.limit, '--limit') });
+        if (o.json) {
+          for (const r of rows) console.log(JSON.stringify(r));
+          return;
+        }
+        const metric = o.sort ?? 'test_rmse';
+        process.stdout.write(renderTable(['Model ID', 'Family', 'Dataset', 'Task', 'Stage', metric, 'Parameters'],
+          rows.map((r) => [r.model_id, r.family ?? '-', r.dataset ?? '-', r.task ?? '-', r.stage, formatNumber(r.metrics[metric]), String(r.parameters ?? '-')])));
+      } finally {
+        reg.close();
+      }
+    });
+
+  models
+    .command('best')
+    .description('the model with the lowest metric for a task (or dataset)')
+    .option(...dirOpt)
+    .option('--task <task>', 'task (tag `task`, else <dataset>_h<horizon>)')
+    .option('--dataset <name>', 'training dataset')
+    .option('--family <family>', 'model family')
+    .option('--stage <stage>', 'only models in this stage')
+    .option('--metric <name>', 'metric to minimise', 'test_rmse')
+    .option('--json', 'JSON')
+    .action((o) => {
+      const reg = openRegistry(o);
+      try {
+        const best = reg.bestModel({ task: o.task, dataset: o.dataset, family: o.family, stage: o.stage, metric: o.metric });
+        const what = [o.task && `task ${o.task}`, o.dataset && `dataset ${o.dataset}`, o.family && `family ${o.family}`].filter(Boolean).join(', ') || 'any task';
+        if (!best) throw new Error(`models best: no model with metric '${o.metric}' for ${what}`);
+        if (o.json) console.log(JSON.stringify(best));
+        else console.log(`${best.model_id}\t${best.family}\t${best.dataset}\t${o.metric}=${formatNumber(best.metrics[o.metric])}\t${best.checkpoint}`);
+      } finally {
+        reg.close();
+      }
+    });
+
+  models
+    .command('stage')
+    .description('tag a model candidate, staging, production, archived (or none); the history is kept')
+    .argument('<id>', 'model (run) id')
+    .argument('<stage>')
+    .option(...dirOpt)
+    .option('--note <text>', 'why')
+    .action((id: string, stage: string, o) => {
+      const reg = openRegistry(o);
+      try {
+        const s = checkStage(stage);
+        const run = reg.getRun(id);
+        if (!reg.listModels().some((m) => m.model_id === run.run_id)) throw new Error(`models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`);
+        const change = appendStage(run.run_dir, s, o.note ?? null);
+        reg.indexRunDir(run.run_dir);
+        console.log(`${run.run_id}: ${change.previous} -> ${change.stage}`);
+      } finally {
+        reg.close();
+      }
+    });
+
+  models
+    .command('history')
+    .description('stage changes of a model')
+    .argument('<id>')
+    .option(...dirOpt)
+    .action((id: string, o) => {
+      const reg = openRegistry(o);
+      try {
+        const run = reg.getRun(id);
+        process.stdout.write(renderTable(['Time', 'From', 'To', 'Note'], reg.stageHistory(run.run_id).map((h) => [h.time, h.previous, h.stage, h.note ?? ''])));
+      } finally {
+        reg.close();
+      }
+    });
+}

@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { Registry } from '../../registry/index.js';
+import { runsDirOf } from '../options.js';
+
+/** `tsfm registry rebuild`: recreate the database from the run directories. */
+export function registerRegistry(program: Command): void {
+  const registry = program.command('registry').description('the SQLite index of runs and models');
+  registry
+    .command('rebuild')
+    .description('recreate <runs-dir>/registry.sqlite from the run directories (they are the source of truth)')
+    .option('--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)')
+    .action((o) => {
+      const r = Registry.rebuild(runsDirOf(o));
+      for (const s of r.skipped) console.error(`tsfm: skipped ${s}`);
+      console.log(`registry rebuilt: ${r.runs} run(s) indexed${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * Naming a dataset on the command line: a name from configs/datasets/, a dataset YAML, or a directory
+ * written by `tsfm data ingest|simulate --out` (Arrow IPC + dataset.json). One resolver for every command.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { configsDir, packageRoot } from '../config/index.js';
+import { DataError } from './errors.js';
+import { loadDataset } from './load.js';
+import { readDatasetIPC } from './arrow.js';
+import type { IngestResult } from './ingest.js';
+
+/** The dataset YAML a reference names, or throws listing where it looked. */
+export function datasetConfigPath(ref: string): string {
+  const dir = path.join(configsDir(), 'datasets');
+  const candidates = [ref, path.join(dir, `${ref}.yaml`), path.join(dir, ref)];
+  const found = candidates.find((p) => existsSync(p) && statSync(p).isFile() && /\.ya?ml$/.test(p));
+  if (found) return found;
+  const known = existsSync(dir) ? ', known: ' + listDatasetNames().join(', ') : '';
+  throw new DataError(`dataset '${ref}' not found (looked for ${candidates.join(', ')})${known}`, { file: ref });
+}
+
+/** Names of the dataset configs shipped in configs/datasets/. */
+export function listDatasetNames(): string[] {
+  const dir = path.join(configsDir(), 'datasets');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort();
+}
+
+export interface OpenDatasetOptions {
+  /** Cache root for ingested datasets (default .tsfm-cache); false for none. */
+  cacheDir?: string | false;
+  /** Segments shorter than this are dropped (a trainer passes context + horizon). */
+  minSegmentLength?: number;
+  /** Merged over the YAML's keys (e.g. a smaller simulated cohort). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Opens a dataset by name, YAML path or ingested directory: ingesting, simulating or reading the cache. */
+export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): Promise<IngestResult & { source: string }> {
+  if (existsSync(ref) && statSync(ref).isDirectory()) {
+    return { dataset: await readDatasetIPC(ref), cacheHit: true, cachePath: ref, source: ref };
+  }
+  const file = datasetConfigPath(ref);
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new DataError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
+  const cacheDir = opts.cacheDir === undefined ? '.tsfm-cache' : opts.cacheDir;
+  const result = await loadDataset({ ...raw, ...(opts.overrides ?? {}) }, {
+    baseDir: packageRoot(),
+    cacheDir: cacheDir === false ? false : path.resolve(cacheDir),
+    minSegmentLength: opts.minSegmentLength,
+  }, file);
+  return { ...result, source: file };
+}

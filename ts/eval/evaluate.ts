@@ -1,0 +1,415 @@
+/**
+ * `evaluateRun()`: a trained run -> its forecasts on one or more datasets and tasks -> every metric,
+ * beside the baselines on the same windows -> `<run>/eval/<dataset>-<split>/` (summary.json,
+ * windows.arrow, steps.arrow, forecasts.arrow).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type TsfmConfig } from '../config/index.js';
+import { makeSplits } from '../data/splits.js';
+import { applyScaler, fitScaler, scalerFromJSON } from '../data/scaler.js';
+import type { ScalerKind } from '../data/scaler.js';
+import type { ScalerState, TimeSeriesDataset } from '../data/types.js';
+import { rowSeries } from '../data/windows.js';
+import { loadNative } from '../native/loader.js';
+import { toNativeDataset } from '../native/dataset.js';
+import { toSplitProtocol } from '../train/split-protocol.js';
+import { loadConfiguredDataset } from '../train/train.js';
+import { EvalError } from './errors.js';
+import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast, type BaselineName } from './baselines.js';
+import { comparePaired, type PairedComparison } from './compare.js';
+import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type WindowColumns } from './metrics.js';
+import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
+import { channelOf, quantileChannelOf, type Tensor } from './tensors.js';
+import { writeArrowTable, type Columns } from './tables.js';
+
+export interface ChannelEvaluation {
+  channel: string;
+  unit?: string;
+  glucose: boolean;
+  /** 'model' and each baseline. */
+  forecasters: Record<string, ForecasterMetrics>;
+  /** Model minus each baseline, per-window RMSE (negative favours the model). */
+  comparisons: PairedComparison[];
+  /** A few windows for fan charts. */
+  samples: ForecastSample[];
+  /** Up to 1000 (truth, forecast) pairs of the model, for error-grid plots. */
+  gridSample: { forecaster: string; truth: number[]; forecast: number[] };
+}
+
+export interface ForecastSample {
+  title: string;
+  /** Minutes from the forecast origin of each context / target point. */
+  contextMinutes: number[];
+  context: number[];
+  minutes: number[];
+  truth: number[];
+  forecast: number[];
+  baseline?: { name: string; values: number[] };
+  /** Central intervals: lower and upper quantile values per target point. */
+  bands: Array<{ nominal: number; lo: number[]; hi: number[] }>;
+}
+
+export interface EvaluationSummary {
+  run: string;
+  dataset: { name: string; version: string };
+  split: EvalSplit;
+  created: string;
+  model: { family: string; context: number; horizon: number; quantiles?: number[]; checkpoint: string };
+  intervalMinutes: number;
+  counts: Record<string, number>;
+  notes: string[];
+  linregLags: number;
+  channels: ChannelEvaluation[];
+}
+
+export interface EvaluateRunOptions {
+  /** Dataset names or config files (default: the run's dataset). */
+  datasets?: string[];
+  /** Tasks (default ['test']). */
+  splits?: EvalSplit[];
+  /** Where run ids are looked up (default: the current config default 'runs'). */
+  runsDir?: string;
+  nightStart?: string;
+  nightHours?: number;
+  /** LinReg lags (default: the model's context length, capped at 288). */
+  linregLags?: number;
+  /** Also write forecasts.arrow (default: the run's output.save_predictions). */
+  saveForecasts?: boolean;
+  onLog?: (line: string) => void;
+}
+
+/** A run id (directory name under runsDir) or a path to a run directory. */
+export function resolveRunDir(ref: string, runsDir = 'runs'): string {
+  const candidates = [ref, path.join(runsDir, ref)];
+  for (const c of candidates) if (existsSync(path.join(c, 'config.yaml')) && statSync(c).isDirectory()) return path.resolve(c);
+  throw new EvalError(`--run: no run '${ref}' (looked for ${candidates.map((c) => path.join(c, 'config.yaml')).join(' and ')})`);
+}
+
+interface SavedScaler {
+  kind: ScalerKind;
+  mean: number[];
+  std: number[];
+  channels?: string[];
+  series?: string[];
+}
+
+/**
+ * The run's scaler for `ds`: as saved when `ds` has the run's series and channels; on another
+ * dataset the same kind of scaler is fitted on that dataset's training windows (leak-free, and the
+ * only statistics that exist for its series), with a note in the summary.
+ */
+function scalerFor(saved: SavedScaler, ds: TimeSeriesDataset, train: Parameters<typeof fitScaler>[1], notes: string[]): ScalerState {
+  const key = (xs: readonly string[]) => xs.join('\u0000');
+  const same = !saved.channels || !saved.series || (key(saved.channels) === key(ds.channels.map((c) => c.name)) && key(saved.series) === key(ds.series.map((s) => s.id)));
+  if (same) return scalerFromJSON(saved);
+  if (saved.kind !== 'none') notes.push(`scaler '${saved.kind}' refitted on ${ds.name}'s training windows (the run's statistics are for other series or channels)`);
+  return fitScaler(ds, train, saved.kind);
+}
+
+/** Time (epoch ms) of each row's sample. */
+function rowTimes(ds: TimeSeriesDataset): (row: number) => number {
+  const offs = ds.segments.map((s) => s.offset);
+  return (row: number) => {
+    let lo = 0, hi = offs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offs[mid] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    const s = ds.segments[lo];
+    return s.startMs + (row - s.offset) * ds.intervalMs;
+  };
+}
+
+function gather(values: Float32Array, starts: Float64Array, offset: number, length: number): Float64Array {
+  const out = new Float64Array(starts.length * length);
+  for (let w = 0; w < starts.length; w++) for (let k = 0; k < length; k++) out[w * length + k] = values[starts[w] + offset + k];
+  return out;
+}
+
+function round(xs: ArrayLike<number>, digits = 2): number[] {
+  const f = 10 ** digits;
+  return Array.from(xs, (x) => Math.round(x * f) / f);
+}
+
+function pickSamples(task: TaskWindows, nightly: boolean, truth: Float64Array, H: number, count: number): number[][] {
+  const N = task.starts.length;
+  if (!N) return [];
+  if (nightly && task.night) {
+    const byNight = new Map<number, number[]>();
+    task.night.forEach((n, w) => {
+      let a = byNight.get(n);
+      if (!a) byNight.set(n, (a = []));
+      a.push(w);
+    });
+    const nights = [...byNight.values()];
+    const low = nights.filter((ws) => ws.some((w) => truth.subarray(w * H, (w + 1) * H).some((v) => v < 70)));
+    const rest = nights.filter((ws) => !low.includes(ws));
+    return [...low.slice(0, Math.ceil(count / 2)), ...rest].slice(0, count);
+  }
+  const k = Math.min(count, N);
+  return Array.from({ length: k }, (_, i) => [Math.floor(((i + 0.5) * N) / k)]);
+}
+
+/** Evaluates given forecasts (and the baselines) on task windows of `ds`: the addon-free core of `evaluateRun`. */
+export function evaluateTask(args: {
+  ds: TimeSeriesDataset;
+  task: TaskWindows;
+  context: number;
+  horizon: number;
+  /** Target channel indices into ds.channels. */
+  targetChannels: number[];
+  /** Model point forecasts per target channel [N, H]; omit for baselines only. */
+  point?: Array<Float32Array | Float64Array>;
+  quantiles?: { levels: number[]; values: Array<Float32Array | Float64Array> };
+  trainWindows: Parameters<typeof fitLinReg>[1];
+  linregLags: number;
+  baselines?: readonly BaselineName[];
+}): { channels: ChannelEvaluation[]; perWindow: Record<string, Record<string, WindowColumns>>; forecasts: Record<string, Record<string, Float64Array | Float32Array>>; truth: Record<string, Float64Array> } {
+  const { ds, task, context: C, horizon: H } = args;
+  const N = task.starts.length;
+  const rs = rowSeries(ds);
+  const series = Float64Array.from(task.starts, (s) => rs[s]);
+  const seriesNames = ds.series.map((s) => s.id);
+  const channels: ChannelEvaluation[] = [];
+  const perWindow: Record<string, Record<string, WindowColumns>> = {};
+  const forecasts: Record<string, Record<string, Float64Array | Float32Array>> = {};
+  const truths: Record<string, Float64Array> = {};
+  const timeOf = rowTimes(ds);
+  args.targetChannels.forEach((ci, k) => {
+    const info = ds.channels[ci];
+    const values = ds.values[ci];
+    const truth = gather(values, task.starts, C, H);
+    const context = { values: gather(values, task.starts, 0, C), length: C };
+    const glucose = info.unit === 'mg/dL';
+    const fc: Record<string, Float64Array | Float32Array> = {};
+    if (args.point) fc.model = args.point[k];
+    const wanted = args.baselines ?? BASELINES;
+    if (wanted.includes('last_value')) fc.last_value = lastValueForecast(values, task.starts, C, H);
+    if (wanted.includes('seasonal_naive')) fc.seasonal_naive = seasonalNaiveForecast(ds, ci, task.starts, C, H);
+    if (wanted.includes('linreg')) fc.linreg = linRegForecast(fitLinReg(values, args.trainWindows, args.linregLags, H), values, task.starts, C);
+    const forecasters: Record<string, ForecasterMetrics> = {};
+    const pw: Record<string, WindowColumns> = {};
+    for (const [name, f] of Object.entries(fc)) {
+      const q = name === 'model' && args.quantiles ? { levels: args.quantiles.levels, values: args.quantiles.values[k] } : undefined;
+      const r = evaluateForecasts({
+        windows: N, horizon: H, truth, point: f, quantiles: q, context, series, seriesNames, night: task.night, glucose,
+        allowMissingForecast: name === 'seasonal_naive', label: name === 'model' ? 'model' : `baseline ${name}`,
+      });
+      forecasters[name] = r.metrics;
+      pw[name] = r.perWindow;
+    }
+    const comparisons = fc.model ? Object.keys(fc).filter((n) => n !== 'model').map((n) => comparePaired({ name: 'model', perWindow: pw.model.rmse }, { name: n, perWindow: pw[n].rmse }, 'rmse')) : [];
+    // fan-chart samples: the last 2 horizons of context, the forecast and its central intervals
+    const mainName = fc.model ? 'model' : fc.linreg ? 'linreg' : 'last_value';
+    const main = fc[mainName];
+    const shown = Math.min(C, 2 * H);
+    const samples: ForecastSample[] = pickSamples(task, task.split === 'nocturnal', truth, H, 4).map((ws) => {
+      const w0 = ws[0];
+      const origin = timeOf(task.starts[w0] + C);
+      const minutes = (row: number) => (timeOf(row) - origin) / 60_000;
+      const s: ForecastSample = {
+        title: `${seriesNames[series[w0]]} ${new Date(origin).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        contextMinutes: Array.from({ length: shown }, (_, j) => minutes(task.starts[w0] + C - shown + j)),
+        context: round(context.values.subarray(w0 * C + C - shown, w0 * C + C)),
+        minutes: [], truth: [], forecast: [], bands: [],
+      };
+      if (fc.model && fc.linreg) s.baseline = { name: 'linreg', values: [] };
+      const levels = args.quantiles?.levels ?? [];
+      const pairs = [0.5, 0.8, 0.9].map((c) => ({ c, lo: levels.findIndex((l) => Math.abs(l - (1 - c) / 2) < 1e-9), hi: levels.findIndex((l) => Math.abs(l - (1 + c) / 2) < 1e-9) })).filter((p) => p.lo >= 0 && p.hi >= 0);
+      for (const p of pairs) s.bands.push({ nominal: p.c, lo: [], hi: [] });
+      for (const w of ws)
+        for (let h = 0; h < H; h++) {
+          s.minutes.push(minutes(task.starts[w] + C + h));
+          s.truth.push(Math.round(truth[w * H + h] * 100) / 100);
+          s.forecast.push(Math.round(main[w * H + h] * 100) / 100);
+          if (s.baseline) s.baseline.values.push(Math.round(fc.linreg[w * H + h] * 100) / 100);
+          pairs.forEach((p, b) => {
+            const qv = args.quantiles!.values[k];
+            const Q = levels.length;
+            s.bands[b].lo.push(Math.round(qv[(w * Q + p.lo) * H + h] * 100) / 100);
+            s.bands[b].hi.push(Math.round(qv[(w * Q + p.hi) * H + h] * 100) / 100);
+          });
+        }
+      return s;
+    });
+    const gridTruth: number[] = [], gridForecast: number[] = [];
+    const step = Math.max(1, Math.ceil((N * H) / 1000));
+    for (let i = 0; i < N * H; i += step) {
+      if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) gridTruth.push(Math.round(truth[i] * 10) / 10), gridForecast.push(Math.round(main[i] * 10) / 10);
+    }
+    channels.push({ channel: info.name, unit: info.unit, glucose, forecasters, comparisons, samples, gridSample: { forecaster: mainName, truth: gridTruth, forecast: gridForecast } });
+    perWindow[info.name] = pw;
+    forecasts[info.name] = fc;
+    truths[info.name] = truth;
+  });
+  return { channels, perWindow, forecasts, truth: truths };
+}
+
+function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: number, H: number, r: ReturnType<typeof evaluateTask>, quantiles: { levels: number[]; values: Array<Float32Array | Float64Array> } | undefined, targetChannels: number[], saveForecasts: boolean): void {
+  const rs = rowSeries(ds);
+  const timeOf = rowTimes(ds);
+  const N = task.starts.length;
+  // per window
+  const win: { window: number[]; series: string[]; origin_ms: number[]; night: number[]; channel: string[]; forecaster: string[]; mse: number[]; rmse: number[]; mae: number[]; mase: number[] } = { window: [], series: [], origin_ms: [], night: [], channel: [], forecaster: [], mse: [], rmse: [], mae: [], mase: [] };
+  for (const [ch, byF] of Object.entries(r.perWindow))
+    for (const [f, cols] of Object.entries(byF))
+      for (let w = 0; w < N; w++) {
+        win.window.push(w);
+        win.series.push(ds.series[rs[task.starts[w]]].id);
+        win.origin_ms.push(timeOf(task.starts[w] + C));
+        win.night.push(task.night ? task.night[w] : -1);
+        win.channel.push(ch);
+        win.forecaster.push(f);
+        win.mse.push(cols.mse[w]);
+        win.rmse.push(cols.rmse[w]);
+        win.mae.push(cols.mae[w]);
+        win.mase.push(cols.mase[w]);
+      }
+  writeArrowTable(path.join(dir, 'windows.arrow'), {
+    window: Int32Array.from(win.window), series: win.series, origin_ms: Float64Array.from(win.origin_ms), night: Int32Array.from(win.night),
+    channel: win.channel, forecaster: win.forecaster, mse: Float64Array.from(win.mse), rmse: Float64Array.from(win.rmse), mae: Float64Array.from(win.mae), mase: Float64Array.from(win.mase),
+  });
+  // per step
+  const metricNames = new Set<string>();
+  for (const ch of r.channels) for (const m of Object.values(ch.forecasters)) for (const k of Object.keys(m.perStep)) metricNames.add(k);
+  const steps: Record<string, number[] | string[]> = { channel: [], forecaster: [], step: [] };
+  for (const k of metricNames) steps[k] = [];
+  for (const ch of r.channels)
+    for (const [f, m] of Object.entries(ch.forecasters))
+      for (let h = 0; h < H; h++) {
+        (steps.channel as string[]).push(ch.channel);
+        (steps.forecaster as string[]).push(f);
+        (steps.step as number[]).push(h + 1);
+        for (const k of metricNames) (steps[k] as number[]).push(m.perStep[k]?.[h] ?? NaN);
+      }
+  const stepCols: Columns = { channel: steps.channel as string[], forecaster: steps.forecaster as string[], step: Int32Array.from(steps.step as number[]) };
+  for (const k of metricNames) stepCols[k] = Float64Array.from(steps[k] as number[]);
+  writeArrowTable(path.join(dir, 'steps.arrow'), stepCols);
+  if (!saveForecasts) return;
+  // forecasts: one row per (window, channel, step)
+  const rows = N * H * targetChannels.length;
+  const cols: Columns = { window: new Int32Array(rows), channel: new Array<string>(rows), step: new Int32Array(rows), origin_ms: new Float64Array(rows), truth: new Float32Array(rows) };
+  const names = Object.keys(Object.values(r.forecasts)[0] ?? {});
+  for (const n of names) cols[n] = new Float32Array(rows);
+  const Q = quantiles?.levels.length ?? 0;
+  for (let q = 0; q < Q; q++) cols[`q${quantiles!.levels[q]}`] = new Float32Array(rows);
+  let i = 0;
+  targetChannels.forEach((ci, k) => {
+    const ch = ds.channels[ci].name;
+    for (let w = 0; w < N; w++) {
+      const origin = timeOf(task.starts[w] + C);
+      for (let h = 0; h < H; h++, i++) {
+        (cols.window as Int32Array)[i] = w;
+        (cols.channel as string[])[i] = ch;
+        (cols.step as Int32Array)[i] = h + 1;
+        (cols.origin_ms as Float64Array)[i] = origin;
+        (cols.truth as Float32Array)[i] = r.truth[ch][w * H + h];
+        for (const n of names) (cols[n] as Float32Array)[i] = r.forecasts[ch][n][w * H + h];
+        for (let q = 0; q < Q; q++) (cols[`q${quantiles!.levels[q]}`] as Float32Array)[i] = quantiles!.values[k][(w * Q + q) * H + h];
+      }
+    }
+  });
+  writeArrowTable(path.join(dir, 'forecasts.arrow'), cols);
+}
+
+function writeJson(file: string, v: unknown): void {
+  writeFileSync(file + '.tmp', JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
+  renameSync(file + '.tmp', file);
+}
+
+export interface RunEvaluation {
+  dir: string;
+  summary: EvaluationSummary;
+}
+
+/** Evaluates a trained run on each dataset x task and saves the results under `<run>/eval/`. */
+export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {}): Promise<RunEvaluation[]> {
+  const log = opts.onLog ?? (() => {});
+  const runDir = resolveRunDir(runRef, opts.runsDir);
+  const runId = path.basename(runDir);
+  const { config } = loadConfig(path.join(runDir, 'config.yaml'));
+  const scalerFile = path.join(runDir, 'scaler.json');
+  if (!existsSync(scalerFile)) throw new EvalError(`${scalerFile}: missing (runs trained before scalers were saved cannot be evaluated)`);
+  const saved = JSON.parse(readFileSync(scalerFile, 'utf8')) as SavedScaler;
+  const checkpoint = ['best.pt', 'last.pt'].map((f) => path.join(runDir, 'checkpoints', f)).find((f) => existsSync(f));
+  if (!checkpoint) throw new EvalError(`${path.join(runDir, 'checkpoints')}: no best.pt or last.pt to evaluate`);
+  const native = loadNative();
+  const { context_length: C, horizon: H } = config.model;
+  const quantileLevels = config.model.output === 'quantile' ? config.model.quantiles : undefined;
+  const results: RunEvaluation[] = [];
+  for (const dsName of opts.datasets?.length ? opts.datasets : [config.data.dataset]) {
+    const cfg: TsfmConfig = { ...config, data: { ...config.data, dataset: dsName, overrides: dsName === config.data.dataset ? config.data.overrides : undefined } };
+    const ds = await loadConfiguredDataset(cfg);
+    const protocol = toSplitProtocol(cfg.data.split);
+    const splits = makeSplits(ds, { context: C, horizon: H, stride: cfg.data.stride }, protocol);
+    const targetNames = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);
+    const targetChannels = targetNames.map((n) => {
+      const i = ds.channels.findIndex((c) => c.name === n);
+      if (i < 0) throw new EvalError(`dataset '${dsName}' has no channel '${n}' that run ${runId} forecasts (channels: ${ds.channels.map((c) => c.name).join(', ')})`);
+      return i;
+    });
+    if (config.data.covariates && saved.channels && saved.channels.join(',') !== ds.channels.map((c) => c.name).join(',')) {
+      throw new EvalError(`dataset '${dsName}' has channels [${ds.channels.map((c) => c.name).join(', ')}] but run ${runId} was trained with covariates [${saved.channels.join(', ')}]`);
+    }
+    const inputChannels = config.data.covariates ? ds.channels.map((_, i) => i) : [...targetChannels];
+    const scalerNotes: string[] = [];
+    const scaler = scalerFor(saved, ds, splits.train, scalerNotes);
+    const nativeDs = toNativeDataset(ds);
+    const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
+    const model = new native.NativeModel({
+      family: config.model.family, contextLength: C, horizon: H, channels: inputChannels.length,
+      quantiles: quantileLevels, params: config.model.params ?? {}, seed: config.training.seed,
+    });
+    const t = config.training;
+    const trainer = new native.NativeTrainer(model, {
+      epochs: 1, batchSize: t.batch_size, lr: t.lr, loss: config.model.loss ?? (quantileLevels ? 'pinball' : 'mse'), seed: t.seed, threads: t.threads,
+      device: t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device, precision: t.precision,
+    });
+    try {
+      await trainer.loadWeights(checkpoint);
+      for (const split of opts.splits?.length ? opts.splits : (['test'] as EvalSplit[])) {
+        const all = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
+        const task = config.evaluation.max_windows ? limitWindows(all, config.evaluation.max_windows, config.training.seed) : all;
+        const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);
+        mkdirSync(dir, { recursive: true });
+        const N = task.starts.length;
+        const notes = [...task.notes, ...scalerNotes];
+        if (N === 0) {
+          notes.push(`no ${split} windows on ${ds.name}`);
+          log(`tsfm: ${ds.name} ${split}: no windows (${JSON.stringify(task.counts)})`);
+          const empty: EvaluationSummary = { run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(), model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) }, intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags: 0, channels: [] };
+          writeJson(path.join(dir, 'summary.json'), empty);
+          results.push({ dir, summary: empty });
+          continue;
+        }
+        const splitArg = { dataset: nativeDs, windows: task.windows, scaling, inputChannels, targetChannels };
+        // evaluation.scale 'scaled' (the ETT convention): forecasts, truths and baselines all on the scaler's axis
+        const unscale = config.evaluation.scale !== 'scaled';
+        const pred = (await trainer.predict(splitArg, { unscale })) as Tensor;
+        const point = targetChannels.map((_, k) => (quantileLevels ? medianFromQuantiles({ levels: quantileLevels, values: quantileChannelOf(pred, k) }, N, H) : channelOf(pred, k)));
+        const quantiles = quantileLevels ? { levels: quantileLevels, values: targetChannels.map((_, k) => quantileChannelOf(pred, k)) } : undefined;
+        const linregLags = opts.linregLags ?? Math.min(C, 288);
+        const evalDs: TimeSeriesDataset = unscale ? ds : { ...ds, values: applyScaler(ds, scaler), channels: ds.channels.map((c) => ({ ...c, unit: undefined })) };
+        if (!unscale) notes.push('metrics on the scaled axis (evaluation.scale: scaled); clinical metrics need original units and are omitted');
+        const r = evaluateTask({ ds: evalDs, task, context: C, horizon: H, targetChannels, point, quantiles, trainWindows: splits.train, linregLags });
+        const summary: EvaluationSummary = {
+          run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(),
+          model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) },
+          intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags, channels: r.channels,
+        };
+        writeTables(dir, evalDs, task, C, H, r, quantiles, targetChannels, opts.saveForecasts ?? config.output.save_predictions);
+        writeJson(path.join(dir, 'summary.json'), summary);
+        const m = r.channels[0]?.forecasters;
+        if (m) log(`tsfm: ${ds.name} ${split} (${N} windows): model RMSE ${m.model.pooled.rmse.toFixed(3)} (median/window ${m.model.medianPerWindow.rmse.toFixed(3)}) | ${Object.keys(m).filter((k) => k !== 'model').map((k) => `${k} ${m[k].pooled.rmse.toFixed(3)}`).join(' | ')}`);
+        results.push({ dir, summary });
+      }
+    } finally {
+      trainer.dispose();
+      model.dispose();
+      nativeDs.dispose();
+    }
+  }
+  return results;
+}

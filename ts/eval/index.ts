@@ -1,0 +1,22 @@
+/** Evaluation: point, probabilistic and clinical metrics, baselines, comparison statistics, run evaluation and reports. */
+export { EvalError, type Numeric } from './errors.js';
+export { evaluatePoint, groupPointMetrics, naiveScale, median, finiteMean, type PointEvaluation, type PointSummary, type PointOptions } from './point.js';
+export { prepareQuantiles, checkLevels, knots, quantileFromKnots, cdfFromKnots, type QuantileForecast, type PreparedQuantiles } from './quantiles.js';
+export { evaluateQuantiles, gaussianCalibration, CENTRAL_INTERVALS, GLUCOBENCH_CAL_LEVELS, type ProbabilisticEvaluation, type IntervalResult } from './probabilistic.js';
+export {
+  clarkeZone, parkesZone, clarkeGrid, parkesGrid, timeInRanges, rangeIndex, bgRiskSigned, lbgiHbgi, mccFromCounts, detection, evaluateClinical,
+  isHypo, isHyper, ZONES, RANGE_NAMES, PARKES_T1, type Zone, type GridResult, type DetectionResult, type ClinicalEvaluation,
+} from './clinical.js';
+export { probBelowFromQuantiles, probBelowManyFromQuantiles, probBelowFromPoint, brierScore, auroc, auprc, rocCurve, nightLevel, HYPO_THRESHOLDS, type NightResult } from './hypo.js';
+export { lastValueForecast, seasonalNaiveForecast, fitLinReg, linRegForecast, BASELINES, type BaselineName, type LinRegModel } from './baselines.js';
+export {
+  pairedBootstrapCI, wilcoxonSignedRank, friedmanTest, nemenyiCD, criticalDifference, rankAverage, normalCdf, chiSquareSurvival,
+  type BootstrapCI, type WilcoxonResult, type FriedmanResult, type CriticalDifference,
+} from './stats.js';
+export { comparePaired, compareAcrossDatasets, type PairedComparison, type ScoreRow, type AcrossDatasets } from './compare.js';
+export { evaluateForecasts, medianFromQuantiles, type ForecastSet, type ForecasterMetrics, type HypoMetrics, type WindowColumns } from './metrics.js';
+export { taskWindows, limitWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
+export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type EvaluationSummary, type ChannelEvaluation, type ForecastSample, type RunEvaluation } from './evaluate.js';
+export { writeArrowTable, readArrowTable } from './tables.js';
+export { writeReport, renderReport, collectReport, type ReportInput, type ReportRun, type RenderedReport } from './report/report.js';
+export { renderSvg } from './report/charts.js';

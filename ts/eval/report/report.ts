@@ -1,0 +1,287 @@
+/**
+ * `writeReport()`: a run's (or an experiment's runs') saved evaluations -> one self-contained HTML
+ * page (inline SVG charts, inline CSS, no external URLs) and a Markdown page with the same tables
+ * (its figures written beside it as SVG files).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { EvalError } from '../errors.js';
+import type { EvaluationSummary, ChannelEvaluation } from '../evaluate.js';
+import { compareAcrossDatasets, comparePaired } from '../compare.js';
+import { readArrowTable } from '../tables.js';
+import { cdChart, clarkeChart, fanChart, horizonChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
+
+export interface ReportRun {
+  id: string;
+  dir: string;
+  evaluations: EvaluationSummary[];
+}
+
+export interface ReportInput {
+  kind: 'run' | 'experiment';
+  title: string;
+  runs: ReportRun[];
+}
+
+function readEvaluations(runDir: string): EvaluationSummary[] {
+  const evalDir = path.join(runDir, 'eval');
+  if (!existsSync(evalDir)) return [];
+  return readdirSync(evalDir)
+    .sort()
+    .map((d) => path.join(evalDir, d, 'summary.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => {
+      try {
+        return JSON.parse(readFileSync(f, 'utf8')) as EvaluationSummary;
+      } catch (e) {
+        throw new EvalError(`${f}: not valid JSON (${(e as Error).message})`);
+      }
+    });
+}
+
+const isRun = (dir: string) => existsSync(path.join(dir, 'config.yaml'));
+
+/** A run directory (with eval/ results), or a directory of run directories (an experiment). */
+export function collectReport(target: string, runsDir = 'runs'): ReportInput {
+  let dir = target;
+  if (!existsSync(dir) && existsSync(path.join(runsDir, target))) dir = path.join(runsDir, target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EvalError(`report: no run or experiment directory '${target}' (looked in . and ${runsDir}/)`);
+  if (isRun(dir)) {
+    const evaluations = readEvaluations(dir);
+    if (!evaluations.length) throw new EvalError(`report: run '${dir}' has no evaluations yet; run \`tsfm evaluate --run ${path.basename(dir)}\` first`);
+    return { kind: 'run', title: `Run ${path.basename(path.resolve(dir))}`, runs: [{ id: path.basename(path.resolve(dir)), dir, evaluations }] };
+  }
+  const runs = readdirSync(dir)
+    .map((d) => path.join(dir, d))
+    .filter((d) => statSync(d).isDirectory() && isRun(d))
+    .sort()
+    .map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) }))
+    .filter((r) => r.evaluations.length);
+  if (!runs.length) throw new EvalError(`report: '${dir}' is neither a run (no config.yaml) nor a directory of evaluated runs`);
+  return { kind: 'experiment', title: `Experiment ${path.basename(path.resolve(dir))}`, runs };
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fmt = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(1)}%`);
+
+interface Table {
+  caption: string;
+  head: string[];
+  rows: string[][];
+}
+
+interface Figure {
+  name: string;
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+interface Section {
+  heading: string;
+  notes: string[];
+  tables: Table[];
+  figures: Figure[];
+}
+
+function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: string): Section {
+  const f = ch.forecasters;
+  const names = Object.keys(f);
+  const tables: Table[] = [];
+  const figures: Figure[] = [];
+  tables.push({
+    caption: 'Point accuracy (pooled over points; median = median over windows of the per-window value, as GlucoBench reports)',
+    head: ['forecaster', 'RMSE', 'MAE', 'median RMSE', 'median MAE', 'MAPE %', 'sMAPE %', 'MASE', ...(ch.glucose ? ['Clarke A', 'Clarke A+B', 'Parkes A', 'Parkes A+B', 'MCC hypo', 'MCC hyper'] : [])],
+    rows: names.map((n) => {
+      const m = f[n];
+      const row = [n, fmt(m.pooled.rmse), fmt(m.pooled.mae), fmt(m.medianPerWindow.rmse), fmt(m.medianPerWindow.mae), fmt(m.pooled.mape), fmt(m.pooled.smape), fmt(m.pooled.mase, 3)];
+      if (ch.glucose && m.clinical) {
+        const c = m.clinical;
+        row.push(pct(c.clarke.percent.A), pct(c.clarke.percent.A + c.clarke.percent.B), pct(c.parkes.percent.A), pct(c.parkes.percent.A + c.parkes.percent.B), fmt(c.hypo.mcc, 3), fmt(c.hyper.mcc, 3));
+      }
+      return row;
+    }),
+  });
+  if (ch.comparisons.length) {
+    tables.push({
+      caption: 'Model minus baseline, per-window RMSE on the same windows (negative favours the model): paired bootstrap 95% CI and Wilcoxon signed-rank p',
+      head: ['baseline', 'mean difference', '95% CI', 'Wilcoxon p', 'pairs'],
+      rows: ch.comparisons.map((c) => [c.b, fmt(c.bootstrap.meanDiff, 3), `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`, c.wilcoxon.p < 1e-12 ? '< 1e-12' : c.wilcoxon.p < 1e-4 ? c.wilcoxon.p.toExponential(1) : fmt(c.wilcoxon.p, 4), String(c.wilcoxon.n)]),
+    });
+  }
+  const pm = f.model?.probabilistic;
+  if (pm) {
+    tables.push({
+      caption: `Probabilistic accuracy of the model's quantiles (${pm.levels.join(', ')})`,
+      head: ['CRPS', 'weighted QL', 'calibration (GlucoBench)', ...pm.intervals.map((i) => `${Math.round(i.nominal * 100)}% coverage / width`), 'crossed points'],
+      rows: [[fmt(pm.crps, 3), fmt(pm.weightedQuantileLoss, 4), fmt(pm.calibration, 4), ...pm.intervals.map((i) => (i.coverage === null ? '–' : `${pct(100 * i.coverage)} / ${fmt(i.width, 1)}`)), String(pm.crossedPoints)]],
+    });
+  }
+  if (ch.glucose && f.model?.hypo) {
+    const hasNights = f.model.hypo.some((h) => h.nights);
+    tables.push({
+      caption: 'Hypoglycaemia probability: Brier score of P(glucose < threshold) per point' + (hasNights ? '; per night, AUROC / AUPRC of the night score (max or mean of P)' : ''),
+      head: ['forecaster', 'threshold', 'Brier', 'events', ...(hasNights ? ['nights', 'positive nights', 'AUROC (max)', 'AUPRC (max)', 'AUROC (mean)', 'AUPRC (mean)'] : [])],
+      rows: names.flatMap((n) =>
+        (f[n].hypo ?? []).map((h) => [n, `< ${h.threshold}`, fmt(h.brier, 4), String(h.events), ...(h.nights ? [String(h.nights.max.nights), String(h.nights.max.positives), fmt(h.nights.max.auroc, 3), fmt(h.nights.max.auprc, 3), fmt(h.nights.mean.auroc, 3), fmt(h.nights.mean.auprc, 3)] : [])]),
+      ),
+    });
+  }
+  if (f.model?.perSeries && f.model.perSeries.length <= 60) {
+    tables.push({
+      caption: 'Model per series',
+      head: ['series', 'windows', 'RMSE', 'MAE', 'median RMSE'],
+      rows: f.model.perSeries.map((s) => [s.group, String(s.windows), fmt(s.rmse), fmt(s.mae), fmt(s.medianRmse)]),
+    });
+  }
+  figures.push({ name: `${prefix}-horizon`, caption: 'Error by horizon step', spec: horizonChart(f, ev.intervalMinutes) });
+  if (ch.glucose && ch.gridSample.truth.length) {
+    figures.push({ name: `${prefix}-clarke`, caption: `Clarke error grid (${ch.gridSample.forecaster})`, spec: clarkeChart(ch.gridSample) });
+    figures.push({ name: `${prefix}-parkes`, caption: `Parkes error grid, type 1 (${ch.gridSample.forecaster})`, spec: parkesChart(ch.gridSample) });
+  }
+  ch.samples.forEach((s, i) => figures.push({ name: `${prefix}-fan${i + 1}`, caption: `Forecast ${ev.split === 'nocturnal' ? 'night' : 'window'}: ${s.title}`, spec: fanChart(s) }));
+  if (pm) {
+    figures.push({ name: `${prefix}-reliability`, caption: 'Reliability diagram', spec: reliabilityChart(pm.reliability) });
+    figures.push({ name: `${prefix}-pit`, caption: 'PIT histogram', spec: pitChart(pm.pit) });
+  }
+  const nightCurves = (f.model?.hypo ?? []).filter((h) => h.nights && h.nights.max.positives > 0 && h.nights.max.positives < h.nights.max.nights);
+  if (nightCurves.length) figures.push({ name: `${prefix}-roc`, caption: 'ROC of the night score (max of P) for nights with any glucose below the threshold', spec: rocChart(nightCurves.map((h) => ({ name: `< ${h.threshold} mg/dL (AUROC ${fmt(h.nights!.max.auroc, 3)})`, roc: h.nights!.max.roc }))) });
+  return {
+    heading: `${ev.dataset.name} · ${ev.split} · ${ch.channel}${ch.unit ? ` (${ch.unit})` : ''}`,
+    notes: [
+      `${Object.entries(ev.counts).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ')}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon} (${ev.model.horizon * ev.intervalMinutes} min), checkpoint ${ev.model.checkpoint}; LinReg lags ${ev.linregLags}`,
+      ...ev.notes,
+    ],
+    tables,
+    figures,
+  };
+}
+
+function experimentSections(input: ReportInput): Section[] {
+  const rows: Array<{ dataset: string; model: string; score: number }> = [];
+  for (const r of input.runs)
+    for (const ev of r.evaluations) {
+      const ch = ev.channels[0];
+      if (!ch) continue;
+      const key = `${ev.dataset.name} · ${ev.split}`;
+      rows.push({ dataset: key, model: r.id, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
+      for (const b of ['last_value', 'seasonal_naive', 'linreg']) if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b)) rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
+    }
+  const cmp = compareAcrossDatasets(rows);
+  const sec: Section = {
+    heading: 'Models across datasets',
+    notes: [cmp.cd ? `Friedman chi² = ${fmt(cmp.cd.friedman.chi2, 3)} (df ${cmp.cd.friedman.df}), p = ${fmt(cmp.cd.friedman.p, 4)}; Nemenyi critical difference ${fmt(cmp.cd.cd, 3)} at alpha ${cmp.cd.alpha}` : cmp.note ?? ''],
+    tables: [{ caption: 'Median-per-window RMSE of the first target channel (lower is better)', head: ['dataset · task', ...cmp.models], rows: cmp.datasets.map((d, i) => [d, ...cmp.scores[i].map((x) => fmt(x))]) }],
+    figures: cmp.cd ? [{ name: 'experiment-cd', caption: 'Critical-difference ranking', spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd) }] : [],
+  };
+  if (cmp.cd) sec.tables.push({ caption: 'Average ranks; groups whose ranks differ by less than the critical difference', head: ['model', 'average rank'], rows: cmp.models.map((m, i) => [m, fmt(cmp.cd!.avgRanks[i])]).sort((a, b) => Number(a[1]) - Number(b[1])) });
+  const paired = pairedRunRows(input);
+  if (paired.length)
+    sec.tables.push({
+      caption: 'Runs on the same windows: per-window RMSE of each run minus the best run (by median RMSE) — paired bootstrap 95% CI and Wilcoxon signed-rank p',
+      head: ['dataset · task', 'run', 'best run', 'mean difference', '95% CI', 'Wilcoxon p', 'windows'],
+      rows: paired,
+    });
+  return [sec];
+}
+
+/** Pairwise comparisons of runs evaluated on identical windows (same origins), from their windows.arrow tables. */
+function pairedRunRows(input: ReportInput): string[][] {
+  const byKey = new Map<string, Array<{ run: string; median: number; rmse: Float64Array; origins: string }>>();
+  for (const r of input.runs)
+    for (const ev of r.evaluations) {
+      const file = path.join(r.dir, 'eval', `${ev.dataset.name}-${ev.split}`, 'windows.arrow');
+      const ch = ev.channels[0];
+      if (!ch?.forecasters.model || !existsSync(file)) continue;
+      const t = readArrowTable(file);
+      const idx = t.forecaster.map((f, i) => (f === 'model' && t.channel[i] === ch.channel ? i : -1)).filter((i) => i >= 0);
+      const key = `${ev.dataset.name} · ${ev.split}`;
+      const list = byKey.get(key) ?? [];
+      list.push({ run: r.id, median: ch.forecasters.model.medianPerWindow.rmse, rmse: Float64Array.from(idx, (i) => t.rmse[i] as number), origins: idx.map((i) => `${t.series[i]}@${t.origin_ms[i]}`).join(',') });
+      byKey.set(key, list);
+    }
+  const rows: string[][] = [];
+  for (const [key, list] of byKey) {
+    if (list.length < 2) continue;
+    const best = [...list].sort((a, b) => a.median - b.median)[0];
+    for (const o of list) {
+      if (o === best || o.origins !== best.origins) continue;
+      const c = comparePaired({ name: o.run, perWindow: o.rmse }, { name: best.run, perWindow: best.rmse });
+      rows.push([key, o.run, best.run, fmt(c.bootstrap.meanDiff, 3), `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`, c.wilcoxon.p < 1e-12 ? '< 1e-12' : fmt(c.wilcoxon.p, 4), String(c.wilcoxon.n)]);
+    }
+  }
+  return rows;
+}
+
+const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
+th{background:#f3f3f3}caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;color:#555}
+.note{color:#555;font-size:13px;margin:.2em 0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
+
+function tableHtml(t: Table): string {
+  return `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+function tableMd(t: Table): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return `**${t.caption}**\n\n${line(t.head)}\n| ${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |\n${t.rows.map(line).join('\n')}\n`;
+}
+
+export interface RenderedReport {
+  html: string;
+  markdown: string;
+  /** SVG of every figure, by file name (for the Markdown page). */
+  figures: Record<string, string>;
+}
+
+export async function renderReport(input: ReportInput): Promise<RenderedReport> {
+  const sections: Section[] = [];
+  if (input.kind === 'experiment') sections.push(...experimentSections(input));
+  input.runs.forEach((r, ri) =>
+    r.evaluations.forEach((ev, ei) =>
+      ev.channels.forEach((ch, ci) => {
+        const s = channelSections(ev, ch, `r${ri}-e${ei}-c${ci}`);
+        if (input.kind === 'experiment') s.heading = `${r.id}: ${s.heading}`;
+        sections.push(s);
+      }),
+    ),
+  );
+  const figures: Record<string, string> = {};
+  for (const s of sections) for (const f of s.figures) figures[`${f.name}.svg`] = await renderSvg(f.spec);
+  const created = new Date().toISOString().slice(0, 19).replace('T', ' ');
+  const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)} · tsfm report</title><style>${CSS}</style></head>
+<body><h1>${esc(input.title)}</h1><p class="note">tsfm evaluation report, generated ${created} UTC. Metric definitions: docs/evaluation.md.</p>
+${sections
+  .map(
+    (s) => `<section><h2>${esc(s.heading)}</h2>${s.notes.filter(Boolean).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
+${s.tables.map(tableHtml).join('\n')}
+${s.figures.map((f) => `<figure>${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}</section>`,
+  )
+  .join('\n')}
+</body></html>
+`;
+  const markdown = `# ${input.title}\n\ntsfm evaluation report, generated ${created} UTC. Metric definitions: docs/evaluation.md.\n\n${sections
+    .map((s) => `## ${s.heading}\n\n${s.notes.filter(Boolean).map((n) => `${n}\n`).join('\n')}\n${s.tables.map(tableMd).join('\n')}\n${s.figures.map((f) => `![${f.caption}](figures/${f.name}.svg)`).join('\n\n')}\n`)
+    .join('\n')}`;
+  return { html, markdown, figures };
+}
+
+function writeAtomic(file: string, text: string): void {
+  writeFileSync(file + '.tmp', text);
+  renameSync(file + '.tmp', file);
+}
+
+/** Writes report.html, report.md and figures/*.svg to `outDir` (default `<target>/report`). */
+export async function writeReport(target: string, opts: { outDir?: string; runsDir?: string } = {}): Promise<{ html: string; markdown: string; input: ReportInput }> {
+  const input = collectReport(target, opts.runsDir);
+  const base = input.kind === 'run' ? input.runs[0].dir : existsSync(target) ? target : path.join(opts.runsDir ?? 'runs', target);
+  const out = opts.outDir ?? path.join(base, 'report');
+  mkdirSync(path.join(out, 'figures'), { recursive: true });
+  const r = await renderReport(input);
+  for (const [name, svg] of Object.entries(r.figures)) writeAtomic(path.join(out, 'figures', name), svg);
+  writeAtomic(path.join(out, 'report.html'), r.html);
+  writeAtomic(path.join(out, 'report.md'), r.markdown);
+  return { html: path.join(out, 'report.html'), markdown: path.join(out, 'report.md'), input };
+}

@@ -1,0 +1,165 @@
+/**
+ * The comparison table of an experiment: for every dataset × strategy × context length × model, the
+ * experiment's metric over seeds as mean ± sample standard deviation, the best model of each group
+ * (lowest mean) marked. Written as Markdown, CSV and JSON next to the experiment.
+ */
+import path from 'node:path';
+import type { Registry, RunRow } from '../registry/index.js';
+import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
+import type { ExperimentConfig } from './config.js';
+import type { Cell } from './matrix.js';
+
+export interface AggregateRow {
+  dataset: string;
+  strategy: string;
+  context_length: number;
+  model: string;
+  metric: string;
+  n: number;
+  mean: number | null;
+  std: number | null;
+  seeds: number[];
+  values: number[];
+  runs: string[];
+  /** Cells of this row without a completed run. */
+  missing: string[];
+  best: boolean;
+}
+
+export interface ExperimentResults {
+  experiment: string;
+  metric: string;
+  rows: AggregateRow[];
+  /** Significance of the differences between models; filled by the evaluation module's tests. */
+  tests: StatisticalComparison[];
+}
+
+/** A comparison produced by a statistical test (see statisticalTests). */
+export interface StatisticalComparison {
+  test: string;
+  group: string;
+  detail: Record<string, unknown>;
+}
+
+export function meanStd(values: number[]): { mean: number | null; std: number | null } {
+  if (values.length === 0) return { mean: null, std: null };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length < 2) return { mean, std: null };
+  const v = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+  return { mean, std: Math.sqrt(v) };
+}
+
+/**
+ * Scores laid out for rank-based tests across models (Friedman, critical difference): one block per
+ * dataset × strategy × context length × seed where every model completed, one column per model.
+ */
+export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: string[]; scores: number[][] } {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const byBlock = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    r.seeds.forEach((seed, i) => {
+      const block = `${r.dataset}/${r.strategy}/${r.context_length}/s${seed}`;
+      if (!byBlock.has(block)) byBlock.set(block, new Map());
+      byBlock.get(block)!.set(r.model, r.values[i]!);
+    });
+  }
+  const blocks = [...byBlock.keys()].filter((b) => byBlock.get(b)!.size === models.length);
+  return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
+}
+
+/**
+ * The place where the statistical tests of the evaluation module (paired bootstrap, Wilcoxon,
+ * Friedman with critical difference) plug in: given the per-seed values of every model in each
+ * group (`scoreMatrix` lays them out as blocks × models), return their comparisons. Until they are wired, no test is run and the report says so.
+ */
+export function statisticalTests(_rows: AggregateRow[]): StatisticalComparison[] {
+  return [];
+}
+
+/** The latest completed run of every cell, from the registry. */
+function completedRuns(registry: Registry, experiment: string): Map<string, RunRow> {
+  const byCell = new Map<string, RunRow>();
+  // listRuns is newest first: keep the first completed run seen for each cell.
+  for (const r of registry.listRuns({ experiment, status: 'completed' })) if (r.tags.cell && !byCell.has(r.tags.cell)) byCell.set(r.tags.cell, r);
+  return byCell;
+}
+
+export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Registry): ExperimentResults {
+  const runs = completedRuns(registry, exp.name);
+  const groups = new Map<string, AggregateRow>();
+  for (const c of cells) {
+    const id = [c.dataset, c.strategy, c.contextLength, c.model].join('\u0000');
+    let row = groups.get(id);
+    if (!row) {
+      row = { dataset: c.dataset, strategy: c.strategy, context_length: c.contextLength, model: c.model, metric: exp.metric, n: 0, mean: null, std: null, seeds: [], values: [], runs: [], missing: [], best: false };
+      groups.set(id, row);
+    }
+    const run = runs.get(c.key);
+    const v = run?.metrics[exp.metric];
+    if (run && v !== undefined && Number.isFinite(v)) {
+      row.seeds.push(c.seed);
+      row.values.push(v);
+      row.runs.push(run.run_id);
+    } else row.missing.push(c.key);
+  }
+  // Group rows by dataset, then strategy and context length, models in config order.
+  const order = (pick: (c: Cell) => string | number) => {
+    const seen = [...new Set(cells.map(pick))];
+    return (v: string | number) => seen.indexOf(v);
+  };
+  const [od, os, oc, om] = [order((c) => c.dataset), order((c) => c.strategy), order((c) => c.contextLength), order((c) => c.model)];
+  const rows = [...groups.values()].sort((a, b) => od(a.dataset) - od(b.dataset) || os(a.strategy) - os(b.strategy) || oc(a.context_length) - oc(b.context_length) || om(a.model) - om(b.model));
+  for (const r of rows) Object.assign(r, meanStd(r.values), { n: r.values.length });
+  // Best (lowest mean) per dataset × strategy × context length.
+  const bestOf = new Map<string, AggregateRow>();
+  for (const r of rows) {
+    if (r.mean === null) continue;
+    const g = [r.dataset, r.strategy, r.context_length].join('\u0000');
+    const cur = bestOf.get(g);
+    if (!cur || r.mean < cur.mean!) bestOf.set(g, r);
+  }
+  for (const r of bestOf.values()) r.best = true;
+  return { experiment: exp.name, metric: exp.metric, rows, tests: statisticalTests(rows) };
+}
+
+const fmt = (v: number | null) => (v === null ? '-' : String(+v.toPrecision(4)));
+
+export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: string; error: string }> = []): string {
+  const lines = [
+    `# Experiment ${res.experiment}`,
+    '',
+    `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy and context length.`,
+    '',
+    `| Dataset | Strategy | Context | Model | ${res.metric} | n |`,
+    '|---|---|---|---|---|---|',
+    ...res.rows.map((r) => {
+      const cell = r.mean === null ? '-' : `${fmt(r.mean)} ± ${fmt(r.std)}`;
+      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} | ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |`;
+    }),
+    '',
+    res.tests.length ? '## Statistical tests' : 'Statistical tests: not run (the evaluation module\'s tests are not wired into experiments yet).',
+    ...res.tests.map((t) => `- ${t.test} (${t.group}): ${JSON.stringify(t.detail)}`),
+  ];
+  if (failed.length) lines.push('', '## Failed cells', '', ...failed.map((f) => `- ${f.key}: ${f.error}`));
+  return lines.join('\n') + '\n';
+}
+
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function resultsCsv(res: ExperimentResults): string {
+  const header = ['dataset', 'strategy', 'context_length', 'model', 'metric', 'mean', 'std', 'n', 'best', 'seeds', 'runs'];
+  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' ')].map(csvField).join(','));
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+/** Writes results.md, results.csv and results.json into the experiment directory; returns their paths. */
+export function writeResults(dir: string, res: ExperimentResults, failed: Array<{ key: string; error: string }> = []): string[] {
+  const files = [path.join(dir, 'results.md'), path.join(dir, 'results.csv'), path.join(dir, 'results.json')];
+  writeFileAtomic(files[0]!, resultsMarkdown(res, failed));
+  writeFileAtomic(files[1]!, resultsCsv(res));
+  writeJsonAtomic(files[2]!, { ...res, failed });
+  return files;
+}

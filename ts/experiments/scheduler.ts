@@ -1,0 +1,175 @@
+/**
+ * Runs the cells of an experiment as `tsfm train` child processes, at most `workers` at once (one
+ * per GPU when CUDA is there, else a CPU budget). Cells that already completed (a completed run
+ * tagged with the experiment and cell) are skipped, so re-running the command resumes. A failed
+ * cell is reported and the others go on. Aborting sends SIGINT to the running cells, which save a
+ * checkpoint and record themselves as interrupted.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot, renderConfigYaml } from '../config/index.js';
+import { markStaleRuns, Registry } from '../registry/index.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { readMetadata } from '../runs/metadata.js';
+import type { ExperimentConfig } from './config.js';
+import type { Cell } from './matrix.js';
+
+export interface CellOutcome {
+  cell: Cell;
+  status: 'completed' | 'skipped' | 'failed' | 'interrupted' | 'not_started';
+  runId?: string;
+  error?: string;
+  seconds?: number;
+}
+
+export type ExperimentEvent =
+  | { type: 'plan'; total: number; done: number; workers: number; devices: string[] }
+  | { type: 'start' | 'finish'; outcome: CellOutcome; slot: number };
+
+export interface RunExperimentOptions {
+  workers?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: ExperimentEvent) => void;
+  /** CUDA devices available (default: asked from the addon when a cell may use CUDA). */
+  cudaDevices?: number;
+}
+
+export function experimentDir(runsDir: string, name: string): string {
+  return path.join(runsDir, 'experiments', name);
+}
+
+export function runsDirOfCells(cells: Cell[]): string {
+  const dirs = new Set(cells.map((c) => path.resolve(c.config.output.runs_dir)));
+  if (dirs.size !== 1) throw new Error(`experiment: every cell must write to one runs directory, got ${[...dirs].join(', ')}`);
+  return [...dirs][0]!;
+}
+
+/** Keys of cells that have a completed run in the registry. */
+export function completedCells(registry: Registry, experiment: string): Map<string, string> {
+  markStaleRuns(registry);
+  const done = new Map<string, string>();
+  for (const r of registry.listRuns({ experiment, status: 'completed' })) if (r.tags.cell) done.set(r.tags.cell, r.run_id);
+  return done;
+}
+
+function nextRunId(runsDir: string, experiment: string, key: string): string {
+  const prefix = `${experiment}.${key}.a`;
+  const taken = existsSync(runsDir) ? readdirSync(runsDir).filter((n) => n.startsWith(prefix)).length : 0;
+  return `${prefix}${taken + 1}`;
+}
+
+async function cudaDeviceCount(cells: Cell[]): Promise<number> {
+  if (cells.every((c) => c.config.training.device === 'cpu')) return 0;
+  try {
+    // Imported lazily: a CPU-only experiment never loads LibTorch in the runner.
+    const { loadNative } = await import('../native/loader.js');
+    return Number(loadNative().runtimeInfo().cudaDeviceCount) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function lastLine(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines[lines.length - 1] ?? 'no output';
+  } catch {
+    return 'no output';
+  }
+}
+
+function recordedStatus(runDir: string): string | undefined {
+  try {
+    const status = readMetadata(runDir).status;
+    return status === 'running' ? undefined : status;
+  } catch {
+    return undefined;
+  }
+}
+
+function failureOf(runDir: string, log: string, code: number | null, signal: NodeJS.Signals | null): string {
+  try {
+    const m = readMetadata(runDir);
+    if (m.error) return m.error;
+  } catch {
+    /* the run directory was never made: the config or the process failed first */
+  }
+  return `${signal ? `killed by ${signal}` : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
+}
+
+export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: RunExperimentOptions = {}): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
+  const runsDir = runsDirOfCells(cells);
+  const dir = experimentDir(runsDir, exp.name);
+  mkdirSync(path.join(dir, 'cells'), { recursive: true });
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const registry = Registry.open(runsDir);
+  let done: Map<string, string>;
+  try {
+    done = completedCells(registry, exp.name);
+  } finally {
+    registry.close();
+  }
+  const gpus = opts.cudaDevices ?? (await cudaDeviceCount(cells));
+  const devices = gpus > 0 ? Array.from({ length: gpus }, (_, i) => `cuda:${i}`) : [];
+  const workers = devices.length || opts.workers || exp.workers || Math.max(1, Math.floor(os.availableParallelism() / exp.threads_per_worker));
+  const outcomes: CellOutcome[] = cells.map((cell) => (done.has(cell.key) ? { cell, status: 'skipped', runId: done.get(cell.key) } : { cell, status: 'not_started' }));
+  opts.onEvent?.({ type: 'plan', total: cells.length, done: done.size, workers, devices });
+  const queue = outcomes.filter((o) => o.status === 'not_started');
+  const cli = path.join(packageRoot(), 'dist', 'ts', 'cli', 'main.js');
+  const children = new Set<import('node:child_process').ChildProcess>();
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    for (const c of children) c.kill('SIGINT');
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  if (opts.signal?.aborted) onAbort();
+
+  const runCell = (o: CellOutcome, slot: number) =>
+    new Promise<void>((resolve) => {
+      const runId = nextRunId(runsDir, exp.name, o.cell.key);
+      const config = { ...o.cell.config, output: { ...o.cell.config.output, run_id: runId } };
+      if (devices.length) config.training = { ...config.training, device: devices[slot]! };
+      const cellFile = path.join(dir, 'cells', `${runId}.yaml`);
+      writeFileAtomic(cellFile, renderConfigYaml(config));
+      const log = path.join(dir, 'logs', `${runId}.log`);
+      const fd = openSync(log, 'w');
+      const tags = { experiment: exp.name, cell: o.cell.key, strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
+      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]), ...(o.cell.initFrom ? ['--init-from', o.cell.initFrom] : [])];
+      const start = Date.now();
+      o.runId = runId;
+      // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that
+      // got two would exit at once instead of saving a checkpoint).
+      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
+      closeSync(fd);
+      children.add(child);
+      opts.onEvent?.({ type: 'start', outcome: o, slot });
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        o.seconds = (Date.now() - start) / 1000;
+        // The run's own record decides (a cell may finish just as an interrupt arrives); the exit code otherwise.
+        const recorded = recordedStatus(path.join(runsDir, runId));
+        if (recorded === 'completed' || (recorded === undefined && code === 0)) o.status = 'completed';
+        else {
+          o.status = interrupted ? 'interrupted' : 'failed';
+          o.error = failureOf(path.join(runsDir, runId), log, code, signal);
+        }
+        opts.onEvent?.({ type: 'finish', outcome: o, slot });
+        resolve();
+      });
+      child.on('error', (e) => {
+        o.status = 'failed';
+        o.error = e.message;
+      });
+    });
+
+  let next = 0;
+  const worker = async (slot: number) => {
+    while (!interrupted && next < queue.length) await runCell(queue[next++]!, slot);
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, (_, i) => worker(i)));
+  opts.signal?.removeEventListener('abort', onAbort);
+  return { outcomes, interrupted };
+}

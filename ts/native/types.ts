@@ -1,0 +1,197 @@
+/**
+ * The native addon's raw surface, as the binding (native/binding/) defines it. The binding is mechanical;
+ * these declarations are its contract, and the rest of ts/ uses the addon only through them.
+ */
+
+/** A tensor that crossed the boundary: a Float32Array over the tensor's own memory (no copy) and its shape. */
+export interface NativeTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface RuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  /** Built with torch.distributed (c10d) support. */
+  distributed: boolean;
+  intraOpThreads: number;
+  interOpThreads: number;
+  /** OpenBLAS's thread pool (kept equal to intraOpThreads by setThreads); -1 when LibTorch does not run on OpenBLAS. */
+  blasThreads: number;
+  buildConfig: string;
+  parallelInfo: string;
+}
+
+export interface ModelFamilyInfo {
+  family: string;
+  description: string;
+  outputs: Array<'point' | 'quantile'>;
+  defaults: Record<string, number>;
+}
+
+export interface NativeDatasetOptions {
+  /** One Float32Array per channel, all of the same length; read in place while the dataset lives. */
+  columns: Float32Array[];
+  segmentOffsets: ArrayLike<number>;
+  segmentLengths: ArrayLike<number>;
+  segmentSeries: ArrayLike<number>;
+  numSeries: number;
+}
+
+export interface NativeDataset {
+  info(): { rows: number; channels: number; segments: number; disposed: boolean };
+  dispose(): void;
+}
+
+export interface NativeModelSpec {
+  family: string;
+  contextLength: number;
+  horizon: number;
+  channels: number;
+  /** Quantile levels for quantile output; absent for point forecasts. */
+  quantiles?: number[];
+  params?: Record<string, number>;
+  seed?: number;
+}
+
+export interface NativeModelInfo {
+  family: string;
+  contextLength: number;
+  horizon: number;
+  channels: number;
+  parameters: number;
+  output: 'point' | 'quantile';
+  quantiles: number[];
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  /** x: [batch, channels, context] row-major -> [batch, channels, horizon] (or [batch, Q, channels, horizon]). */
+  forward(x: Float32Array, batch: number): NativeTensor;
+  /** Copies of every parameter and buffer, by name. */
+  stateDict(): Record<string, NativeTensor>;
+  dispose(): void;
+}
+
+export interface NativeTrainerOptions {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  warmupFraction?: number;
+  warmupSteps?: number;
+  schedule?: 'cosine' | 'constant' | 'halving';
+  gradClip?: number;
+  loss?: string;
+  earlyStoppingMetric?: string;
+  patience?: number;
+  minDelta?: number;
+  seed?: number;
+  threads?: number;
+  device?: string;
+  precision?: string;
+  maxStepsPerEpoch?: number;
+  valMaxWindows?: number;
+  logEvery?: number;
+  deterministic?: boolean;
+  checkpointDir?: string;
+  checkpointEveryEpochs?: number;
+  /** Testing aid: behave as if interrupted after this many steps. */
+  stopAfterSteps?: number;
+  /** Micro-batches per optimisation step (batchSize is their total). */
+  gradAccumSteps?: number;
+  /** Testing aid: at global step faultStep, 'exit' crashes the process, 'throw' raises, 'hang' blocks. */
+  faultKind?: 'exit' | 'throw' | 'hang' | string;
+  faultStep?: number;
+  /** Data-parallel training: this process's rank and its peers' rendezvous (c10d TCPStore, Gloo/NCCL). */
+  distributed?: NativeDistributedOptions;
+}
+
+export interface NativeDistributedOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr?: string;
+  masterPort?: number;
+  /** auto (nccl on CUDA, gloo on CPU) | gloo | nccl */
+  backend?: string;
+  timeoutMs?: number;
+  bucketMb?: number;
+  /** Run the process group and gradient sync even at world size 1 (overhead measurements). */
+  force?: boolean;
+}
+
+export interface WindowsSpec {
+  context: number;
+  horizon: number;
+  stride: number;
+  spanStart: Float64Array | ArrayLike<number>;
+  spanCount: Float64Array | ArrayLike<number>;
+}
+
+export interface ScalingSpec {
+  kind: 'global' | 'per_series';
+  mean: Float32Array | ArrayLike<number>;
+  std: Float32Array | ArrayLike<number>;
+  channels: number;
+}
+
+/** A set of windows over a dataset, scaled on the fly during the batch gather. */
+export interface NativeSplit {
+  dataset: NativeDataset;
+  windows: WindowsSpec;
+  scaling: ScalingSpec | null;
+  inputChannels: number[];
+  targetChannels: number[];
+}
+
+export interface NativeProgressEvent {
+  kind: 'step' | 'epoch';
+  epoch: number; epochs: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number;
+  loss: number; lr: number; samplesPerSec: number; etaSeconds: number;
+  valLoss?: number; valMse?: number; valMae?: number; improved?: boolean;
+}
+
+export interface NativeEpochRecord {
+  epoch: number; trainLoss: number; valLoss: number; valMse: number; valMae: number; lr: number; seconds: number; improved: boolean;
+}
+
+export interface NativeFitResult {
+  status: 'completed' | 'early_stopped' | 'interrupted';
+  epochsCompleted: number;
+  globalStep: number;
+  bestEpoch: number;
+  bestMetric: number;
+  seconds: number;
+  samplesPerSec: number;
+  history: NativeEpochRecord[];
+}
+
+export interface NativeTrainer {
+  fit(data: { train: NativeSplit; val?: NativeSplit }, onProgress?: (e: NativeProgressEvent) => void): Promise<NativeFitResult>;
+  /** Finish the current step, checkpoint and resolve fit() as interrupted. */
+  stop(): void;
+  evaluate(split: NativeSplit): Promise<{ loss: number; mse: number; mae: number; windows: number }>;
+  predict(split: NativeSplit, opts?: { unscale?: boolean }): Promise<NativeTensor>;
+  targets(split: NativeSplit, opts?: { unscale?: boolean }): Promise<NativeTensor>;
+  saveCheckpoint(path: string): Promise<void>;
+  loadCheckpoint(path: string): Promise<void>;
+  loadWeights(path: string): Promise<void>;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  NativeDataset: new (opts: NativeDatasetOptions) => NativeDataset;
+  NativeModel: new (spec: NativeModelSpec) => NativeModel;
+  NativeTrainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
+  runtimeInfo(): RuntimeInfo;
+  setThreads(n: number): void;
+  listModelFamilies(): ModelFamilyInfo[];
+  gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
+  windowCount(split: NativeSplit): number;
+  samplerOrder(n: number, opts?: { seed?: number; epoch?: number; rank?: number; worldSize?: number; shuffle?: boolean }): Float64Array;
+  benchGather(split: NativeSplit, opts?: { batchSize?: number; batches?: number; seed?: number }): Promise<{ windows: number; bytes: number; seconds: number }>;
+  memcpyBandwidth(bytes: number, repeats?: number): Promise<{ bytes: number; seconds: number }>;
+  /** Members added by later binding work are reachable but untyped until declared here. */
+  [extra: string]: unknown;
+}

@@ -1,0 +1,52 @@
+/** Forecast tables written as CSV, Arrow IPC or Parquet (chosen by the file extension). */
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { writeFileAtomic } from '../runs/atomic.js';
+
+export interface ForecastColumns {
+  series: string[];
+  /** Time of the last observed step (the forecast origin), ISO 8601 UTC. */
+  origin_time: string[];
+  /** Time the forecast is for, ISO 8601 UTC. */
+  time: string[];
+  step: Int32Array;
+  channel: string[];
+  /** Point forecast (the median for quantile models). */
+  forecast: Float32Array;
+  /** Observed value at `time` where the data has it, else NaN. */
+  actual: Float32Array;
+  /** Quantile forecasts, one column per level (quantile models only). */
+  quantiles: Array<{ level: number; values: Float32Array }>;
+}
+
+export function forecastsCsv(c: ForecastColumns): string {
+  const qHeader = c.quantiles.map((q) => `q${q.level}`);
+  const lines = [['series', 'origin_time', 'time', 'step', 'channel', 'forecast', 'actual', ...qHeader].join(',')];
+  const num = (v: number) => (Number.isFinite(v) ? String(+v.toPrecision(7)) : '');
+  for (let i = 0; i < c.forecast.length; i++) {
+    lines.push([JSON.stringify(c.series[i]), c.origin_time[i], c.time[i], c.step[i], c.channel[i], num(c.forecast[i]!), num(c.actual[i]!), ...c.quantiles.map((q) => num(q.values[i]!))].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function arrowTable(c: ForecastColumns) {
+  const cols: Record<string, unknown> = {
+    series: c.series, origin_time: c.origin_time, time: c.time, step: c.step, channel: c.channel, forecast: c.forecast, actual: c.actual,
+  };
+  for (const q of c.quantiles) cols[`q${q.level}`] = q.values;
+  return tableFromArrays(cols as Parameters<typeof tableFromArrays>[0]);
+}
+
+/** Writes the forecasts to `file` (.csv, .arrow/.feather/.ipc, .parquet/.pq), atomically. */
+export async function writeForecasts(file: string, c: ForecastColumns): Promise<void> {
+  if (/\.(parquet|pq)$/i.test(file)) {
+    const pq = await import('parquet-wasm');
+    const wasmTable = pq.Table.fromIPCStream(tableToIPC(arrowTable(c), 'stream'));
+    writeFileAtomic(file, pq.writeParquet(wasmTable));
+  } else if (/\.(arrow|feather|ipc)$/i.test(file)) {
+    writeFileAtomic(file, tableToIPC(arrowTable(c), 'file'));
+  } else if (/\.csv$/i.test(file)) {
+    writeFileAtomic(file, forecastsCsv(c));
+  } else {
+    throw new Error(`--out ${file}: unknown format; use .csv, .arrow or .parquet`);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * A run's life: create its directory exclusively (an existing id is never overwritten), write the
+ * resolved config and metadata.json (status 'running'), artifacts and logs as they come, and the end
+ * status ('completed' / 'failed' with the error / 'interrupted'). Every metadata change is written
+ * atomically and indexed in the registry. Processes other than rank 0 of a distributed job get a
+ * run that writes nothing (`openRun({ rank })`).
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
+import { Registry } from '../registry/registry.js';
+import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { collectEnvironment, type NativeRuntime } from './environment.js';
+import { checkRunId, newRunId } from './ids.js';
+import { currentProcess } from './liveness.js';
+import { flattenParams, METADATA_FILE, METADATA_FORMAT, readMetadata, type RunMetadata, type RunStatus } from './metadata.js';
+
+export interface OpenRunOptions {
+  runsDir: string;
+  /** Default: `run_YYYYMMDD_HHMMSS_<short>`. */
+  runId?: string;
+  kind?: string;
+  config?: TsfmConfig;
+  tags?: Record<string, string>;
+  /** Only rank 0 writes; other ranks get a run that writes nothing. Default 0. */
+  rank?: number;
+  worldSize?: number;
+  /** Continue an existing run directory (resuming training) instead of refusing it. */
+  reopen?: boolean;
+  /** The native addon's runtimeInfo(), for LibTorch/CUDA versions. */
+  native?: NativeRuntime;
+  /** Index in `<runsDir>/registry.sqlite` (default true). */
+  registry?: boolean;
+  /** Where registry problems are reported (they never fail the run: the directory is the truth). */
+  onWarning?: (message: string) => void;
+}
+
+export interface RunInfoPatch {
+  seed?: number | null;
+  model?: RunMetadata['model'];
+  dataset?: RunMetadata['dataset'];
+  datasets?: string[];
+  strategy?: string;
+  device?: string | null;
+  worldSize?: number;
+  trainSeconds?: number | null;
+  tags?: Record<string, string>;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly dir: string;
+  /** False on ranks that do not write. */
+  readonly writes: boolean;
+  update(patch: RunInfoPatch): void;
+  logMetrics(metrics: Record<string, number>): void;
+  writeArtifact(relPath: string, data: string | Uint8Array): void;
+  writeJson(relPath: string, value: unknown): void;
+  log(line: string): void;
+  finish(status: Exclude<RunStatus, 'running'>, error?: unknown): void;
+  metadata(): RunMetadata | null;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0]!;
+  return String(e);
+}
+
+class DirectoryRun implements Run {
+  readonly writes = true;
+  private meta: RunMetadata;
+  private readonly registry: boolean;
+  private readonly warn: (m: string) => void;
+  private readonly runsDir: string;
+
+  constructor(readonly id: string, readonly dir: string, meta: RunMetadata, opts: OpenRunOptions) {
+    this.meta = meta;
+    this.registry = opts.registry ?? true;
+    this.warn = opts.onWarning ?? ((m) => process.stderr.write(`tsfm: warning: ${m}\n`));
+    this.runsDir = opts.runsDir;
+    this.save();
+  }
+
+  metadata(): RunMetadata {
+    return this.meta;
+  }
+
+  update(p: RunInfoPatch): void {
+    const m = this.meta;
+    if (p.seed !== undefined) m.seed = p.seed;
+    if (p.model !== undefined) m.model = p.model;
+    if (p.dataset !== undefined) m.dataset = p.dataset;
+    if (p.datasets !== undefined) m.datasets = p.datasets;
+    else if (p.dataset && !m.datasets.includes(p.dataset.name)) m.datasets = [p.dataset.name, ...m.datasets];
+    if (p.strategy !== undefined) m.strategy = p.strategy;
+    if (p.device !== undefined) m.device = p.device;
+    if (p.worldSize !== undefined) m.world_size = p.worldSize;
+    if (p.trainSeconds !== undefined) m.train_seconds = p.trainSeconds;
+    if (p.tags) m.tags = { ...m.tags, ...p.tags };
+    this.save();
+  }
+
+  logMetrics(metrics: Record<string, number>): void {
+    for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number' && Number.isFinite(v)) this.meta.metrics[k] = v;
+    this.save();
+  }
+
+  writeArtifact(relPath: string, data: string | Uint8Array): void {
+    const file = this.resolve(relPath);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, data);
+  }
+
+  writeJson(relPath: string, value: unknown): void {
+    this.writeArtifact(relPath, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  log(line: string): void {
+    const file = path.join(this.dir, 'logs', 'run.log');
+    mkdirSync(path.dirname(file), { recursive: true });
+    appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+  }
+
+  finish(status: Exclude<RunStatus, 'running'>, error?: unknown): void {
+    const end = new Date();
+    this.meta.status = status;
+    this.meta.error = error === undefined ? null : errorText(error);
+    this.meta.end_time = end.toISOString();
+    this.meta.duration_s = (end.getTime() - Date.parse(this.meta.start_time)) / 1000;
+    this.save();
+  }
+
+  private resolve(relPath: string): string {
+    const file = path.resolve(this.dir, relPath);
+    if (!file.startsWith(this.dir + path.sep)) throw new Error(`artifact path '${relPath}' leaves the run directory`);
+    return file;
+  }
+
+  private save(): void {
+    this.meta.artifacts = listArtifacts(this.dir);
+    writeJsonAtomic(path.join(this.dir, METADATA_FILE), this.meta);
+    if (!this.registry) return;
+    let reg: Registry | undefined;
+    try {
+      reg = Registry.open(this.runsDir);
+      reg.indexRunDir(this.dir);
+    } catch (e) {
+      this.warn(`run ${this.id} saved in ${this.dir} but not indexed in the registry (${errorText(e)}); \`tsfm registry rebuild\` restores it`);
+    } finally {
+      reg?.close();
+    }
+  }
+}
+
+/** A run on a rank that does not write: same interface, no files. */
+class SilentRun implements Run {
+  readonly writes = false;
+  constructor(readonly id: string, readonly dir: string) {}
+  update(): void {}
+  logMetrics(): void {}
+  writeArtifact(): void {}
+  writeJson(): void {}
+  log(): void {}
+  finish(): void {}
+  metadata(): null {
+    return null;
+  }
+}
+
+/** Files in the run directory, relative, excluding metadata itself and temporaries. */
+export function listArtifacts(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else if (r !== METADATA_FILE) out.push(r);
+    }
+  };
+  if (existsSync(dir)) walk(dir, '');
+  return out.sort();
+}
+
+/** Creates (or, with `reopen`, continues) a run directory and returns the run that writes it. */
+export function openRun(opts: OpenRunOptions): Run {
+  const runsDir = path.resolve(opts.runsDir);
+  const id = checkRunId(opts.runId ?? newRunId(), opts.runId ? 'output.run_id' : 'run id');
+  const dir = path.join(runsDir, id);
+  if ((opts.rank ?? 0) !== 0) return new SilentRun(id, dir);
+  mkdirSync(runsDir, { recursive: true });
+  let previous: RunMetadata | null = null;
+  try {
+    mkdirSync(dir); // exclusive: fails when the id exists, even if another process just made it
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!opts.reopen) throw new Error(`output.run_id: run '${id}' already exists at ${dir}; choose another id (runs are never overwritten)`);
+    if (existsSync(path.join(dir, METADATA_FILE))) previous = readMetadata(dir);
+  }
+  const config = opts.config;
+  if (config) writeFileAtomic(path.join(dir, 'config.yaml'), renderConfigYaml(config));
+  const now = new Date().toISOString();
+  const meta: RunMetadata = {
+    format: METADATA_FORMAT,
+    run_id: id,
+    kind: opts.kind ?? previous?.kind ?? 'train',
+    status: 'running',
+    error: null,
+    start_time: previous?.start_time ?? now,
+    end_time: null,
+    duration_s: null,
+    owner: currentProcess(),
+    seed: config?.training.seed ?? previous?.seed ?? null,
+    config_hash: config ? configHash(config) : (previous?.config_hash ?? null),
+    model: config
+      ? { family: config.model.family, context_length: config.model.context_length, horizon: config.model.horizon }
+      : (previous?.model ?? null),
+    dataset: previous?.dataset ?? null,
+    datasets: previous?.datasets ?? (config ? [config.data.dataset] : []),
+    strategy: previous?.strategy ?? 'from_scratch',
+    device: config?.training.device ?? previous?.device ?? null,
+    world_size: opts.worldSize ?? previous?.world_size ?? 1,
+    train_seconds: previous?.train_seconds ?? null,
+    environment: collectEnvironment(opts.native),
+    params: config ? flattenParams(config) : (previous?.params ?? {}),
+    metrics: previous?.metrics ?? {},
+    tags: { ...(previous?.tags ?? {}), ...(opts.tags ?? {}) },
+    artifacts: [],
+  };
+  return new DirectoryRun(id, dir, meta, { ...opts, runsDir });
+}
+
+/** Size of a run directory in bytes (for `runs gc`). */
+export function directorySize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else total += statSync(p).size;
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return total;
+}
