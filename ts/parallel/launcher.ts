@@ -25,8 +25,6 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds a failing job's surviving workers get to exit after SIGTERM before SIGKILL. */
   graceSeconds?: number;
-  /** Kills the job when no worker has written a line for this long (a hang outside collectives); 0 = off. */
-  silenceTimeoutSeconds?: number;
   /** Each complete line, and progress redraws (text starting with \r, no newline) as soon as they arrive. */
   onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string, complete: boolean) => void;
 }
@@ -95,7 +93,6 @@ export function launch(o: LaunchOptions): LaunchHandle {
   const workers: Worker[] = [];
   let failure: LaunchResult['failure'];
   let interrupted = false;
-  let lastOutput = Date.now();
   const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
 
   let onAbort = () => {};
@@ -113,17 +110,8 @@ export function launch(o: LaunchOptions): LaunchHandle {
       interrupted = true;
       teardown('interrupt');
     };
-    const watchdog = o.silenceTimeoutSeconds
-      ? setInterval(() => {
-          if (!failure && Date.now() - lastOutput > o.silenceTimeoutSeconds! * 1000) {
-            failure = { rank: -1, code: null, signal: null, error: `no worker wrote anything for ${o.silenceTimeoutSeconds} s (hung?)` };
-            teardown('failure');
-          }
-        }, 1000)
-      : undefined;
     const finish = () => {
       if (workers.some((w) => !w.exited)) return;
-      if (watchdog) clearInterval(watchdog);
       rmSync(errors, { recursive: true, force: true });
       resolve({ exitCode: failure ? 1 : interrupted ? 130 : 0, failure, interrupted });
     };
@@ -143,7 +131,6 @@ export function launch(o: LaunchOptions): LaunchHandle {
       workers.push(w);
       for (const stream of ['stdout', 'stderr'] as const) {
         lines(child[stream]!, (line, complete) => {
-          lastOutput = Date.now();
           o.onLine?.(rank, stream, line, complete);
         });
       }
