@@ -141,6 +141,8 @@ TrainOptions to_train_options(const Napi::Object& o) {
     t.dist.master_port = static_cast<int64_t>(get_number(dobj, "masterPort", static_cast<double>(t.dist.master_port)));
     t.dist.backend = get_string(dobj, "backend", t.dist.backend);
     t.dist.timeout_ms = static_cast<int64_t>(get_number(dobj, "timeoutMs", static_cast<double>(t.dist.timeout_ms)));
+    t.dist.rendezvous_timeout_ms =
+        static_cast<int64_t>(get_number(dobj, "rendezvousTimeoutMs", static_cast<double>(t.dist.rendezvous_timeout_ms)));
     t.dist.bucket_mb = get_number(dobj, "bucketMb", t.dist.bucket_mb);
     t.dist.force = get_bool(dobj, "force", false);
   }

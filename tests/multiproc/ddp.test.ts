@@ -165,16 +165,16 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
   });
 
   it('a hung rank brings the job down after the collective timeout', async () => {
-    const r = await train('hang', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.distributed.timeout_seconds=3'],
+    const r = await train('hang', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.distributed.timeout_seconds=4'],
       { TSFM_TEST_FAULT: '1:2:hang' });
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(60);
-    expect(r.stderr).toMatch(/tsfm: rank 0 failed \(exit code 1\): distributed: a collective failed \(a peer crashed, or hung past the 3 s timeout\)/);
+    expect(r.stderr).toMatch(/tsfm: rank 0 failed \(exit code 1\): distributed: a collective failed \(a peer crashed, or hung past the 4 s timeout\)/);
     expect(survivors()).toEqual([]);
   });
 
   it('a peer that never shows up gives one clear rendezvous error', async () => {
-    const r = await train('alone', ['--set', 'training.distributed.timeout_seconds=2'],
+    const r = await train('alone', ['--set', 'training.distributed.rendezvous_timeout_seconds=2'],
       { RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/rendezvous at 127\.0\.0\.1:\d+ timed out after 2.* 1 of 2 ranks joined \(missing rank 1\)/);

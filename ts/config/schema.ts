@@ -218,7 +218,12 @@ export const DistributedSchema = z
       .number()
       .gt(0)
       .default(300)
-      .describe('How long the rendezvous waits for every rank, and how long any collective may block before the job fails (a crashed or hung peer).'),
+      .describe('How long any collective may block before the job fails: the bound on how long a crashed or hung peer holds the others.'),
+    rendezvous_timeout_seconds: z
+      .number()
+      .gt(0)
+      .default(300)
+      .describe('How long the start-up rendezvous waits for every rank to join before failing with the ranks that are missing.'),
     bucket_mb: z
       .number()
       .gt(0)

@@ -115,7 +115,10 @@ export interface NativeDistributedOptions {
   masterPort?: number;
   /** auto (nccl on CUDA, gloo on CPU) | gloo | nccl */
   backend?: string;
+  /** Collective timeout. */
   timeoutMs?: number;
+  /** How long to wait for every rank to join. */
+  rendezvousTimeoutMs?: number;
   bucketMb?: number;
   /** Run the process group and gradient sync even at world size 1 (overhead measurements). */
   force?: boolean;

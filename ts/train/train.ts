@@ -139,7 +139,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
     distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
       rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
-      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
+      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
+      rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
       force: process.env.TSFM_DDP_FORCE === '1',
     } : undefined,
   });

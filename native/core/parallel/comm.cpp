@@ -1,5 +1,6 @@
 #include "parallel/comm.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <stdexcept>
@@ -37,7 +38,7 @@ bool is_loopback(const std::string& host) { return host == "localhost" || host.r
 void rendezvous(c10d::Store& store, const DistOptions& o) {
   store.set("tsfm/rank/" + std::to_string(o.rank), std::vector<uint8_t>{1});
   store.add(kJoined, 1);
-  const auto deadline = Clock::now() + std::chrono::milliseconds(o.timeout_ms);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(o.rendezvous_timeout_ms);
   for (;;) {
     const int64_t joined = store.add(kJoined, 0);
     if (joined >= o.world_size) return;
@@ -46,8 +47,9 @@ void rendezvous(c10d::Store& store, const DistOptions& o) {
       int shown = 0;
       for (int64_t r = 0; r < o.world_size && shown < 8; ++r)
         if (!store.check({"tsfm/rank/" + std::to_string(r)})) missing << (shown++ ? ", " : "") << r;
-      throw std::runtime_error("distributed: rendezvous at " + where(o) + " timed out after " +
-                               std::to_string(o.timeout_ms / 1000.0).substr(0, 6) + " s: " + std::to_string(joined) +
+      std::ostringstream secs;
+      secs << o.rendezvous_timeout_ms / 1000.0;
+      throw std::runtime_error("distributed: rendezvous at " + where(o) + " timed out after " + secs.str() + " s: " + std::to_string(joined) +
                                " of " + std::to_string(o.world_size) + " ranks joined (missing rank " + missing.str() + ")");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -103,7 +105,7 @@ std::unique_ptr<Communicator> Communicator::connect(const DistOptions& o, const 
   so.port = static_cast<std::uint16_t>(o.master_port);
   so.isServer = o.rank == 0;
   so.waitWorkers = false;  // our own rendezvous below waits, with a better error
-  so.timeout = timeout;
+  so.timeout = std::chrono::milliseconds(std::max(o.timeout_ms, o.rendezvous_timeout_ms));
   try {
     c->impl_->store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
   } catch (const std::exception& e) {
@@ -112,7 +114,7 @@ std::unique_ptr<Communicator> Communicator::connect(const DistOptions& o, const 
     throw std::runtime_error("distributed: rank " + std::to_string(o.rank) + " could not " +
                              (o.rank == 0 ? "open the rendezvous store on port " + std::to_string(o.master_port)
                                           : "reach the rendezvous store at " + where(o)) +
-                             " within " + std::to_string(o.timeout_ms / 1000) + " s (" + msg + ")");
+                             " within " + std::to_string(o.rendezvous_timeout_ms / 1000) + " s (" + msg + ")");
   }
   rendezvous(*c->impl_->store, o);
   c->impl_->backend = make_backend(kind, c->impl_->store, static_cast<int>(o.rank), static_cast<int>(o.world_size), timeout,
