@@ -10,5 +10,8 @@ export * from './registry/index.js';
 export * from './experiments/index.js';
 export * from './predict/index.js';
 export * from './eval/index.js';
+export { detectDistributed, firstSlurmHost, type DistributedEnv } from './parallel/env.js';
+export { launch, type LaunchOptions, type LaunchResult, type LaunchHandle } from './parallel/launcher.js';
+export { slurmScript, SLURM_KINDS, type SlurmOptions, type SlurmKind } from './parallel/slurm.js';
 export { runBench, renderBench, compareResults, comparisonMarkdown, type BenchOptions, type BenchResult } from './bench/index.js';
 export { runDoctor, formatDoctor, type DoctorReport, type Check } from './doctor/index.js';

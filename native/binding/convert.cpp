@@ -127,6 +127,25 @@ TrainOptions to_train_options(const Napi::Object& o) {
   t.checkpoint_dir = get_string(o, "checkpointDir", "");
   t.checkpoint_every_epochs = static_cast<int64_t>(get_number(o, "checkpointEveryEpochs", 1));
   t.stop_after_steps = static_cast<int64_t>(get_number(o, "stopAfterSteps", 0));
+  t.grad_accum_steps = static_cast<int64_t>(get_number(o, "gradAccumSteps", 1));
+  t.fault_kind = get_string(o, "faultKind", "");
+  t.fault_step = static_cast<int64_t>(get_number(o, "faultStep", -1));
+  // distributed: { rank, worldSize, masterAddr, masterPort, backend, timeoutMs, bucketMb }
+  auto d = o.Get("distributed");
+  if (!d.IsUndefined() && !d.IsNull()) {
+    if (!d.IsObject()) throw Napi::TypeError::New(o.Env(), "distributed: expected { rank, worldSize, masterAddr, masterPort }");
+    auto dobj = d.As<Napi::Object>();
+    t.dist.rank = static_cast<int64_t>(get_number(dobj, "rank", 0));
+    t.dist.world_size = static_cast<int64_t>(get_number(dobj, "worldSize", 1));
+    t.dist.master_addr = get_string(dobj, "masterAddr", t.dist.master_addr);
+    t.dist.master_port = static_cast<int64_t>(get_number(dobj, "masterPort", static_cast<double>(t.dist.master_port)));
+    t.dist.backend = get_string(dobj, "backend", t.dist.backend);
+    t.dist.timeout_ms = static_cast<int64_t>(get_number(dobj, "timeoutMs", static_cast<double>(t.dist.timeout_ms)));
+    t.dist.rendezvous_timeout_ms =
+        static_cast<int64_t>(get_number(dobj, "rendezvousTimeoutMs", static_cast<double>(t.dist.rendezvous_timeout_ms)));
+    t.dist.bucket_mb = get_number(dobj, "bucketMb", t.dist.bucket_mb);
+    t.dist.force = get_bool(dobj, "force", false);
+  }
   t.profile_steps = get_bool(o, "profileSteps", false);
   if (t.epochs < 1) throw Napi::RangeError::New(o.Env(), "epochs: must be >= 1");
   if (t.batch_size < 1) throw Napi::RangeError::New(o.Env(), "batchSize: must be >= 1");

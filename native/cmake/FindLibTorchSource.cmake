@@ -97,9 +97,28 @@ macro(tsfm_find_libtorch)
   endif()
   # c10d (torch.distributed) headers ship with LibTorch when it was built with distributed support.
   find_path(_c10d_header torch/csrc/distributed/c10d/ProcessGroupGloo.hpp PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
-  if(_c10d_header)
+  # ProcessGroupGloo.hpp compiles only with USE_C10D_GLOO and Gloo's own headers (bundled with pip/prebuilt
+  # LibTorch; libgloo-dev on Debian).
+  find_path(_gloo_header gloo/algorithm.h PATHS ${TORCH_INCLUDE_DIRS})
+  if(_c10d_header AND _gloo_header)
     set(TSFM_HAVE_DISTRIBUTED ON)
     set(TSFM_HAVE_DISTRIBUTED_JSON true)
+    set(TSFM_DIST_DEFINITIONS USE_C10D_GLOO)
+    set(TSFM_DIST_INCLUDES ${_gloo_header})
+    # NCCL: only with a CUDA LibTorch whose ProcessGroupNCCL is present and nccl.h findable (NCCL_INCLUDE_DIR,
+    # the CUDA toolkit, or pip's nvidia-nccl package).
+    if(TSFM_TORCH_CUDA)
+      find_path(_nccl_header nccl.h PATHS $ENV{NCCL_INCLUDE_DIR} ${TORCH_INCLUDE_DIRS} ${CUDAToolkit_INCLUDE_DIRS}
+                ${_pyprefix}/../../nvidia/nccl/include /usr/local/cuda/include)
+      find_path(_pg_nccl_header torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+      if(_nccl_header AND _pg_nccl_header)
+        list(APPEND TSFM_DIST_DEFINITIONS USE_C10D_NCCL)
+        list(APPEND TSFM_DIST_INCLUDES ${_nccl_header})
+        message(STATUS "tsfm: distributed training with Gloo and NCCL")
+      else()
+        message(STATUS "tsfm: CUDA LibTorch without NCCL headers (set NCCL_INCLUDE_DIR): distributed training with Gloo only")
+      endif()
+    endif()
   else()
     set(TSFM_HAVE_DISTRIBUTED OFF)
     set(TSFM_HAVE_DISTRIBUTED_JSON false)

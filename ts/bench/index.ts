@@ -105,7 +105,8 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
       const matmul = await matmulBench(devices, o.matmulSize ?? (devices.some((d) => d !== 'cpu') ? 4096 : 1024), quick ? 0.3 : 1.0);
       result.micro = {
         matmul, copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0), memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0),
-        allReduce: rt.cudaDeviceCount > 1 ? 'skipped: multi-GPU DDP is not in this build yet (hook: ts/bench/index.ts)' : 'skipped: one rank only',
+        // Hook: an all-reduce bus-bandwidth run needs a multi-rank launch (ts/parallel/launcher.ts); not wired yet.
+        allReduce: 'not measured (needs a multi-rank launch; single-process bench)',
       };
     }
     if (suites.includes('train')) {
@@ -116,7 +117,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
         peaks[s.name] = m?.peakTflops ? m.peakTflops * 1e12 : m?.tflops ? m.tflops * 1e12 : undefined;
       }
       result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, rounds: o.rounds ?? (quick ? 2 : 3), threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
-      result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not in this build yet'] : [];
+      result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not wired into the bench yet (train with --nproc-per-node to measure)'] : [];
     }
   } finally {
     native.setThreads(rt.intraOpThreads);

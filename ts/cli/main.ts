@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `tsfm` program: each command lives in ts/cli/commands/ and registers itself here.
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
@@ -11,6 +12,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerData } from './commands/data.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerReport } from './commands/report.js';
+import { registerSlurm } from './commands/slurm.js';
 import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
 
@@ -33,11 +35,16 @@ registerPredict(program);
 registerData(program);
 registerEvaluate(program);
 registerReport(program);
+registerSlurm(program);
 registerBench(program);
 registerDoctor(program);
 
 program.parseAsync().catch((err: Error) => {
   if (process.env.TSFM_DEBUG) console.error(err.stack);
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
+  // A worker of `tsfm train --nproc-per-node` hands its error to the launcher, which reports it.
+  if (process.env.TSFM_ERROR_FILE) {
+    try { writeFileSync(process.env.TSFM_ERROR_FILE, err.message); } catch { /* the launcher falls back to the exit code */ }
+  }
   process.exit(1);
 });

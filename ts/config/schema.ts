@@ -208,10 +208,34 @@ export const EarlyStoppingSchema = z
   })
   .strict();
 
+export const DistributedSchema = z
+  .object({
+    backend: z
+      .enum(['auto', 'gloo', 'nccl'])
+      .default('auto')
+      .describe('Collective backend of torch.distributed: `auto` (NCCL on CUDA, Gloo on CPU), `gloo` or `nccl`.'),
+    timeout_seconds: z
+      .number()
+      .gt(0)
+      .default(300)
+      .describe('How long any collective may block before the job fails: the bound on how long a crashed or hung peer holds the others.'),
+    rendezvous_timeout_seconds: z
+      .number()
+      .gt(0)
+      .default(300)
+      .describe('How long the start-up rendezvous waits for every rank to join before failing with the ranks that are missing.'),
+    bucket_mb: z
+      .number()
+      .gt(0)
+      .default(25)
+      .describe('Size of the gradient buckets all-reduced while the backward pass still runs (PyTorch DDP uses 25 MB).'),
+  })
+  .strict();
+
 export const TrainingSchema = z
   .object({
     epochs: int().min(1).default(10).describe('Maximum number of passes over the training windows.'),
-    batch_size: int().min(1).default(64).describe('Windows per optimisation step.'),
+    batch_size: int().min(1).default(64).describe('Windows per optimisation step, in total over all processes of a distributed run (each of W ranks takes batch_size / W).'),
     lr: z.number().gt(0).default(1e-3).describe('Peak learning rate of AdamW.'),
     weight_decay: z.number().min(0).default(1e-4).describe('AdamW decoupled weight decay.'),
     warmup_steps: int().min(0).optional().describe('Linear warm-up length in optimisation steps; when set it takes precedence over `warmup_fraction`.'),
@@ -232,6 +256,11 @@ export const TrainingSchema = z
     log_every: int().min(1).default(50).describe('Log training loss every this many steps.'),
     checkpoint_every_epochs: int().min(0).default(1).describe('Save a checkpoint every this many epochs; 0 saves only the best and the final one.'),
     deterministic: z.boolean().default(true).describe('Use deterministic kernels and ordering so that a run is reproducible from its config (may be slower on CUDA).'),
+    grad_accumulation_steps: int()
+      .min(1)
+      .default(1)
+      .describe('Micro-batches per optimisation step: `batch_size` is split into this many backward passes whose gradients add up (less memory, same result). Distributed runs synchronise gradients only on the last one.'),
+    distributed: DistributedSchema.prefault({}).describe('Data-parallel training over several processes (`tsfm train --nproc-per-node`, torchrun or SLURM); see docs/distributed.md.'),
   })
   .strict();
 

@@ -8,6 +8,8 @@ import type { Registry, RunRow } from '../registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import type { ExperimentConfig } from './config.js';
 import type { Cell } from './matrix.js';
+import { pairedBootstrapCI, wilcoxonSignedRank } from '../eval/stats.js';
+import { compareAcrossDatasets } from '../eval/compare.js';
 
 export interface AggregateRow {
   dataset: string;
@@ -67,13 +69,45 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
 }
 
+const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}`;
+const round = (x: number) => +x.toPrecision(4);
+
 /**
- * The place where the statistical tests of the evaluation module (paired bootstrap, Wilcoxon,
- * Friedman with critical difference) plug in: given the per-seed values of every model in each
- * group (`scoreMatrix` lays them out as blocks × models), return their comparisons. Until they are wired, no test is run and the report says so.
+ * The evaluation module's tests applied to an experiment (lower metric = better):
+ * - in each dataset × strategy × context group, the best model against every other over the seeds they share:
+ *   paired bootstrap CI of the mean difference and the Wilcoxon signed-rank test;
+ * - across groups, the Friedman test with the Nemenyi critical-difference ranking of the models' mean scores
+ *   (needs at least 2 models and 2 groups scored for every model).
  */
-export function statisticalTests(_rows: AggregateRow[]): StatisticalComparison[] {
-  return [];
+export function statisticalTests(rows: AggregateRow[]): StatisticalComparison[] {
+  const out: StatisticalComparison[] = [];
+  const groups = new Map<string, AggregateRow[]>();
+  for (const r of rows) groups.set(groupOf(r), [...(groups.get(groupOf(r)) ?? []), r]);
+  for (const [group, members] of groups) {
+    const best = members.find((r) => r.best);
+    if (!best) continue;
+    for (const other of members) {
+      if (other === best) continue;
+      const shared = best.seeds.filter((s) => other.seeds.includes(s));
+      if (shared.length < 2) continue;
+      const a = shared.map((s) => other.values[other.seeds.indexOf(s)]!);
+      const b = shared.map((s) => best.values[best.seeds.indexOf(s)]!);
+      const ci = pairedBootstrapCI(a, b, { seed: 1 });
+      const w = wilcoxonSignedRank(a, b);
+      out.push({ test: 'paired bootstrap + Wilcoxon over seeds', group, detail: {
+        model: other.model, versus: best.model, seeds: shared.length, mean_difference: round(ci.meanDiff), ci95: [round(ci.lo), round(ci.hi)], wilcoxon_p: round(w.p),
+      } });
+    }
+  }
+  const across = compareAcrossDatasets(rows.filter((r) => r.mean !== null).map((r) => ({ dataset: groupOf(r), model: r.model, score: r.mean! })));
+  if (across.cd) {
+    out.push({ test: 'Friedman + Nemenyi critical difference', group: `${across.datasets.length} groups`, detail: {
+      friedman_p: round(across.cd.friedman.p), cd: round(across.cd.cd),
+      average_ranks: Object.fromEntries(across.models.map((m, i) => [m, round(across.cd!.avgRanks[i]!)])),
+      not_significantly_different: across.cd.groups,
+    } });
+  }
+  return out;
 }
 
 /** The latest completed run of every cell, from the registry. */
@@ -137,7 +171,7 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
       return `| ${r.dataset} | ${r.strategy} | ${r.context_length} | ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |`;
     }),
     '',
-    res.tests.length ? '## Statistical tests' : 'Statistical tests: not run (the evaluation module\'s tests are not wired into experiments yet).',
+    res.tests.length ? '## Statistical tests' : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
     ...res.tests.map((t) => `- ${t.test} (${t.group}): ${JSON.stringify(t.detail)}`),
   ];
   if (failed.length) lines.push('', '## Failed cells', '', ...failed.map((f) => `- ${f.key}: ${f.error}`));

@@ -105,6 +105,29 @@ export interface NativeTrainerOptions {
   checkpointEveryEpochs?: number;
   /** Testing aid: behave as if interrupted after this many steps. */
   stopAfterSteps?: number;
+  /** Micro-batches per optimisation step (batchSize is their total). */
+  gradAccumSteps?: number;
+  /** Testing aid: at global step faultStep, 'exit' crashes the process, 'throw' raises, 'hang' blocks. */
+  faultKind?: 'exit' | 'throw' | 'hang' | string;
+  faultStep?: number;
+  /** Data-parallel training: this process's rank and its peers' rendezvous (c10d TCPStore, Gloo/NCCL). */
+  distributed?: NativeDistributedOptions;
+}
+
+export interface NativeDistributedOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr?: string;
+  masterPort?: number;
+  /** auto (nccl on CUDA, gloo on CPU) | gloo | nccl */
+  backend?: string;
+  /** Collective timeout. */
+  timeoutMs?: number;
+  /** How long to wait for every rank to join. */
+  rendezvousTimeoutMs?: number;
+  bucketMb?: number;
+  /** Run the process group and gradient sync even at world size 1 (overhead measurements). */
+  force?: boolean;
 }
 
 export interface WindowsSpec {

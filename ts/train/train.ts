@@ -14,6 +14,8 @@ import { toSplitProtocol } from './split-protocol.js';
 import type { NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../eval/train-metrics.js';
+import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
+import { faultFromEnv } from '../parallel/fault.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -31,6 +33,8 @@ export interface TrainOptions {
   rank?: number;
   /** Processes in the distributed job (recorded in the run's metadata). Default 1. */
   worldSize?: number;
+  /** This process's place in a data-parallel job; default: read from the environment (torchrun, SLURM, `tsfm train --nproc-per-node`). */
+  distributed?: DistributedEnv;
 }
 
 export interface TrainResult {
@@ -41,13 +45,15 @@ export interface TrainResult {
   testMetrics: { mse: number; rmse: number; mae: number; windows: number; medianRmse: number; medianMae: number; crps?: number };
   baselineLastValue: { rmse: number; mae: number; medianRmse: number };
   history: unknown[];
+  /** Data-parallel rank of this process (0 when not distributed). Only rank 0 writes the run directory and computes test metrics. */
+  rank: number;
 }
 
 /**
  * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
  * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
  */
-function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
+export function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
   if (resume && !config.output.run_id) {
     const dir = path.dirname(path.dirname(path.resolve(resume)));
     if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
@@ -55,7 +61,8 @@ function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; r
     }
   }
   // openRun refuses an existing id.
-  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? newRunId(), reopen: false };
+  // TSFM_RUN_ID: set by the distributed launcher and the sbatch scripts so that all ranks agree.
+  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(), reopen: false };
 }
 
 export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
@@ -69,27 +76,29 @@ export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSer
 
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
+  const dist = opts.distributed ?? detectDistributed();
   const target = chooseRunDir(config, opts.resume);
   const open = () => openRun({
     runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
-    rank: opts.rank, worldSize: opts.worldSize, native: native.runtimeInfo(),
+    rank: opts.rank ?? dist.rank, worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
   // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
   // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
   const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
   try {
-    return await trainInRun(config, opts, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
+    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
   } catch (e) {
     holder.run?.finish('failed', e);
     throw e;
   }
 }
 
-async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
   const runId = path.basename(runDir);
+  const writer = dist.rank === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
   const log = (line: string) => {
     getRun().log(line);
-    opts.onLog?.(line);
+    opts.onLog?.(rankPrefix(dist) + line);
   };
   const ds = await loadConfiguredDataset(config);
   const { context_length: context, horizon } = config.model;
@@ -118,20 +127,28 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   });
   const t = config.training;
   const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
-  const device = t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device;
+  const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
   const trainer = new native.NativeTrainer(model, {
     epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads, device,
+    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
     precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
+    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
+    // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
+    distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
+      rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
+      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
+      rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
+      force: process.env.TSFM_DDP_FORCE === '1',
+    } : undefined,
   });
   // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
   if (opts.resume) await trainer.loadCheckpoint(opts.resume);
   else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
   const run = getRun();
-  mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+  if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
   // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
   // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
   const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
@@ -148,6 +165,13 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   };
   const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
   opts.signal?.removeEventListener('abort', onAbort);
+  if (!writer) {
+    trainer.dispose();
+    model.dispose();
+    nativeDs.dispose();
+    const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
+    return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN }, history: fit.history, rank: dist.rank };
+  }
 
   const best = path.join(runDir, 'checkpoints', 'best.pt');
   if (existsSync(best)) await trainer.loadWeights(best);
@@ -161,7 +185,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   const m = ev.model;
   const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
   const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
-  const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history };
+  const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
   run.writeArtifact('metrics.json', JSON.stringify({
     status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
     model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
@@ -174,4 +198,10 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, native: Return
   model.dispose();
   nativeDs.dispose();
   return result;
+}
+
+/** Distributed workers on CUDA take the GPU of their local rank. */
+function workerDevice(device: string, dist: DistributedEnv, cuda: boolean): string {
+  const resolved = device === 'auto' ? (cuda ? 'cuda' : 'cpu') : device;
+  return resolved === 'cuda' && dist.worldSize > 1 ? `cuda:${dist.localRank}` : resolved;
 }

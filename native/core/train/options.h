@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "parallel/options.h"
+
 namespace tsfm {
 
 struct TrainOptions {
@@ -30,6 +32,12 @@ struct TrainOptions {
   std::string checkpoint_dir;          // empty = no checkpoints
   int64_t checkpoint_every_epochs = 1;
   int64_t stop_after_steps = 0;        // testing aid: behave as if interrupted after this many global steps
+  int64_t grad_accum_steps = 1;        // micro-batches per optimisation step (batch_size is the total)
+  DistOptions dist;                    // data-parallel position and peers; world_size 1 = one process
+  // Testing aid for fault handling: at global step fault_step, "exit" ends the process at once (a crash),
+  // "throw" raises an error, "hang" blocks forever.
+  std::string fault_kind;
+  int64_t fault_step = -1;
   bool profile_steps = false;          // benchmark aid: time each step's phases (TrainResult::step_phases)
 };
 

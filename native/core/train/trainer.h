@@ -53,6 +53,10 @@ struct EvalResult {
   int64_t windows = 0;
 };
 
+namespace dist {
+class Communicator;
+}
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options);
@@ -76,7 +80,12 @@ class Trainer {
  private:
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor select_targets(const torch::Tensor& pred, const DataSplit& data) const;
-  int64_t steps_per_epoch(int64_t windows) const;
+  int64_t steps_per_epoch(int64_t windows, int64_t per_step) const;
+  // Loss, squared and absolute error sums over the windows rank, rank + world, ... of `data`.
+  torch::Tensor eval_sums(const DataSplit& data, int64_t rank, int64_t world);
+  EvalResult eval_from_sums(const torch::Tensor& sums, const DataSplit& data) const;
+  void inject_fault() const;
+  bool writes_files() const { return opts_.dist.rank == 0; }  // rank 0 alone writes checkpoints
 
   std::shared_ptr<ForecastModelImpl> model_;
   TrainOptions opts_;

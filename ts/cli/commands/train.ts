@@ -4,8 +4,10 @@ import { train } from '../../train/train.js';
 import { progressReporter } from '../progress.js';
 import { parseTags } from '../options.js';
 import { resolveCheckpoint } from '../../registry/index.js';
+import { detectDistributed } from '../../parallel/env.js';
+import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../parallel/supervise.js';
 
-/** `tsfm train [config]`: resolve the config, then train (or validate / dry-run). */
+/** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -22,6 +24,11 @@ export function registerTrain(program: Command): void {
     .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config and exit')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
+    .option('--nproc-per-node <n|auto>', 'start N data-parallel worker processes on this node (auto: one per GPU)')
+    .option('--nnodes <n>', 'number of nodes of a multi-node job (with --nproc-per-node)', '1')
+    .option('--node-rank <n>', "this node's index in a multi-node job", '0')
+    .option('--master-addr <host>', 'address of the node running rank 0', '127.0.0.1')
+    .option('--master-port <port>', 'port of the rendezvous store on the master node', '29500')
     .action(async (file: string | undefined, o) => {
       const sets: string[] = [...o.set];
       if (o.batchSize) sets.push(`training.batch_size=${o.batchSize}`);
@@ -40,18 +47,31 @@ export function registerTrain(program: Command): void {
         console.log(`# would train ${config.model.family} on ${config.data.dataset} for ${config.training.epochs} epochs`);
         return;
       }
+      if (o.nprocPerNode !== undefined && process.env.TSFM_LAUNCHER_PID === undefined) {
+        // Launcher mode: this process only supervises; the workers run this same command without the launcher flags.
+        process.exitCode = await launchTraining(config, o, process.argv.slice(2).filter(Boolean), LAUNCHER_FLAGS);
+        return;
+      }
+      const dist = detectDistributed();
+      if (process.env.TSFM_LAUNCHER_PID) watchLauncher(Number(process.env.TSFM_LAUNCHER_PID));
       const controller = new AbortController();
       let interrupts = 0;
       process.on('SIGINT', () => {
         if (++interrupts > 1) process.exit(130);
-        console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+        if (dist.rank === 0) console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
         controller.abort();
       });
-      const onProgress = progressReporter(process.stderr);
-      const r = await train(config, { onProgress, onLog: (l) => console.error(l), resume: o.resume, signal: controller.signal, tags,
-        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined });
-      console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
-      console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+      // Only rank 0 reports progress, unless TSFM_DEBUG_ALL_RANKS=1; under the launcher stderr is a pipe, so
+      // it says whether a terminal is at the other end.
+      const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
+      const report = progressReporter(process.stderr, process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1');
+      const onProgress = quiet ? undefined : report;
+      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, signal: controller.signal, tags,
+        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined, distributed: dist });
+      if (r.rank === 0) {
+        console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
+        console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+      }
       if (r.status === 'interrupted') process.exitCode = 130;
     });
 }

@@ -1,0 +1,160 @@
+/**
+ * `tsfm train --nproc-per-node N`: starts N worker processes on this node (ranks nodeRank*N .. +N-1 of
+ * nnodes*N), each running the same command with torchrun's environment variables, and supervises them:
+ * - output is prefixed with the rank; only rank 0's progress is shown unless TSFM_DEBUG_ALL_RANKS=1;
+ * - the first worker to fail brings the others down (SIGTERM, then SIGKILL after a grace period) and the
+ *   launcher exits non-zero with that rank's error;
+ * - SIGINT is forwarded so every worker stops at the same step and rank 0 saves a checkpoint;
+ * - workers run in their own process groups (killed as groups) and exit when the launcher disappears,
+ *   so no orphans survive.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface LaunchOptions {
+  nprocPerNode: number;
+  nnodes?: number;
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  /** The worker command: arguments after `node`, e.g. [cli.js, 'train', 'config.yaml']. */
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Seconds a failing job's surviving workers get to exit after SIGTERM before SIGKILL. */
+  graceSeconds?: number;
+  /** Each complete line, and progress redraws (text starting with \r, no newline) as soon as they arrive. */
+  onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string, complete: boolean) => void;
+}
+
+/** Splits a stream into lines, passing on in-place progress redraws (`\r...`) without waiting for a newline. */
+function lines(input: Readable, cb: (line: string, complete: boolean) => void): void {
+  let buf = '';
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      cb(buf.slice(0, nl), true);
+      buf = buf.slice(nl + 1);
+    }
+    if (buf.startsWith('\r')) {
+      cb(buf, false);
+      buf = '';
+    }
+  });
+  input.on('end', () => { if (buf) cb(buf, true); });
+}
+
+export interface LaunchHandle {
+  done: Promise<LaunchResult>;
+  /** First call: every worker stops after its current step (rank 0 saves a checkpoint). Second: kill them. */
+  interrupt(): void;
+}
+
+export interface LaunchResult {
+  exitCode: number;
+  /** The first rank that failed, with its last error line. */
+  failure?: { rank: number; code: number | null; signal: string | null; error: string };
+  interrupted: boolean;
+}
+
+interface Worker { rank: number; child: ChildProcess; exited: boolean; errorFile: string }
+
+/** The error a worker left in its error file (TSFM_ERROR_FILE, written by the CLI on failure), if any. */
+function workerError(w: Worker): string {
+  try {
+    return existsSync(w.errorFile) ? readFileSync(w.errorFile, 'utf8').split('\n')[0]!.trim() : '';
+  } catch {
+    return '';
+  }
+}
+
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, sig);  // the worker's whole process group
+  } catch {
+    try { child.kill(sig); } catch { /* already gone */ }
+  }
+}
+
+export function launch(o: LaunchOptions): LaunchHandle {
+  const nnodes = o.nnodes ?? 1, nodeRank = o.nodeRank ?? 0, n = o.nprocPerNode;
+  if (!(n >= 1)) throw new Error(`--nproc-per-node: expected a positive number, got ${n}`);
+  if (!(nodeRank >= 0 && nodeRank < nnodes)) throw new Error(`--node-rank ${nodeRank} is outside --nnodes ${nnodes}`);
+  const world = nnodes * n;
+  const base = o.env ?? process.env;
+  // CPU workers share the node's cores instead of each taking all of them.
+  const threads = String(Math.max(1, Math.floor(availableParallelism() / n)));
+  const grace = (o.graceSeconds ?? 10) * 1000;
+  const workers: Worker[] = [];
+  let failure: LaunchResult['failure'];
+  let interrupted = false;
+  const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
+
+  let onAbort = () => {};
+  const done = new Promise<LaunchResult>((resolve) => {
+    const teardown = (why: 'failure' | 'interrupt') => {
+      for (const w of workers) if (!w.exited) killGroup(w.child, why === 'failure' ? 'SIGTERM' : 'SIGINT');
+      const t = setTimeout(() => { for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL'); }, grace);
+      t.unref();
+    };
+    onAbort = () => {
+      if (interrupted) {  // a second interrupt: no more waiting
+        for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
+        return;
+      }
+      interrupted = true;
+      teardown('interrupt');
+    };
+    const finish = () => {
+      if (workers.some((w) => !w.exited)) return;
+      rmSync(errors, { recursive: true, force: true });
+      resolve({ exitCode: failure ? 1 : interrupted ? 130 : 0, failure, interrupted });
+    };
+
+    for (let local = 0; local < n; local++) {
+      const rank = nodeRank * n + local;
+      const env: NodeJS.ProcessEnv = {
+        ...base, RANK: String(rank), LOCAL_RANK: String(local), WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(n),
+        GROUP_RANK: String(nodeRank), MASTER_ADDR: o.masterAddr ?? '127.0.0.1', MASTER_PORT: String(o.masterPort ?? 29500),
+        TSFM_LAUNCHER_PID: String(process.pid), TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? threads,
+        TSFM_ERROR_FILE: path.join(errors, `rank-${rank}.txt`),
+      };
+      // detached: its own process group, so a Ctrl-C at the terminal reaches the launcher only, and the
+      // launcher can kill a worker together with anything it started.
+      const child = spawn(process.execPath, o.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const w: Worker = { rank, child, exited: false, errorFile: env.TSFM_ERROR_FILE! };
+      workers.push(w);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        lines(child[stream]!, (line, complete) => {
+          o.onLine?.(rank, stream, line, complete);
+        });
+      }
+      child.on('error', (err) => {
+        if (!failure) failure = { rank, code: null, signal: null, error: `could not start: ${err.message}` };
+        if (child.pid === undefined) {  // never started: no 'exit' will follow
+          w.exited = true;
+          teardown('failure');
+          finish();
+        }
+      });
+      child.on('exit', (code, sig) => {
+        // Let the pipes drain so the last error line is read before deciding.
+        setTimeout(() => {
+          w.exited = true;
+          const ok = code === 0 || (interrupted && (code === 130 || sig === 'SIGINT'));
+          if (!ok && !failure && !interrupted) {
+            failure = { rank, code, signal: sig, error: workerError(w) || 'it ended without an error message (crashed or killed)' };
+            teardown('failure');
+          }
+          finish();
+        }, 50);
+      });
+    }
+  });
+  return { done, interrupt: () => onAbort() };
+}
