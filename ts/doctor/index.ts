@@ -55,7 +55,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   };
 
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 22 || (major === 22 && minor < 12)) add('node', 'fail', `Node ${process.version} is too old (need >= 22.12)`, 'run through `npm run tsfm --` (Node 24 from node_modules) or install Node >= 22.12');
+  if (major < 22 || (major === 22 && minor < 13)) add('node', 'fail', `Node ${process.version} is too old (need >= 22.13)`, 'run through `npm run tsfm --` (Node 24 from node_modules) or install Node >= 22.13');
   else add('node', 'ok', `Node ${process.version}`);
 
   let native: ReturnType<typeof loadNative>;
