@@ -24,8 +24,9 @@ const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { en
 const summary = (runDir: string, name: string) => JSON.parse(readFileSync(path.join(runDir, 'eval', name, 'summary.json'), 'utf8')) as EvaluationSummary;
 
 beforeAll(async () => {
-  quantile = await train(loadConfig('configs/examples/simulated-quantile.yaml', { overrides: [...tiny, 'output.run_id=q'] }).config);
-  point = await train(loadConfig(undefined, { overrides: [...tiny, 'output.run_id=p', 'model.family=dlinear', 'model.params={}', 'data.covariates=false'] }).config);
+  const tags = { experiment: 'exp-a' };
+  quantile = await train(loadConfig('configs/examples/simulated-quantile.yaml', { overrides: [...tiny, 'output.run_id=q'] }).config, { tags });
+  point = await train(loadConfig(undefined, { overrides: [...tiny, 'output.run_id=p', 'model.family=dlinear', 'model.params={}', 'data.covariates=false'] }).config, { tags });
 }, 300_000);
 
 describe('tsfm evaluate', () => {
@@ -78,7 +79,7 @@ describe('tsfm evaluate', () => {
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--data', 'broll'], /trained with covariates \[glucose, insulin, carbs\]/],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--night-hours', 'x'], /--night-hours/],
       [['evaluate', '--run', 'p', '--runs-dir', runs, '--split', 'prandial', '--data', 'broll'], /dataset 'broll' has no meal channel/],
-      [['report', 'nope', '--runs-dir', runs], /no run or experiment directory 'nope'/],
+      [['report', 'nope', '--runs-dir', runs], /no run, run directory or registered experiment 'nope'/],
     ];
     for (const [args, re] of cases) {
       const r = run(args);
@@ -135,6 +136,18 @@ describe('tsfm evaluate', () => {
     expect(md).toMatch(/\| simulated_t1d · test \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     expect(md).toMatch(/## p: broll · sliding · gl/);
     expect(md).toMatch(/\| simulated_t1d · test \| (p \| q|q \| p) \| -?[\d.]+ \| \[-?[\d.]+, -?[\d.]+\] \| [^|]+ \| \d+ \|/);
+  });
+
+  it('report names a registered experiment and gathers its evaluated runs from the registry', () => {
+    const out = execFileSync(process.execPath, [cli, 'report', 'exp-a', '--runs-dir', runs], { encoding: 'utf8' });
+    const [html, mdFile] = out.trim().split('\n');
+    expect(html).toBe(path.join(runs, 'experiments', 'exp-a', 'report', 'report.html'));
+    const md = readFileSync(mdFile, 'utf8');
+    expect(md).toMatch(/# Experiment exp-a/);
+    expect(md).toMatch(/\| dataset · task \| p \| last_value \| seasonal_naive \| linreg \| q \|/);
+    const r = run(['report', 'exp-none', '--runs-dir', runs]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no run, run directory or registered experiment 'exp-none'/);
   });
 
   it("a run with evaluation.scale 'scaled' (ETT protocol) is evaluated on the scaled axis, agreeing with train()", async () => {

@@ -279,7 +279,6 @@ export const EvaluationSchema = z
       .default('original')
       .describe("Units of the reported metrics: 'original' (the data's units, e.g. mg/dL) or 'scaled' (after the train-fitted scaler; the ETT benchmark protocol reports MSE/MAE on z-normalised data)."),
     max_windows: int().min(1).optional().describe('Evaluate on at most this many windows (a fixed random subset). Default: all.'),
-    baselines: z.boolean().default(true).describe('Also report naive baselines (last value, seasonal naive where a season is known) on the same windows.'),
   })
   .strict();
 

@@ -43,7 +43,7 @@ describe('schema defaults', () => {
       checkpoint_every_epochs: 1,
       deterministic: true,
     });
-    expect(c.evaluation).toEqual({ metrics: ['mse', 'mae', 'rmse'], split: 'test', scale: 'original', baselines: true });
+    expect(c.evaluation).toEqual({ metrics: ['mse', 'mae', 'rmse'], split: 'test', scale: 'original' });
     expect(c.output).toEqual({ runs_dir: 'runs', save_predictions: true });
   });
 

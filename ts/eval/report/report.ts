@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EvalError } from '../errors.js';
+import { Registry } from '../../registry/index.js';
+import { experimentDir } from '../../experiments/scheduler.js';
 import type { EvaluationSummary, ChannelEvaluation } from '../evaluate.js';
 import { compareAcrossDatasets, comparePaired } from '../compare.js';
 import { readArrowTable } from '../tables.js';
@@ -43,10 +45,30 @@ function readEvaluations(runDir: string): EvaluationSummary[] {
 const isRun = (dir: string) => existsSync(path.join(dir, 'config.yaml'));
 
 /** A run directory (with eval/ results), or a directory of run directories (an experiment). */
+/** The run directories of a registered experiment, or undefined when the registry knows no such experiment. */
+function experimentRunDirs(name: string, runsDir: string): string[] | undefined {
+  if (!existsSync(path.join(runsDir, 'registry.sqlite'))) return undefined;
+  const registry = Registry.open(runsDir);
+  try {
+    const dirs = registry.listRuns({ experiment: name }).map((r) => r.run_dir).filter((d) => existsSync(d));
+    return dirs.length ? dirs : undefined;
+  } finally {
+    registry.close();
+  }
+}
+
 export function collectReport(target: string, runsDir = 'runs'): ReportInput {
   let dir = target;
   if (!existsSync(dir) && existsSync(path.join(runsDir, target))) dir = path.join(runsDir, target);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EvalError(`report: no run or experiment directory '${target}' (looked in . and ${runsDir}/)`);
+  if (!existsSync(dir)) {
+    const dirs = experimentRunDirs(target, runsDir);
+    if (dirs) {
+      const runs = dirs.sort().map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) })).filter((r) => r.evaluations.length);
+      if (!runs.length) throw new EvalError(`report: experiment '${target}' has ${dirs.length} runs but none evaluated yet; run \`tsfm evaluate --run <id>\` on them first`);
+      return { kind: 'experiment', title: `Experiment ${target}`, runs };
+    }
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EvalError(`report: no run, run directory or registered experiment '${target}' (looked in . and ${runsDir}/)`);
   if (isRun(dir)) {
     const evaluations = readEvaluations(dir);
     if (!evaluations.length) throw new EvalError(`report: run '${dir}' has no evaluations yet; run \`tsfm evaluate --run ${path.basename(dir)}\` first`);
@@ -276,7 +298,8 @@ function writeAtomic(file: string, text: string): void {
 /** Writes report.html, report.md and figures/*.svg to `outDir` (default `<target>/report`). */
 export async function writeReport(target: string, opts: { outDir?: string; runsDir?: string } = {}): Promise<{ html: string; markdown: string; input: ReportInput }> {
   const input = collectReport(target, opts.runsDir);
-  const base = input.kind === 'run' ? input.runs[0].dir : existsSync(target) ? target : path.join(opts.runsDir ?? 'runs', target);
+  const runsDir = opts.runsDir ?? 'runs';
+  const base = input.kind === 'run' ? input.runs[0].dir : existsSync(target) ? target : existsSync(path.join(runsDir, target)) ? path.join(runsDir, target) : experimentDir(runsDir, target);
   const out = opts.outDir ?? path.join(base, 'report');
   mkdirSync(path.join(out, 'figures'), { recursive: true });
   const r = await renderReport(input);
