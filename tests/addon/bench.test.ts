@@ -70,9 +70,11 @@ describe('bench', () => {
   });
 
   it('keeps resident memory near the data size while windowing (issue 3 path, small)', async () => {
-    const w = await windowingBench({ points: 4_000_000, context: 512, horizon: 64, batch: 256, segments: 4, epochFraction: 0.01, threads: 1, bandwidthRounds: 1 });
-    expect(w.windows).toBe(4 * (1_000_000 - 576 + 1));
-    expect(w.memoryRatio).toBeLessThan(1.5);  // 16 MB of data; the target (1.1 at 400 MB) is checked by the bench itself
+    // 64 MB of data: large enough that a few MB of V8 and allocator noise cannot decide the ratio; the target
+    // (1.1 at 400 MB) is checked by the bench itself.
+    const w = await windowingBench({ points: 16_000_000, context: 512, horizon: 64, batch: 256, segments: 4, epochFraction: 0.01, threads: 1, bandwidthRounds: 1 });
+    expect(w.windows).toBe(4 * (4_000_000 - 576 + 1));
+    expect(w.memoryRatio).toBeLessThan(1.3);
   });
 
   it('rejects bad options with one-line errors and a non-zero exit', () => {
