@@ -76,7 +76,7 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   const byBlock = new Map<string, Map<string, number>>();
   for (const r of rows) {
     r.seeds.forEach((seed, i) => {
-      const block = `${r.dataset}/${r.strategy}/${r.context_length}${r.train_fraction !== 1 ? `/f${r.train_fraction}` : ''}/s${seed}`;
+      const block = `${r.dataset}/${r.strategy}/${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}/s${seed}`;
       if (!byBlock.has(block)) byBlock.set(block, new Map());
       byBlock.get(block)!.set(r.model, r.values[i]!);
     });
@@ -85,7 +85,7 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
 }
 
-const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}${r.train_fraction !== 1 ? `/f${r.train_fraction}` : ''}`;
+const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}`;
 const round = (x: number) => +x.toPrecision(4);
 
 /**
@@ -212,8 +212,8 @@ const fmt = (v: number | null) => (v === null ? '-' : String(+v.toPrecision(4)))
 const meanCell = (mean: number | null, std: number | null) => (mean === null ? '-' : `${fmt(mean)} ± ${fmt(std)}`);
 
 export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: string; error: string }> = []): string {
-  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer)))];
-  const fractions = res.rows.some((r) => r.train_fraction !== 1);
+  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer ?? {})))];
+  const fractions = res.rows.some((r) => (r.train_fraction ?? 1) !== 1);
   const series = res.rows.some((r) => r.series > 0);
   const lines = [
     `# Experiment ${res.experiment}`,
@@ -226,7 +226,7 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
     `|---|---|---|${fractions ? '---|' : ''}${series ? '---|' : ''}---|---|---|${labels.map(() => '---|').join('')}`,
     ...res.rows.map((r) => {
       const cell = meanCell(r.mean, r.std);
-      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
+      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer?.[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
     }),
     '',
     res.tests.length ? '## Statistical tests' : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
@@ -242,10 +242,10 @@ function csvField(v: unknown): string {
 }
 
 export function resultsCsv(res: ExperimentResults): string {
-  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer)))];
+  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer ?? {})))];
   const header = ['dataset', 'strategy', 'context_length', 'model', 'metric', 'mean', 'std', 'n', 'best', 'seeds', 'runs', 'train_fraction', 'series', ...labels.flatMap((l) => [`transfer_${l}_mean`, `transfer_${l}_std`, `transfer_${l}_n`])];
-  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' '), r.train_fraction, r.series,
-    ...labels.flatMap((l) => [r.transfer[l]?.mean ?? null, r.transfer[l]?.std ?? null, r.transfer[l]?.n ?? 0])].map(csvField).join(','));
+  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' '), r.train_fraction ?? 1, r.series ?? 0,
+    ...labels.flatMap((l) => [r.transfer?.[l]?.mean ?? null, r.transfer?.[l]?.std ?? null, r.transfer?.[l]?.n ?? 0])].map(csvField).join(','));
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 
