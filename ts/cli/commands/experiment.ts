@@ -16,8 +16,10 @@ export function registerExperiment(program: Command): void {
     .option('--dry-run', 'list the cells and whether they are done, run nothing')
     .action(async (file: string, o) => {
       const { config: exp, file: abs } = loadExperimentFile(file);
-      const onLoaded = (d: string, n: number) => console.error(`dataset ${d}: ${n} series ready`);
-      const cells = await planExperiment(exp, abs, { runsDir: o.runsDir, onLoaded: o.dryRun ? undefined : onLoaded });
+      // Printed once the whole plan is valid, so that a bad entry is the only line of a failed run.
+      const ready: string[] = [];
+      const cells = await planExperiment(exp, abs, { runsDir: o.runsDir, onLoaded: (d, n) => ready.push(`dataset ${d}: ${n} series ready`) });
+      if (!o.dryRun) for (const line of ready) console.error(line);
       const runsDir = runsDirOfCells(cells);
       const workers = parsePositiveInt(o.workers, '--workers');
       if (o.dryRun) {
