@@ -100,6 +100,13 @@ describe('experiment strategies', () => {
     expect(existsSync(recFile)).toBe(true);
     expect(statSync(kept).mtimeMs).toBe(keptMtime);
     expect(runMetadata(runsDir)).toHaveLength(12);
+
+    // `tsfm evaluate` of a per-series run on its own dataset evaluates the series it was trained on (data.series).
+    const one = run('dlinear.simulated_t1d.per_series.sim-002.f1.s1');
+    execFileSync(process.execPath, [cli, 'evaluate', '--run', one.run_id, '--runs-dir', runsDir, '--no-forecasts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const own = JSON.parse(readFileSync(path.join(runsDir, one.run_id, 'eval', 'simulated_t1d-test', 'summary.json'), 'utf8'));
+    expect(own.channels[0].forecasters.model.windows).toBe(one.metrics.test_windows);
+    expect(own.channels[0].forecasters.model.pooled.rmse).toBeCloseTo(one.metrics.test_rmse, 2);
   });
 
   it('an unknown series or transfer dataset is rejected before any cell starts, naming the entry', () => {
