@@ -213,6 +213,7 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
         });
         child.on('error', () => resolve(-1));
       });
+      if (interrupted) return; // stopped by the interrupt: evaluated again on resume
       // The summary this evaluation wrote: <run>/eval/<dataset name>-test/summary.json, the newest one.
       const evalDir = path.join(runDir, 'eval');
       const written = existsSync(evalDir) ? readdirSync(evalDir).map((d) => path.join(evalDir, d, 'summary.json')).filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] : undefined;
