@@ -193,6 +193,17 @@ export const DataSchema = z
       .min(1)
       .optional()
       .describe("Channels to forecast. Default: the dataset's target channels."),
+    series: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Train (and test) on these series of the dataset only, by id (e.g. one patient: `[sim-003]`). Default: all series. An unknown id is an error.'),
+    train_fraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe("Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations."),
     covariates: z.boolean().default(true).describe("Feed the dataset's covariate channels (e.g. insulin, carbohydrates) to the model as inputs."),
     cache_dir: z.string().min(1).default('.tsfm-cache').describe('Directory for ingested datasets (Arrow files), relative to the working directory.'),
   })

@@ -7,6 +7,7 @@ export type { IngestOptions, IngestResult } from './ingest.js';
 export { toArrowTable, fromArrowTable, writeDatasetIPC, readDatasetIPC, datasetMeta, datasetRows } from './arrow.js';
 export type { DatasetMeta } from './arrow.js';
 export { computeDatasetVersion, canonicalJson, INGEST_CODE_VERSION } from './cache.js';
+export { selectSeries, keepLastFraction } from './select.js';
 export { makeSplits, nocturnalWindows, prandialWindows, seriesGroups, seededShuffle, SplitProtocolSchema } from './splits.js';
 export type { SplitProtocol, SplitResult, WindowParams, EventWindowsResult } from './splits.js';
 export { countWindows, forEachWindow, windowStarts, coverageMask, rowSeries, seriesRowRanges } from './windows.js';

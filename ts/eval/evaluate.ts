@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from 'node:path';
 import { loadConfig, type TsfmConfig } from '../config/index.js';
 import { makeSplits } from '../data/splits.js';
+import { selectSeries } from '../data/select.js';
 import { applyScaler, fitScaler, scalerFromJSON } from '../data/scaler.js';
 import type { ScalerKind } from '../data/scaler.js';
 import type { ScalerState, TimeSeriesDataset } from '../data/types.js';
@@ -341,7 +342,9 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
   const results: RunEvaluation[] = [];
   for (const dsName of opts.datasets?.length ? opts.datasets : [config.data.dataset]) {
     const cfg: TsfmConfig = { ...config, data: { ...config.data, dataset: dsName, overrides: dsName === config.data.dataset ? config.data.overrides : undefined } };
-    const ds = await loadConfiguredDataset(cfg);
+    const loaded = await loadConfiguredDataset(cfg);
+    // The run's own dataset: the series it was trained on (data.series); another dataset: all of its series.
+    const ds = dsName === config.data.dataset && config.data.series ? selectSeries(loaded, config.data.series) : loaded;
     const protocol = toSplitProtocol(cfg.data.split);
     const splits = makeSplits(ds, { context: C, horizon: H, stride: cfg.data.stride }, protocol);
     const targetNames = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);

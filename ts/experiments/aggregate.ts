@@ -3,11 +3,13 @@
  * experiment's metric over seeds as mean ± sample standard deviation, the best model of each group
  * (lowest mean) marked. Written as Markdown, CSV and JSON next to the experiment.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Registry, RunRow } from '../registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import type { ExperimentConfig } from './config.js';
 import type { Cell } from './matrix.js';
+import { experimentDir, runsDirOfCells, transferRecordPath, type TransferRecord } from './scheduler.js';
 import { pairedBootstrapCI, wilcoxonSignedRank } from '../eval/stats.js';
 import { compareAcrossDatasets } from '../eval/compare.js';
 
@@ -26,6 +28,20 @@ export interface AggregateRow {
   /** Cells of this row without a completed run. */
   missing: string[];
   best: boolean;
+  /** data.train_fraction of the row's cells (1: all training windows). */
+  train_fraction: number;
+  /** Series per seed: per_series / per_patient_finetune rows hold one model per series, and a seed's value is their mean. */
+  series: number;
+  /** Transfer (test_datasets): the metric of the row's models on each other dataset, over the same seeds. */
+  transfer: Record<string, TransferScore>;
+}
+
+export interface TransferScore {
+  mean: number | null;
+  std: number | null;
+  n: number;
+  seeds: number[];
+  values: number[];
 }
 
 export interface ExperimentResults {
@@ -60,7 +76,7 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   const byBlock = new Map<string, Map<string, number>>();
   for (const r of rows) {
     r.seeds.forEach((seed, i) => {
-      const block = `${r.dataset}/${r.strategy}/${r.context_length}/s${seed}`;
+      const block = `${r.dataset}/${r.strategy}/${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}/s${seed}`;
       if (!byBlock.has(block)) byBlock.set(block, new Map());
       byBlock.get(block)!.set(r.model, r.values[i]!);
     });
@@ -69,7 +85,7 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
 }
 
-const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}`;
+const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}`;
 const round = (x: number) => +x.toPrecision(4);
 
 /**
@@ -118,37 +134,72 @@ function completedRuns(registry: Registry, experiment: string): Map<string, RunR
   return byCell;
 }
 
+function readTransfer(file: string): number | null {
+  try {
+    const v = (JSON.parse(readFileSync(file, 'utf8')) as TransferRecord).value;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The table: one row per dataset × strategy × context length × training fraction × model, over seeds.
+ * A seed's value is its cell's metric, or for the per-series strategies the mean over the seed's
+ * series cells (counted only when all of them completed).
+ */
 export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Registry): ExperimentResults {
   const runs = completedRuns(registry, exp.name);
-  const groups = new Map<string, AggregateRow>();
+  const dir = experimentDir(runsDirOfCells(cells), exp.name);
+  const labels = [...new Set(cells.flatMap((c) => (c.testDatasets ?? []).map((t) => t.name)))];
+  const groups = new Map<string, { row: AggregateRow; bySeed: Map<number, Cell[]> }>();
   for (const c of cells) {
-    const id = [c.dataset, c.strategy, c.contextLength, c.model].join('\u0000');
-    let row = groups.get(id);
-    if (!row) {
-      row = { dataset: c.dataset, strategy: c.strategy, context_length: c.contextLength, model: c.model, metric: exp.metric, n: 0, mean: null, std: null, seeds: [], values: [], runs: [], missing: [], best: false };
-      groups.set(id, row);
+    const id = [c.dataset, c.strategy, c.contextLength, c.trainFraction ?? 1, c.model].join('\u0000');
+    let g = groups.get(id);
+    if (!g) {
+      g = { row: { dataset: c.dataset, strategy: c.strategy, context_length: c.contextLength, train_fraction: c.trainFraction ?? 1, model: c.model, metric: exp.metric, n: 0, mean: null, std: null, seeds: [], values: [], runs: [], missing: [], best: false, series: 0, transfer: {} }, bySeed: new Map() };
+      groups.set(id, g);
     }
-    const run = runs.get(c.key);
-    const v = run?.metrics[exp.metric];
-    if (run && v !== undefined && Number.isFinite(v)) {
-      row.seeds.push(c.seed);
-      row.values.push(v);
-      row.runs.push(run.run_id);
-    } else row.missing.push(c.key);
+    g.bySeed.set(c.seed, [...(g.bySeed.get(c.seed) ?? []), c]);
   }
-  // Group rows by dataset, then strategy and context length, models in config order.
+  for (const { row, bySeed } of groups.values()) {
+    const transfer = new Map(labels.map((l) => [l, { seeds: [] as number[], values: [] as number[] }]));
+    for (const [seed, seedCells] of bySeed) {
+      row.series = Math.max(row.series, seedCells.filter((c) => c.series !== undefined).length);
+      const done = seedCells.map((c) => {
+        const run = runs.get(c.key);
+        const v = run?.metrics[exp.metric];
+        return run && v !== undefined && Number.isFinite(v) ? { run: run.run_id, v } : undefined;
+      });
+      const missing = seedCells.filter((_, i) => !done[i]).map((c) => c.key);
+      row.missing.push(...missing);
+      if (missing.length) continue;
+      row.seeds.push(seed);
+      row.values.push(done.reduce((a, d) => a + d!.v, 0) / done.length);
+      row.runs.push(...done.map((d) => d!.run));
+      for (const l of labels) {
+        const vs = done.map((d) => readTransfer(transferRecordPath(dir, d!.run, l)));
+        if (vs.every((v) => v !== null)) {
+          transfer.get(l)!.seeds.push(seed);
+          transfer.get(l)!.values.push((vs as number[]).reduce((a, b) => a + b, 0) / vs.length);
+        }
+      }
+    }
+    for (const [l, t] of transfer) row.transfer[l] = { ...meanStd(t.values), n: t.values.length, ...t };
+  }
+  // Group rows by dataset, then strategy, context length and fraction, models in config order.
   const order = (pick: (c: Cell) => string | number) => {
     const seen = [...new Set(cells.map(pick))];
     return (v: string | number) => seen.indexOf(v);
   };
-  const [od, os, oc, om] = [order((c) => c.dataset), order((c) => c.strategy), order((c) => c.contextLength), order((c) => c.model)];
-  const rows = [...groups.values()].sort((a, b) => od(a.dataset) - od(b.dataset) || os(a.strategy) - os(b.strategy) || oc(a.context_length) - oc(b.context_length) || om(a.model) - om(b.model));
+  const [od, os, oc, of, om] = [order((c) => c.dataset), order((c) => c.strategy), order((c) => c.contextLength), order((c) => c.trainFraction ?? 1), order((c) => c.model)];
+  const rows = [...groups.values()].map((g) => g.row).sort((a, b) => od(a.dataset) - od(b.dataset) || os(a.strategy) - os(b.strategy) || oc(a.context_length) - oc(b.context_length) || of(a.train_fraction) - of(b.train_fraction) || om(a.model) - om(b.model));
   for (const r of rows) Object.assign(r, meanStd(r.values), { n: r.values.length });
-  // Best (lowest mean) per dataset × strategy × context length.
+  // Best (lowest mean) per dataset × strategy × context length × fraction.
   const bestOf = new Map<string, AggregateRow>();
   for (const r of rows) {
     if (r.mean === null) continue;
-    const g = [r.dataset, r.strategy, r.context_length].join('\u0000');
+    const g = [r.dataset, r.strategy, r.context_length, r.train_fraction].join('\u0000');
     const cur = bestOf.get(g);
     if (!cur || r.mean < cur.mean!) bestOf.set(g, r);
   }
@@ -158,17 +209,24 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
 
 const fmt = (v: number | null) => (v === null ? '-' : String(+v.toPrecision(4)));
 
+const meanCell = (mean: number | null, std: number | null) => (mean === null ? '-' : `${fmt(mean)} ± ${fmt(std)}`);
+
 export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: string; error: string }> = []): string {
+  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer ?? {})))];
+  const fractions = res.rows.some((r) => (r.train_fraction ?? 1) !== 1);
+  const series = res.rows.some((r) => r.series > 0);
   const lines = [
     `# Experiment ${res.experiment}`,
     '',
-    `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy and context length.`,
+    `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy, context length${fractions ? ' and training fraction' : ''}.`,
+    ...(series ? ['', 'Per-series strategies (series > 0): one model per series; a seed\'s value is the mean over its series, counted when all of them completed.'] : []),
+    ...(labels.length ? ['', `→ <dataset>: transfer, the ${res.metric} of the same models evaluated on another dataset (\`tsfm evaluate --data\`).`] : []),
     '',
-    `| Dataset | Strategy | Context | Model | ${res.metric} | n |`,
-    '|---|---|---|---|---|---|',
+    `| Dataset | Strategy | Context |${fractions ? ' Train fraction |' : ''}${series ? ' Series |' : ''} Model | ${res.metric} | n |${labels.map((l) => ` → ${l} |`).join('')}`,
+    `|---|---|---|${fractions ? '---|' : ''}${series ? '---|' : ''}---|---|---|${labels.map(() => '---|').join('')}`,
     ...res.rows.map((r) => {
-      const cell = r.mean === null ? '-' : `${fmt(r.mean)} ± ${fmt(r.std)}`;
-      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} | ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |`;
+      const cell = meanCell(r.mean, r.std);
+      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer?.[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
     }),
     '',
     res.tests.length ? '## Statistical tests' : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
@@ -184,8 +242,10 @@ function csvField(v: unknown): string {
 }
 
 export function resultsCsv(res: ExperimentResults): string {
-  const header = ['dataset', 'strategy', 'context_length', 'model', 'metric', 'mean', 'std', 'n', 'best', 'seeds', 'runs'];
-  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' ')].map(csvField).join(','));
+  const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer ?? {})))];
+  const header = ['dataset', 'strategy', 'context_length', 'model', 'metric', 'mean', 'std', 'n', 'best', 'seeds', 'runs', 'train_fraction', 'series', ...labels.flatMap((l) => [`transfer_${l}_mean`, `transfer_${l}_std`, `transfer_${l}_n`])];
+  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' '), r.train_fraction ?? 1, r.series ?? 0,
+    ...labels.flatMap((l) => [r.transfer?.[l]?.mean ?? null, r.transfer?.[l]?.std ?? null, r.transfer?.[l]?.n ?? 0])].map(csvField).join(','));
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, configsDir, defaultConfigPath, loadConfig, MODEL_FAMILIES, resolveConfigRef, type TsfmConfig } from '../config/index.js';
 import { datasetConfigPath, listDatasetNames } from '../data/resolve.js';
-import { entryName, ExperimentConfigError, type ExperimentConfig } from './config.js';
+import { entryName, ExperimentConfigError, strategyKind, type ExperimentConfig } from './config.js';
 
 export interface Cell {
   /** Stable identity of the cell within the experiment (tag `cell`), e.g. `ttm.broll.global.s1`. */
@@ -21,7 +21,21 @@ export interface Cell {
   config: TsfmConfig;
   /** Weights to fine-tune from (run id or checkpoint), from the strategy. */
   initFrom?: string;
+  /** The series this cell trains on (per_series, per_patient_finetune); config.data.series holds it too. */
+  series?: string;
+  /** data.train_fraction of the cell (default 1: all training windows). */
+  trainFraction?: number;
+  /** Key of the cell whose best weights this cell starts from (per_patient_finetune); it runs after it. */
+  dependsOn?: string;
+  /** Transfer: datasets the trained model is also evaluated on (label, and the reference for `tsfm evaluate --data`). */
+  testDatasets?: Array<{ name: string; ref: string }>;
 }
+
+/** Series ids of each dataset (by its label in the experiment), for the per-series strategies. */
+export type SeriesIds = Map<string, string[]>;
+
+/** Keys may name files: a series id is kept to letters, digits, '.', '_' and '-'. */
+const keyPart = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 function yamlNames(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort() : [];
@@ -79,8 +93,29 @@ function checkUnique(names: string[], what: string, file: string): void {
   });
 }
 
-/** Every cell of the experiment with its resolved config; throws ExperimentConfigError naming the entry. */
-export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir?: string } = {}): Cell[] {
+/** Whether the experiment has strategies that need each dataset's series ids (expandCells' seriesIds). */
+export function needsSeriesIds(exp: ExperimentConfig): boolean {
+  return exp.strategies.some((s) => strategyKind(s) !== 'overrides');
+}
+
+function testDatasetRefs(exp: ExperimentConfig, file: string): Array<{ name: string; ref: string }> {
+  if (!exp.test_datasets) return [];
+  checkUnique(exp.test_datasets.map(entryName), 'test_datasets', file);
+  return exp.test_datasets.map((_, i) => {
+    try {
+      return { name: entryName(exp.test_datasets![i]!), ref: datasetRef({ ...exp, datasets: exp.test_datasets! }, i, file) };
+    } catch (e) {
+      throw new ExperimentConfigError([(e as Error).message.replace(`${file}: datasets[`, `${file}: test_datasets[`)]);
+    }
+  });
+}
+
+/**
+ * Every cell of the experiment with its resolved config; throws ExperimentConfigError naming the entry.
+ * Strategies per_series and per_patient_finetune expand over the series of each dataset, given in
+ * `seriesIds` (planExperiment loads the datasets and passes them).
+ */
+export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir?: string; seriesIds?: SeriesIds } = {}): Cell[] {
   const runsDir = opts.runsDir ?? exp.runs_dir;
   checkUnique(exp.models.map(entryName), 'models', file);
   checkUnique(exp.datasets.map(entryName), 'datasets', file);
@@ -93,32 +128,67 @@ export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir
   }
   const models = exp.models.map((_, i) => modelOverrides(exp, i, file));
   const datasets = exp.datasets.map((_, i) => datasetRef(exp, i, file));
+  const testDatasets = testDatasetRefs(exp, file);
   const cells: Cell[] = [];
+  const keys = new Set<string>();
   exp.models.forEach((m, mi) => {
     exp.datasets.forEach((d, di) => {
-      for (const s of exp.strategies) {
+      exp.strategies.forEach((s, si) => {
+        const kind = strategyKind(s);
+        // The series of a per-series strategy: [undefined] = one cell over all series.
+        let series: Array<string | undefined> = [undefined];
+        if (kind !== 'overrides') {
+          const ids = opts.seriesIds?.get(entryName(d));
+          if (!ids) throw new ExperimentConfigError([`${file}: strategies[${si}]: ${kind} needs the series of dataset '${entryName(d)}' (expand with planExperiment(), which loads the datasets)`]);
+          const wanted = typeof s === 'object' && s.series ? s.series : ids;
+          for (const id of wanted) {
+            if (!ids.includes(id)) throw new ExperimentConfigError([`${file}: strategies[${si}].series: unknown series '${id}' in dataset '${entryName(d)}' (series: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''})`]);
+          }
+          series = wanted;
+        }
         for (const ctx of exp.context_lengths ?? [undefined]) {
-          for (const seed of exp.seeds) {
-            const sets = [
-              ...models[mi]!, ...exp.set, ...(typeof m === 'object' ? m.set : []),
-              `data.dataset=${datasets[di]}`, ...(typeof d === 'object' ? d.set : []),
-              ...(typeof s === 'object' ? s.set : []),
-              ...(ctx !== undefined ? [`model.context_length=${ctx}`] : []),
-              `training.seed=${seed}`, `training.threads=${exp.threads_per_worker}`,
-              ...(runsDir ? [`output.runs_dir=${path.resolve(runsDir)}`] : []),
-            ];
-            const key = [entryName(m), entryName(d), entryName(s), ...(ctx !== undefined ? [`ctx${ctx}`] : []), `s${seed}`].join('.');
-            let config: TsfmConfig;
-            try {
-              config = loadConfig(base, { overrides: sets }).config;
-            } catch (e) {
-              const issues = e instanceof ConfigError ? e.issues : [(e as Error).message];
-              throw new ExperimentConfigError(issues.map((i) => `${file}: cell ${key} (models[${mi}] × datasets[${di}]): ${i}`));
+          for (const frac of exp.train_fractions ?? [undefined]) {
+            for (const seed of exp.seeds) {
+              const make = (serie: string | undefined, role: 'global' | 'series' | 'finetune', dependsOn?: string): Cell => {
+                const sets = [
+                  ...models[mi]!, ...exp.set, ...(typeof m === 'object' ? m.set : []),
+                  `data.dataset=${datasets[di]}`, ...(typeof d === 'object' ? d.set : []),
+                  ...(typeof s === 'object' ? s.set : []),
+                  ...(serie !== undefined ? [`data.series=${JSON.stringify([serie])}`] : []),
+                  ...(ctx !== undefined ? [`model.context_length=${ctx}`] : []),
+                  ...(frac !== undefined ? [`data.train_fraction=${frac}`] : []),
+                  `training.seed=${seed}`, `training.threads=${exp.threads_per_worker}`,
+                  ...(runsDir ? [`output.runs_dir=${path.resolve(runsDir)}`] : []),
+                ];
+                const where = kind === 'per_patient_finetune' ? (serie === undefined ? ['global'] : [keyPart(serie)]) : serie !== undefined ? [keyPart(serie)] : [];
+                const key = [entryName(m), entryName(d), entryName(s), ...where, ...(ctx !== undefined ? [`ctx${ctx}`] : []), ...(frac !== undefined ? [`f${frac}`] : []), `s${seed}`].join('.');
+                if (keys.has(key)) throw new ExperimentConfigError([`${file}: strategies[${si}]: two cells would share the key '${key}' (series ids that differ only in characters other than letters, digits, '.', '_' and '-'?)`]);
+                keys.add(key);
+                let config: TsfmConfig;
+                try {
+                  config = loadConfig(base, { overrides: sets }).config;
+                } catch (e) {
+                  const issues = e instanceof ConfigError ? e.issues : [(e as Error).message];
+                  throw new ExperimentConfigError(issues.map((i) => `${file}: cell ${key} (models[${mi}] × datasets[${di}]): ${i}`));
+                }
+                return {
+                  key, model: entryName(m), dataset: entryName(d),
+                  strategy: kind === 'per_patient_finetune' && role === 'global' ? `${entryName(s)}/global` : entryName(s),
+                  contextLength: config.model.context_length, seed, config, trainFraction: config.data.train_fraction, testDatasets,
+                  ...(serie !== undefined ? { series: serie } : {}),
+                  ...(dependsOn ? { dependsOn } : {}),
+                  ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}),
+                };
+              };
+              if (kind === 'per_patient_finetune') {
+                const g = make(undefined, 'global');
+                cells.push(g);
+                for (const id of series) cells.push(make(id, 'finetune', g.key));
+              } else for (const id of series) cells.push(make(id, id === undefined ? 'global' : 'series'));
             }
-            cells.push({ key, model: entryName(m), dataset: entryName(d), strategy: entryName(s), contextLength: config.model.context_length, seed, config, ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}) });
           }
         }
-      }
+      });
     });
   });
   return cells;

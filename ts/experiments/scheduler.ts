@@ -6,12 +6,12 @@
  * checkpoint and record themselves as interrupted.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot, renderConfigYaml } from '../config/index.js';
 import { markStaleRuns, Registry } from '../registry/index.js';
-import { writeFileAtomic } from '../runs/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { readMetadata } from '../runs/metadata.js';
 import type { ExperimentConfig } from './config.js';
 import type { Cell } from './matrix.js';
@@ -22,6 +22,31 @@ export interface CellOutcome {
   runId?: string;
   error?: string;
   seconds?: number;
+  /** Transfer evaluations (test_datasets) that failed: dataset label -> error. */
+  transferErrors?: Record<string, string>;
+}
+
+/** A transfer score, written by the runner next to the experiment: transfer/<run id>/<dataset label>.json. */
+export interface TransferRecord {
+  run: string;
+  cell: string;
+  dataset: string;
+  ref: string;
+  metric: string;
+  value: number | null;
+  summary: string;
+}
+
+export function transferRecordPath(dir: string, runId: string, label: string): string {
+  return path.join(dir, 'transfer', runId, `${label}.json`);
+}
+
+/** The experiment metric read from a `tsfm evaluate` summary (first target channel, the model). */
+export function transferMetric(summary: { channels?: Array<{ forecasters?: Record<string, { pooled?: Record<string, number>; medianPerWindow?: Record<string, number> }> }> }, metric: string): number | null {
+  const m = summary.channels?.[0]?.forecasters?.model;
+  if (!m) return null;
+  const v = metric === 'test_medianRmse' ? m.medianPerWindow?.rmse : metric === 'test_medianMae' ? m.medianPerWindow?.mae : m.pooled?.[metric.replace(/^test_/, '')];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export type ExperimentEvent =
@@ -136,8 +161,11 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       writeFileAtomic(cellFile, renderConfigYaml(config));
       const log = path.join(dir, 'logs', `${runId}.log`);
       const fd = openSync(log, 'w');
-      const tags = { experiment: exp.name, cell: o.cell.key, strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
-      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]), ...(o.cell.initFrom ? ['--init-from', o.cell.initFrom] : [])];
+      const tags: Record<string, string> = { experiment: exp.name, cell: o.cell.key, strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
+      const initFrom = o.cell.dependsOn ? outcomes.find((x) => x.cell.key === o.cell.dependsOn)!.runId! : o.cell.initFrom;
+      if (o.cell.series) tags.series = o.cell.series;
+      if (o.cell.dependsOn) tags.global_run = initFrom!;
+      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]), ...(initFrom ? ['--init-from', initFrom] : [])];
       const start = Date.now();
       o.runId = runId;
       // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that
@@ -165,10 +193,83 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       });
     });
 
-  let next = 0;
-  const worker = async (slot: number) => {
-    while (!interrupted && next < queue.length) await runCell(queue[next++]!, slot);
+  // Transfer: `tsfm evaluate --run <run> --data <dataset>` for each test dataset without a record yet.
+  const evaluateTransfer = async (o: CellOutcome) => {
+    for (const t of o.cell.testDatasets ?? []) {
+      const record = transferRecordPath(dir, o.runId!, t.name);
+      if (existsSync(record) || interrupted) continue;
+      const runDir = path.join(runsDir, o.runId!);
+      const log = path.join(dir, 'logs', `${o.runId}.transfer.${t.name}.log`);
+      const started = Date.now();
+      const code = await new Promise<number | null>((resolve) => {
+        const fd = openSync(log, 'w');
+        const child = spawn(process.execPath, [cli, 'evaluate', '--run', o.runId!, '--runs-dir', runsDir, '--data', t.ref, '--split', 'test', '--no-forecasts'],
+          { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
+        closeSync(fd);
+        children.add(child);
+        child.on('exit', (c) => {
+          children.delete(child);
+          resolve(c);
+        });
+        child.on('error', () => resolve(-1));
+      });
+      if (interrupted) return; // stopped by the interrupt: evaluated again on resume
+      // The summary this evaluation wrote: <run>/eval/<dataset name>-test/summary.json, the newest one.
+      const evalDir = path.join(runDir, 'eval');
+      const written = existsSync(evalDir) ? readdirSync(evalDir).map((d) => path.join(evalDir, d, 'summary.json')).filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] : undefined;
+      if (code !== 0 || !written) {
+        (o.transferErrors ??= {})[t.name] = `tsfm evaluate ${code === 0 ? 'wrote no summary' : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
+        continue;
+      }
+      const value = transferMetric(JSON.parse(readFileSync(written, 'utf8')), exp.metric);
+      const rec: TransferRecord = { run: o.runId!, cell: o.cell.key, dataset: t.name, ref: t.ref, metric: exp.metric, value, summary: written };
+      mkdirSync(path.dirname(record), { recursive: true });
+      writeJsonAtomic(record, rec);
+    }
   };
+
+  // A cell that starts from another cell's weights (dependsOn) waits for it; it fails when that one did not complete.
+  const depState = (o: CellOutcome): 'ready' | 'wait' | 'failed' => {
+    if (!o.cell.dependsOn) return 'ready';
+    const dep = outcomes.find((x) => x.cell.key === o.cell.dependsOn);
+    if (!dep) return 'failed';
+    if (dep.status === 'completed' || dep.status === 'skipped') return 'ready';
+    return dep.status === 'failed' || dep.status === 'interrupted' ? 'failed' : 'wait';
+  };
+  const pending = [...queue];
+  let wake: () => void = () => {};
+  let changed = new Promise<void>((r) => (wake = r));
+  const notify = () => {
+    wake();
+    changed = new Promise<void>((r) => (wake = r));
+  };
+  let running = 0;
+  const worker = async (slot: number) => {
+    while (!interrupted && pending.length) {
+      const i = pending.findIndex((o) => depState(o) !== 'wait');
+      if (i < 0) {
+        if (running === 0) break; // nothing can make a waiting cell ready
+        await changed;
+        continue;
+      }
+      const o = pending.splice(i, 1)[0]!;
+      if (depState(o) === 'failed') {
+        o.status = 'failed';
+        o.error = `its global cell ${o.cell.dependsOn} did not complete`;
+        o.seconds = 0;
+        opts.onEvent?.({ type: 'finish', outcome: o, slot });
+        notify();
+        continue;
+      }
+      running++;
+      await runCell(o, slot);
+      if (o.status === 'completed') await evaluateTransfer(o);
+      running--;
+      notify();
+    }
+  };
+  // Cells done earlier whose transfer evaluations are missing (added test datasets, or an interrupted evaluation).
+  for (const o of outcomes) if (o.status === 'skipped' && o.cell.testDatasets?.length && !interrupted) await evaluateTransfer(o);
   await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, (_, i) => worker(i)));
   opts.signal?.removeEventListener('abort', onAbort);
   return { outcomes, interrupted };

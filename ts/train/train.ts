@@ -6,6 +6,8 @@ import path from 'node:path';
 import { configHash, type TsfmConfig } from '../config/index.js';
 import { openDataset } from '../data/resolve.js';
 import { makeSplits } from '../data/splits.js';
+import { keepLastFraction, selectSeries } from '../data/select.js';
+import { countWindows } from '../data/windows.js';
 import { fitScaler, scalerToJSON } from '../data/scaler.js';
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
@@ -100,9 +102,11 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     getRun().log(line);
     opts.onLog?.(rankPrefix(dist) + line);
   };
-  const ds = await loadConfiguredDataset(config);
+  const loaded = await loadConfiguredDataset(config);
+  const ds = config.data.series ? selectSeries(loaded, config.data.series) : loaded;
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
+  if (config.data.train_fraction < 1) splits.train = keepLastFraction(ds, splits.train, config.data.train_fraction);
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
 
   const targetNames = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);
@@ -156,7 +160,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   const info = model.info();
   run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
     ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
-  log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows; run ${runId}`);
+  const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
+  log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
   const onAbort = () => trainer.stop();
   opts.signal?.addEventListener('abort', onAbort);
   const onProgress = (e: ProgressEvent) => {

@@ -97,7 +97,7 @@ describe('aggregation', () => {
     expect(md).toContain('| simulated_t1d | global | 96 | **ttm** | **9.5 ± 0.7071** | 2 |');
     expect(md).toContain('- ttm.broll.global.s2: boom');
     const csv = resultsCsv(res).trim().split('\n');
-    expect(csv[0]).toBe('dataset,strategy,context_length,model,metric,mean,std,n,best,seeds,runs');
+    expect(csv[0]).toBe('dataset,strategy,context_length,model,metric,mean,std,n,best,seeds,runs,train_fraction,series');
     expect(csv).toHaveLength(5);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from '../../registry/index.js';
-import { aggregate, expandCells, experimentDir, loadExperimentFile, prepareDatasets, runExperiment, runsDirOfCells, writeResults, type CellOutcome } from '../../experiments/index.js';
+import { aggregate, experimentDir, loadExperimentFile, planExperiment, runExperiment, runsDirOfCells, writeResults, type CellOutcome } from '../../experiments/index.js';
 import { parsePositiveInt } from '../options.js';
 
 /** `tsfm experiment run|report FILE`. */
@@ -16,7 +16,10 @@ export function registerExperiment(program: Command): void {
     .option('--dry-run', 'list the cells and whether they are done, run nothing')
     .action(async (file: string, o) => {
       const { config: exp, file: abs } = loadExperimentFile(file);
-      const cells = expandCells(exp, abs, { runsDir: o.runsDir });
+      // Printed once the whole plan is valid, so that a bad entry is the only line of a failed run.
+      const ready: string[] = [];
+      const cells = await planExperiment(exp, abs, { runsDir: o.runsDir, onLoaded: (d, n) => ready.push(`dataset ${d}: ${n} series ready`) });
+      if (!o.dryRun) for (const line of ready) console.error(line);
       const runsDir = runsDirOfCells(cells);
       const workers = parsePositiveInt(o.workers, '--workers');
       if (o.dryRun) {
@@ -29,7 +32,6 @@ export function registerExperiment(program: Command): void {
         }
         return;
       }
-      await prepareDatasets(cells, abs, (d, n) => console.error(`dataset ${d}: ${n} series ready`));
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
@@ -47,7 +49,11 @@ export function registerExperiment(program: Command): void {
           else console.error(`${e.outcome.status.padEnd(6)} ${e.outcome.cell.key} (${e.outcome.seconds?.toFixed(1)}s)${e.outcome.error ? `: ${e.outcome.error}` : ''}`);
         },
       });
-      const failed = outcomes.filter((x): x is CellOutcome & { error: string } => x.status === 'failed').map((x) => ({ key: x.cell.key, error: x.error ?? 'failed' }));
+      const failed = [
+        ...outcomes.filter((x): x is CellOutcome & { error: string } => x.status === 'failed').map((x) => ({ key: x.cell.key, error: x.error ?? 'failed' })),
+        ...outcomes.flatMap((x) => Object.entries(x.transferErrors ?? {}).map(([d, error]) => ({ key: `${x.cell.key} → ${d} (transfer evaluation)`, error }))),
+      ];
+      for (const f of failed.filter((x) => x.key.endsWith('(transfer evaluation)'))) console.error(`failed ${f.key}: ${f.error}`);
       const reg = Registry.open(runsDir);
       let files: string[];
       try {
@@ -56,7 +62,7 @@ export function registerExperiment(program: Command): void {
         reg.close();
       }
       const count = (s: CellOutcome['status']) => outcomes.filter((x) => x.status === s).length;
-      console.log(`experiment ${exp.name}: ${count('completed')} completed, ${count('skipped')} already done, ${failed.length} failed, ${count('interrupted') + count('not_started')} not finished`);
+      console.log(`experiment ${exp.name}: ${count('completed')} completed, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted') + count('not_started')} not finished`);
       console.log(`results: ${files.join(', ')}`);
       if (interrupted) {
         console.log(`interrupted: run \`tsfm experiment run ${file}\` again to resume`);
@@ -75,7 +81,7 @@ export function registerExperiment(program: Command): void {
     .option('--csv', 'print CSV instead of Markdown')
     .action(async (file: string, o) => {
       const { config: exp, file: abs } = loadExperimentFile(file);
-      const cells = expandCells(exp, abs, { runsDir: o.runsDir });
+      const cells = await planExperiment(exp, abs, { runsDir: o.runsDir });
       const runsDir = runsDirOfCells(cells);
       const reg = Registry.open(runsDir);
       try {
