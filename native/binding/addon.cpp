@@ -138,6 +138,7 @@ Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
   const bool shuffle = get_bool(o, "shuffle", true);
   auto result = std::make_shared<std::array<double, 3>>();
   auto work = [h, bs, batches, seed, shuffle, result]() {
+    use_threads_here();
     const auto& sp = h->split;
     EpochSampler sampler(sp.index.size(), shuffle, seed);
     const int64_t per_epoch = sampler.size() / bs;

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/torch.h>
@@ -33,11 +35,29 @@ Fn blas_symbol(const char* name) {
 }
 }  // namespace
 
+namespace {
+std::atomic<int64_t> g_requested_threads{0};
+thread_local int64_t t_applied_threads = 0;
+
+void apply_threads(int64_t n) {
+  at::set_num_threads(static_cast<int>(n));
+  if (auto set = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set(static_cast<int>(n));
+  t_applied_threads = n;
+}
+}  // namespace
+
 void set_threads(int64_t intra_op) {
   if (intra_op <= 0) return;
-  at::set_num_threads(static_cast<int>(intra_op));
-  if (auto set = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set(static_cast<int>(intra_op));
+  g_requested_threads.store(intra_op);
+  apply_threads(intra_op);
 }
+
+void use_threads_here() {
+  const int64_t n = g_requested_threads.load();
+  if (n > 0 && n != t_applied_threads) apply_threads(n);
+}
+
+int64_t requested_threads() { return g_requested_threads.load(); }
 
 int64_t blas_threads() {
   if (auto get = blas_symbol<int (*)()>("openblas_get_num_threads")) return get();

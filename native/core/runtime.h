@@ -22,6 +22,12 @@ RuntimeInfo runtime_info();
 // same count: OpenBLAS (pthread build, Debian's) otherwise keeps one busy-waiting thread per core beside
 // LibTorch's, which on a loaded machine made small-model training 10x slower.
 void set_threads(int64_t intra_op);
+// Applies the count last given to set_threads() to the calling thread. LibTorch's OpenMP thread count is
+// per thread and a worker thread adopts the global count only once, at its first parallel region: work
+// queued on a pool thread calls this first, so a later set_threads() reaches it.
+void use_threads_here();
+// The count last given to set_threads() (0: never set).
+int64_t requested_threads();
 // OpenBLAS's thread count, or -1 when the process does not run on OpenBLAS.
 int64_t blas_threads();
 

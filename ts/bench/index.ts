@@ -97,7 +97,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     if (suites.includes('windowing')) {
       const points = o.windowingPoints ?? WINDOWING_DEFAULTS.points;
       log(`windowing: ${points.toExponential(0)} points, context ${WINDOWING_DEFAULTS.context}`);
-      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
+      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, threads, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
         epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1) });
     }
     if (suites.includes('micro') || suites.includes('train')) {

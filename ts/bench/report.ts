@@ -44,7 +44,7 @@ export function benchMarkdown(r: BenchResult): string {
     const w = r.windowing;
     lines.push('## Windowing (issue 3)', '',
       `${w.points.toExponential(0)} float32 points (${(w.dataBytes / 1e6).toFixed(0)} MB) in ${w.windows.toExponential(3)} windows of context ${w.context} + horizon ${w.horizon}; ` +
-      `batch ${w.batch}, ${w.threads} thread(s); ${(100 * w.epochFraction).toFixed(1)}% of an epoch iterated (${w.windowsIterated} windows).`, '',
+      `batch ${w.batch}, gather on ${w.threads} thread(s), memcpy peer on 1; ${(100 * w.epochFraction).toFixed(1)}% of an epoch iterated (${w.windowsIterated} windows).`, '',
       '| measure | value | target |', '|---|---|---|',
       `| windows/s over the iterated epoch | ${f(w.windowsPerSec, 0)} (${f(w.epochGatherGbPerSec, 2)} GB/s) | |`,
       `| gather bandwidth (best of ${w.bandwidthRounds} alternating bursts) | ${f(w.gatherGbPerSec, 2)} GB/s | |`,

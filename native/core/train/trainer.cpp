@@ -126,6 +126,9 @@ void Trainer::inject_fault() const {
 
 TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const ProgressFn& progress,
                          const std::atomic<bool>& stop) {
+  // fit runs on a pool thread, whose OpenMP thread count is its own: apply this trainer's setting here.
+  if (opts_.threads > 0) set_threads(opts_.threads);
+  else use_threads_here();
   if (!train.store) throw std::invalid_argument("fit: no training data");
   const int64_t L = train.index.context(), H = train.index.horizon();
   const auto& spec = model_->spec();
@@ -424,6 +427,7 @@ EvalResult Trainer::eval_from_sums(const torch::Tensor& sums, const DataSplit& d
 }
 
 EvalResult Trainer::evaluate(const DataSplit& data) {
+  use_threads_here();
   if (data.index.size() == 0) return {};
   return eval_from_sums(eval_sums(data, 0, 1), data);
 }
@@ -452,6 +456,7 @@ void unscale_targets(torch::Tensor& out, const DataSplit& data, const std::vecto
 }  // namespace
 
 torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
+  use_threads_here();
   torch::NoGradGuard no_grad;
   model_->eval();
   const int64_t n = data.index.size();
