@@ -86,6 +86,19 @@ export function taskOf(m: RunMetadata): string | null {
 
 const SAFE_NAME = /^[A-Za-z0-9_.-]+$/;
 
+/** Collects `col = ?` conditions (skipping undefined values) and their arguments for a WHERE clause. */
+function whereBuilder() {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const eq = (col: string, v: string | undefined) => {
+    if (v !== undefined) {
+      where.push(`${col} = ?`);
+      args.push(v);
+    }
+  };
+  return { where, args, eq };
+}
+
 export class Registry {
   readonly db: Database;
   readonly runsDir: string;
@@ -197,14 +210,7 @@ export class Registry {
   // ---------------------------------------------------------------------------------------- reads
 
   listRuns(filter: RunFilter = {}): RunRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const eq = (col: string, v: string | undefined) => {
-      if (v !== undefined) {
-        where.push(`${col} = ?`);
-        args.push(v);
-      }
-    };
+    const { where, args, eq } = whereBuilder();
     eq('status', filter.status);
     eq('model_family', filter.family);
     eq('experiment', filter.experiment);
@@ -232,14 +238,7 @@ export class Registry {
   }
 
   listModels(filter: ModelFilter = {}): ModelRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const eq = (col: string, v: string | undefined) => {
-      if (v !== undefined) {
-        where.push(`${col} = ?`);
-        args.push(v);
-      }
-    };
+    const { where, args, eq } = whereBuilder();
     eq('m.family', filter.family);
     eq('m.dataset', filter.dataset);
     eq('m.task', filter.task);
