@@ -19,6 +19,11 @@ export function parsePositiveInt(text: string | undefined, flag: string): number
   return n;
 }
 
+/** A commander option parser for a positive integer flag. */
+export function positiveIntOption(flag: string): (text: string) => number {
+  return (text) => parsePositiveInt(text, flag)!;
+}
+
 /** Durations like 30d, 12h, 90m into milliseconds; throws naming the flag. */
 export function parseAge(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(d|h|m|s)$/.exec(text.trim());

@@ -82,7 +82,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   const target = chooseRunDir(config, opts.resume);
   const open = () => openRun({
     runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
-    rank: opts.rank ?? dist.rank, worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
+    rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
   // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
   // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
@@ -97,7 +97,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
 
 async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
   const runId = path.basename(runDir);
-  const writer = dist.rank === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
+  const writer = rankOf(opts, dist) === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
   const log = (line: string) => {
     getRun().log(line);
     opts.onLog?.(rankPrefix(dist) + line);
@@ -120,89 +120,95 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     ? ds.channels.map((_, i) => i)
     : [...targetChannels];
 
-  const nativeDs = toNativeDataset(ds);
-  const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
-  const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
+  // Native memory is released on every path out, failures included (last created, first released).
+  const owned: Array<{ dispose(): void }> = [];
+  const own = <T extends { dispose(): void }>(x: T): T => (owned.push(x), x);
+  try {
+    const nativeDs = own(toNativeDataset(ds));
+    const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
+    const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-  const model = new native.NativeModel({
-    family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
-    quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
-    params: config.model.params ?? {}, seed: config.training.seed,
-  });
-  const t = config.training;
-  const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
-  const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
-  const trainer = new native.NativeTrainer(model, {
-    epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
-    warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
-    loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
-    precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
-    logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
-    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
-    // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
-    distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
-      rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
-      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
-      rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
-      force: process.env.TSFM_DDP_FORCE === '1',
-    } : undefined,
-  });
-  // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
-  if (opts.resume) await trainer.loadCheckpoint(opts.resume);
-  else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
-  const run = getRun();
-  if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
-  // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
-  // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
-  const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
-  run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
-  const info = model.info();
-  run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
-    ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
-  const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
-  log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
-  const onAbort = () => trainer.stop();
-  opts.signal?.addEventListener('abort', onAbort);
-  const onProgress = (e: ProgressEvent) => {
-    if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
-    opts.onProgress?.(e);
-  };
-  const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
-  opts.signal?.removeEventListener('abort', onAbort);
-  if (!writer) {
-    trainer.dispose();
-    model.dispose();
-    nativeDs.dispose();
-    const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
-    return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN }, history: fit.history, rank: dist.rank };
+    const model = own(new native.NativeModel({
+      family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
+      quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
+      params: config.model.params ?? {}, seed: config.training.seed,
+    }));
+    const t = config.training;
+    const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
+    const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
+    const trainer = own(new native.NativeTrainer(model, {
+      epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
+      warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
+      loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
+      seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
+      precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
+      logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
+      gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
+      // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
+      distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
+        rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
+        backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
+        rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
+        force: process.env.TSFM_DDP_FORCE === '1',
+      } : undefined,
+    }));
+    // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
+    if (opts.resume) await trainer.loadCheckpoint(opts.resume);
+    else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
+    const run = getRun();
+    if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
+    // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
+    // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
+    const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
+    run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
+    const info = model.info();
+    run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
+      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
+    const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
+    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
+    const onAbort = () => trainer.stop();
+    opts.signal?.addEventListener('abort', onAbort);
+    const onProgress = (e: ProgressEvent) => {
+      if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
+      opts.onProgress?.(e);
+    };
+    const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (!writer) {
+      const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
+      return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN }, history: fit.history, rank: dist.rank };
+    }
+
+    const best = path.join(runDir, 'checkpoints', 'best.pt');
+    if (existsSync(best)) await trainer.loadWeights(best);
+    const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
+    const unscale = config.evaluation.scale === 'original';
+    const pred = await trainer.predict(split(evalSplit), { unscale });
+    const truth = await trainer.targets(split(evalSplit), { unscale });
+    // The last context point of each window, as a 1-step target of a window shifted back by one.
+    const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
+    const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
+    const m = ev.model;
+    const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
+    const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
+    const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
+    run.writeArtifact('metrics.json', JSON.stringify({
+      status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
+      model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
+      test: testMetrics, baselines: { last_value: baselineLastValue },
+    }, null, 2));
+    run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
+    run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
+    run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
+    return result;
+  } finally {
+    for (const o of owned.reverse()) o.dispose();
   }
+}
 
-  const best = path.join(runDir, 'checkpoints', 'best.pt');
-  if (existsSync(best)) await trainer.loadWeights(best);
-  const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
-  const unscale = config.evaluation.scale === 'original';
-  const pred = await trainer.predict(split(evalSplit), { unscale });
-  const truth = await trainer.targets(split(evalSplit), { unscale });
-  // The last context point of each window, as a 1-step target of a window shifted back by one.
-  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
-  const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
-  const m = ev.model;
-  const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
-  const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
-  const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
-  run.writeArtifact('metrics.json', JSON.stringify({
-    status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
-    model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
-    test: testMetrics, baselines: { last_value: baselineLastValue },
-  }, null, 2));
-  run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
-  run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
-  run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
-  trainer.dispose();
-  model.dispose();
-  nativeDs.dispose();
-  return result;
+/** This process's rank: the caller's, else the distributed environment's. */
+function rankOf(opts: TrainOptions, dist: DistributedEnv): number {
+  return opts.rank ?? dist.rank;
 }
 
 /** Distributed workers on CUDA take the GPU of their local rank. */

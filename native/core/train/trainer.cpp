@@ -117,6 +117,13 @@ torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const DataSplit
   return pred.index_select(pred.dim() - 2, idx);
 }
 
+// Work runs on pool threads, whose OpenMP thread count is their own: apply this trainer's setting (or the
+// process-wide one) on the calling thread before each call that computes.
+void Trainer::use_thread_setting() const {
+  if (opts_.threads > 0) set_threads(opts_.threads);
+  else use_threads_here();
+}
+
 void Trainer::inject_fault() const {
   if (opts_.fault_kind == "exit") std::_Exit(3);  // a crash: no unwinding, no message
   if (opts_.fault_kind == "throw") throw std::runtime_error("injected fault at step " + std::to_string(global_step_));
@@ -126,9 +133,7 @@ void Trainer::inject_fault() const {
 
 TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const ProgressFn& progress,
                          const std::atomic<bool>& stop) {
-  // fit runs on a pool thread, whose OpenMP thread count is its own: apply this trainer's setting here.
-  if (opts_.threads > 0) set_threads(opts_.threads);
-  else use_threads_here();
+  use_thread_setting();
   if (!train.store) throw std::invalid_argument("fit: no training data");
   const int64_t L = train.index.context(), H = train.index.horizon();
   const auto& spec = model_->spec();
@@ -217,7 +222,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
 
       optimizer_->zero_grad();
       timer.mark(&StepPhases::optimizer);
-      torch::Tensor step_loss = torch::zeros({}, torch::TensorOptions().device(device_));
+      torch::Tensor step_loss;  // sum of the micro-steps' scaled losses, on the device
       for (int64_t m = 0; m < accum; ++m) {
         // This rank's share of the global batch: sampler positions are rank-strided, so the union over ranks
         // of micro-batch m equals a single process's batch positions.
@@ -245,7 +250,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         if (grad_sync) grad_sync->finish();
         // What is left of the all-reduce after backward (buckets overlap with it while it runs).
         timer.mark(&StepPhases::communication);
-        step_loss += scaled.detach();
+        step_loss = step_loss.defined() ? step_loss + scaled.detach() : scaled.detach();
       }
       if (fp16)
         for (auto& p : model_->parameters())
@@ -427,7 +432,7 @@ EvalResult Trainer::eval_from_sums(const torch::Tensor& sums, const DataSplit& d
 }
 
 EvalResult Trainer::evaluate(const DataSplit& data) {
-  use_threads_here();
+  use_thread_setting();
   if (data.index.size() == 0) return {};
   return eval_from_sums(eval_sums(data, 0, 1), data);
 }
@@ -456,7 +461,7 @@ void unscale_targets(torch::Tensor& out, const DataSplit& data, const std::vecto
 }  // namespace
 
 torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
-  use_threads_here();
+  use_thread_setting();
   torch::NoGradGuard no_grad;
   model_->eval();
   const int64_t n = data.index.size();
@@ -480,6 +485,7 @@ torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
 }
 
 torch::Tensor Trainer::targets(const DataSplit& data, bool unscale) {
+  use_thread_setting();
   const int64_t n = data.index.size();
   const int64_t L = data.index.context(), H = data.index.horizon();
   const int64_t cin = static_cast<int64_t>(data.layout.input_channels.size());

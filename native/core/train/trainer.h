@@ -78,6 +78,7 @@ class Trainer {
   int64_t global_step() const { return global_step_; }
 
  private:
+  void use_thread_setting() const;
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor select_targets(const torch::Tensor& pred, const DataSplit& data) const;
   int64_t steps_per_epoch(int64_t windows, int64_t per_step) const;

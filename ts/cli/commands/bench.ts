@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { positiveIntOption } from '../options.js';
 import { renderBench, runBench, type BenchResult, type Suite } from '../../bench/index.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench ${name}: expected a positive integer, got '${v}'`);
-  return n;
-};
 
 /** `tsfm bench` (also `npm run bench`): hardware and training throughput, saved under bench/results/. */
 export function registerBench(program: Command): void {
@@ -19,10 +15,10 @@ export function registerBench(program: Command): void {
     .option('--families <list>', 'model families (dlinear, ttm, patchtst)', list)
     .option('--sizes <list>', 'model sizes (small, medium, large)', list)
     .option('--devices <list>', 'setups: cpu, cuda, cuda:N (default: cpu, and cuda when usable)', list)
-    .option('--steps <n>', 'measured training steps per case', positiveInt('--steps'))
-    .option('--rounds <n>', 'alternating native/Python rounds per training case (each side reports its best)', positiveInt('--rounds'))
-    .option('--threads <n>', 'intra-op threads for native and Python alike', positiveInt('--threads'))
-    .option('--windowing-points <n>', 'points in the windowing dataset (default 1e8)', (v) => positiveInt('--windowing-points')(String(Number(v))))
+    .option('--steps <n>', 'measured training steps per case', positiveIntOption('--steps'))
+    .option('--rounds <n>', 'alternating native/Python rounds per training case (each side reports its best)', positiveIntOption('--rounds'))
+    .option('--threads <n>', 'intra-op threads for native and Python alike', positiveIntOption('--threads'))
+    .option('--windowing-points <n>', 'points in the windowing dataset (default 1e8)', (v) => positiveIntOption('--windowing-points')(String(Number(v))))
     .option('--no-python', 'skip the side-by-side Python PyTorch loop')
     .option('--note <text>', 'a note stored with the machine fingerprint (e.g. "shared with 4 other jobs")')
     .option('--out <dir>', 'where results go (default bench/results/)')

@@ -4,14 +4,7 @@ import { describeDataset, renderDescription } from '../../data/describe.js';
 import { openDataset } from '../../data/resolve.js';
 import { simulateCohort, cohortStatistics } from '../../data/simulate/index.js';
 import { renderIngestReport } from '../../data/report.js';
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: expected a positive integer, got '${v}'`);
-    return n;
-  };
-}
+import { positiveIntOption } from '../options.js';
 
 /** `tsfm data simulate|ingest|describe`: make, read and inspect datasets without training. */
 export function registerData(program: Command): void {
@@ -20,10 +13,10 @@ export function registerData(program: Command): void {
   data
     .command('simulate')
     .description('generate a simulated type 1 diabetes cohort (UVA/Padova-style model, CGM, insulin, carbs)')
-    .option('--patients <n>', 'virtual patients', positiveInt('--patients'), 20)
-    .option('--days <n>', 'days per patient', positiveInt('--days'), 14)
+    .option('--patients <n>', 'virtual patients', positiveIntOption('--patients'), 20)
+    .option('--days <n>', 'days per patient', positiveIntOption('--days'), 14)
     .option('--seed <n>', 'random seed (same seed, same data)', (v) => Number(v), 42)
-    .option('--interval <minutes>', 'CGM sampling interval in minutes', positiveInt('--interval'), 5)
+    .option('--interval <minutes>', 'CGM sampling interval in minutes', positiveIntOption('--interval'), 5)
     .option('--start-date <date>', 'first local day (YYYY-MM-DD)', '2024-01-01')
     .option('--out <dir>', 'write the cohort as Arrow IPC (data.arrow + dataset.json) to this directory')
     .option('--json', 'print the statistics as JSON')
@@ -51,7 +44,7 @@ export function registerData(program: Command): void {
     .option('--out <dir>', 'also write the ingested dataset (Arrow IPC) to this directory')
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
     .option('--no-cache', 'ingest from the source files even when a cached copy exists')
-    .option('--min-segment <n>', 'drop segments shorter than this many points', positiveInt('--min-segment'))
+    .option('--min-segment <n>', 'drop segments shorter than this many points', positiveIntOption('--min-segment'))
     .option('--json', 'print the ingest report as JSON')
     .action(async (ref: string, o) => {
       const r = await openDataset(ref, { cacheDir: o.cache === false ? false : o.cacheDir, minSegmentLength: o.minSegment });
@@ -70,7 +63,7 @@ export function registerData(program: Command): void {
     .description('series, lengths, gaps, value ranges and glucose time in range of a dataset')
     .argument('<dataset>', 'a name from configs/datasets, a dataset YAML file, or a directory written by --out')
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
-    .option('--max-series <n>', 'rows of the per-series table', positiveInt('--max-series'), 50)
+    .option('--max-series <n>', 'rows of the per-series table', positiveIntOption('--max-series'), 50)
     .option('--json', 'print the description as JSON')
     .action(async (ref: string, o) => {
       const r = await openDataset(ref, { cacheDir: o.cacheDir });

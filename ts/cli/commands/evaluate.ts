@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { evaluateRun } from '../../eval/evaluate.js';
 import { parseEvalSplit } from '../../eval/tasks.js';
+import { parsePositiveInt } from '../options.js';
 
 /** `tsfm evaluate --run <id|dir> [--data a,b] [--split test,nocturnal]`: metrics and baselines saved with the run. */
 export function registerEvaluate(program: Command): void {
@@ -18,8 +19,7 @@ export function registerEvaluate(program: Command): void {
     .action(async (o) => {
       const nightHours = Number(o.nightHours);
       if (!(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
-      const linregLags = o.linregLags === undefined ? undefined : Number(o.linregLags);
-      if (linregLags !== undefined && !(Number.isInteger(linregLags) && linregLags >= 1)) throw new Error(`--linreg-lags: expected a positive integer (got '${o.linregLags}')`);
+      const linregLags = parsePositiveInt(o.linregLags, '--linreg-lags');
       if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
       const results = await evaluateRun(o.run, {
         datasets: o.data ? String(o.data).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined,

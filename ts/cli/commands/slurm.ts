@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parsePositiveInt } from '../options.js';
 import { SLURM_KINDS, slurmScript, type SlurmKind } from '../../parallel/slurm.js';
 
 /** `tsfm slurm [config] --kind ...`: writes (or with --dry-run prints) an sbatch script for distributed training. */
@@ -21,14 +22,9 @@ export function registerSlurm(program: Command): void {
     .option('--dry-run', 'print the script instead of writing it')
     .action((file: string | undefined, o) => {
       if (!SLURM_KINDS.includes(o.kind)) throw new Error(`--kind: unknown '${o.kind}' (expected ${SLURM_KINDS.join(', ')})`);
-      const int = (v: string | undefined, flag: string) => {
-        if (v === undefined) return undefined;
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`${flag}: expected a positive integer, got '${v}'`);
-        return Number(v);
-      };
       const trainArgs = [...(file ? [file] : []), ...(o.set as string[]).flatMap((s) => ['--set', s])];
       const script = slurmScript({
-        kind: o.kind as SlurmKind, trainArgs, gpusPerNode: int(o.gpusPerNode, '--gpus-per-node'), nodes: int(o.nodes, '--nodes'),
+        kind: o.kind as SlurmKind, trainArgs, gpusPerNode: parsePositiveInt(o.gpusPerNode, '--gpus-per-node'), nodes: parsePositiveInt(o.nodes, '--nodes'),
         time: o.time, partition: o.partition, account: o.account, jobName: o.jobName, tsfm: o.tsfm,
       });
       if (o.dryRun) {
