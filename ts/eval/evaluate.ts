@@ -3,8 +3,9 @@
  * beside the baselines on the same windows -> `<run>/eval/<dataset>-<split>/` (summary.json,
  * windows.arrow, steps.arrow, forecasts.arrow).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../runs/atomic.js';
 import { loadConfig, type TsfmConfig } from '../config/index.js';
 import { makeSplits } from '../data/splits.js';
 import { selectSeries } from '../data/select.js';
@@ -316,8 +317,7 @@ function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: n
 }
 
 function writeJson(file: string, v: unknown): void {
-  writeFileSync(file + '.tmp', JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
-  renameSync(file + '.tmp', file);
+  writeFileAtomic(file, JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
 }
 
 export interface RunEvaluation {

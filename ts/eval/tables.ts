@@ -1,14 +1,13 @@
 /** Writes evaluation tables as Arrow IPC files (readable by pyarrow, polars, R arrow, DuckDB). */
-import { writeFileSync, renameSync } from 'node:fs';
-import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
+import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
+import { writeFileAtomic } from '../runs/atomic.js';
 
 export type Columns = Record<string, Float64Array | Float32Array | Int32Array | string[]>;
 
 export function writeArrowTable(file: string, columns: Columns): void {
   const table = tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]);
-  writeFileSync(file + '.tmp', tableToIPC(table, 'file'));
-  renameSync(file + '.tmp', file);
+  writeFileAtomic(file, tableToIPC(table, 'file'));
 }
 
 /** Reads an Arrow IPC file into plain column arrays. */

@@ -3,10 +3,11 @@
  * page (inline SVG charts, inline CSS, no external URLs) and a Markdown page with the same tables
  * (its figures written beside it as SVG files).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { EvalError } from '../errors.js';
+import { writeFileAtomic } from '../../runs/atomic.js';
 import { Registry } from '../../registry/index.js';
 import { experimentDir } from '../../experiments/scheduler.js';
 import type { EvaluationSummary, ChannelEvaluation } from '../evaluate.js';
@@ -290,11 +291,6 @@ ${s.figures.map((f) => `<figure>${figures[`${f.name}.svg`]}<figcaption>${esc(f.c
   return { html, markdown, figures };
 }
 
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(file + '.tmp', text);
-  renameSync(file + '.tmp', file);
-}
-
 /** Writes report.html, report.md and figures/*.svg to `outDir` (default `<target>/report`). */
 export async function writeReport(target: string, opts: { outDir?: string; runsDir?: string } = {}): Promise<{ html: string; markdown: string; input: ReportInput }> {
   const input = collectReport(target, opts.runsDir);
@@ -303,8 +299,8 @@ export async function writeReport(target: string, opts: { outDir?: string; runsD
   const out = opts.outDir ?? path.join(base, 'report');
   mkdirSync(path.join(out, 'figures'), { recursive: true });
   const r = await renderReport(input);
-  for (const [name, svg] of Object.entries(r.figures)) writeAtomic(path.join(out, 'figures', name), svg);
-  writeAtomic(path.join(out, 'report.html'), r.html);
-  writeAtomic(path.join(out, 'report.md'), r.markdown);
+  for (const [name, svg] of Object.entries(r.figures)) writeFileAtomic(path.join(out, 'figures', name), svg);
+  writeFileAtomic(path.join(out, 'report.html'), r.html);
+  writeFileAtomic(path.join(out, 'report.md'), r.markdown);
   return { html: path.join(out, 'report.html'), markdown: path.join(out, 'report.md'), input };
 }
