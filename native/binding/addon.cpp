@@ -8,6 +8,7 @@
 #include "bench/micro.h"
 #include "convert.h"
 #include "data/sampler.h"
+#include "kernels/fused.h"
 #include "runtime.h"
 #include "workers.h"
 #include "wraps.h"
@@ -55,7 +56,41 @@ Napi::Value RuntimeInfoJs(const Napi::CallbackInfo& info) {
   o.Set("blasThreads", static_cast<double>(r.blas_threads));
   o.Set("buildConfig", r.build_config);
   o.Set("parallelInfo", r.parallel_info);
+  o.Set("fusedKernels", kernels::fused_kernels_mode());
   return o;
+}
+
+// setFusedKernels(enabled: boolean): the TSFM_FUSED_KERNELS switch at run time.
+Napi::Value SetFusedKernelsJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "setFusedKernels(enabled: boolean)");
+  kernels::set_fused_kernels_enabled(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// checkFusedKernels() -> Promise<{ name, ok, maxError, detail }[]>
+Napi::Value CheckFusedKernelsJs(const Napi::CallbackInfo& info) {
+  auto result = std::make_shared<std::vector<kernels::KernelCheck>>();
+  auto work = [result]() {
+    use_threads_here();
+    *result = kernels::check_fused_kernels();
+  };
+  auto done = [result](Napi::Env e) -> Napi::Value {
+    auto arr = Napi::Array::New(e, result->size());
+    for (size_t i = 0; i < result->size(); ++i) {
+      const auto& c = (*result)[i];
+      auto o = Napi::Object::New(e);
+      o.Set("name", c.name);
+      o.Set("ok", c.ok);
+      o.Set("maxError", c.max_error);
+      o.Set("detail", c.detail);
+      arr.Set(static_cast<uint32_t>(i), o);
+    }
+    return arr;
+  };
+  auto* w = new LambdaWorker(info.Env(), work, done, {});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 Napi::Value SetThreadsJs(const Napi::CallbackInfo& info) {
@@ -235,6 +270,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", trainer);
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfoJs));
   exports.Set("setThreads", Napi::Function::New(env, SetThreadsJs));
+  exports.Set("setFusedKernels", Napi::Function::New(env, SetFusedKernelsJs));
+  exports.Set("checkFusedKernels", Napi::Function::New(env, CheckFusedKernelsJs));
   exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));
   exports.Set("gatherBatch", Napi::Function::New(env, GatherBatchJs));
   exports.Set("windowCount", Napi::Function::New(env, WindowCountJs));

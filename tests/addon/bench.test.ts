@@ -97,8 +97,10 @@ describe('doctor', () => {
     expect(r.torch!.version).toMatch(/^\d+\.\d+/);
     expect(r.cpu.cores).toBeGreaterThan(0);
     const names = r.checks.map((c) => c.name);
-    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'training']) expect(names).toContain(n);
+    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'fused-kernels', 'training']) expect(names).toContain(n);
     expect(r.checks.find((c) => c.name === 'training')!.status).toBe('ok');
+    expect(r.checks.find((c) => c.name === 'fused-kernels')!.message).toMatch(/match LibTorch in \d+ checks/);
+    expect(['avx2', 'baseline']).toContain(r.torch!.fusedKernels);
     for (const c of r.checks.filter((c) => c.status !== 'ok')) expect(c.fix).toBeTruthy();
   });
 
@@ -109,10 +111,17 @@ describe('doctor', () => {
     expect(t.fix).toMatch(/OMP_NUM_THREADS=/);
   });
 
+  it('warns, with the fix, when TSFM_FUSED_KERNELS=0 turned the fused kernels off', () => {
+    const text = execFileSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8', env: { ...process.env, TSFM_FUSED_KERNELS: '0' } });
+    expect(text).toMatch(/\[warn\] fused-kernels: fused CPU kernels are off \(TSFM_FUSED_KERNELS=0\)/);
+    expect(text).toMatch(/fix: unset TSFM_FUSED_KERNELS/);
+  });
+
   it('prints a report and exits 0 from the CLI; --json is machine-readable', () => {
     const text = execFileSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8' });
     expect(text).toMatch(/libtorch\s+\d/);
     expect(text).toMatch(/tsfm can train on this machine/);
+    expect(text).toMatch(/kernels\s+fused CPU attention and dropout: (avx2|baseline)/);
     const json = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8' }));
     expect(json.ok).toBe(true);
     expect(existsSync(json.addon.path)).toBe(true);

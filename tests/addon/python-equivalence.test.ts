@@ -1,5 +1,6 @@
 // The plain-PyTorch reference in bench/python (the bench's side-by-side loop) must stay the same model as
-// the native one: same parameter count and the same output on the same weights and input.
+// the native one: same parameter count, and the same output and parameter gradients on the same weights and
+// input (the gradients run through the native fused CPU kernels' backward passes).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +20,13 @@ const cases = [
   { family: 'ttm', contextLength: 64, horizon: 12, channels: 3, params: { patch_length: 8, d_model: 16, num_layers: 2, channel_mix: 1 }, quantiles: [0.1, 0.5, 0.9] },
   { family: 'patchtst', contextLength: 96, horizon: 24, channels: 2, params: { d_model: 32, num_heads: 4, num_layers: 2, d_ff: 64 } },
   { family: 'patchtst', contextLength: 64, horizon: 12, channels: 1, params: { d_model: 16, num_heads: 2, num_layers: 1, d_ff: 32 }, quantiles: [0.2, 0.5, 0.8] },
+  // head sizes off the kernels' compile-time list (5) and on it (16), sequences not a multiple of 8
+  { family: 'patchtst', contextLength: 100, horizon: 10, channels: 2, params: { patch_length: 12, stride: 6, d_model: 15, num_heads: 3, num_layers: 2, d_ff: 20 } },
+  { family: 'patchtst', contextLength: 50, horizon: 5, channels: 1, params: { patch_length: 10, stride: 4, d_model: 32, num_heads: 2, num_layers: 1, d_ff: 16 } },
 ];
 
 describe('bench/python reference equivalence', () => {
-  it('has the same parameter count and output as every native family (same weights, same input)', async () => {
+  it('has the same parameter count, output and gradients as every native family (same weights, same input)', async () => {
     const py = await findPythonTorch();
     if (!py) throw new Error('no Python with torch: install python3-torch (scripts/setup.sh does), or set TSFM_PYTHON');
     const dumps: string[] = [];
@@ -41,6 +45,7 @@ describe('bench/python reference equivalence', () => {
     for (const r of rows) {
       expect(r.ok, JSON.stringify(r)).toBe(true);
       expect(r.params).toBe(r.params_cpp);
+      expect(r.grads_compared, JSON.stringify(r)).toBeGreaterThan(0);
     }
   });
 

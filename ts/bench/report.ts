@@ -11,7 +11,7 @@ export function benchMarkdown(r: BenchResult): string {
   lines.push(`# tsfm bench ${r.startedAt}${r.options.quick ? ' (--quick)' : ''}`, '');
   lines.push(`Machine \`${fp.id}\`: ${fp.cpu}, ${fp.cores} cores, ${fp.memoryGiB} GiB; ${fp.os}; Node ${fp.node}; LibTorch ${fp.torch}; BLAS ${fp.blas}; ` +
     `${fp.gpus.length ? fp.gpus.map((g) => `${g.name} (${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, driver ${g.driver})`).join(', ') : 'no GPU'}; ` +
-    `intra-op threads used: ${r.options.threads}.${fp.note ? ` Note: ${fp.note}.` : ''}`, '');
+    `intra-op threads used: ${r.options.threads}${fp.fusedKernels ? `; fused CPU kernels: ${fp.fusedKernels}` : ''}.${fp.note ? ` Note: ${fp.note}.` : ''}`, '');
   if (r.micro) {
     lines.push('## Micro-benchmarks', '', '| device | dtype | matmul n | TFLOP/s | peak TFLOP/s | of peak |', '|---|---|---|---|---|---|');
     for (const m of r.micro.matmul)

@@ -18,7 +18,9 @@ export interface DoctorReport {
   node: string; tsfm: string;
   addon?: { path: string; build?: Record<string, unknown> };
   torch?: { version: string; builtAgainst?: string; cuda: string; cudnn: string; nccl: string; blas: BlasInfo & { info: string; matmulGflops?: number };
-    openmp: string; intraOpThreads: number; interOpThreads: number; blasThreads: number; distributed: boolean };
+    openmp: string; intraOpThreads: number; interOpThreads: number; blasThreads: number; distributed: boolean;
+    /** Instruction set of the fused CPU kernels (attention, dropout), or 'off'. */
+    fusedKernels: string };
   cpu: { model: string; cores: number; availableParallelism: number; memoryGiB: number; loadAverage: number };
   gpus: GpuInfo[];
   cudaDevicesSeen: number;
@@ -86,6 +88,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     blas: { ...blas, info: settings.BLAS_INFO ?? '?' },
     openmp: settings.USE_OPENMP === 'ON' ? `yes (${settings.OPENMP ?? '?'})` : 'no',
     intraOpThreads: rt.intraOpThreads, interOpThreads: rt.interOpThreads, blasThreads: rt.blasThreads, distributed: rt.distributed,
+    fusedKernels: rt.fusedKernels,
   };
 
   // ABI / version: the addon must run on the LibTorch it was compiled against.
@@ -139,6 +142,18 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   else add('shm', 'ok', report.sharedMemoryBytes === undefined ? 'no /dev/shm (single-process training only)' : `/dev/shm ${(report.sharedMemoryBytes / GiB).toFixed(1)} GiB`);
   if (cpu.memoryBytes < 2 * GiB) add('memory', 'warn', `${report.cpu.memoryGiB} GiB of memory`, 'datasets are held in memory: use a machine with more RAM or a smaller dataset');
 
+  // Fused CPU kernels (attention, dropout): each instruction set this CPU runs, against LibTorch's own ops.
+  if (rt.fusedKernels === 'off')
+    add('fused-kernels', 'warn', 'fused CPU kernels are off (TSFM_FUSED_KERNELS=0): attention and dropout run as plain LibTorch ops, slower', 'unset TSFM_FUSED_KERNELS');
+  else if (!o.skipRuntimeChecks) {
+    const results = await native.checkFusedKernels();
+    const bad = results.filter((c) => !c.ok);
+    if (bad.length)
+      add('fused-kernels', 'fail', `fused CPU kernels disagree with LibTorch: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+        'export TSFM_FUSED_KERNELS=0 to train without them, and report this output');
+    else add('fused-kernels', 'ok', `fused CPU kernels (${rt.fusedKernels}) match LibTorch in ${results.length} checks`);
+  }
+
   // The real test: two training steps of a tiny model on synthetic data.
   if (!o.skipRuntimeChecks) {
     try {
@@ -168,6 +183,7 @@ export function formatDoctor(r: DoctorReport): string {
     row('libtorch', `${r.torch.version}; CUDA ${r.torch.cuda}; cuDNN ${r.torch.cudnn}; NCCL ${r.torch.nccl}; distributed ${r.torch.distributed ? 'yes' : 'no'}`);
     row('blas', `${r.torch.blas.kind} (BLAS_INFO=${r.torch.blas.info}${r.torch.blas.libraries.length ? `; ${r.torch.blas.libraries.join(', ')}` : ''})${r.torch.blas.matmulGflops !== undefined ? `; fp32 matmul ${r.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`);
     row('threads', `OpenMP ${r.torch.openmp}; intra-op ${r.torch.intraOpThreads}, inter-op ${r.torch.interOpThreads}${r.torch.blasThreads >= 0 ? `, OpenBLAS ${r.torch.blasThreads}` : ''}`);
+    row('kernels', `fused CPU attention and dropout: ${r.torch.fusedKernels}`);
   }
   row('cpu', `${r.cpu.model}, ${r.cpu.cores} cores (${r.cpu.availableParallelism} usable), ${r.cpu.memoryGiB} GiB, load ${r.cpu.loadAverage}`);
   if (r.gpus.length) for (const g of r.gpus) row(`gpu ${g.index}`, `${g.name}, ${(g.memoryBytes / GiB).toFixed(1)} GiB, compute ${g.computeCapability}, driver ${g.driver}`);

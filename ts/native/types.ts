@@ -21,7 +21,12 @@ export interface RuntimeInfo {
   blasThreads: number;
   buildConfig: string;
   parallelInfo: string;
+  /** Instruction set of the fused CPU kernels (attention, dropout) in use, or 'off' (TSFM_FUSED_KERNELS=0). */
+  fusedKernels: 'avx2' | 'baseline' | 'off';
 }
+
+/** One check of a fused CPU kernel against the LibTorch reference ops (checkFusedKernels). */
+export interface FusedKernelCheck { name: string; ok: boolean; maxError: number; detail: string }
 
 export interface ModelFamilyInfo {
   family: string;
@@ -199,6 +204,10 @@ export interface NativeAddon {
   NativeTrainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
   runtimeInfo(): RuntimeInfo;
   setThreads(n: number): void;
+  /** Turns the fused CPU kernels on or off for this process (default: on unless TSFM_FUSED_KERNELS=0). */
+  setFusedKernels(enabled: boolean): void;
+  /** Runs every fused CPU kernel, for each instruction set this CPU runs, against the LibTorch reference. */
+  checkFusedKernels(): Promise<FusedKernelCheck[]>;
   listModelFamilies(): ModelFamilyInfo[];
   gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
   windowCount(split: NativeSplit): number;

@@ -52,9 +52,10 @@ ModelSpec resolve_model_spec(const ModelSpec& spec);
 std::map<std::string, torch::Tensor> model_state(const ForecastModelImpl& model);
 
 // Writes a reference dump for bench/python/check_equivalence.py: a torch.load()-able pickle (written with
-// torch::pickle_save) of a dict {"spec": JSON string, "state": {name: tensor}, "input": x, "output": y},
-// where y is the model's forward(x) computed in eval mode with no grad (the model's train/eval mode is
-// restored afterwards). Tensors are stored on the CPU.
+// torch::pickle_save) of a dict {"spec": JSON string, "state": {name: tensor}, "input": x, "output": y,
+// "grads": {name: tensor}}, where y is the model's forward(x) computed in eval mode with no grad and grads
+// are the parameter gradients of 0.5 * sum(forward(x)^2) in eval mode (the model's train/eval mode and its
+// parameters' gradients are restored afterwards). Tensors are stored on the CPU.
 void write_reference_dump(ForecastModelImpl& model, const torch::Tensor& x, const std::string& path);
 
 }  // namespace tsfm

@@ -175,6 +175,23 @@ void write_reference_dump(ForecastModelImpl& model, const torch::Tensor& x, cons
     torch::NoGradGuard no_grad;
     y = model.forward(x);
   }
+  // Gradients of 0.5 * sum(y^2) in eval mode (so the Python side can compare backward passes too, the fused
+  // kernels' included); the parameters' own gradients are put back afterwards.
+  c10::Dict<std::string, torch::Tensor> grads;
+  {
+    torch::AutoGradMode grad_on(true);
+    std::vector<torch::Tensor> kept;
+    for (auto& p : model.parameters()) {
+      kept.push_back(p.grad());
+      p.mutable_grad() = torch::Tensor();
+    }
+    (0.5 * model.forward(x).pow(2).sum()).backward();
+    for (const auto& p : model.named_parameters(/*recurse=*/true)) {
+      if (p.value().grad().defined()) grads.insert(p.key(), p.value().grad().detach().cpu().contiguous());
+    }
+    size_t i = 0;
+    for (auto& p : model.parameters()) p.mutable_grad() = kept[i++];
+  }
   model.train(was_training);
 
   c10::Dict<std::string, torch::Tensor> state;
@@ -184,6 +201,7 @@ void write_reference_dump(ForecastModelImpl& model, const torch::Tensor& x, cons
   dump.insert("state", state);
   dump.insert("input", x.detach().cpu().contiguous());
   dump.insert("output", y.detach().cpu().contiguous());
+  dump.insert("grads", grads);
   std::vector<char> bytes = torch::pickle_save(dump);
   std::ofstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("write_reference_dump: cannot open '" + path + "' for writing");

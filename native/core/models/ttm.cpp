@@ -16,6 +16,7 @@
 // tuning and the separate decoder/exogenous-fusion stages: this is a single-resolution backbone + head.
 #include <stdexcept>
 
+#include "kernels/fused.h"
 #include "models/common.h"
 
 namespace tsfm {
@@ -28,8 +29,8 @@ struct MixerMlpImpl : torch::nn::Module {
     fc2 = register_module("fc2", torch::nn::Linear(n * expansion, n));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto h = torch::dropout(torch::gelu(fc1->forward(x)), dropout, is_training());
-    return torch::dropout(fc2->forward(h), dropout, is_training());
+    auto h = kernels::dropout(torch::gelu(fc1->forward(x)), dropout, is_training());
+    return kernels::dropout(fc2->forward(h), dropout, is_training());
   }
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
   double dropout;
@@ -131,7 +132,7 @@ class TtmImpl : public ForecastModelImpl {
     auto z = detail::instance_normalise(x, stats);
     auto h = patcher_->forward(z.unfold(2, patch_, patch_));  // [B, C, N, P] -> [B, C, N, D]
     for (auto& layer : layers_) h = layer->forward(h);
-    h = torch::dropout(h.flatten(2), dropout_, is_training());  // [B, C, N * D]
+    h = kernels::dropout(h.flatten(2), dropout_, is_training());  // [B, C, N * D]
     auto y = detail::apply_head(spec_, head_->forward(h));
     return detail::instance_denormalise(y, stats);
   }
