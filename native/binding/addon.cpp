@@ -9,6 +9,7 @@
 #include "convert.h"
 #include "data/sampler.h"
 #include "kernels/fused.h"
+#include "parallel/options.h"
 #include "runtime.h"
 #include "workers.h"
 #include "wraps.h"
@@ -256,6 +257,44 @@ Napi::Value BenchCopyJs(const Napi::CallbackInfo& info) {
   return throughput_promise(info.Env(), [=] { return copy_bandwidth(device, bytes, pinned, direction == "h2d", min_seconds); });
 }
 
+// benchAllReduce({ rank, worldSize, masterAddr, masterPort, backend, device, sizes, minSeconds, timeoutMs })
+//   -> Promise<{ work: bytes reduced, seconds, repeats }[]> (one per size; every rank calls it alike)
+Napi::Value BenchAllReduceJs(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto o = options_arg(info, 0);
+  DistOptions d;
+  d.rank = static_cast<int64_t>(get_number(o, "rank", 0));
+  d.world_size = static_cast<int64_t>(get_number(o, "worldSize", 1));
+  d.master_addr = get_string(o, "masterAddr", d.master_addr);
+  d.master_port = static_cast<int64_t>(get_number(o, "masterPort", static_cast<double>(d.master_port)));
+  d.backend = get_string(o, "backend", d.backend);
+  d.timeout_ms = static_cast<int64_t>(get_number(o, "timeoutMs", 60000));
+  d.rendezvous_timeout_ms = d.timeout_ms;
+  d.force = true;
+  if (d.world_size < 1 || d.rank < 0 || d.rank >= d.world_size)
+    throw Napi::RangeError::New(env, "benchAllReduce: need 0 <= rank < worldSize");
+  const std::string device = get_string(o, "device", "cpu");
+  const std::vector<int64_t> sizes = get_int_array(env, o.Get("sizes"), "sizes");
+  const double min_seconds = get_number(o, "minSeconds", 0.5);
+  auto result = std::make_shared<std::vector<ThroughputResult>>();
+  auto work = [=]() { *result = allreduce_throughput(d, device, sizes, min_seconds); };
+  auto done = [result](Napi::Env e) -> Napi::Value {
+    auto arr = Napi::Array::New(e, result->size());
+    for (size_t i = 0; i < result->size(); ++i) {
+      auto r = Napi::Object::New(e);
+      r.Set("work", (*result)[i].work);
+      r.Set("seconds", (*result)[i].seconds);
+      r.Set("repeats", static_cast<double>((*result)[i].repeats));
+      arr.Set(static_cast<uint32_t>(i), r);
+    }
+    return arr;
+  };
+  auto* w = new LambdaWorker(env, work, done, {});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   auto dataset = DatasetWrap::Define(env);
@@ -270,6 +309,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", trainer);
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfoJs));
   exports.Set("setThreads", Napi::Function::New(env, SetThreadsJs));
+  exports.Set("benchAllReduce", Napi::Function::New(env, BenchAllReduceJs));
   exports.Set("setFusedKernels", Napi::Function::New(env, SetFusedKernelsJs));
   exports.Set("checkFusedKernels", Napi::Function::New(env, CheckFusedKernelsJs));
   exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));

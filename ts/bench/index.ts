@@ -1,12 +1,14 @@
 /**
  * `tsfm bench` / `npm run bench`: micro-benchmarks, end-to-end training throughput beside a plain PyTorch
- * loop, and the windowing benchmark; results as JSON + Markdown under bench/results/.
+ * loop, the windowing benchmark and the data-parallel suite (all-reduce bandwidth, DDP throughput); results
+ * as JSON + Markdown under bench/results/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
 import { machineFingerprint, type Fingerprint } from './fingerprint.js';
+import { ddpBench, type DdpBenchResult } from './ddp.js';
 import { copyBench, matmulBench, memcpyBench, type CopyResult, type MatmulResult } from './micro.js';
 import { benchMarkdown, comparisonMarkdown } from './report.js';
 import { FAMILIES, SIZES, trainingBench, type Setup, type SizeName, type TrainingCaseResult } from './training.js';
@@ -16,7 +18,8 @@ export { compareResults, comparisonMarkdown, benchMarkdown } from './report.js';
 export { forwardFlopsPerSample, trainFlopsPerSample } from './flops.js';
 export { SIZE_TABLE } from './training.js';
 
-export type Suite = 'micro' | 'train' | 'windowing';
+export type Suite = 'micro' | 'train' | 'windowing' | 'ddp';
+export const SUITES: Suite[] = ['micro', 'train', 'windowing', 'ddp'];
 
 export interface BenchOptions {
   quick?: boolean;
@@ -37,6 +40,10 @@ export interface BenchOptions {
   /** Share of a windowing epoch to iterate (default 1 = a whole epoch; --quick 0.02). */
   windowingEpochFraction?: number;
   matmulSize?: number;
+  /** ddp suite: training steps per `tsfm train` run, interleaved repeats, all-reduce sizes in bytes. */
+  ddpSteps?: number;
+  ddpRepeats?: number;
+  allReduceSizes?: number[];
   note?: string;
   outDir?: string | null;  // null: write nothing
   compare?: string;
@@ -47,9 +54,9 @@ export interface BenchResult {
   tool: 'tsfm-bench'; version: 1; startedAt: string; seconds: number;
   fingerprint: Fingerprint;
   options: { quick: boolean; suites: Suite[]; families: string[]; sizes: string[]; steps: number; warmupSteps: number; threads: number; setups: Setup[] };
-  micro?: { matmul: MatmulResult[]; copy: CopyResult[]; memcpy: { bytes: number; gbPerSec: number }; allReduce: string };
+  micro?: { matmul: MatmulResult[]; copy: CopyResult[]; memcpy: { bytes: number; gbPerSec: number } };
+  ddp?: DdpBenchResult;
   training?: TrainingCaseResult[];
-  trainingSkipped?: string[];
   windowing?: WindowingResult;
   files?: { json: string; markdown: string };
 }
@@ -72,7 +79,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const t0 = performance.now();
   const rt = native.runtimeInfo();
   const quick = o.quick ?? false;
-  const suites = o.suites ?? ['micro', 'train', 'windowing'];
+  const suites = o.suites ?? SUITES;
   const families = o.families ?? [...FAMILIES];
   for (const fam of families) if (!(FAMILIES as readonly string[]).includes(fam)) throw new Error(`bench --families: unknown family '${fam}' (expected ${FAMILIES.join(', ')})`);
   const sizes = o.sizes ?? (quick ? ['small', 'medium'] : SIZES);
@@ -103,11 +110,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     if (suites.includes('micro') || suites.includes('train')) {
       log('micro: matmul, memcpy, host<->device copies');
       const matmul = await matmulBench(devices, o.matmulSize ?? (devices.some((d) => d !== 'cpu') ? 4096 : 1024), quick ? 0.3 : 1.0);
-      result.micro = {
-        matmul, copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0), memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0),
-        // Hook: an all-reduce bus-bandwidth run needs a multi-rank launch (ts/parallel/launcher.ts); not wired yet.
-        allReduce: 'not measured (needs a multi-rank launch; single-process bench)',
-      };
+      result.micro = { matmul, copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0), memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0) };
     }
     if (suites.includes('train')) {
       const peaks: Record<string, number | undefined> = {};
@@ -117,7 +120,10 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
         peaks[s.name] = m?.peakTflops ? m.peakTflops * 1e12 : m?.tflops ? m.tflops * 1e12 : undefined;
       }
       result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, rounds: o.rounds ?? (quick ? 2 : 3), threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
-      result.trainingSkipped = rt.cudaDeviceCount > 1 ? ['several GPUs with DDP: not wired into the bench yet (train with --nproc-per-node to measure)'] : [];
+    }
+    if (suites.includes('ddp')) {
+      result.ddp = await ddpBench({ devices, cudaDeviceCount: rt.cudaDeviceCount, trainSteps: o.ddpSteps ?? (quick ? 100 : 300), repeats: o.ddpRepeats ?? (quick ? 2 : 3),
+        allReduceSizes: o.allReduceSizes ?? (quick ? [1 << 20, 16 << 20] : [1 << 20, 16 << 20, 64 << 20, 256 << 20]), minSeconds: quick ? 0.3 : 1.0, onLog: log });
     }
   } finally {
     native.setThreads(rt.intraOpThreads);

@@ -22,7 +22,7 @@ export function benchMarkdown(r: BenchResult): string {
       lines.push('', '| device | direction | host memory | GB/s |', '|---|---|---|---|');
       for (const c of r.micro.copy) lines.push(`| ${c.device} | ${c.direction} | ${c.pinned ? 'pinned' : 'pageable'} | ${f(c.gbPerSec, 2)} |`);
     } else lines.push('', 'Host <-> device copies: skipped (no CUDA device).');
-    lines.push('', `All-reduce bus bandwidth: ${r.micro.allReduce}.`, '');
+    lines.push('');
   }
   if (r.training?.length) {
     lines.push('## Training throughput', '',
@@ -37,7 +37,6 @@ export function benchMarkdown(r: BenchResult): string {
         `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
         `${f((t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`);
     }
-    if (r.trainingSkipped?.length) lines.push('', ...r.trainingSkipped.map((s) => `- skipped: ${s}`));
     lines.push('');
   }
   if (r.windowing) {
@@ -52,6 +51,26 @@ export function benchMarkdown(r: BenchResult): string {
       `| gather / memcpy | ${f(w.bandwidthRatio, 2)} | >= ${w.targets.bandwidthRatioMin} ${w.targets.bandwidthOk ? 'met' : 'NOT met'} |`,
       `| peak RSS growth / data size | ${f(w.memoryRatio, 3)} (${(w.rssGrowthBytes / 1e6).toFixed(0)} MB) | <= ${w.targets.memoryRatioMax} ${w.targets.memoryOk ? 'met' : 'NOT met'} |`,
       `| generate data / build index | ${f(w.generateSeconds, 2)} s / ${f(w.indexSeconds * 1e3, 1)} ms | |`, '');
+  }
+  if (r.ddp) {
+    const d = r.ddp;
+    lines.push('## Data-parallel', '');
+    if (d.allReduce.length) {
+      lines.push('All-reduce (float32 sum, in place): algorithm bandwidth = bytes / time; bus bandwidth = that x 2(N-1)/N (nccl-tests).', '',
+        '| device | backend | ranks | size MiB | repeats | alg GB/s | bus GB/s |', '|---|---|---|---|---|---|---|');
+      for (const a of d.allReduce)
+        for (const z of a.sizes) lines.push(`| ${a.device} | ${a.backend} | ${a.ranks} | ${f(z.bytes / 2 ** 20, 0)} | ${z.repeats} | ${f(z.algGBps, 2)} | ${f(z.busGBps, 2)} |`);
+      lines.push('');
+    }
+    if (d.training.length) {
+      lines.push('`tsfm train` on the default config, 1 thread per process, median samples/s (all ranks together) over interleaved repeats.', '',
+        '| device | steps | plain | DDP world size 1 | world 1 / plain (target >= 95%) | workers | N workers | N workers / plain |', '|---|---|---|---|---|---|---|---|');
+      for (const t of d.training)
+        lines.push(`| ${t.device} | ${t.steps} x ${t.repeats} | ${f(t.plain, 0)} | ${f(t.ddpWorld1, 0)} | ${pct(t.world1VsPlain)} ${t.world1VsPlain >= 0.95 ? 'met' : 'NOT met'} | ` +
+          `${t.ranks} | ${t.ddpWorkers !== undefined ? f(t.ddpWorkers, 0) : '-'} | ${t.scaling !== undefined ? `${f(t.scaling, 2)}x` : '-'} |`);
+      lines.push('');
+    }
+    if (d.skipped.length) lines.push(...d.skipped.map((s) => `- skipped: ${s}`), '');
   }
   return lines.join('\n');
 }
@@ -76,6 +95,11 @@ function headlines(r: BenchResult): Map<string, Map<string, number>> {
     put(key, 'native/python', t.ratio);
     put(key, 'native/python CPU-time', t.cpuRatio);
     put(key, 'data pipeline x', t.dataPipelineRatio);
+  }
+  for (const a of r.ddp?.allReduce ?? []) for (const z of a.sizes) put(`all-reduce ${a.device} x${a.ranks} ${(z.bytes / 2 ** 20).toFixed(0)} MiB`, 'bus GB/s', z.busGBps);
+  for (const t of r.ddp?.training ?? []) {
+    put(`ddp ${t.device}`, 'world 1 / plain', t.world1VsPlain);
+    put(`ddp ${t.device}`, `${t.ranks} workers / plain`, t.scaling);
   }
   if (r.windowing) {
     put('windowing', 'windows/s', r.windowing.windowsPerSec);

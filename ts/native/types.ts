@@ -216,6 +216,8 @@ export interface NativeAddon {
   /** Micro-benchmarks: `work` is bytes (copies) or FLOPs (matmul) done in `seconds`. */
   memcpyBandwidth(opts?: { bytes?: number; minSeconds?: number }): Promise<BenchThroughput>;
   benchMatmul(opts: { device?: string; dtype?: 'fp32' | 'tf32' | 'bf16' | 'fp16' | string; size?: number; minSeconds?: number }): Promise<BenchThroughput>;
+  /** All-reduce (sum, float32) of each size in bytes over a process group this process joins as `rank`. */
+  benchAllReduce(opts: { rank: number; worldSize: number; masterAddr?: string; masterPort?: number; backend?: string; device?: string; sizes: number[]; minSeconds?: number; timeoutMs?: number }): Promise<BenchThroughput[]>;
   benchCopy(opts: { device?: string; bytes?: number; pinned?: boolean; direction?: 'h2d' | 'd2h' | string; minSeconds?: number }): Promise<BenchThroughput>;
   /** Members added by later binding work are reachable but untyped until declared here. */
   [extra: string]: unknown;

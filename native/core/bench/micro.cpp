@@ -1,5 +1,8 @@
 #include "bench/micro.h"
 
+#include "parallel/comm.h"
+#include "parallel/options.h"
+
 #include <ATen/Context.h>
 #include <torch/torch.h>
 
@@ -100,6 +103,34 @@ ThroughputResult memcpy_bandwidth(int64_t bytes, double min_seconds) {
   } while (r.seconds < min_seconds);
   r.work = static_cast<double>(bytes) * static_cast<double>(r.repeats);
   return r;
+}
+
+std::vector<ThroughputResult> allreduce_throughput(const DistOptions& dist, const std::string& device,
+                                                   const std::vector<int64_t>& sizes, double min_seconds) {
+  const auto d = bench_device(device);
+  auto comm = dist::Communicator::connect(dist, d);
+  std::vector<ThroughputResult> out;
+  for (const int64_t bytes : sizes) {
+    if (bytes < 4) throw std::invalid_argument("allreduce_throughput: sizes must be >= 4 bytes");
+    auto t = torch::ones({bytes / 4}, torch::TensorOptions().dtype(torch::kFloat).device(d));
+    comm->allreduce_sum(t);  // warm-up (and NCCL's communicator set-up)
+    sync(d);
+    ThroughputResult r;
+    for (int64_t batch = 1;; batch *= 2) {
+      const auto t0 = Clock::now();
+      for (int64_t i = 0; i < batch; ++i) comm->allreduce_sum(t);
+      sync(d);
+      r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      r.repeats += batch;
+      auto elapsed = torch::full({1}, r.seconds, torch::TensorOptions().dtype(torch::kDouble).device(d));
+      comm->allreduce_sum(elapsed);
+      if (elapsed.item<double>() / static_cast<double>(comm->world_size()) >= min_seconds) break;
+    }
+    r.work = static_cast<double>(bytes / 4 * 4) * static_cast<double>(r.repeats);
+    out.push_back(r);
+  }
+  comm->barrier();
+  return out;
 }
 
 }  // namespace tsfm

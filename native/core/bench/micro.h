@@ -3,6 +3,7 @@
 // bandwidth, on the same LibTorch the trainer uses.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tsfm {
 
@@ -23,5 +24,15 @@ ThroughputResult copy_bandwidth(const std::string& device, int64_t bytes, bool p
 
 // Single-threaded std::memcpy of a `bytes` buffer (the peer of the data-pipeline benchmarks).
 ThroughputResult memcpy_bandwidth(int64_t bytes, double min_seconds);
+
+struct DistOptions;
+
+// In-place float32 sum all-reduce over the ranks of `dist` (this process is dist.rank; every rank calls this
+// with the same sizes) on `device` (cpu: Gloo; cuda:N: NCCL under backend auto): for each size in bytes,
+// one warm-up op, then doubling batches of ops until the ranks' mean timed seconds reach `min_seconds` (the
+// ranks agree on stopping through a separate all-reduce, so none waits on a collective the others skip).
+// Returns per size work = bytes reduced (bytes x repeats), seconds, repeats.
+std::vector<ThroughputResult> allreduce_throughput(const DistOptions& dist, const std::string& device,
+                                                   const std::vector<int64_t>& sizes, double min_seconds);
 
 }  // namespace tsfm

@@ -33,3 +33,15 @@ describe('machine probes', () => {
     expect(s).toMatchObject({ BLAS_INFO: 'open', TORCH_VERSION: '2.1.0', USE_CUDA: 'ON', USE_NCCL: '1', CUDA_RUNTIME: '12.1', CUDNN_VERSION: '8.9.2' });
   });
 });
+
+describe('data-parallel suite arithmetic', () => {
+  it('converts algorithm to bus bandwidth as nccl-tests do, and picks the ranks per device', async () => {
+    const { busBandwidth, ddpRanks } = await import('../../../ts/bench/ddp.js');
+    expect(busBandwidth(10, 1)).toBe(10);
+    expect(busBandwidth(10, 2)).toBe(10);
+    expect(busBandwidth(10, 8)).toBeCloseTo(17.5, 10);
+    expect(ddpRanks('cpu', 0, 16)).toBe(2);
+    expect(ddpRanks('cpu', 0, 1)).toBe(1);
+    expect(ddpRanks('cuda', 4, 16)).toBe(4);
+  });
+});

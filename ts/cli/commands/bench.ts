@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { positiveIntOption } from '../options.js';
-import { renderBench, runBench, type BenchResult, type Suite } from '../../bench/index.js';
+import { renderBench, runBench, SUITES, type BenchResult, type Suite } from '../../bench/index.js';
+import { allReduceWorker } from '../../bench/ddp.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -11,7 +12,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark matmul, copies, the data pipeline and training throughput (beside a plain PyTorch loop); results under bench/results/')
     .option('--quick', 'a run of a few minutes on CPU: small and medium sizes, 20 steps, 2% of a windowing epoch')
-    .option('--suite <list>', 'what to run: micro, train, windowing (comma-separated)', list)
+    .option('--suite <list>', 'what to run: micro, train, windowing, ddp (comma-separated; default all)', list)
     .option('--families <list>', 'model families (dlinear, ttm, patchtst)', list)
     .option('--sizes <list>', 'model sizes (small, medium, large)', list)
     .option('--devices <list>', 'setups: cpu, cuda, cuda:N (default: cpu, and cuda when usable)', list)
@@ -26,7 +27,7 @@ export function registerBench(program: Command): void {
     .option('--compare <file>', 'show the change against an earlier result JSON')
     .action(async (o) => {
       for (const s of (o.suite ?? []) as string[])
-        if (!['micro', 'train', 'windowing'].includes(s)) throw new Error(`bench --suite: unknown suite '${s}' (expected micro, train, windowing)`);
+        if (!(SUITES as string[]).includes(s)) throw new Error(`bench --suite: unknown suite '${s}' (expected ${SUITES.join(', ')})`);
       const before = o.compare ? (JSON.parse(readFileSync(o.compare, 'utf8')) as BenchResult) : undefined;
       const r = await runBench({
         quick: o.quick, suites: o.suite as Suite[] | undefined, families: o.families, sizes: o.sizes, devices: o.devices, steps: o.steps, rounds: o.rounds,
@@ -35,5 +36,13 @@ export function registerBench(program: Command): void {
       });
       process.stdout.write(renderBench(r, before));
       if (r.files) process.stderr.write(`tsfm bench: wrote ${r.files.json} and ${r.files.markdown}\n`);
+    });
+
+  // One rank of a multi-process benchmark (started by the bench through the launcher; not for users).
+  program
+    .command('bench-worker <kind> <options>', { hidden: true })
+    .action(async (kind: string, options: string) => {
+      if (kind !== 'allreduce') throw new Error(`bench-worker: unknown kind '${kind}' (expected allreduce)`);
+      await allReduceWorker(options);
     });
 }
