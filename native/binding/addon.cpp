@@ -211,7 +211,10 @@ Napi::Value BenchGatherJs(const Napi::CallbackInfo& info) {
 // Queues `run` (a core micro-benchmark) on a worker: resolves { work, seconds, repeats }.
 Napi::Value throughput_promise(Napi::Env env, std::function<ThroughputResult()> run) {
   auto result = std::make_shared<ThroughputResult>();
-  auto work = [run, result]() { *result = run(); };
+  auto work = [run, result]() {
+    use_threads_here();  // the bench's thread setting, on whichever pool thread runs this
+    *result = run();
+  };
   auto done = [result](Napi::Env e) -> Napi::Value {
     auto r = Napi::Object::New(e);
     r.Set("work", result->work);
@@ -277,7 +280,10 @@ Napi::Value BenchAllReduceJs(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> sizes = get_int_array(env, o.Get("sizes"), "sizes");
   const double min_seconds = get_number(o, "minSeconds", 0.5);
   auto result = std::make_shared<std::vector<ThroughputResult>>();
-  auto work = [=]() { *result = allreduce_throughput(d, device, sizes, min_seconds); };
+  auto work = [=]() {
+    use_threads_here();
+    *result = allreduce_throughput(d, device, sizes, min_seconds);
+  };
   auto done = [result](Napi::Env e) -> Napi::Value {
     auto arr = Napi::Array::New(e, result->size());
     for (size_t i = 0; i < result->size(); ++i) {

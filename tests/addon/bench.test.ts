@@ -27,6 +27,14 @@ describe('bench', () => {
     expect(mc.work).toBe((1 << 20) * mc.repeats);
   });
 
+  it('leaves no thread busy beside native training: a step costs one CPU-second per second at --threads 1', async () => {
+    // The micro-benchmarks once ran on pool threads without the bench's thread setting, and a thread they
+    // left spinning doubled the process CPU time of the training steps that followed.
+    const r = await runBench({ suites: ['micro', 'train'], families: ['dlinear'], sizes: ['small'], python: false, threads: 1, steps: 300, warmupSteps: 20, rounds: 1, matmulSize: 512, outDir: null });
+    const n = r.training![0]!.native;
+    expect(n.samplesPerCpuSec / n.samplesPerSec).toBeGreaterThan(0.7);
+  });
+
   it('runs every suite on tiny sizes, beside Python when present, and writes JSON + Markdown', async () => {
     const py = await findPythonTorch();
     const r = await runBench({
