@@ -89,6 +89,21 @@ function summarise(phases: Record<string, ArrayLike<number>>, skip: number, batc
 
 const SERIES_POINTS = 200_000;
 
+/**
+ * Waits (at most maxMs) until this process has been idle for 100 ms: what earlier suites left behind (V8
+ * collecting the windowing suite's 400 MB, memory going back to the system) otherwise runs beside the next
+ * native round, whose per-step process CPU time would count it.
+ */
+export async function settle(maxMs = 5000): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1e3 < 10) return;  // under 10% of one core
+  }
+}
+
 /** Runs every family x size x setup case; `series` is shared by native and Python. */
 export async function trainingBench(opts: TrainingBenchOptions): Promise<TrainingCaseResult[]> {
   const native = loadNative();
@@ -154,6 +169,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
           try {
             await peer?.ready();
             for (let round = 0; round < opts.rounds; round++) {
+              await settle();
               const n = await runNative();
               const p = peer ? await runPython() : undefined;
               rounds.push({ native: n.samplesPerSec, python: p?.samplesPerSec });
