@@ -9,6 +9,7 @@
 #include "convert.h"
 #include "data/sampler.h"
 #include "kernels/fused.h"
+#include "train/optim_step.h"
 #include "parallel/options.h"
 #include "runtime.h"
 #include "workers.h"
@@ -68,6 +69,19 @@ Napi::Value SetFusedKernelsJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value KernelChecksToJs(Napi::Env e, const std::vector<kernels::KernelCheck>& checks) {
+  auto arr = Napi::Array::New(e, checks.size());
+  for (size_t i = 0; i < checks.size(); ++i) {
+    auto o = Napi::Object::New(e);
+    o.Set("name", checks[i].name);
+    o.Set("ok", checks[i].ok);
+    o.Set("maxError", checks[i].max_error);
+    o.Set("detail", checks[i].detail);
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
 // checkFusedKernels() -> Promise<{ name, ok, maxError, detail }[]>
 Napi::Value CheckFusedKernelsJs(const Napi::CallbackInfo& info) {
   auto result = std::make_shared<std::vector<kernels::KernelCheck>>();
@@ -75,19 +89,23 @@ Napi::Value CheckFusedKernelsJs(const Napi::CallbackInfo& info) {
     use_threads_here();
     *result = kernels::check_fused_kernels();
   };
-  auto done = [result](Napi::Env e) -> Napi::Value {
-    auto arr = Napi::Array::New(e, result->size());
-    for (size_t i = 0; i < result->size(); ++i) {
-      const auto& c = (*result)[i];
-      auto o = Napi::Object::New(e);
-      o.Set("name", c.name);
-      o.Set("ok", c.ok);
-      o.Set("maxError", c.max_error);
-      o.Set("detail", c.detail);
-      arr.Set(static_cast<uint32_t>(i), o);
-    }
-    return arr;
+  auto done = [result](Napi::Env e) -> Napi::Value { return KernelChecksToJs(e, *result); };
+  auto* w = new LambdaWorker(info.Env(), work, done, {});
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// checkOptimizerStep(device: string) -> Promise<{ name, ok, maxError, detail }[]>
+Napi::Value CheckOptimizerStepJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "checkOptimizerStep(device: string)");
+  const std::string device = info[0].As<Napi::String>().Utf8Value();
+  auto result = std::make_shared<std::vector<kernels::KernelCheck>>();
+  auto work = [result, device]() {
+    use_threads_here();
+    *result = check_optimizer_step(device);
   };
+  auto done = [result](Napi::Env e) -> Napi::Value { return KernelChecksToJs(e, *result); };
   auto* w = new LambdaWorker(info.Env(), work, done, {});
   auto p = w->Promise();
   w->Queue();
@@ -318,6 +336,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("benchAllReduce", Napi::Function::New(env, BenchAllReduceJs));
   exports.Set("setFusedKernels", Napi::Function::New(env, SetFusedKernelsJs));
   exports.Set("checkFusedKernels", Napi::Function::New(env, CheckFusedKernelsJs));
+  exports.Set("checkOptimizerStep", Napi::Function::New(env, CheckOptimizerStepJs));
   exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));
   exports.Set("gatherBatch", Napi::Function::New(env, GatherBatchJs));
   exports.Set("windowCount", Napi::Function::New(env, WindowCountJs));

@@ -147,6 +147,10 @@ TrainOptions to_train_options(const Napi::Object& o) {
     t.dist.force = get_bool(dobj, "force", false);
   }
   t.profile_steps = get_bool(o, "profileSteps", false);
+  t.prefetch = get_string(o, "prefetch", t.prefetch);
+  t.time_from_step = static_cast<int64_t>(get_number(o, "timeFromStep", -1));
+  if (t.prefetch != "auto" && t.prefetch != "on" && t.prefetch != "off")
+    throw Napi::RangeError::New(o.Env(), "prefetch: expected 'auto', 'on' or 'off', got '" + t.prefetch + "'");
   if (t.epochs < 1) throw Napi::RangeError::New(o.Env(), "epochs: must be >= 1");
   if (t.batch_size < 1) throw Napi::RangeError::New(o.Env(), "batchSize: must be >= 1");
   if (!(t.lr > 0)) throw Napi::RangeError::New(o.Env(), "lr: must be > 0");

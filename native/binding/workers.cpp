@@ -117,6 +117,10 @@ static Napi::Object result_to_js(Napi::Env env, const TrainResult& r) {
   o.Set("bestMetric", r.best_metric);
   o.Set("seconds", r.seconds);
   o.Set("samplesPerSec", r.samples_per_sec);
+  if (r.timed_steps > 0) {
+    o.Set("timedSeconds", r.timed_seconds);
+    o.Set("timedSteps", static_cast<double>(r.timed_steps));
+  }
   auto hist = Napi::Array::New(env, r.history.size());
   for (size_t i = 0; i < r.history.size(); ++i) {
     const auto& h = r.history[i];

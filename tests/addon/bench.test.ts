@@ -105,8 +105,9 @@ describe('doctor', () => {
     expect(r.torch!.version).toMatch(/^\d+\.\d+/);
     expect(r.cpu.cores).toBeGreaterThan(0);
     const names = r.checks.map((c) => c.name);
-    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'fused-kernels', 'training']) expect(names).toContain(n);
+    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'fused-kernels', 'optimizer-step', 'training']) expect(names).toContain(n);
     expect(r.checks.find((c) => c.name === 'training')!.status).toBe('ok');
+    expect(r.checks.find((c) => c.name === 'optimizer-step')!.status).toBe('ok');
     expect(r.checks.find((c) => c.name === 'fused-kernels')!.message).toMatch(/match LibTorch in \d+ checks/);
     expect(['avx2', 'baseline']).toContain(r.torch!.fusedKernels);
     for (const c of r.checks.filter((c) => c.status !== 'ok')) expect(c.fix).toBeTruthy();

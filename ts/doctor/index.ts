@@ -154,19 +154,37 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     else add('fused-kernels', 'ok', `fused CPU kernels (${rt.fusedKernels}) match LibTorch in ${results.length} checks`);
   }
 
-  // The real test: two training steps of a tiny model on synthetic data.
+  // The training step's optimizer half (multi-tensor AdamW, clipping without a host sync) against
+  // LibTorch's own, on every device that trains.
+  const devices = ['cpu', ...Array.from({ length: rt.cudaAvailable ? rt.cudaDeviceCount : 0 }, (_, i) => `cuda:${i}`)];
   if (!o.skipRuntimeChecks) {
-    try {
-      const split = syntheticSplit(native, syntheticSeries(4096), 64, 16);
-      const model = new native.NativeModel({ family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
-      const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, device: 'cpu' });
-      const fit = await trainer.fit({ train: split });
-      trainer.dispose();
-      model.dispose();
-      if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss))) throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
-      add('training', 'ok', 'two training steps of a small model ran');
-    } catch (e) {
-      add('training', 'fail', `a two-step training run failed: ${(e as Error).message.split('\n')[0]}`, 'run `bash scripts/setup.sh`; if it persists, report it with this output');
+    const results = (await Promise.all(devices.map((d) => native.checkOptimizerStep(d)))).flat();
+    const bad = results.filter((c) => !c.ok);
+    if (bad.length)
+      add('optimizer-step', 'fail', `the multi-tensor optimizer step disagrees with LibTorch's: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+        'report this output: training on this device would not match torch::optim::AdamW');
+    else add('optimizer-step', 'ok', `multi-tensor AdamW and gradient clipping match LibTorch's on ${devices.join(', ')}`);
+  }
+
+  // The real test: two training steps of a tiny model on synthetic data, on the CPU and on the first GPU
+  // (there with the background batch prefetch and mixed precision, as GPU training runs).
+  if (!o.skipRuntimeChecks) {
+    const setups = [{ device: 'cpu', precision: 'fp32' }, ...(rt.cudaAvailable ? [{ device: 'cuda', precision: 'fp32' }, { device: 'cuda', precision: 'bf16' }] : [])];
+    for (const setup of setups) {
+      const name = setup.device === 'cpu' ? 'training' : `training-${setup.device}-${setup.precision}`;
+      try {
+        const split = syntheticSplit(native, syntheticSeries(4096), 64, 16);
+        const model = new native.NativeModel({ family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
+        const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
+        const fit = await trainer.fit({ train: split });
+        trainer.dispose();
+        model.dispose();
+        if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss))) throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
+        add(name, 'ok', `two training steps of a small model ran on ${setup.device} (${setup.precision})`);
+      } catch (e) {
+        add(name, 'fail', `a two-step training run on ${setup.device} (${setup.precision}) failed: ${(e as Error).message.split('\n')[0]}`,
+          setup.device === 'cpu' ? 'run `bash scripts/setup.sh`; if it persists, report it with this output' : 'train on the CPU (training.device: cpu) and report this output');
+      }
     }
   }
   report.ok = !checks.some((c) => c.status === 'fail');

@@ -86,6 +86,11 @@ export interface NativeModel {
 export interface NativeTrainerOptions {
   /** Time each step's phases (NativeFitResult.stepPhases); on CUDA each phase mark synchronises. */
   profileSteps?: boolean;
+  /** Gather the next batch on a background thread while the current one trains ('auto': on CUDA only, where
+   *  it also uses page-locked buffers and asynchronous copies). The batches are the same either way. */
+  prefetch?: 'auto' | 'on' | 'off';
+  /** Benchmark aid: time from this global step to the last with no device sync in between (NativeFitResult.timedSeconds). */
+  timeFromStep?: number;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -180,6 +185,9 @@ export interface NativeFitResult {
   samplesPerSec: number;
   history: NativeEpochRecord[];
   /** Seconds per step by phase (and process CPU seconds per step), when profileSteps was set. */
+  /** With timeFromStep: wall seconds over timedSteps steps, synchronised with the device only at the two ends. */
+  timedSeconds?: number;
+  timedSteps?: number;
   stepPhases?: Record<'data' | 'forward' | 'backward' | 'communication' | 'optimizer' | 'cpu', Float64Array>;
 }
 
@@ -208,6 +216,8 @@ export interface NativeAddon {
   setFusedKernels(enabled: boolean): void;
   /** Runs every fused CPU kernel, for each instruction set this CPU runs, against the LibTorch reference. */
   checkFusedKernels(): Promise<FusedKernelCheck[]>;
+  /** The multi-tensor AdamW step and sync-free gradient clipping against torch::optim::AdamW and clip_grad_norm_ on a device. */
+  checkOptimizerStep(device: string): Promise<FusedKernelCheck[]>;
   listModelFamilies(): ModelFamilyInfo[];
   gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
   windowCount(split: NativeSplit): number;

@@ -15,11 +15,13 @@
 #include <stdexcept>
 #include <thread>
 
+#include "data/prefetch.h"
 #include "data/sampler.h"
 #include "parallel/comm.h"
 #include "parallel/grad_sync.h"
 #include "train/autocast.h"
 #include "train/losses.h"
+#include "train/optim_step.h"
 #include "train/schedule.h"
 
 namespace tsfm {
@@ -172,8 +174,6 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   const int64_t total_steps = steps * opts_.epochs;
   const int64_t warmup = opts_.warmup_steps >= 0 ? opts_.warmup_steps
                                                  : static_cast<int64_t>(std::llround(opts_.warmup_fraction * total_steps));
-  const int64_t cin = static_cast<int64_t>(train.layout.input_channels.size());
-  const int64_t cout = static_cast<int64_t>(train.layout.target_channels.size());
   const bool fp16 = device_.is_cuda() && opts_.precision == "fp16";
   const DataSplit* val_split = val;
   DataSplit val_thinned;
@@ -182,10 +182,19 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
     val_thinned.index = val->index.thinned(opts_.val_max_windows);
     val_split = &val_thinned;
   }
-  auto host = torch::TensorOptions().dtype(torch::kFloat32);
-  auto x_host = torch::empty({batch, cin, L}, host);
-  auto y_host = torch::empty({batch, cout, H}, host);
+  // Batches come one step ahead from a background gather on CUDA (page-locked, copied asynchronously);
+  // on the CPU the gather is a small part of the step, so it runs in line unless asked otherwise.
+  const bool prefetch = opts_.prefetch == "on" || (opts_.prefetch == "auto" && device_.is_cuda());
+  BatchPrefetcher batches(*train.store, train.index, train.scaling, train.layout, batch, device_, prefetch,
+                          device_.is_cuda() ? static_cast<int>(opts_.threads) : 1);
   std::vector<int64_t> ids(static_cast<size_t>(batch));
+  // This rank's share of micro-batch m of step `step`: sampler positions are rank-strided, so the union
+  // over ranks of micro-batch m equals a single process's batch positions.
+  auto request_batch = [&](int64_t step, int64_t m) {
+    const int64_t first = (step * accum + m) * batch;
+    for (int64_t b = 0; b < batch; ++b) ids[b] = sampler.at(first + b);
+    batches.request(ids.data());
+  };
   const int64_t global_batch = batch * accum * world;
 
   TrainResult result;
@@ -197,6 +206,11 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   // waits for the GPU, which would otherwise run ahead of the host).
   const int64_t stop_check_every = device_.is_cuda() ? 10 : 1;
   StepTimer timer(opts_.profile_steps, device_);
+  bool timing = false;
+  auto t_timed = Clock::now();
+  auto sync_device = [this] {
+    if (device_.is_cuda()) torch::cuda::synchronize();
+  };
 
   for (; epoch_ < opts_.epochs && !stopped; ++epoch_) {
     sampler.set_epoch(epoch_);
@@ -208,6 +222,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
     int64_t window_count = 0;
     auto t_log = Clock::now();
     int64_t samples_log = 0;
+    if (step_in_epoch_ < steps) request_batch(step_in_epoch_, 0);
     for (; step_in_epoch_ < steps; ++step_in_epoch_) {
       // Distributed ranks stop only on agreement (below), so that all stop after the same step.
       if ((opts_.stop_after_steps > 0 && global_step_ >= opts_.stop_after_steps) || stop_agreed || (!comm && stop.load())) {
@@ -215,6 +230,11 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         break;
       }
       if (opts_.fault_step >= 0 && global_step_ == opts_.fault_step) inject_fault();
+      if (global_step_ == opts_.time_from_step) {
+        sync_device();
+        t_timed = Clock::now();
+        timing = true;
+      }
       timer.start();
 
       const double lr = scheduled_lr(opts_.schedule, opts_.lr, global_step_, warmup, total_steps, steps);
@@ -224,14 +244,10 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
       timer.mark(&StepPhases::optimizer);
       torch::Tensor step_loss;  // sum of the micro-steps' scaled losses, on the device
       for (int64_t m = 0; m < accum; ++m) {
-        // This rank's share of the global batch: sampler positions are rank-strided, so the union over ranks
-        // of micro-batch m equals a single process's batch positions.
-        const int64_t first = (step_in_epoch_ * accum + m) * batch;
-        for (int64_t b = 0; b < batch; ++b) ids[b] = sampler.at(first + b);
-        gather_batch(*train.store, train.index, train.scaling, train.layout, ids.data(), batch, x_host.data_ptr<float>(),
-                     y_host.data_ptr<float>(), nullptr);
-        auto x = x_host.to(device_);
-        auto y = y_host.to(device_);
+        auto [x, y] = batches.take();
+        // The next micro-batch (this step's or the next step's first) gathers while this one trains.
+        if (m + 1 < accum) request_batch(step_in_epoch_, m + 1);
+        else if (step_in_epoch_ + 1 < steps) request_batch(step_in_epoch_ + 1, 0);
         timer.mark(&StepPhases::data);
         auto pred = select_targets(forward(x), train);
         auto loss = forecast_loss(opts_.loss, pred, y, quantile_levels_);
@@ -257,12 +273,14 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
           if (p.grad().defined()) p.grad().div_(loss_scale_);
       bool finite = true;
       if (opts_.grad_clip > 0 || fp16) {
-        // On the averaged gradients, so every rank clips identically.
-        const double norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
-        finite = std::isfinite(norm);
+        // On the averaged gradients, so every rank clips identically. The norm stays on the device: reading
+        // it would make the host wait for the GPU every step. The CPU reads it (free there) to skip steps
+        // with a non-finite gradient; fp16 must, to back off its loss scale.
+        auto norm = clip_grad_norm_no_sync(model_->parameters(), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
+        if (norm.defined() && (fp16 || !device_.is_cuda())) finite = std::isfinite(norm.item<double>());
       }
       if (finite) {
-        optimizer_->step();
+        adamw_step_multi_tensor(*optimizer_);
       } else if (fp16) {
         loss_scale_ /= 2;  // overflow: skip the step and back off, as a dynamic loss scaler does
       }
@@ -297,6 +315,11 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         samples_log = 0;
         t_log = Clock::now();
       }
+    }
+    if (timing) {
+      sync_device();
+      result.timed_seconds = seconds_since(t_timed);
+      result.timed_steps = global_step_ - opts_.time_from_step;
     }
     if (stopped) {
       result.status = "interrupted";

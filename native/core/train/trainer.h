@@ -46,6 +46,8 @@ struct TrainResult {
   double best_metric = 0, seconds = 0, samples_per_sec = 0;
   std::vector<EpochRecord> history;
   std::vector<StepPhases> step_phases;  // one per step when TrainOptions::profile_steps
+  double timed_seconds = 0;             // TrainOptions::time_from_step: seconds over timed_steps steps
+  int64_t timed_steps = 0;
 };
 
 struct EvalResult {
