@@ -49,6 +49,20 @@ describe('training step', () => {
     expect(rest.weights).toEqual(inline.weights);
   });
 
+  it('times the steps from timeFromStep on, between two device synchronisations', async () => {
+    const { split, nCh } = cohortSplit();
+    const model = new native.NativeModel({ family: 'dlinear', contextLength: 48, horizon: 12, channels: nCh });
+    const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 16, maxStepsPerEpoch: 6, patience: 0, threads: 1, timeFromStep: 2 });
+    const fit = await trainer.fit({ train: split });
+    expect(fit.timedSteps).toBe(4);
+    expect(fit.timedSeconds).toBeGreaterThan(0);
+    expect(fit.timedSeconds).toBeLessThanOrEqual(fit.seconds);
+    const untimed = await new native.NativeTrainer(model, { epochs: 1, batchSize: 16, maxStepsPerEpoch: 2, patience: 0, threads: 1 }).fit({ train: split });
+    expect(untimed.timedSteps).toBeUndefined();
+    trainer.dispose();
+    model.dispose();
+  });
+
   it('rejects an unknown prefetch mode with a clear error', () => {
     const { nCh } = cohortSplit();
     const model = new native.NativeModel({ family: 'dlinear', contextLength: 48, horizon: 12, channels: nCh });

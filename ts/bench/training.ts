@@ -40,6 +40,8 @@ export interface LoopResult {
   mfu?: number;                 // model FLOPs utilisation against the setup's peak
   peakRssBytes?: number;        // peak resident memory of the process that trained
   parameters: number;
+  /** samples/s measured over all steps between two device synchronisations (GPU setups), not per step. */
+  timedThroughput?: boolean;
 }
 
 export interface TrainingCaseResult {
@@ -87,6 +89,17 @@ function summarise(phases: Record<string, ArrayLike<number>>, skip: number, batc
   };
 }
 
+/**
+ * GPU throughput: batch x steps / wall seconds between two device synchronisations, with none inside the
+ * steps (per-step marks would make the host wait for the GPU every phase). Replaces the median-based rate.
+ */
+export function withTimedThroughput(r: LoopResult, timed: { timedSeconds?: number; timedSteps?: number }, batch: number): LoopResult {
+  if (!timed.timedSeconds || !timed.timedSteps) throw new Error('bench: no timed steps came back (addon or bench/python older than this bench?)');
+  r.samplesPerSec = r.samplesPerSecMean = (batch * timed.timedSteps) / timed.timedSeconds;
+  r.timedThroughput = true;
+  return r;
+}
+
 const SERIES_POINTS = 200_000;
 
 /**
@@ -126,18 +139,29 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
           const common = { lr: 1e-3, weightDecay: 1e-4, gradClip: 1.0, seed: 3, threads: opts.threads, deterministic: opts.deterministic };
           const flops = trainFlopsPerSample({ family, contextLength: sz.context, horizon: sz.horizon, channels: 1, params: info.params });
           const peakFlops = opts.peaks[setup.name];
-          const runNative = async (): Promise<LoopResult> => {
+          const onGpu = setup.device !== 'cpu';
+          const fitNative = async (profileSteps: boolean) => {
             const trainer = new native.NativeTrainer(model, {
               ...common, epochs: 1, batchSize: sz.batch, warmupSteps: Math.max(1, Math.floor(total / 20)), schedule: 'cosine',
-              device: setup.device, precision: setup.precision, maxStepsPerEpoch: total, patience: 0, logEvery: 1e9, profileSteps: true,
+              device: setup.device, precision: setup.precision, maxStepsPerEpoch: total, patience: 0, logEvery: 1e9, profileSteps,
+              timeFromStep: opts.warmupSteps,
             });
+            try {
+              return await trainer.fit({ train: split });
+            } finally {
+              trainer.dispose();
+            }
+          };
+          const runNative = async (): Promise<LoopResult> => {
             resetPeakResident();
-            const fit = await trainer.fit({ train: split });
+            const fit = await fitNative(true);
             const peak = residentBytes().peak;
-            trainer.dispose();
             if (!fit.stepPhases) throw new Error('bench: the native trainer returned no step phases (addon older than this bench? rebuild it)');
             const r = summarise(fit.stepPhases, opts.warmupSteps, sz.batch, info.parameters);
             r.peakRssBytes = peak;
+            // On a GPU the phase marks synchronise; samples/s comes from a second run that never waits
+            // inside a step (the way training runs), timed between two synchronisations.
+            if (onGpu) withTimedThroughput(r, await fitNative(false), sz.batch);
             return r;
           };
           let pythonSkipped: string | undefined;
@@ -160,6 +184,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
               throw new Error(`bench: the Python ${family} has ${out.parameters} parameters, the native one ${info.parameters}; bench/python/models.py is out of step`);
             const r = summarise({ ...out.phases, communication: [] }, 0, sz.batch, out.parameters);
             r.peakRssBytes = out.peak_rss_bytes;
+            if (onGpu) withTimedThroughput(r, { timedSeconds: out.phases.timed_seconds, timedSteps: out.phases.timed_steps }, sz.batch);
             return { ...r, torch: out.torch };
           };
           // Alternating rounds, best of each: other processes on a shared machine slow a round down, never up.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forwardFlopsPerSample, trainFlopsPerSample } from '../../../ts/bench/flops.js';
 import { buildSettings, loadedBlas } from '../../../ts/doctor/probe.js';
+import { withTimedThroughput, type LoopResult } from '../../../ts/bench/training.js';
 
 describe('model FLOPs', () => {
   it('counts DLinear as two L->H products per channel, training as 3x forward', () => {
@@ -43,5 +44,15 @@ describe('data-parallel suite arithmetic', () => {
     expect(ddpRanks('cpu', 0, 16)).toBe(2);
     expect(ddpRanks('cpu', 0, 1)).toBe(1);
     expect(ddpRanks('cuda', 4, 16)).toBe(4);
+  });
+});
+
+describe('GPU throughput', () => {
+  it('takes samples/s from the steps timed between two synchronisations, and refuses a result without them', () => {
+    const r = { samplesPerSec: 1, samplesPerSecMean: 1 } as LoopResult;
+    expect(withTimedThroughput(r, { timedSeconds: 2, timedSteps: 50 }, 64).samplesPerSec).toBe(1600);
+    expect(r.samplesPerSecMean).toBe(1600);
+    expect(r.timedThroughput).toBe(true);
+    expect(() => withTimedThroughput({ ...r }, {}, 64)).toThrow(/no timed steps/);
   });
 });
