@@ -69,6 +69,8 @@ def main():
     def run_round():
         phases = {"data": [], "forward": [], "backward": [], "optimizer": [], "cpu": []}
         t_timed = None
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
         for step in range(total):
             if step == warmup_steps:
                 sync_ends()
@@ -109,7 +111,9 @@ def main():
     def report(phases, loss):
         print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameter_count(model),
                           "batch_size": B, "loss": float(loss.item()), "phases": phases,
-                          "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}), flush=True)
+                          "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                          "peak_device_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None}),
+              flush=True)
 
     if "--serve" in sys.argv:
         print(json.dumps({"ready": True}), flush=True)

@@ -8,6 +8,7 @@
 #include "bench/micro.h"
 #include "convert.h"
 #include "data/sampler.h"
+#include "device_memory.h"
 #include "kernels/fused.h"
 #include "train/optim_step.h"
 #include "parallel/options.h"
@@ -110,6 +111,18 @@ Napi::Value CheckOptimizerStepJs(const Napi::CallbackInfo& info) {
   auto p = w->Promise();
   w->Queue();
   return p;
+}
+
+// cudaPeakMemory(device) -> peak bytes allocated on that CUDA device since the last reset; -1 without CUDA.
+Napi::Value CudaPeakMemoryJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "cudaPeakMemory(device: number)");
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda_peak_allocated_bytes(info[0].As<Napi::Number>().Int32Value())));
+}
+
+Napi::Value ResetCudaPeakMemoryJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "resetCudaPeakMemory(device: number)");
+  cuda_reset_peak_allocated(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
 }
 
 Napi::Value SetThreadsJs(const Napi::CallbackInfo& info) {
@@ -337,6 +350,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setFusedKernels", Napi::Function::New(env, SetFusedKernelsJs));
   exports.Set("checkFusedKernels", Napi::Function::New(env, CheckFusedKernelsJs));
   exports.Set("checkOptimizerStep", Napi::Function::New(env, CheckOptimizerStepJs));
+  exports.Set("cudaPeakMemory", Napi::Function::New(env, CudaPeakMemoryJs));
+  exports.Set("resetCudaPeakMemory", Napi::Function::New(env, ResetCudaPeakMemoryJs));
   exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));
   exports.Set("gatherBatch", Napi::Function::New(env, GatherBatchJs));
   exports.Set("windowCount", Napi::Function::New(env, WindowCountJs));

@@ -10,6 +10,7 @@ import type { NativeTrainerOptions } from '../../ts/native/types.js';
 import { cohortSplit } from './cohort-split.js';
 
 const native = loadNative();
+const cpuOnlyBuild = native.runtimeInfo().buildConfig.includes('USE_CUDA=OFF');
 
 describe('training step', () => {
   it('multi-tensor AdamW and clipping without a host sync compute what torch::optim::AdamW and clip_grad_norm_ do', async () => {
@@ -61,6 +62,12 @@ describe('training step', () => {
     expect(untimed.timedSteps).toBeUndefined();
     trainer.dispose();
     model.dispose();
+  });
+
+  it.skipIf(!cpuOnlyBuild)('reports no CUDA peak memory in a build without CUDA', () => {
+    expect(native.cudaPeakMemory(0)).toBe(-1);
+    expect(() => native.resetCudaPeakMemory(0)).not.toThrow();
+    expect(() => native.cudaPeakMemory(undefined as unknown as number)).toThrow(/cudaPeakMemory\(device: number\)/);
   });
 
   it('rejects an unknown prefetch mode with a clear error', () => {

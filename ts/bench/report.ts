@@ -26,16 +26,16 @@ export function benchMarkdown(r: BenchResult): string {
   }
   if (r.training?.length) {
     lines.push('## Training throughput', '',
-      'samples/s = batch / median step time over the measured steps (after warm-up), best of alternating native/Python rounds; phases are mean ms per step of the native trainer; ' +
+      'samples/s = batch / median step time over the measured steps (after warm-up; on a GPU: batch x steps / the wall time of the measured steps between two device synchronisations, from a run without phase marks), best of alternating native/Python rounds; phases are mean ms per step of the native trainer (on a GPU each phase mark synchronises); ' +
       'ratio = native / Python samples/s; CPU ratio = the same per process CPU-second (robust to other load on a shared machine); data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).', '',
-      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | CPU ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak RSS MiB | data pipeline |',
+      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | CPU ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak MiB (CPU: RSS; GPU: device) | data pipeline |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const t of r.training) {
       const p = t.native.phases;
       lines.push(`| ${t.family} | ${t.size} | ${t.setup} | ${t.native.parameters} | ${t.batch} | ${f(t.native.samplesPerSec, 0)} | ` +
         `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ${t.cpuRatio ? `${f(t.cpuRatio, 2)}x` : '-'} | ` +
         `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
-        `${f((t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`);
+        `${f((t.native.peakDeviceBytes ?? t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`);
     }
     lines.push('');
   }

@@ -39,6 +39,7 @@ export interface LoopResult {
   samplesPerCpuSec: number;
   mfu?: number;                 // model FLOPs utilisation against the setup's peak
   peakRssBytes?: number;        // peak resident memory of the process that trained
+  peakDeviceBytes?: number;     // GPU setups: peak bytes of the caching allocator on the device
   parameters: number;
   /** samples/s measured over all steps between two device synchronisations (GPU setups), not per step. */
   timedThroughput?: boolean;
@@ -152,8 +153,10 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
               trainer.dispose();
             }
           };
+          const gpuIndex = onGpu ? Number(setup.device.split(':')[1] ?? 0) : -1;
           const runNative = async (): Promise<LoopResult> => {
             resetPeakResident();
+            if (onGpu) native.resetCudaPeakMemory(gpuIndex);
             const fit = await fitNative(true);
             const peak = residentBytes().peak;
             if (!fit.stepPhases) throw new Error('bench: the native trainer returned no step phases (addon older than this bench? rebuild it)');
@@ -161,7 +164,11 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
             r.peakRssBytes = peak;
             // On a GPU the phase marks synchronise; samples/s comes from a second run that never waits
             // inside a step (the way training runs), timed between two synchronisations.
-            if (onGpu) withTimedThroughput(r, await fitNative(false), sz.batch);
+            if (onGpu) {
+              withTimedThroughput(r, await fitNative(false), sz.batch);
+              const device = native.cudaPeakMemory(gpuIndex);
+              if (device >= 0) r.peakDeviceBytes = device;
+            }
             return r;
           };
           let pythonSkipped: string | undefined;
@@ -184,7 +191,10 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
               throw new Error(`bench: the Python ${family} has ${out.parameters} parameters, the native one ${info.parameters}; bench/python/models.py is out of step`);
             const r = summarise({ ...out.phases, communication: [] }, 0, sz.batch, out.parameters);
             r.peakRssBytes = out.peak_rss_bytes;
-            if (onGpu) withTimedThroughput(r, { timedSeconds: out.phases.timed_seconds, timedSteps: out.phases.timed_steps }, sz.batch);
+            if (onGpu) {
+              withTimedThroughput(r, { timedSeconds: out.phases.timed_seconds, timedSteps: out.phases.timed_steps }, sz.batch);
+              r.peakDeviceBytes = out.peak_device_bytes;
+            }
             return { ...r, torch: out.torch };
           };
           // Alternating rounds, best of each: other processes on a shared machine slow a round down, never up.

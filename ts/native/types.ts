@@ -218,6 +218,9 @@ export interface NativeAddon {
   checkFusedKernels(): Promise<FusedKernelCheck[]>;
   /** The multi-tensor AdamW step and sync-free gradient clipping against torch::optim::AdamW and clip_grad_norm_ on a device. */
   checkOptimizerStep(device: string): Promise<FusedKernelCheck[]>;
+  /** Peak bytes LibTorch's CUDA caching allocator handed out on a device since the last reset; -1 in a build without CUDA. */
+  cudaPeakMemory(device: number): number;
+  resetCudaPeakMemory(device: number): void;
   listModelFamilies(): ModelFamilyInfo[];
   gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
   windowCount(split: NativeSplit): number;
