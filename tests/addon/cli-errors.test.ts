@@ -76,6 +76,10 @@ describe('tsfm CLI: bad input', () => {
     expectOneLineError(tsfm('train', '--set', 'training.epochs=abc'), /training\.epochs: expected an integer ≥ 1, got "abc"/);
   });
 
+  it('an unknown prefetch mode', () => {
+    expectOneLineError(tsfm('train', '--set', 'training.prefetch=sometimes'), /training\.prefetch: expected one of 'auto', 'on', 'off'/);
+  });
+
   it('an output the model does not support', () => {
     expectOneLineError(tsfm('train', '--set', 'model.output=samples'), /model\.output: expected one of 'point', 'quantile'/);
   });

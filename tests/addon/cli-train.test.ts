@@ -22,6 +22,19 @@ describe('tsfm train (CLI)', () => {
     expect(out).toMatch(/test \(\d+ windows\): RMSE/);
   });
 
+  it('training.prefetch on and off train on the same batches: the same test metrics', () => {
+    const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-runs-'));
+    const metrics = (prefetch: string) => {
+      const out = execFileSync(process.execPath, [cli, 'train', '--epochs', '1', '--run-dir', runs, '--set', `training.prefetch=${prefetch}`,
+        '--set', 'training.max_steps_per_epoch=8', '--set', 'training.val_max_windows=200', '--set', 'training.threads=1',
+        '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=3'], { encoding: 'utf8' });
+      return JSON.parse(readFileSync(path.join(/run \S+ completed: (\S+)/.exec(out)![1], 'metrics.json'), 'utf8')).test;
+    };
+    const on = metrics('on');
+    expect(on.rmse).toBeGreaterThan(0);
+    expect(metrics('off')).toEqual(on);
+  });
+
   it('rejects an unknown config key with one line and a non-zero exit', () => {
     const r = spawnSync(process.execPath, [cli, 'train', '--set', 'training.lrr=1'], { encoding: 'utf8' });
     expect(r.status).toBe(1);

@@ -262,6 +262,10 @@ export const TrainingSchema = z
       .default('auto')
       .describe("Compute device: `auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`."),
     precision: z.enum(['fp32', 'bf16', 'fp16']).default('fp32').describe('Numeric precision of training; `bf16` and `fp16` (mixed precision) need a CUDA device.'),
+    prefetch: z
+      .enum(['auto', 'on', 'off'])
+      .default('auto')
+      .describe('Gather the next batch on a background thread while the current one trains (`auto`: on CUDA, where it also copies from page-locked memory without blocking). The batches are the same either way.'),
     max_steps_per_epoch: int().min(1).optional().describe('Cap on optimisation steps per epoch (windows are drawn at random). Default: one full pass.'),
     val_max_windows: int().min(1).optional().describe('Evaluate validation on at most this many windows (a fixed random subset) for speed. Default: all.'),
     log_every: int().min(1).default(50).describe('Log training loss every this many steps.'),

@@ -141,7 +141,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
       warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
       loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
       seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
-      precision: t.precision, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
+      precision: t.precision, prefetch: t.prefetch, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
       logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
       gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
       // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).

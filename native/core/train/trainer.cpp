@@ -104,8 +104,9 @@ torch::Tensor Trainer::forward(const torch::Tensor& x) {
   return amp ? out.to(torch::kFloat32) : out;
 }
 
-torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const DataSplit& data) const {
-  // Models forecast every input channel; the loss and metrics look at the target channels only.
+torch::Tensor Trainer::target_index(const DataSplit& data) const {
+  // Models forecast every input channel; the loss and metrics look at the target channels only. Built once
+  // per loop, on the device: a fresh index per step would be a host -> device copy (and a wait) per step.
   std::vector<int64_t> pos;
   for (int64_t t : data.layout.target_channels) {
     auto it = std::find(data.layout.input_channels.begin(), data.layout.input_channels.end(), t);
@@ -114,9 +115,12 @@ torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const DataSplit
   }
   bool identity = pos.size() == data.layout.input_channels.size();
   for (size_t i = 0; identity && i < pos.size(); ++i) identity = pos[i] == static_cast<int64_t>(i);
-  if (identity) return pred;
-  auto idx = torch::tensor(pos, torch::kLong).to(pred.device());
-  return pred.index_select(pred.dim() - 2, idx);
+  if (identity) return {};
+  return torch::tensor(pos, torch::kLong).to(device_);
+}
+
+torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const torch::Tensor& index) {
+  return index.defined() ? pred.index_select(pred.dim() - 2, index) : pred;
 }
 
 // Work runs on pool threads, whose OpenMP thread count is their own: apply this trainer's setting (or the
@@ -175,6 +179,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   const int64_t warmup = opts_.warmup_steps >= 0 ? opts_.warmup_steps
                                                  : static_cast<int64_t>(std::llround(opts_.warmup_fraction * total_steps));
   const bool fp16 = device_.is_cuda() && opts_.precision == "fp16";
+  const auto targets_at = target_index(train);
   const DataSplit* val_split = val;
   DataSplit val_thinned;
   if (val && opts_.val_max_windows > 0) {
@@ -249,7 +254,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         if (m + 1 < accum) request_batch(step_in_epoch_, m + 1);
         else if (step_in_epoch_ + 1 < steps) request_batch(step_in_epoch_ + 1, 0);
         timer.mark(&StepPhases::data);
-        auto pred = select_targets(forward(x), train);
+        auto pred = select_targets(forward(x), targets_at);
         auto loss = forecast_loss(opts_.loss, pred, y, quantile_levels_);
         auto scaled = accum > 1 ? loss / static_cast<double>(accum) : loss;
         timer.mark(&StepPhases::forward);
@@ -424,7 +429,10 @@ torch::Tensor Trainer::eval_sums(const DataSplit& data, int64_t rank, int64_t wo
   auto x_host = torch::empty({bs, cin, L});
   auto y_host = torch::empty({bs, cout, H});
   std::vector<int64_t> ids(static_cast<size_t>(bs));
-  double loss_sum = 0, se = 0, ae = 0;
+  const auto targets_at = target_index(data);
+  // Sums stay on the device until the end: no host sync per batch.
+  auto zero = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  auto loss_sum = zero.clone(), se = zero.clone(), ae = zero.clone();
   for (int64_t first = 0; first < mine; first += bs) {
     const int64_t m = std::min(bs, mine - first);
     for (int64_t i = 0; i < m; ++i) ids[i] = (first + i) * world + rank;
@@ -432,13 +440,13 @@ torch::Tensor Trainer::eval_sums(const DataSplit& data, int64_t rank, int64_t wo
                  y_host.data_ptr<float>(), nullptr);
     auto x = x_host.narrow(0, 0, m).to(device_);
     auto y = y_host.narrow(0, 0, m).to(device_);
-    auto pred = select_targets(forward(x), data);
-    loss_sum += forecast_loss(opts_.loss, pred, y, quantile_levels_).item<double>() * m;
+    auto pred = select_targets(forward(x), targets_at);
+    loss_sum += forecast_loss(opts_.loss, pred, y, quantile_levels_).to(torch::kFloat64) * static_cast<double>(m);
     auto point = point_of(pred, model_->spec().quantiles);
-    se += (point - y).pow(2).sum().item<double>();
-    ae += (point - y).abs().sum().item<double>();
+    se += (point - y).pow(2).sum().to(torch::kFloat64);
+    ae += (point - y).abs().sum().to(torch::kFloat64);
   }
-  return torch::tensor({loss_sum, se, ae, static_cast<double>(mine)}, torch::kFloat64).to(device_);
+  return torch::stack({loss_sum, se, ae, zero + static_cast<double>(mine)});
 }
 
 EvalResult Trainer::eval_from_sums(const torch::Tensor& sums, const DataSplit& data) const {
@@ -495,12 +503,13 @@ torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
   std::vector<int64_t> ids(static_cast<size_t>(bs));
   std::vector<int32_t> series(static_cast<size_t>(n));
   std::vector<torch::Tensor> parts;
+  const auto targets_at = target_index(data);
   for (int64_t first = 0; first < n; first += bs) {
     const int64_t m = std::min(bs, n - first);
     for (int64_t i = 0; i < m; ++i) ids[i] = first + i;
     gather_batch(*data.store, data.index, data.scaling, data.layout, ids.data(), m, x_host.data_ptr<float>(), nullptr,
                  series.data() + first);
-    parts.push_back(select_targets(forward(x_host.narrow(0, 0, m).to(device_)), data).to(torch::kCPU));
+    parts.push_back(select_targets(forward(x_host.narrow(0, 0, m).to(device_)), targets_at).to(torch::kCPU));
   }
   auto out = parts.empty() ? torch::empty({0}) : torch::cat(parts, 0).contiguous();
   if (unscale) unscale_targets(out, data, series);
