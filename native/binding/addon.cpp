@@ -57,6 +57,7 @@ Napi::Value RuntimeInfoJs(const Napi::CallbackInfo& info) {
   o.Set("intraOpThreads", static_cast<double>(r.intra_op_threads));
   o.Set("interOpThreads", static_cast<double>(r.inter_op_threads));
   o.Set("blasThreads", static_cast<double>(r.blas_threads));
+  o.Set("blasCore", r.blas_core);
   o.Set("buildConfig", r.build_config);
   o.Set("parallelInfo", r.parallel_info);
   o.Set("fusedKernels", kernels::fused_kernels_mode());

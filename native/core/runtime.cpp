@@ -22,6 +22,7 @@ RuntimeInfo runtime_info() {
   r.intra_op_threads = at::get_num_threads();
   r.inter_op_threads = at::get_num_interop_threads();
   r.blas_threads = blas_threads();
+  r.blas_core = blas_core();
   r.build_config = at::show_config();
   r.parallel_info = at::get_parallel_info();
   return r;
@@ -62,6 +63,12 @@ int64_t requested_threads() { return g_requested_threads.load(); }
 int64_t blas_threads() {
   if (auto get = blas_symbol<int (*)()>("openblas_get_num_threads")) return get();
   return -1;
+}
+
+std::string blas_core() {
+  if (auto get = blas_symbol<char* (*)()>("openblas_get_corename"))
+    if (const char* name = get()) return name;
+  return "";
 }
 
 }  // namespace tsfm

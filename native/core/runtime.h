@@ -13,6 +13,7 @@ struct RuntimeInfo {
   int64_t intra_op_threads = 0;
   int64_t inter_op_threads = 0;
   int64_t blas_threads = -1;  // OpenBLAS's pool; -1 when not on OpenBLAS
+  std::string blas_core;      // the kernel set OpenBLAS picked for this CPU ("Haswell", "Prescott"...); "" when not on OpenBLAS
   std::string build_config;   // at::show_config(): compiler, BLAS, OpenMP, CUDA/cuDNN versions
   std::string parallel_info;  // at::get_parallel_info()
 };
@@ -30,5 +31,8 @@ void use_threads_here();
 int64_t requested_threads();
 // OpenBLAS's thread count, or -1 when the process does not run on OpenBLAS.
 int64_t blas_threads();
+// The kernel set OpenBLAS chose at load (openblas_get_corename), or "" when the process does not run on
+// OpenBLAS. An OpenBLAS older than the CPU falls back to its SSE3 "Prescott" kernels.
+std::string blas_core();
 
 }  // namespace tsfm

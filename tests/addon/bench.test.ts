@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compareResults, renderBench, runBench, type BenchResult } from '../../ts/bench/index.js';
 import { windowingBench } from '../../ts/bench/windowing.js';
 import { runDoctor } from '../../ts/doctor/index.js';
+import { betterOpenblasCore, cpuVectorFlags } from '../../ts/doctor/probe.js';
 import { loadNative } from '../../ts/native/loader.js';
 import { findPythonTorch } from '../../ts/bench/python.js';
 
@@ -124,6 +125,22 @@ describe('doctor', () => {
     const text = execFileSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8', env: { ...process.env, TSFM_FUSED_KERNELS: '0' } });
     expect(text).toMatch(/\[warn\] fused-kernels: fused CPU kernels are off \(TSFM_FUSED_KERNELS=0\)/);
     expect(text).toMatch(/fix: unset TSFM_FUSED_KERNELS/);
+  });
+
+  it('names the OpenBLAS kernels; a kernel warning names an OPENBLAS_CORETYPE that clears it', () => {
+    const rt = loadNative().runtimeInfo();
+    expect(rt.blasCore).toMatch(/^[A-Za-z0-9]+$/);  // this machine runs OpenBLAS (setup.sh installs it)
+    const json = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8' }));
+    const check = json.checks.find((c: { name: string }) => c.name === 'blas-kernels');
+    const better = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
+    expect(check.status).toBe(better ? 'warn' : 'ok');
+    expect(json.torch.blas.core).toBe(rt.blasCore);
+    if (!cpuVectorFlags().avx2) return;  // Haswell kernels would not run on this CPU
+    const coreType = better ?? 'Haswell';
+    if (better) expect(check.fix).toContain(`OPENBLAS_CORETYPE=${better}`);
+    const fixed = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: coreType } }));
+    expect(fixed.torch.blas.core.toLowerCase()).toBe(coreType.toLowerCase());
+    expect(fixed.checks.find((c: { name: string }) => c.name === 'blas-kernels').status).toBe('ok');
   });
 
   it('prints a report and exits 0 from the CLI; --json is machine-readable', () => {

@@ -26,7 +26,7 @@ export function machineFingerprint(note?: string): Fingerprint {
   try { addonBuild = JSON.parse(readFileSync(path.join(packageRoot(), 'build', 'build-info.json'), 'utf8')); } catch { /* prebuilt */ }
   const fp: Omit<Fingerprint, 'id'> = {
     cpu: cpu.model, cores: cpu.cores, memoryGiB: Math.round(cpu.memoryBytes / 2 ** 30), os: `${os.type()} ${os.release()}`,
-    node: process.version, torch: rt.torchVersion, blas: `${loadedBlas().kind} (BLAS_INFO=${settings.BLAS_INFO ?? '?'})`,
+    node: process.version, torch: rt.torchVersion, blas: `${loadedBlas().kind}${rt.blasCore ? `, kernels ${rt.blasCore}` : ''} (BLAS_INFO=${settings.BLAS_INFO ?? '?'})`,
     cuda: rt.cudaAvailable, gpus: nvidiaGpus(), intraOpThreads: rt.intraOpThreads, fusedKernels: rt.fusedKernels, addonBuild, note,
   };
   const id = createHash('sha256').update(JSON.stringify([fp.cpu, fp.cores, fp.memoryGiB, fp.torch, fp.blas, fp.gpus.map((g) => g.name)])).digest('hex').slice(0, 10);

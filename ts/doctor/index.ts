@@ -8,7 +8,7 @@ import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { loadNative, nativeAddonPath } from '../native/loader.js';
 import { syntheticSeries, syntheticSplit } from '../bench/synthetic.js';
-import { buildSettings, cpuInfo, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from './probe.js';
+import { betterOpenblasCore, buildSettings, cpuInfo, cpuVectorFlags, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from './probe.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface Check { name: string; status: CheckStatus; message: string; fix?: string }
@@ -85,7 +85,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     cuda: settings.USE_CUDA === 'ON' ? `yes (CUDA ${settings.CUDA_RUNTIME ?? settings.CUDA_VERSION ?? '?'})` : 'no (CPU build)',
     cudnn: settings.CUDNN_VERSION ?? (settings.USE_CUDNN === 'ON' ? 'yes' : 'no'),
     nccl: settings.USE_NCCL === 'ON' || settings.USE_NCCL === '1' ? 'yes' : 'no',
-    blas: { ...blas, info: settings.BLAS_INFO ?? '?' },
+    blas: { ...blas, info: settings.BLAS_INFO ?? '?', ...(rt.blasCore ? { core: rt.blasCore } : {}) },
     openmp: settings.USE_OPENMP === 'ON' ? `yes (${settings.OPENMP ?? '?'})` : 'no',
     intraOpThreads: rt.intraOpThreads, interOpThreads: rt.interOpThreads, blasThreads: rt.blasThreads, distributed: rt.distributed,
     fusedKernels: rt.fusedKernels,
@@ -110,6 +110,13 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     add('blas', 'warn', `${blas.kind === 'reference' ? `the reference BLAS is loaded (${blas.libraries.join(', ')})` : 'BLAS'}` +
       `${report.torch.blas.matmulGflops !== undefined ? `, fp32 matmul at ${report.torch.blas.matmulGflops} GFLOP/s per thread` : ''}: training runs many times slower`, blasFix);
   else add('blas', 'ok', `BLAS: ${blas.kind}${blas.libraries.length ? ` (${blas.libraries[0]})` : ''}${report.torch.blas.matmulGflops !== undefined ? `, fp32 matmul ${report.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`);
+
+  // OpenBLAS picks its kernels by CPU model at load; one older than the CPU runs SSE3 kernels on an AVX-512 core.
+  const coreType = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
+  if (coreType)
+    add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'} (this OpenBLAS does not know the CPU model): fp32 matrix products run several times slower than they could`,
+      `export OPENBLAS_CORETYPE=${coreType} before starting tsfm (or install a newer OpenBLAS)`);
+  else if (rt.blasCore) add('blas-kernels', 'ok', `OpenBLAS kernels: ${rt.blasCore}`);
 
   // CUDA.
   const cudaBuild = settings.USE_CUDA === 'ON' || build?.cuda === true;
@@ -199,7 +206,7 @@ export function formatDoctor(r: DoctorReport): string {
   if (r.addon) row('addon', `${r.addon.path}${r.addon.build ? ` (LibTorch ${r.addon.build.torchVersion}, ${r.addon.build.torchSource})` : ''}`);
   if (r.torch) {
     row('libtorch', `${r.torch.version}; CUDA ${r.torch.cuda}; cuDNN ${r.torch.cudnn}; NCCL ${r.torch.nccl}; distributed ${r.torch.distributed ? 'yes' : 'no'}`);
-    row('blas', `${r.torch.blas.kind} (BLAS_INFO=${r.torch.blas.info}${r.torch.blas.libraries.length ? `; ${r.torch.blas.libraries.join(', ')}` : ''})${r.torch.blas.matmulGflops !== undefined ? `; fp32 matmul ${r.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`);
+    row('blas', `${r.torch.blas.kind}${r.torch.blas.core ? ` (kernels ${r.torch.blas.core})` : ''} (BLAS_INFO=${r.torch.blas.info}${r.torch.blas.libraries.length ? `; ${r.torch.blas.libraries.join(', ')}` : ''})${r.torch.blas.matmulGflops !== undefined ? `; fp32 matmul ${r.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`);
     row('threads', `OpenMP ${r.torch.openmp}; intra-op ${r.torch.intraOpThreads}, inter-op ${r.torch.interOpThreads}${r.torch.blasThreads >= 0 ? `, OpenBLAS ${r.torch.blasThreads}` : ''}`);
     row('kernels', `fused CPU attention and dropout: ${r.torch.fusedKernels}`);
   }

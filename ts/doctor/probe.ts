@@ -13,7 +13,30 @@ export function cpuInfo(): CpuInfo {
   return { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, availableParallelism: os.availableParallelism(), memoryBytes: os.totalmem() };
 }
 
-export interface BlasInfo { kind: 'openblas' | 'mkl' | 'reference' | 'blis' | 'unknown'; libraries: string[] }
+export interface BlasInfo { kind: 'openblas' | 'mkl' | 'reference' | 'blis' | 'unknown'; libraries: string[]; core?: string }
+
+/** The x86 vector extensions the CPU reports (Linux /proc/cpuinfo flags); empty elsewhere. */
+export function cpuVectorFlags(cpuinfoText?: string): { avx2: boolean; avx512f: boolean } {
+  let text = cpuinfoText;
+  if (text === undefined) {
+    try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { text = ''; }
+  }
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
+  return { avx2: flags.has('avx2'), avx512f: flags.has('avx512f') };
+}
+
+// OpenBLAS kernel sets (openblas_get_corename, lower case) that use AVX2 or AVX-512.
+const OPENBLAS_AVX2_CORES = new Set(['haswell', 'zen', 'skylakex', 'cooperlake', 'sapphirerapids']);
+
+/**
+ * When OpenBLAS runs kernels older than the CPU (an OpenBLAS that does not know the CPU model falls back to
+ * its SSE3 "Prescott" set: Debian 12's 0.3.21 on Emerald Rapids Xeons), the OPENBLAS_CORETYPE that gives
+ * it the CPU's own vector units; undefined when the kernels already use them or this is not OpenBLAS.
+ */
+export function betterOpenblasCore(core: string, cpu: { avx2: boolean; avx512f: boolean }): string | undefined {
+  if (!core || !cpu.avx2 || OPENBLAS_AVX2_CORES.has(core.toLowerCase())) return undefined;
+  return cpu.avx512f ? 'SkylakeX' : 'Haswell';
+}
 
 /**
  * Which BLAS this process has mapped (call after the addon is loaded). Debian's libblas.so.3 is an

@@ -19,6 +19,8 @@ export interface RuntimeInfo {
   interOpThreads: number;
   /** OpenBLAS's thread pool (kept equal to intraOpThreads by setThreads); -1 when LibTorch does not run on OpenBLAS. */
   blasThreads: number;
+  /** The kernel set OpenBLAS picked for this CPU (openblas_get_corename), '' when not on OpenBLAS. */
+  blasCore: string;
   buildConfig: string;
   parallelInfo: string;
   /** Instruction set of the fused CPU kernels (attention, dropout) in use, or 'off' (TSFM_FUSED_KERNELS=0). */

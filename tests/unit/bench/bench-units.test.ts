@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forwardFlopsPerSample, trainFlopsPerSample } from '../../../ts/bench/flops.js';
-import { buildSettings, loadedBlas } from '../../../ts/doctor/probe.js';
+import { betterOpenblasCore, buildSettings, cpuVectorFlags, loadedBlas } from '../../../ts/doctor/probe.js';
 import { withTimedThroughput, type LoopResult } from '../../../ts/bench/training.js';
 
 describe('model FLOPs', () => {
@@ -54,5 +54,21 @@ describe('GPU throughput', () => {
     expect(r.samplesPerSecMean).toBe(1600);
     expect(r.timedThroughput).toBe(true);
     expect(() => withTimedThroughput({ ...r }, {}, 64)).toThrow(/no timed steps/);
+  });
+});
+
+describe('OpenBLAS kernels', () => {
+  const cpuinfo = (flags: string) => `processor\t: 0\nmodel\t\t: 207\nflags\t\t: fpu sse2 ${flags}\n`;
+  it('reads the CPU vector extensions from /proc/cpuinfo', () => {
+    expect(cpuVectorFlags(cpuinfo('avx avx2 avx512f amx_tile'))).toEqual({ avx2: true, avx512f: true });
+    expect(cpuVectorFlags(cpuinfo('avx avx2'))).toEqual({ avx2: true, avx512f: false });
+    expect(cpuVectorFlags('')).toEqual({ avx2: false, avx512f: false });
+  });
+  it('names the core type that gives an OpenBLAS older than the CPU its vector units', () => {
+    expect(betterOpenblasCore('Prescott', { avx2: true, avx512f: true })).toBe('SkylakeX');
+    expect(betterOpenblasCore('Nehalem', { avx2: true, avx512f: false })).toBe('Haswell');
+    for (const core of ['Haswell', 'Zen', 'SkylakeX', 'Cooperlake', 'SapphireRapids']) expect(betterOpenblasCore(core, { avx2: true, avx512f: true })).toBeUndefined();
+    expect(betterOpenblasCore('Prescott', { avx2: false, avx512f: false })).toBeUndefined();  // an old CPU: nothing better
+    expect(betterOpenblasCore('', { avx2: true, avx512f: true })).toBeUndefined();  // not OpenBLAS
   });
 });
