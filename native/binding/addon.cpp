@@ -84,34 +84,30 @@ Napi::Value KernelChecksToJs(Napi::Env e, const std::vector<kernels::KernelCheck
   return arr;
 }
 
-// checkFusedKernels() -> Promise<{ name, ok, maxError, detail }[]>
-Napi::Value CheckFusedKernelsJs(const Napi::CallbackInfo& info) {
+// Runs a self-check on a pool thread; resolves to its { name, ok, maxError, detail }[].
+Napi::Value RunChecksAsync(Napi::Env env, std::function<std::vector<kernels::KernelCheck>()> check) {
   auto result = std::make_shared<std::vector<kernels::KernelCheck>>();
-  auto work = [result]() {
+  auto work = [result, check = std::move(check)]() {
     use_threads_here();
-    *result = kernels::check_fused_kernels();
+    *result = check();
   };
   auto done = [result](Napi::Env e) -> Napi::Value { return KernelChecksToJs(e, *result); };
-  auto* w = new LambdaWorker(info.Env(), work, done, {});
+  auto* w = new LambdaWorker(env, work, done, {});
   auto p = w->Promise();
   w->Queue();
   return p;
+}
+
+// checkFusedKernels() -> Promise<{ name, ok, maxError, detail }[]>
+Napi::Value CheckFusedKernelsJs(const Napi::CallbackInfo& info) {
+  return RunChecksAsync(info.Env(), [] { return kernels::check_fused_kernels(); });
 }
 
 // checkOptimizerStep(device: string) -> Promise<{ name, ok, maxError, detail }[]>
 Napi::Value CheckOptimizerStepJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "checkOptimizerStep(device: string)");
   const std::string device = info[0].As<Napi::String>().Utf8Value();
-  auto result = std::make_shared<std::vector<kernels::KernelCheck>>();
-  auto work = [result, device]() {
-    use_threads_here();
-    *result = check_optimizer_step(device);
-  };
-  auto done = [result](Napi::Env e) -> Napi::Value { return KernelChecksToJs(e, *result); };
-  auto* w = new LambdaWorker(info.Env(), work, done, {});
-  auto p = w->Promise();
-  w->Queue();
-  return p;
+  return RunChecksAsync(info.Env(), [device] { return check_optimizer_step(device); });
 }
 
 // cudaPeakMemory(device) -> peak bytes allocated on that CUDA device since the last reset; -1 without CUDA.
