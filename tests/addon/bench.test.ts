@@ -135,12 +135,20 @@ describe('doctor', () => {
     const better = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
     expect(check.status).toBe(better ? 'warn' : 'ok');
     expect(json.torch.blas.core).toBe(rt.blasCore);
-    if (!cpuVectorFlags().avx2) return;  // Haswell kernels would not run on this CPU
+    // Forcing kernels is left to machines where nothing chose them: a set OPENBLAS_CORETYPE may work around
+    // an OpenBLAS bug on this CPU, and Haswell kernels need AVX2.
+    if (process.env.OPENBLAS_CORETYPE !== undefined || !cpuVectorFlags().avx2) return;
     const coreType = better ?? 'Haswell';
     if (better) expect(check.fix).toContain(`OPENBLAS_CORETYPE=${better}`);
     const fixed = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: coreType } }));
     expect(fixed.torch.blas.core.toLowerCase()).toBe(coreType.toLowerCase());
     expect(fixed.checks.find((c: { name: string }) => c.name === 'blas-kernels').status).toBe('ok');
+    // Old kernels forced by the variable itself: the warning says so, and does not tell to blindly override it.
+    const forced = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: 'Prescott' } }));
+    const warned = forced.checks.find((c: { name: string }) => c.name === 'blas-kernels');
+    expect(warned.status).toBe('warn');
+    expect(warned.message).toMatch(/because OPENBLAS_CORETYPE=Prescott is set/);
+    expect(warned.fix).toMatch(/unless it was set to work around an OpenBLAS bug/);
   });
 
   it('prints a report and exits 0 from the CLI; --json is machine-readable', () => {

@@ -113,7 +113,11 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
 
   // OpenBLAS picks its kernels by CPU model at load; one older than the CPU runs SSE3 kernels on an AVX-512 core.
   const coreType = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
-  if (coreType)
+  const forced = env.OPENBLAS_CORETYPE;
+  if (coreType && forced)
+    add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'}, because OPENBLAS_CORETYPE=${forced} is set: fp32 matrix products run several times slower than they could`,
+      `unless it was set to work around an OpenBLAS bug on this CPU, export OPENBLAS_CORETYPE=${coreType} (or unset it)`);
+  else if (coreType)
     add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'} (this OpenBLAS does not know the CPU model): fp32 matrix products run several times slower than they could`,
       `export OPENBLAS_CORETYPE=${coreType} before starting tsfm (or install a newer OpenBLAS)`);
   else if (rt.blasCore) add('blas-kernels', 'ok', `OpenBLAS kernels: ${rt.blasCore}`);
