@@ -114,13 +114,12 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   // OpenBLAS picks its kernels by CPU model at load; one older than the CPU runs SSE3 kernels on an AVX-512 core.
   const coreType = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
   const forced = env.OPENBLAS_CORETYPE;
-  if (coreType && forced)
-    add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'}, because OPENBLAS_CORETYPE=${forced} is set: fp32 matrix products run several times slower than they could`,
-      `unless it was set to work around an OpenBLAS bug on this CPU, export OPENBLAS_CORETYPE=${coreType} (or unset it)`);
-  else if (coreType)
-    add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'} (this OpenBLAS does not know the CPU model): fp32 matrix products run several times slower than they could`,
-      `export OPENBLAS_CORETYPE=${coreType} before starting tsfm (or install a newer OpenBLAS)`);
-  else if (rt.blasCore) add('blas-kernels', 'ok', `OpenBLAS kernels: ${rt.blasCore}`);
+  if (coreType) {
+    const cause = forced ? `, because OPENBLAS_CORETYPE=${forced} is set` : ' (this OpenBLAS does not know the CPU model)';
+    add('blas-kernels', 'warn', `OpenBLAS runs its ${rt.blasCore} kernels on this CPU, which has ${coreType === 'SkylakeX' ? 'AVX-512' : 'AVX2'}${cause}: fp32 matrix products run several times slower than they could`,
+      forced ? `unless it was set to work around an OpenBLAS bug on this CPU, export OPENBLAS_CORETYPE=${coreType} (or unset it)`
+        : `export OPENBLAS_CORETYPE=${coreType} before starting tsfm (or install a newer OpenBLAS)`);
+  } else if (rt.blasCore) add('blas-kernels', 'ok', `OpenBLAS kernels: ${rt.blasCore}`);
 
   // CUDA.
   const cudaBuild = settings.USE_CUDA === 'ON' || build?.cuda === true;
@@ -181,20 +180,22 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   // (there with the background batch prefetch and mixed precision, as GPU training runs).
   if (!o.skipRuntimeChecks) {
     const setups = [{ device: 'cpu', precision: 'fp32' }, ...(rt.cudaAvailable ? [{ device: 'cuda', precision: 'fp32' }, { device: 'cuda', precision: 'bf16' }] : [])];
+    let split: ReturnType<typeof syntheticSplit> | undefined;
     for (const setup of setups) {
       const name = setup.device === 'cpu' ? 'training' : `training-${setup.device}-${setup.precision}`;
+      let model: InstanceType<typeof native.NativeModel> | undefined;
       try {
-        const split = syntheticSplit(native, syntheticSeries(4096), 64, 16);
-        const model = new native.NativeModel({ family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
+        split ??= syntheticSplit(native, syntheticSeries(4096), 64, 16);
+        model = new native.NativeModel({ family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
         const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
-        const fit = await trainer.fit({ train: split });
-        trainer.dispose();
-        model.dispose();
+        const fit = await trainer.fit({ train: split }).finally(() => trainer.dispose());
         if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss))) throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
         add(name, 'ok', `two training steps of a small model ran on ${setup.device} (${setup.precision})`);
       } catch (e) {
         add(name, 'fail', `a two-step training run on ${setup.device} (${setup.precision}) failed: ${(e as Error).message.split('\n')[0]}`,
           setup.device === 'cpu' ? 'run `bash scripts/setup.sh`; if it persists, report it with this output' : 'train on the CPU (training.device: cpu) and report this output');
+      } finally {
+        model?.dispose();
       }
     }
   }

@@ -36,7 +36,6 @@ class BatchPrefetcher {
   // The oldest requested batch, on the device (waits for its gather; rethrows a gather's error). The
   // tensors stay valid until the request after next.
   std::pair<torch::Tensor, torch::Tensor> take();
-  bool background() const { return background_; }
 
  private:
   struct Slot {

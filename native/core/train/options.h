@@ -39,10 +39,10 @@ struct TrainOptions {
   std::string fault_kind;
   int64_t fault_step = -1;
   std::string prefetch = "auto";       // auto (background gather on CUDA) | on | off
-  bool profile_steps = false;
+  bool profile_steps = false;          // benchmark aid: time each step's phases (TrainResult::step_phases)
   // Benchmark aid: wall time from the start of this global step to the end of the last step, with one
   // device synchronisation at each end and none in between (TrainResult::timed_*); -1 = off.
-  int64_t time_from_step = -1;          // benchmark aid: time each step's phases (TrainResult::step_phases)
+  int64_t time_from_step = -1;
 };
 
 }  // namespace tsfm
