@@ -45,27 +45,27 @@ describe('tsfm CLI: bad input', () => {
 
   it('missing data file names the path', () => {
     const ds = dataset('missing', { path: path.join(dir, 'absent.csv') });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--run-dir', runs), /dataset path not found: .*absent\.csv/);
+    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /dataset path not found: .*absent\.csv/);
   });
 
   it('unreadable data file (a directory with no data files) names the path', () => {
     const ds = dataset('unreadable', { path: path.join(dir, 'folder.csv') });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--run-dir', runs), /folder\.csv/);
+    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /folder\.csv/);
   });
 
   it('unknown column, with a did-you-mean', () => {
     const ds = dataset('col', { path: path.join(dir, 'nan.csv'), target: 'glucose' });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--run-dir', runs), /nan\.csv: target column 'glucose' not found \(did you mean 'gl'\?\)/);
+    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /nan\.csv: target column 'glucose' not found \(did you mean 'gl'\?\)/);
   });
 
   it('all-NaN target', () => {
     const ds = dataset('nan', { path: path.join(dir, 'nan.csv') });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--run-dir', runs), /nan\.csv: column 'gl' has no numeric values/);
+    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /nan\.csv: column 'gl' has no numeric values/);
   });
 
   it('unknown key in a dataset config', () => {
     const ds = dataset('key', { path: path.join(dir, 'nan.csv'), intervall: '5min' });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--run-dir', runs), /key\.yaml: intervall: unknown key \(did you mean 'interval'\?\)/);
+    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /key\.yaml: intervall: unknown key \(did you mean 'interval'\?\)/);
   });
 
   it('unknown config key', () => {
@@ -85,14 +85,14 @@ describe('tsfm CLI: bad input', () => {
   });
 
   it('a checkpoint from another model is rejected and the original run is left intact', () => {
-    const ok = tsfm('train', '--run-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=50',
+    const ok = tsfm('train', '--runs-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=50',
       '--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: 25}', ...tiny);
     expect(ok.status, ok.stderr).toBe(0);
     const runDir = /completed: (\S+)/.exec(ok.stdout)![1];
     const before = Object.fromEntries(['config.yaml', 'metrics.json', 'scaler.json'].map((f) => [f, readFileSync(path.join(runDir, f), 'utf8')]));
     const runsBefore = readdirSync(runs).sort();
 
-    const r = tsfm('train', '--run-dir', runs, '--resume', path.join(runDir, 'checkpoints', 'last.pt'), ...tiny);
+    const r = tsfm('train', '--runs-dir', runs, '--resume', path.join(runDir, 'checkpoints', 'last.pt'), ...tiny);
     expectOneLineError(r, /checkpoint/i);
     for (const [f, text] of Object.entries(before)) expect(readFileSync(path.join(runDir, f), 'utf8')).toBe(text);
     expect(readdirSync(runs).sort()).toEqual(runsBefore);
@@ -101,6 +101,6 @@ describe('tsfm CLI: bad input', () => {
   it('a file that is not a checkpoint', () => {
     const junk = path.join(dir, 'junk.pt');
     writeFileSync(junk, 'not a checkpoint');
-    expectOneLineError(tsfm('train', '--run-dir', runs, '--resume', junk, ...tiny), /junk\.pt/);
+    expectOneLineError(tsfm('train', '--runs-dir', runs, '--resume', junk, ...tiny), /junk\.pt/);
   });
 });

@@ -11,7 +11,7 @@ const long = ['--epochs', '50', '--set', 'training.threads=1', '--set', 'data.ov
   '--set', 'training.early_stopping.patience=1000'];
 
 function startTraining(runs: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [cli, 'train', '--run-dir', runs, ...long, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'train', '--runs-dir', runs, ...long, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -9,7 +9,7 @@ const meta = (runs: string, id: string) => JSON.parse(readFileSync(path.join(run
 
 describe('fine-tuning from a trained run', () => {
   const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-ft-'));
-  const common = ['--run-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=5', '--set', 'training.val_max_windows=50',
+  const common = ['--runs-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=5', '--set', 'training.val_max_windows=50',
     '--set', 'training.threads=1', '--set', 'model.context_length=32', '--set', 'model.params.d_model=8'];
   const train = (args: string[]) => spawnSync(process.execPath, [cli, 'train', ...common, ...args], { encoding: 'utf8' });
 

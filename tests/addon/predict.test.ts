@@ -15,7 +15,7 @@ describe('tsfm predict', () => {
   let testRmse = 0;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [cli, 'train', '--run-dir', runs, '--run-id', 'm', '--epochs', '2', '--set', 'data.dataset=broll',
+    execFileSync(process.execPath, [cli, 'train', '--runs-dir', runs, '--run-id', 'm', '--epochs', '2', '--set', 'data.dataset=broll',
       '--set', 'data.scaler=per_series', '--set', `data.cache_dir=${path.join(dir, 'cache')}`, '--set', 'training.max_steps_per_epoch=30',
       '--set', 'training.threads=1', '--set', 'model.context_length=32', '--set', 'model.params.d_model=8'], { stdio: 'ignore' });
     testRmse = JSON.parse(readFileSync(path.join(runs, 'm', 'metadata.json'), 'utf8')).metrics.test_rmse;

@@ -59,7 +59,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, onStderr?: (text: stri
 }
 
 const train = (id: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
-  run(['train', config, '--run-dir', path.join(root, 'runs'), '--set', `output.run_id=${id}`, ...extra], env);
+  run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', `output.run_id=${id}`, ...extra], env);
 
 /** Processes whose command line mentions this test's directory (workers and launchers alike). */
 function survivors(): string[] {
@@ -182,7 +182,7 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
 
   it('SIGINT to the launcher stops every worker after a checkpoint', async () => {
     let sent = false;
-    const r = await run(['train', config, '--run-dir', path.join(root, 'runs'), '--set', 'output.run_id=sigint', '--set', 'training.epochs=400',
+    const r = await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=sigint', '--set', 'training.epochs=400',
       '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text, child) => {
       if (!sent && /epoch 2\/400/.test(text)) {
         sent = true;
@@ -198,7 +198,7 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
 
   it('workers do not outlive a launcher killed with SIGKILL', async () => {
     let killedAt = 0;
-    await run(['train', config, '--run-dir', path.join(root, 'runs'), '--set', 'output.run_id=orphans', '--set', 'training.epochs=400',
+    await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=orphans', '--set', 'training.epochs=400',
       '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text, child) => {
       if (!killedAt && /epoch 2\/400/.test(text)) {
         killedAt = Date.now();

@@ -29,7 +29,7 @@ describe('prebuildify packaging', () => {
     const out = execFileSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(out).toContain(path.join('prebuilds', `${process.platform}-${process.arch}`, 'tsfm.glibc.node'));
     expect(out.trim().split('\n')[1]).toBe('3');
-    const train = execFileSync(process.execPath, [path.join(pkg, 'dist/ts/cli/main.js'), 'train', '--epochs', '1', '--run-dir', path.join(pkg, 'runs'),
+    const train = execFileSync(process.execPath, [path.join(pkg, 'dist/ts/cli/main.js'), 'train', '--epochs', '1', '--runs-dir', path.join(pkg, 'runs'),
       '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=20', '--set', 'data.overrides.patients=2', '--set', 'data.overrides.days=2'],
       { cwd: pkg, encoding: 'utf8' });
     expect(train).toMatch(/run \S+ completed/);

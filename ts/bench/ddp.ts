@@ -108,7 +108,7 @@ export async function allReduceWorker(json: string): Promise<void> {
 
 /** samples/s of one `tsfm train` run (read from the run's metrics.json). */
 function trainOnce(cli: string, config: string, runDir: string, id: string, steps: number, device: string, extra: string[], env: NodeJS.ProcessEnv): number {
-  const args = [cli, 'train', config, '--run-dir', runDir, '--epochs', '1', '--set', `output.run_id=${id}`,
+  const args = [cli, 'train', config, '--runs-dir', runDir, '--epochs', '1', '--set', `output.run_id=${id}`,
     '--set', `training.max_steps_per_epoch=${steps}`, '--set', 'training.val_max_windows=64', '--set', 'training.early_stopping.patience=0',
     '--set', 'training.threads=1', '--set', 'training.log_every=1000000', '--set', `training.device=${device}`, ...extra];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tsfm` program: each command lives in ts/cli/commands/ and registers itself here.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { packageRoot } from '../config/index.js';
 import { Command } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerConfigDocs } from './commands/config-docs.js';
@@ -16,10 +17,16 @@ import { registerSlurm } from './commands/slurm.js';
 import { registerBench } from './commands/bench.js';
 import { registerDoctor } from './commands/doctor.js';
 
+/** tsfm's version, from its package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
+}
+
 const program = new Command();
 program
   .name('tsfm')
   .description('Train and evaluate time-series forecasting models on a LibTorch core')
+  .version(packageVersion(), '-V, --version', 'print the tsfm version')
   .option('--debug', 'print stack traces and native details on errors (also TSFM_DEBUG=1)')
   .hook('preAction', (cmd) => {
     if (cmd.opts().debug) process.env.TSFM_DEBUG = '1';

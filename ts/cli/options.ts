@@ -1,4 +1,5 @@
 /** Small option parsers shared by CLI commands. */
+import { defaultRunsDir } from '../runs/resolve.js';
 
 /** `key=value` pairs (from a repeatable --tag) into an object; throws naming the bad pair. */
 export function parseTags(pairs: string[] = [], flag = '--tag'): Record<string, string> {
@@ -32,7 +33,10 @@ export function parseAge(text: string, flag: string): number {
   return Number(m[1]) * unit;
 }
 
+/** The one --runs-dir option every command takes: [flags, description]. */
+export const RUNS_DIR_OPTION = ['--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)'] as const;
+
 /** --runs-dir, else $TSFM_RUNS_DIR, else ./runs (the default output.runs_dir). */
 export function runsDirOf(o: { runsDir?: string }): string {
-  return o.runsDir ?? process.env.TSFM_RUNS_DIR ?? 'runs';
+  return defaultRunsDir(o.runsDir);
 }

@@ -61,6 +61,11 @@ export function compareRuns(runs: RunRow[]): { header: string[]; rows: string[][
 /** A checkpoint file, or the best (else last) checkpoint of a run named by id in `runsDir`; throws naming `ref`. */
 export function resolveCheckpoint(ref: string, runsDir: string): string {
   if (existsSync(ref) && statSync(ref).isFile()) return path.resolve(ref);
+  if (existsSync(path.join(ref, 'checkpoints')) && statSync(ref).isDirectory()) {
+    const file = ['best.pt', 'last.pt'].map((f) => path.join(ref, 'checkpoints', f)).find((f) => existsSync(f));
+    if (!file) throw new Error(`--init-from ${ref}: the run directory has no checkpoint`);
+    return path.resolve(file);
+  }
   const reg = Registry.open(runsDir);
   try {
     const run = reg.getRun(ref);

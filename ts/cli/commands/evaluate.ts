@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { evaluateRun } from '../../eval/evaluate.js';
 import { parseEvalSplit } from '../../eval/tasks.js';
-import { parsePositiveInt } from '../options.js';
+import { parsePositiveInt, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
+import { resolveRunDir } from '../../runs/resolve.js';
 
 /** `tsfm evaluate --run <id|dir> [--data a,b] [--split test,nocturnal]`: metrics and baselines saved with the run. */
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate a trained run on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/')
-    .requiredOption('--run <id|dir>', 'run id (directory name under --runs-dir) or path to a run directory')
+    .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
     .option('--data <datasets>', 'comma-separated dataset names or config files (default: the run\'s dataset)')
     .option('--split <splits>', 'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal, prandial', 'test')
-    .option('--runs-dir <dir>', 'where run ids are looked up', 'runs')
+    .option(...RUNS_DIR_OPTION)
     .option('--night-start <HH:MM>', 'nocturnal task: local time of the forecast origin', '00:00')
     .option('--night-hours <h>', 'nocturnal task: hours forecast from the origin', '8')
     .option('--linreg-lags <n>', 'LinReg baseline: context values used as features (default: the model context, at most 288)')
@@ -21,10 +22,11 @@ export function registerEvaluate(program: Command): void {
       if (!(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
       const linregLags = parsePositiveInt(o.linregLags, '--linreg-lags');
       if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
-      const results = await evaluateRun(o.run, {
+      const runsDir = runsDirOf(o);
+      const results = await evaluateRun(resolveRunDir(o.run, runsDir), {
         datasets: o.data ? String(o.data).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined,
         splits: String(o.split).split(',').map((s: string) => parseEvalSplit(s.trim())),
-        runsDir: o.runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined,
+        runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined,
         onLog: (l) => console.error(l),
       });
       for (const r of results) console.log(r.dir);

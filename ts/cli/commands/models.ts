@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { appendStage, checkStage } from '../../runs/index.js';
-import { parsePositiveInt } from '../options.js';
+import { parsePositiveInt, RUNS_DIR_OPTION } from '../options.js';
 import { formatNumber, renderTable } from '../table.js';
-import { openRegistry } from './runs.js';
+import { findRun, openRegistry } from './runs.js';
 
 /** `tsfm models list|best|stage|history`: trained models (completed runs with weights). */
 export function registerModels(program: Command): void {
   const models = program.command('models').description('trained models in the registry: list, best for a task, stage tags');
-  const dirOpt = ['--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)'] as const;
+  const dirOpt = RUNS_DIR_OPTION;
 
   models
     .command('list')
@@ -70,7 +70,7 @@ export function registerModels(program: Command): void {
       const reg = openRegistry(o);
       try {
         const s = checkStage(stage);
-        const run = reg.getRun(id);
+        const run = findRun(reg, id);
         if (!reg.listModels().some((m) => m.model_id === run.run_id)) throw new Error(`models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`);
         const change = appendStage(run.run_dir, s, o.note ?? null);
         reg.indexRunDir(run.run_dir);
@@ -88,7 +88,7 @@ export function registerModels(program: Command): void {
     .action((id: string, o) => {
       const reg = openRegistry(o);
       try {
-        const run = reg.getRun(id);
+        const run = findRun(reg, id);
         process.stdout.write(renderTable(['Time', 'From', 'To', 'Note'], reg.stageHistory(run.run_id).map((h) => [h.time, h.previous, h.stage, h.note ?? ''])));
       } finally {
         reg.close();

@@ -1,25 +1,25 @@
 import type { Command } from 'commander';
 import { forecastsCsv, predictWithRun, writeForecasts } from '../../predict/index.js';
-import { parsePositiveInt } from '../options.js';
-import { openRegistry } from './runs.js';
+import { parsePositiveInt, RUNS_DIR_OPTION } from '../options.js';
+import { findRun, openRegistry } from './runs.js';
 
 /** `tsfm predict --run ID --data FILE`: forecasts with a trained run's model and scalers. */
 export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description("forecast a data file with a trained run (its config, train-fitted scaler and best checkpoint)")
-    .requiredOption('--run <id>', 'run id (or unique prefix)')
+    .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
     .requiredOption('--data <file>', "data file in the run's dataset layout (CSV/Arrow/Parquet), or a dataset YAML")
     .option('--out <file>', 'write .csv, .arrow or .parquet (default: CSV on stdout)')
     .option('--origins <mode>', "'last': one forecast from the end of each series; 'rolling': every --stride steps, with actuals", 'last')
     .option('--stride <n>', 'steps between rolling origins (default: the horizon)')
-    .option('--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)')
+    .option(...RUNS_DIR_OPTION)
     .action(async (o) => {
       if (o.origins !== 'last' && o.origins !== 'rolling') throw new Error(`--origins: expected 'last' or 'rolling', got '${o.origins}'`);
       const reg = openRegistry(o);
       let runDir: string;
       try {
-        const run = reg.getRun(o.run);
+        const run = findRun(reg, o.run);
         if (run.status !== 'completed' && run.status !== 'interrupted') throw new Error(`--run ${run.run_id}: the run ${run.status}${run.error ? ` (${run.error})` : ''}; it has no trained model to use`);
         runDir = run.run_dir;
       } finally {

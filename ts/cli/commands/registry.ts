@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from '../../registry/index.js';
-import { runsDirOf } from '../options.js';
+import { runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 
 /** `tsfm registry rebuild`: recreate the database from the run directories. */
 export function registerRegistry(program: Command): void {
@@ -8,7 +8,7 @@ export function registerRegistry(program: Command): void {
   registry
     .command('rebuild')
     .description('recreate <runs-dir>/registry.sqlite from the run directories (they are the source of truth)')
-    .option('--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)')
+    .option(...RUNS_DIR_OPTION)
     .action((o) => {
       const r = Registry.rebuild(runsDirOf(o));
       for (const s of r.skipped) console.error(`tsfm: skipped ${s}`);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { Registry, markStaleRuns, selectGarbage, removeRun, compareRuns } from '../../registry/index.js';
-import { effectiveStatus, readMetadata } from '../../runs/index.js';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Registry, markStaleRuns, selectGarbage, removeRun, compareRuns, type RunRow } from '../../registry/index.js';
+import { effectiveStatus, readMetadata, METADATA_FILE } from '../../runs/index.js';
 import { confirm } from '../confirm.js';
-import { parseAge, parsePositiveInt, parseTags, runsDirOf } from '../options.js';
+import { parseAge, parsePositiveInt, parseTags, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 import { formatDuration, formatNumber, renderTable } from '../table.js';
 
 /** Opens the registry of --runs-dir after recording killed runs as failed. */
@@ -12,10 +14,19 @@ export function openRegistry(o: { runsDir?: string }): Registry {
   return reg;
 }
 
+/**
+ * The registry row of the run `ref` names: an exact id, a unique prefix of one, or a run directory (the
+ * same forms `resolveRunDir` takes for commands that need only the directory).
+ */
+export function findRun(reg: Registry, ref: string): RunRow {
+  const dir = existsSync(path.join(ref, METADATA_FILE)) && statSync(ref).isDirectory() ? path.resolve(ref) : undefined;
+  return reg.getRun(dir ? path.basename(dir) : ref);
+}
+
 /** `tsfm runs list|show|compare|rm|gc`. */
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list, inspect, compare and delete runs (the registry under --runs-dir)');
-  const dirOpt = ['--runs-dir <dir>', 'runs directory (default: $TSFM_RUNS_DIR or ./runs)'] as const;
+  const dirOpt = RUNS_DIR_OPTION;
 
   runs
     .command('list')
@@ -54,7 +65,7 @@ export function registerRuns(program: Command): void {
     .action((id: string, o) => {
       const reg = openRegistry(o);
       try {
-        const row = reg.getRun(id);
+        const row = findRun(reg, id);
         const m = readMetadata(row.run_dir);
         const eff = effectiveStatus(m);
         const meta = { ...m, status: eff.status, error: eff.error };
@@ -94,7 +105,7 @@ export function registerRuns(program: Command): void {
       const reg = openRegistry(o);
       try {
         if (ids.length < 2) throw new Error('runs compare: give at least two run ids');
-        const rows = ids.map((id) => reg.getRun(id));
+        const rows = ids.map((id) => findRun(reg, id));
         const t = compareRuns(rows);
         if (o.json) console.log(JSON.stringify(t, null, 2));
         else process.stdout.write(renderTable(t.header, t.rows));
@@ -112,7 +123,7 @@ export function registerRuns(program: Command): void {
     .action(async (ids: string[], o) => {
       const reg = openRegistry(o);
       try {
-        const rows = ids.map((id) => reg.getRun(id));
+        const rows = ids.map((id) => findRun(reg, id));
         if (!(await confirm(`delete ${rows.length} run(s): ${rows.map((r) => r.run_id).join(', ')}?`, Boolean(o.yes)))) return;
         for (const r of rows) removeRun(reg, r);
         console.log(`deleted ${rows.length} run(s)`);

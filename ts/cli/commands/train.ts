@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
 import { train } from '../../train/train.js';
 import { progressReporter } from '../progress.js';
-import { parseTags } from '../options.js';
+import { parseTags, RUNS_DIR_OPTION } from '../options.js';
 import { resolveCheckpoint } from '../../registry/index.js';
 import { detectDistributed } from '../../parallel/env.js';
 import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../parallel/supervise.js';
@@ -17,7 +17,9 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'training.batch_size')
     .option('--epochs <n>', 'training.epochs')
     .option('--device <name>', 'training.device: auto, cpu, cuda, cuda:N')
-    .option('--run-dir <dir>', 'output.runs_dir')
+    .option(RUNS_DIR_OPTION[0], 'output.runs_dir: where the run directory is made (default: $TSFM_RUNS_DIR or ./runs)')
+    // The flag's earlier name, kept working for scripts that use it.
+    .addOption(new Option('--run-dir <dir>').hideHelp())
     .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
     .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
@@ -30,11 +32,12 @@ export function registerTrain(program: Command): void {
     .option('--master-addr <host>', 'address of the node running rank 0', '127.0.0.1')
     .option('--master-port <port>', 'port of the rendezvous store on the master node', '29500')
     .action(async (file: string | undefined, o) => {
-      const sets: string[] = [...o.set];
+      // $TSFM_RUNS_DIR comes before the config's own --set overrides; --runs-dir after them.
+      const sets: string[] = [...(process.env.TSFM_RUNS_DIR ? [`output.runs_dir=${process.env.TSFM_RUNS_DIR}`] : []), ...o.set];
       if (o.batchSize) sets.push(`training.batch_size=${o.batchSize}`);
       if (o.epochs) sets.push(`training.epochs=${o.epochs}`);
       if (o.device) sets.push(`training.device=${o.device}`);
-      if (o.runDir) sets.push(`output.runs_dir=${o.runDir}`);
+      if (o.runsDir ?? o.runDir) sets.push(`output.runs_dir=${o.runsDir ?? o.runDir}`);
       if (o.runId) sets.push(`output.run_id=${o.runId}`);
       const tags = parseTags(o.tag);
       const { config, sources } = loadConfig(file, { overrides: sets });
@@ -70,7 +73,7 @@ export function registerTrain(program: Command): void {
         initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined, distributed: dist });
       if (r.rank === 0) {
         console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
-        console.log(`test (${r.testMetrics.windows} windows): RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+        console.log(`test (${r.testMetrics.windows} windows): MSE ${r.testMetrics.mse.toFixed(4)} RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
       }
       if (r.status === 'interrupted') process.exitCode = 130;
     });
