@@ -4,7 +4,7 @@
 #      chromium (the addon test opens `tsfm report` pages in headless Chromium);
 #      python3-torch (the same LibTorch from Python: the bench's side-by-side loop and the equivalence test)
 #   2. Node >= 22.13 (node:sqlite for the registry; Node 24 from the npm registry's `node` package when the system Node is older)
-#   3. npm dependencies, the native addon (cmake-js) and the TypeScript build
+#   3. npm dependencies and the native addon (npm ci runs scripts/install.mjs: one cmake-js build), then the TypeScript build
 # Idempotent: a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +25,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm's devDependency `node` (Node 24) is put first on PATH by npm scripts; use it for the build too.
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci installs the dependencies and runs the package's install step (scripts/install.mjs), which builds
+# the addon once with cmake-js; npm puts its devDependency `node` (Node 24) first on PATH for that step.
+CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" npm ci --no-audit --no-fund --loglevel=error --foreground-scripts
 export PATH="$PWD/node_modules/.bin:$PATH"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<22||(a===22&&b<13)) { console.error("tsfm setup: Node "+process.version+" is too old (need >= 22.13)"); process.exit(1) }'
-CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" npx cmake-js compile --out build --log-level warn
 npx tsc -p tsconfig.json
 echo "tsfm setup: ready (Node $(node --version), addon build/Release/tsfm.node)"
