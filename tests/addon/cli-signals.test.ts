@@ -52,6 +52,19 @@ describe('tsfm train and SIGINT', () => {
     expect(after.epochs.length).toBe(doneEpochs + 2);
   });
 
+  it('SIGTERM (timeout, SLURM, docker stop) is handled like Ctrl-C: checkpoint, run interrupted, exit 143', async () => {
+    const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-sigterm-'));
+    const t = startTraining(runs);
+    await t.training;
+    t.child.kill('SIGTERM');
+    const { code } = await t.exited;
+    expect(code, t.err()).toBe(143);
+    expect(t.err()).toMatch(/SIGTERM: finishing the current step and saving a checkpoint/);
+    const dir = /run \S+ interrupted: (\S+)/.exec(t.out())![1];
+    expect(existsSync(path.join(dir, 'checkpoints', 'last.pt'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')).status).toBe('interrupted');
+  });
+
   it('a second Ctrl-C exits at once', async () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-sigint2-'));
     const t = startTraining(runs);

@@ -57,13 +57,18 @@ export function registerTrain(program: Command): void {
       }
       const dist = detectDistributed();
       if (process.env.TSFM_LAUNCHER_PID) watchLauncher(Number(process.env.TSFM_LAUNCHER_PID));
+      // SIGTERM (timeout, SLURM, docker stop) is a Ctrl-C: finish the step, checkpoint, exit 128 + signal.
       const controller = new AbortController();
-      let interrupts = 0;
-      process.on('SIGINT', () => {
-        if (++interrupts > 1) process.exit(130);
-        if (dist.rank === 0) console.error('\ntsfm: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)');
+      let stopSignal: NodeJS.Signals | undefined;
+      const onStopSignal = (signal: NodeJS.Signals) => {
+        const code = signal === 'SIGTERM' ? 143 : 130;
+        if (stopSignal) process.exit(code);
+        stopSignal = signal;
+        if (dist.rank === 0) console.error(`\ntsfm: ${signal}: finishing the current step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`);
         controller.abort();
-      });
+      };
+      process.on('SIGINT', onStopSignal);
+      process.on('SIGTERM', onStopSignal);
       // Only rank 0 reports progress, unless TSFM_DEBUG_ALL_RANKS=1; under the launcher stderr is a pipe, so
       // it says whether a terminal is at the other end.
       const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
@@ -75,6 +80,6 @@ export function registerTrain(program: Command): void {
         console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
         console.log(`test (${r.testMetrics.windows} windows): MSE ${r.testMetrics.mse.toFixed(4)} RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
       }
-      if (r.status === 'interrupted') process.exitCode = 130;
+      if (r.status === 'interrupted') process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130;
     });
 }
