@@ -1,57 +1,9 @@
 #!/usr/bin/env node
-// The `tsfm` program: each command lives in ts/cli/commands/ and registers itself here.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { packageRoot } from '../config/index.js';
-import { Command } from 'commander';
-import { registerTrain } from './commands/train.js';
-import { registerConfigDocs } from './commands/config-docs.js';
-import { registerRuns } from './commands/runs.js';
-import { registerModels } from './commands/models.js';
-import { registerRegistry } from './commands/registry.js';
-import { registerExperiment } from './commands/experiment.js';
-import { registerPredict } from './commands/predict.js';
-import { registerData } from './commands/data.js';
-import { registerEvaluate } from './commands/evaluate.js';
-import { registerReport } from './commands/report.js';
-import { registerSlurm } from './commands/slurm.js';
-import { registerBench } from './commands/bench.js';
-import { registerDoctor } from './commands/doctor.js';
-
-/** tsfm's version, from its package.json. */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
-}
-
-const program = new Command();
-program
-  .name('tsfm')
-  .description('Train and evaluate time-series forecasting models on a LibTorch core')
-  .version(packageVersion(), '-V, --version', 'print the tsfm version')
-  .option('--debug', 'print stack traces and native details on errors (also TSFM_DEBUG=1)')
-  .hook('preAction', (cmd) => {
-    if (cmd.opts().debug) process.env.TSFM_DEBUG = '1';
-  });
-
-registerTrain(program);
-registerConfigDocs(program);
-registerRuns(program);
-registerModels(program);
-registerRegistry(program);
-registerExperiment(program);
-registerPredict(program);
-registerData(program);
-registerEvaluate(program);
-registerReport(program);
-registerSlurm(program);
-registerBench(program);
-registerDoctor(program);
-
-program.parseAsync().catch((err: Error) => {
-  if (process.env.TSFM_DEBUG) console.error(err.stack);
-  console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
-  // A worker of `tsfm train --nproc-per-node` hands its error to the launcher, which reports it.
-  if (process.env.TSFM_ERROR_FILE) {
-    try { writeFileSync(process.env.TSFM_ERROR_FILE, err.message); } catch { /* the launcher falls back to the exit code */ }
-  }
+// The `tsfm` program's entry: checks the Node version before anything imports node:sqlite (Node >= 22.13),
+// so an old Node gets one line saying what to install instead of a module-loader error.
+const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+if (major < 22 || (major === 22 && minor < 13)) {
+  console.error(`tsfm: Node ${process.version} is too old; tsfm needs Node >= 22.13 (for node:sqlite). Install a newer Node, or run \`bash scripts/setup.sh\`, which provides Node 24 under node_modules/.bin`);
   process.exit(1);
-});
+}
+await import('./program.js');
