@@ -5,14 +5,14 @@
  * atomically and indexed in the registry. Processes other than rank 0 of a distributed job get a
  * run that writes nothing (`openRun({ rank })`).
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
 import { Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { collectEnvironment, type NativeRuntime } from './environment.js';
 import { checkRunId, newRunId } from './ids.js';
-import { currentProcess } from './liveness.js';
+import { currentProcess, processState } from './liveness.js';
 import { flattenParams, METADATA_FILE, METADATA_FORMAT, readMetadata, type RunMetadata, type RunStatus } from './metadata.js';
 
 export interface OpenRunOptions {
@@ -167,12 +167,35 @@ class SilentRun implements Run {
   }
 }
 
+/** A file a write left behind when its process died before the rename (checkpoints: `last.pt.tmp`). */
+function isTemporary(name: string): boolean {
+  return name.endsWith('.tmp') || /\.tmp\.\d+(\.\d+)?$/.test(name);
+}
+
+/** Removes the temporaries of writes that never finished, so they neither fill the disk nor look like results. */
+function removeTemporaries(dir: string): void {
+  for (const sub of [dir, path.join(dir, 'checkpoints')]) {
+    if (!existsSync(sub)) continue;
+    for (const e of readdirSync(sub, { withFileTypes: true })) if (e.isFile() && isTemporary(e.name)) rmSync(path.join(sub, e.name), { force: true });
+  }
+}
+
+/**
+ * A reopened run must not be written by two processes: one still marked running by a live process
+ * refuses the second (its owner's pid and host name it).
+ */
+function checkNotRunning(previous: RunMetadata | null, dir: string): void {
+  if (previous?.status !== 'running' || !previous.owner) return;
+  if (processState(previous.owner) === 'dead') return;
+  throw new Error(`${dir}: the run is still being written by process ${previous.owner.pid} on ${previous.owner.host}; wait for it to finish or stop it (Ctrl-C) before resuming`);
+}
+
 /** Files in the run directory, relative, excluding metadata itself and temporaries. */
 export function listArtifacts(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string, rel: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
+      if (e.name.startsWith('.') || isTemporary(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(d, e.name), r);
       else if (r !== METADATA_FILE) out.push(r);
@@ -196,6 +219,8 @@ export function openRun(opts: OpenRunOptions): Run {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     if (!opts.reopen) throw new Error(`output.run_id: run '${id}' already exists at ${dir}; choose another id (runs are never overwritten)`);
     if (existsSync(path.join(dir, METADATA_FILE))) previous = readMetadata(dir);
+    checkNotRunning(previous, dir);
+    removeTemporaries(dir);
   }
   const config = opts.config;
   if (config) writeFileAtomic(path.join(dir, 'config.yaml'), renderConfigYaml(config));
