@@ -3,7 +3,7 @@
  * (`<runs_dir>/registry.sqlite`). Every write re-indexes one run directory from its files, so the
  * live index and `rebuild()` go through the same code and give the same answers.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { effectiveStatus, listRunDirs, readMetadata, type RunMetadata } from '../runs/metadata.js';
 import { currentStage, readStageHistory, type StageChange } from '../runs/stages.js';
@@ -128,6 +128,35 @@ export class Registry {
   static open(runsDir: string): Registry {
     mkdirSync(runsDir, { recursive: true });
     return new Registry(runsDir, path.join(path.resolve(runsDir), REGISTRY_FILE));
+  }
+
+  /**
+   * Opens the registry of an existing runs directory for commands that read it: creates nothing, and a
+   * database that is missing, emptied or corrupt while run directories exist is named, with the command
+   * that restores it (the run directories are the truth).
+   */
+  static openExisting(runsDir: string): Registry {
+    const dir = path.resolve(runsDir);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: no such runs directory (set --runs-dir or TSFM_RUNS_DIR)`);
+    const file = path.join(dir, REGISTRY_FILE);
+    const runDirs = listRunDirs(dir).length;
+    const fix = `\`tsfm registry rebuild --runs-dir ${runsDir}\` recreates it from the run directories`;
+    const present = existsSync(file) && statSync(file).size > 0;
+    if (!present && runDirs > 0) throw new Error(`${file}: the registry database is missing or empty while ${dir} holds ${runDirs} run directories; ${fix}`);
+    // No runs and no database: an empty registry in memory, so that reading writes nothing.
+    if (!present) return new Registry(dir, ':memory:');
+    let reg: Registry | undefined;
+    try {
+      reg = new Registry(dir, file);
+      const indexed = Number(withRetry(() => reg!.db.prepare('SELECT count(*) AS n FROM runs').get())?.n ?? 0);
+      if (indexed === 0 && runDirs > 0) throw new Error(`${file}: the registry lists no runs while ${dir} holds ${runDirs} run directories; ${fix}`);
+      return reg;
+    } catch (e) {
+      reg?.close();
+      const msg = (e as Error).message;
+      if (/malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(msg)) throw new Error(`${file}: the registry database is corrupt (${msg}); ${fix}`);
+      throw e;
+    }
   }
 
   close(): void {

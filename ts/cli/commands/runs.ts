@@ -7,9 +7,9 @@ import { confirm } from '../confirm.js';
 import { parseAge, parsePositiveInt, parseTags, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 import { formatDuration, formatNumber, renderTable } from '../table.js';
 
-/** Opens the registry of --runs-dir after recording killed runs as failed. */
+/** Opens the existing registry of --runs-dir after recording killed runs as failed. */
 export function openRegistry(o: { runsDir?: string }): Registry {
-  const reg = Registry.open(runsDirOf(o));
+  const reg = Registry.openExisting(runsDirOf(o));
   markStaleRuns(reg);
   return reg;
 }
