@@ -3,7 +3,7 @@
  * them (status 'running', owner process gone) and record them as failed in the run directory and the
  * registry, with the last time the run wrote anything as its end.
  */
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { effectiveStatus, METADATA_FILE, readMetadata } from '../runs/metadata.js';
@@ -20,11 +20,11 @@ export function markStaleRuns(registry: Registry): string[] {
       continue;
     }
     const file = path.join(run.run_dir, METADATA_FILE);
-    const lastWrite = statSync(file).mtime;
+    const lastWrite = lastWriteTime(run.run_dir);
     writeJsonAtomic(file, {
       ...m,
       status: eff.status,
-      error: eff.error,
+      error: launcherFailure(run.run_dir) ?? eff.error,
       end_time: lastWrite.toISOString(),
       duration_s: (lastWrite.getTime() - Date.parse(m.start_time)) / 1000,
     });
@@ -32,4 +32,34 @@ export function markStaleRuns(registry: Registry): string[] {
     fixed.push(m.run_id);
   }
   return fixed;
+}
+
+/** The newest modification time of any file in the run directory (its log and checkpoints are written all along). */
+export function lastWriteTime(runDir: string): Date {
+  let newest = statSync(path.join(runDir, METADATA_FILE)).mtime;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const t = statSync(p).mtime;
+        if (t > newest) newest = t;
+      }
+    }
+  };
+  walk(runDir);
+  return newest;
+}
+
+/** What the distributed launcher recorded when a worker died (failure.json: the rank and its signal or exit code). */
+function launcherFailure(runDir: string): string | undefined {
+  const file = path.join(runDir, 'failure.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const f = JSON.parse(readFileSync(file, 'utf8')) as { rank?: number; signal?: string | null; exit_code?: number | null; error?: string };
+    const how = f.signal ? `killed by ${f.signal}` : `exit code ${f.exit_code}`;
+    return `rank ${f.rank} failed (${how}): ${f.error ?? 'no message'}`;
+  } catch {
+    return undefined;
+  }
 }
