@@ -10,6 +10,7 @@ import path from 'node:path';
 import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
 import { Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { fsReason } from './fs-errors.js';
 import { collectEnvironment, type NativeRuntime } from './environment.js';
 import { checkRunId, newRunId } from './ids.js';
 import { currentProcess, processState } from './liveness.js';
@@ -117,8 +118,12 @@ class DirectoryRun implements Run {
 
   log(line: string): void {
     const file = path.join(this.dir, 'logs', 'run.log');
-    mkdirSync(path.dirname(file), { recursive: true });
-    appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+    } catch (e) {
+      throw new Error(`${file}: cannot write (${fsReason(e)})`);
+    }
   }
 
   finish(status: Exclude<RunStatus, 'running'>, error?: unknown): void {
@@ -167,6 +172,23 @@ class SilentRun implements Run {
   }
 }
 
+/**
+ * Node's recursive mkdir reports ENOENT for a read-only or otherwise unwritable parent: create the first
+ * missing directory alone to learn the real cause.
+ */
+function realMkdirError(dir: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
+  let missing = path.resolve(dir);
+  while (!existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmSync(missing, { recursive: true, force: true });
+  } catch (inner) {
+    return inner;
+  }
+  return e;
+}
+
 /** A file a write left behind when its process died before the rename (checkpoints: `last.pt.tmp`). */
 function isTemporary(name: string): boolean {
   return name.endsWith('.tmp') || /\.tmp\.\d+(\.\d+)?$/.test(name);
@@ -211,12 +233,17 @@ export function openRun(opts: OpenRunOptions): Run {
   const id = checkRunId(opts.runId ?? newRunId(), opts.runId ? 'output.run_id' : 'run id');
   const dir = path.join(runsDir, id);
   if ((opts.rank ?? 0) !== 0) return new SilentRun(id, dir);
-  mkdirSync(runsDir, { recursive: true });
+  const cannotCreate = (e: unknown) => new Error(`output.runs_dir ${runsDir}: cannot create the run directory (${fsReason(e)}); choose another with --runs-dir`);
+  try {
+    mkdirSync(runsDir, { recursive: true });
+  } catch (e) {
+    throw cannotCreate(realMkdirError(runsDir, e));
+  }
   let previous: RunMetadata | null = null;
   try {
     mkdirSync(dir); // exclusive: fails when the id exists, even if another process just made it
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw cannotCreate(e);
     if (!opts.reopen) throw new Error(`output.run_id: run '${id}' already exists at ${dir}; choose another id (runs are never overwritten)`);
     if (existsSync(path.join(dir, METADATA_FILE))) previous = readMetadata(dir);
     checkNotRunning(previous, dir);
