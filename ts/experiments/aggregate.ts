@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Registry, RunRow } from '../registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import type { ExperimentConfig } from './config.js';
-import type { Cell } from './matrix.js';
+import { cellHash, type Cell } from './matrix.js';
 import { experimentDir, runsDirOfCells, transferRecordPath, type TransferRecord } from './scheduler.js';
 import { pairedBootstrapCI, wilcoxonSignedRank } from '../eval/stats.js';
 import { compareAcrossDatasets } from '../eval/compare.js';
@@ -126,11 +126,15 @@ export function statisticalTests(rows: AggregateRow[]): StatisticalComparison[] 
   return out;
 }
 
-/** The latest completed run of every cell, from the registry. */
-function completedRuns(registry: Registry, experiment: string): Map<string, RunRow> {
+/** The latest completed run of every cell trained from the cell's current config, from the registry. */
+function completedRuns(registry: Registry, experiment: string, cells: Cell[]): Map<string, RunRow> {
+  const hashes = new Map(cells.map((c) => [c.key, cellHash(c)]));
   const byCell = new Map<string, RunRow>();
   // listRuns is newest first: keep the first completed run seen for each cell.
-  for (const r of registry.listRuns({ experiment, status: 'completed' })) if (r.tags.cell && !byCell.has(r.tags.cell)) byCell.set(r.tags.cell, r);
+  for (const r of registry.listRuns({ experiment, status: 'completed' })) {
+    const key = r.tags.cell;
+    if (key && !byCell.has(key) && r.tags.cell_hash === hashes.get(key)) byCell.set(key, r);
+  }
   return byCell;
 }
 
@@ -149,7 +153,7 @@ function readTransfer(file: string): number | null {
  * series cells (counted only when all of them completed).
  */
 export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Registry): ExperimentResults {
-  const runs = completedRuns(registry, exp.name);
+  const runs = completedRuns(registry, exp.name, cells);
   const dir = experimentDir(runsDirOfCells(cells), exp.name);
   const labels = [...new Set(cells.flatMap((c) => (c.testDatasets ?? []).map((t) => t.name)))];
   const groups = new Map<string, { row: AggregateRow; bySeed: Map<number, Cell[]> }>();

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError, configsDir, defaultConfigPath, loadConfig, MODEL_FAMILIES, resolveConfigRef, type TsfmConfig } from '../config/index.js';
+import { ConfigError, configHash, configsDir, defaultConfigPath, loadConfig, MODEL_FAMILIES, resolveConfigRef, type TsfmConfig } from '../config/index.js';
 import { datasetConfigPath, listDatasetNames } from '../data/resolve.js';
 import { entryName, ExperimentConfigError, strategyKind, type ExperimentConfig } from './config.js';
 
@@ -29,6 +29,15 @@ export interface Cell {
   dependsOn?: string;
   /** Transfer: datasets the trained model is also evaluated on (label, and the reference for `tsfm evaluate --data`). */
   testDatasets?: Array<{ name: string; ref: string }>;
+}
+
+/**
+ * What decides whether a finished cell still stands: the hash of its resolved training config, without
+ * what the runner sets per attempt (run id) or per slot (device). A changed cell runs again.
+ */
+export function cellHash(cell: Cell): string {
+  const { output, training } = cell.config;
+  return configHash({ ...cell.config, output: { ...output, run_id: undefined }, training: { ...training, device: 'auto' } } as TsfmConfig);
 }
 
 /** Series ids of each dataset (by its label in the experiment), for the per-series strategies. */

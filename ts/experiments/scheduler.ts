@@ -13,8 +13,9 @@ import { packageRoot, renderConfigYaml } from '../config/index.js';
 import { markStaleRuns, Registry } from '../registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { readMetadata } from '../runs/metadata.js';
+import { acquireLock } from '../runs/lock.js';
 import type { ExperimentConfig } from './config.js';
-import type { Cell } from './matrix.js';
+import { cellHash, type Cell } from './matrix.js';
 
 export interface CellOutcome {
   cell: Cell;
@@ -71,11 +72,16 @@ export function runsDirOfCells(cells: Cell[]): string {
   return [...dirs][0]!;
 }
 
-/** Keys of cells that have a completed run in the registry. */
-export function completedCells(registry: Registry, experiment: string): Map<string, string> {
+/** Keys of cells that have a completed run in the registry, trained from the cell's current config. */
+export function completedCells(registry: Registry, experiment: string, cells: Cell[] = []): Map<string, string> {
   markStaleRuns(registry);
+  const hashes = new Map(cells.map((c) => [c.key, cellHash(c)]));
   const done = new Map<string, string>();
-  for (const r of registry.listRuns({ experiment, status: 'completed' })) if (r.tags.cell) done.set(r.tags.cell, r.run_id);
+  for (const r of registry.listRuns({ experiment, status: 'completed' })) {
+    const key = r.tags.cell;
+    if (!key || (hashes.size && r.tags.cell_hash !== hashes.get(key))) continue;
+    if (!done.has(key)) done.set(key, r.run_id); // newest first
+  }
   return done;
 }
 
@@ -129,10 +135,20 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
   const dir = experimentDir(runsDir, exp.name);
   mkdirSync(path.join(dir, 'cells'), { recursive: true });
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  // One runner per experiment: a second one would start a second attempt of every cell in flight.
+  const lock = acquireLock(path.join(dir, 'runner.lock'), `experiment '${exp.name}'`);
+  try {
+    return await runCells(exp, cells, opts, runsDir, dir);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimentOptions, runsDir: string, dir: string): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
   const registry = Registry.open(runsDir);
   let done: Map<string, string>;
   try {
-    done = completedCells(registry, exp.name);
+    done = completedCells(registry, exp.name, cells);
   } finally {
     registry.close();
   }
@@ -161,7 +177,7 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       writeFileAtomic(cellFile, renderConfigYaml(config));
       const log = path.join(dir, 'logs', `${runId}.log`);
       const fd = openSync(log, 'w');
-      const tags: Record<string, string> = { experiment: exp.name, cell: o.cell.key, strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
+      const tags: Record<string, string> = { experiment: exp.name, cell: o.cell.key, cell_hash: cellHash(o.cell), strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
       const initFrom = o.cell.dependsOn ? outcomes.find((x) => x.cell.key === o.cell.dependsOn)!.runId! : o.cell.initFrom;
       if (o.cell.series) tags.series = o.cell.series;
       if (o.cell.dependsOn) tags.global_run = initFrom!;
@@ -170,7 +186,8 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       o.runId = runId;
       // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that
       // got two would exit at once instead of saving a checkpoint).
-      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
+      // TSFM_RUNNER_PID: the cell ends itself when the runner is gone (killed), instead of training on as an orphan.
+      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) } });
       closeSync(fd);
       children.add(child);
       opts.onEvent?.({ type: 'start', outcome: o, slot });
@@ -204,7 +221,7 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
       const code = await new Promise<number | null>((resolve) => {
         const fd = openSync(log, 'w');
         const child = spawn(process.execPath, [cli, 'evaluate', '--run', o.runId!, '--runs-dir', runsDir, '--data', t.ref, '--split', 'test', '--no-forecasts'],
-          { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name } });
+          { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) } });
         closeSync(fd);
         children.add(child);
         child.on('exit', (c) => {

@@ -2,6 +2,7 @@
 export { openRun, listArtifacts, directorySize, errorText, type Run, type OpenRunOptions, type RunInfoPatch } from './run.js';
 export { newRunId, checkRunId, RUN_ID_PATTERN } from './ids.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { acquireLock, type Lock } from './lock.js';
 export { collectEnvironment, parseBuildVersions, type RunEnvironment, type NativeRuntime } from './environment.js';
 export { currentProcess, processState, type ProcessIdentity } from './liveness.js';
 export {

@@ -7,6 +7,7 @@ import { expandCells, loadExperimentFile, parseExperiment } from '../../../ts/ex
 import { aggregate, meanStd, resultsCsv, resultsMarkdown, scoreMatrix } from '../../../ts/experiments/aggregate.js';
 import { Registry } from '../../../ts/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
+import { cellHash } from '../../../ts/experiments/matrix.js';
 
 function experimentFile(yaml: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-exp-'));
@@ -76,7 +77,7 @@ describe('aggregation', () => {
     const value: Record<string, number> = { dlinear: 10, ttm: 8 };
     for (const c of cells) {
       if (c.key === 'ttm.broll.global.s2') continue; // a cell that did not complete
-      const run = openRun({ runsDir: runs, runId: `agg.${c.key}.a1`, config: c.config, tags: { experiment: 'agg', cell: c.key } });
+      const run = openRun({ runsDir: runs, runId: `agg.${c.key}.a1`, config: c.config, tags: { experiment: 'agg', cell: c.key, cell_hash: cellHash(c) } });
       run.logMetrics({ test_rmse: value[c.model]! + (c.dataset === 'broll' ? 5 : 0) + c.seed });
       run.finish('completed');
     }

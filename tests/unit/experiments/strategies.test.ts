@@ -8,6 +8,7 @@ import { aggregate, resultsCsv, resultsMarkdown } from '../../../ts/experiments/
 import { transferMetric, transferRecordPath, experimentDir } from '../../../ts/experiments/scheduler.js';
 import { Registry } from '../../../ts/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
+import { cellHash } from '../../../ts/experiments/matrix.js';
 
 function experimentFile(yaml: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-strat-'));
@@ -117,7 +118,7 @@ describe('aggregation of per-series and transfer cells', () => {
     for (const c of cells) {
       if (c.key === 'dlinear.simulated_t1d.per_series.sim-003.s2') continue; // one series of seed 2 did not complete
       const runId = `agg.${c.key}.a1`;
-      const run = openRun({ runsDir: runs, runId, config: c.config, tags: { experiment: 'agg', cell: c.key } });
+      const run = openRun({ runsDir: runs, runId, config: c.config, tags: { experiment: 'agg', cell: c.key, cell_hash: cellHash(c) } });
       run.logMetrics({ test_rmse: value(c) });
       run.finish('completed');
       if (c.seed === 1) {

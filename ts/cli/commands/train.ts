@@ -56,7 +56,9 @@ export function registerTrain(program: Command): void {
         return;
       }
       const dist = detectDistributed();
-      if (process.env.TSFM_LAUNCHER_PID) watchLauncher(Number(process.env.TSFM_LAUNCHER_PID));
+      // A worker of the launcher, or a cell of an experiment runner, ends when its parent is gone.
+      const parent = process.env.TSFM_LAUNCHER_PID ?? process.env.TSFM_RUNNER_PID;
+      if (parent) watchLauncher(Number(parent));
       // SIGTERM (timeout, SLURM, docker stop) is a Ctrl-C: finish the step, checkpoint, exit 128 + signal.
       const controller = new AbortController();
       let stopSignal: NodeJS.Signals | undefined;
