@@ -3,7 +3,7 @@
  * interrupts, resume with another world size, and no orphan processes.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,22 @@ const train = (id: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
   run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', `output.run_id=${id}`, ...extra], env);
 
 /** Processes whose command line mentions this test's directory (workers and launchers alike). */
+/** The pid of the launcher's worker with this RANK (read from /proc), other than `not`. */
+function workerPid(rank: number, not: number): number | undefined {
+  for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    const pid = Number(d);
+    if (pid === not) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(root)) continue;
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(`RANK=${rank}`) && env.some((e) => e.startsWith('TSFM_LAUNCHER_PID='))) return pid;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
+
 function survivors(): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return ps.split('\n').filter((l) => l.includes(root) && !l.includes('ps -eo'));
@@ -169,7 +185,29 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
       { TSFM_TEST_FAULT: '1:2:hang' });
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(60);
-    expect(r.stderr).toMatch(/tsfm: rank 0 failed \(exit code 1\): distributed: a collective failed \(a peer crashed, or hung past the 4 s timeout\)/);
+    // The hung rank is named, not the healthy rank 0 that timed out waiting for it.
+    expect(r.stderr).toMatch(/tsfm: rank 1 hung: it stopped responding \(process \d+ is still running but never reached the collective\); rank 0 timed out waiting for it: distributed: a collective failed \(a peer crashed, or hung past the 4 s timeout\)/);
+    expect(JSON.parse(readFileSync(path.join(root, 'runs', 'hang', 'failure.json'), 'utf8'))).toMatchObject({ rank: 1, hung: true });
+    expect(survivors()).toEqual([]);
+  });
+
+  it('a stopped rank (SIGSTOP) is named as the one that hung', async () => {
+    let stopped = false;
+    const r = await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=stopped', '--set', 'training.epochs=400',
+      '--set', 'training.distributed.timeout_seconds=4', '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text) => {
+      if (!stopped && /epoch 2\/400/.test(text)) {
+        const m = /"pid":\s*(\d+)/.exec(readFileSync(path.join(root, 'runs', 'stopped', 'metadata.json'), 'utf8'));
+        // The run's owner is rank 0; rank 1 is the other worker of the launcher, found by its RANK.
+        const rank1 = workerPid(1, Number(m![1]));
+        if (rank1) {
+          stopped = true;
+          process.kill(rank1, 'SIGSTOP');
+        }
+      }
+    });
+    expect(stopped).toBe(true);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tsfm: rank 1 hung: it stopped responding \(process \d+ is stopped \(SIGSTOP or a debugger\)\); rank 0 timed out waiting for it/);
     expect(survivors()).toEqual([]);
   });
 

@@ -57,7 +57,8 @@ export interface LaunchHandle {
 export interface LaunchResult {
   exitCode: number;
   /** The first rank that failed, with its last error line. */
-  failure?: { rank: number; code: number | null; signal: string | null; error: string };
+  /** hung: the rank did not fail itself; its peers timed out waiting for it. */
+  failure?: { rank: number; code: number | null; signal: string | null; error: string; hung?: boolean };
   interrupted: boolean;
 }
 
@@ -71,6 +72,25 @@ function workerError(w: Worker): string {
     return '';
   }
 }
+
+/** A collective that timed out or broke: the rank reporting it is the healthy one waiting for a peer. */
+function isPeerWait(error: string): boolean {
+  return /collective failed|timed out|timeout/i.test(error);
+}
+
+/** What Linux says the process is doing: stopped (SIGSTOP, a debugger) or still running but silent. */
+function processCondition(pid: number | undefined): string {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    if (state === 'T' || state === 't') return `process ${pid} is stopped (SIGSTOP or a debugger)`;
+    return `process ${pid} is still running but never reached the collective`;
+  } catch {
+    return `process ${pid} did not report`;
+  }
+}
+
+/** How long the other ranks get to fail on their own after a first peer-wait failure, before the silent ones are named. */
+const HUNG_WINDOW_MS = 1500;
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -92,6 +112,7 @@ export function launch(o: LaunchOptions): LaunchHandle {
   const grace = (o.graceSeconds ?? 10) * 1000;
   const workers: Worker[] = [];
   let failure: LaunchResult['failure'];
+  let provisional = false;  // the failure so far is a peer's timeout; the rank at fault may still show itself
   let interrupted = false;
   const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
 
@@ -100,6 +121,22 @@ export function launch(o: LaunchOptions): LaunchHandle {
     const teardown = (why: 'failure' | 'interrupt') => {
       for (const w of workers) if (!w.exited) killGroup(w.child, why === 'failure' ? 'SIGTERM' : 'SIGINT');
       const t = setTimeout(() => { for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL'); }, grace);
+      t.unref();
+    };
+    // A rank that times out waiting for a peer is not the one at fault: after a short window, the ranks
+    // that are still alive without having failed are the hung ones, and the first of them is reported.
+    const blameSilentRanks = (first: NonNullable<LaunchResult['failure']>) => {
+      const t = setTimeout(() => {
+        const silent = workers.filter((x) => !x.exited);
+        const explained = failure !== first;  // another rank failed on its own meanwhile
+        provisional = false;
+        if (!explained && silent.length) {
+          const hung = silent[0]!;
+          failure = { rank: hung.rank, code: null, signal: null, hung: true,
+            error: `it stopped responding (${processCondition(hung.child.pid)}); rank ${first.rank} timed out waiting for it: ${first.error.replace(/^tsfm: /, '')}` };
+        }
+        teardown('failure');
+      }, HUNG_WINDOW_MS);
       t.unref();
     };
     onAbort = () => {
@@ -147,9 +184,14 @@ export function launch(o: LaunchOptions): LaunchHandle {
         setTimeout(() => {
           w.exited = true;
           const ok = code === 0 || (interrupted && (code === 130 || sig === 'SIGINT'));
-          if (!ok && !failure && !interrupted) {
-            failure = { rank, code, signal: sig, error: workerError(w) || 'it ended without an error message (crashed or killed)' };
-            teardown('failure');
+          const error = ok ? '' : workerError(w) || 'it ended without an error message (crashed or killed)';
+          if (!ok && !interrupted && (!failure || (provisional && !isPeerWait(error)))) {
+            // A rank that fails on its own explains a peer's earlier timeout: it is the one reported.
+            const first = !failure;
+            failure = { rank, code, signal: sig, error };
+            provisional = first && isPeerWait(error);
+            if (provisional) blameSilentRanks(failure);
+            else if (first) teardown('failure');
           }
           finish();
         }, 50);

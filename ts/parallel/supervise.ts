@@ -99,9 +99,9 @@ export async function launchTraining(
     const why = f.error.replace(/^tsfm: /, '');
     if (existsSync(path.dirname(runDir))) {
       mkdirSync(runDir, { recursive: true });
-      writeFileSync(path.join(runDir, 'failure.json'), JSON.stringify({ status: 'failed', rank: f.rank, exit_code: f.code, signal: f.signal, error: why, at: new Date().toISOString() }, null, 2));
+      writeFileSync(path.join(runDir, 'failure.json'), JSON.stringify({ status: 'failed', rank: f.rank, exit_code: f.code, signal: f.signal, hung: f.hung ?? false, error: why, at: new Date().toISOString() }, null, 2));
     }
-    throw new Error(f.rank >= 0 ? `rank ${f.rank} failed (${f.signal ?? `exit code ${f.code}`}): ${why}` : why);
+    throw new Error(f.hung ? `rank ${f.rank} hung: ${why}` : f.rank >= 0 ? `rank ${f.rank} failed (${f.signal ?? `exit code ${f.code}`}): ${why}` : why);
   }
   return r.exitCode;
 }
