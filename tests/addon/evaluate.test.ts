@@ -73,7 +73,7 @@ describe('tsfm evaluate', () => {
   it('bad input: one line naming the problem, exit 1, saved results kept', () => {
     const before = statSync(path.join(quantile.runDir, 'eval', 'simulated_t1d-test', 'summary.json')).mtimeMs;
     const cases: Array<[string[], RegExp]> = [
-      [['evaluate', '--run', 'nope', '--runs-dir', runs], /--run: no run 'nope'/],
+      [['evaluate', '--run', 'nope', '--runs-dir', runs], /--run nope: no such run in /],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'bogus'], /--split: unknown split 'bogus'/],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'test-ood'], /'temporal' split protocol holds out no patients/],
       [['evaluate', '--run', 'q', '--runs-dir', runs, '--data', 'broll'], /trained with covariates \[glucose, insulin, carbs\]/],
