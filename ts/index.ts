@@ -1,7 +1,8 @@
 /** tsfm library API: configuration, data, training and the native addon, typed. */
 export * from './config/index.js';
 export * from './data/index.js';
-export { train, loadConfiguredDataset, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
+export { loadConfiguredDataset } from './pipeline/dataset.js';
+export { train, type TrainOptions, type TrainResult, type ProgressEvent } from './train/train.js';
 export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './native/loader.js';
 export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';

@@ -160,5 +160,18 @@ describe('tsfm evaluate', () => {
     expect(mse).toBeCloseTo(ett.testMetrics.mse, 4);
     expect(s.channels[0].forecasters.model.clinical).toBeUndefined();
     expect(existsSync(path.join(ett.runDir, 'eval', 'etth1-test', 'forecasts.arrow'))).toBe(false);
+    // The first printed line pools every channel: the same test MSE `tsfm train` printed; no per-channel lines unless asked.
+    expect(s.allChannels!.model.mse).toBeCloseTo(ett.testMetrics.mse, 6);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('tsfm: etth1 test'))!;
+    expect(line).toMatch(/\(\d+ windows, 7 channels, scaled axis\): model MSE ([\d.]+) MAE/);
+    expect(Number(/model MSE ([\d.]+)/.exec(line)![1])).toBeCloseTo(ett.testMetrics.mse, 3);
+    expect(r.stderr).not.toMatch(/^  HUFL/m);
+    // Percentage errors are meaningless on z-scored data: never reported there.
+    expect(s.scale).toBe('scaled');
+    expect(s.channels[0].forecasters.model.pooled.mape).toBeNull();
+    expect(s.channels[0].forecasters.model.perStep.mape).toBeUndefined();
+    const per = run(['evaluate', '--run', 'ett', '--runs-dir', runs, '--no-forecasts', '--per-channel']);
+    expect(per.status, per.stderr).toBe(0);
+    expect(per.stderr.split('\n').filter((l) => /^  (HUFL|HULL|MUFL|MULL|LUFL|LULL|OT): model MSE/.test(l))).toHaveLength(7);
   });
 });

@@ -11,6 +11,7 @@ import { residentBytes, resetPeakResident } from '../system/probe.js';
 import { trainFlopsPerSample } from './flops.js';
 import { findPythonTorch, PythonPeer } from './python.js';
 import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
+import { createModel, createTrainer } from '../pipeline/engine.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
 export const FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;
@@ -134,7 +135,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
         const sz = SIZE_TABLE[size];
         const split = syntheticSplit(native, series, sz.context, sz.horizon);
         for (const family of opts.families) {
-          const model = new native.NativeModel({ family, contextLength: sz.context, horizon: sz.horizon, channels: 1, params: sz.params[family] ?? {}, seed: 1 });
+          const model = createModel(native, { family, contextLength: sz.context, horizon: sz.horizon, channels: 1, params: sz.params[family] ?? {}, seed: 1 });
           const info = model.info();
           const total = opts.warmupSteps + opts.steps;
           const common = { lr: 1e-3, weightDecay: 1e-4, gradClip: 1.0, seed: 3, threads: opts.threads, deterministic: opts.deterministic };
@@ -142,7 +143,7 @@ export async function trainingBench(opts: TrainingBenchOptions): Promise<Trainin
           const peakFlops = opts.peaks[setup.name];
           const onGpu = setup.device !== 'cpu';
           const fitNative = async (profileSteps: boolean) => {
-            const trainer = new native.NativeTrainer(model, {
+            const trainer = createTrainer(native, model, {
               ...common, epochs: 1, batchSize: sz.batch, warmupSteps: Math.max(1, Math.floor(total / 20)), schedule: 'cosine',
               device: setup.device, precision: setup.precision, maxStepsPerEpoch: total, patience: 0, logEvery: 1e9, profileSteps,
               timeFromStep: opts.warmupSteps,

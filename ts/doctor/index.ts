@@ -9,6 +9,7 @@ import { packageRoot } from '../config/index.js';
 import { loadNative, nativeAddonPath } from '../native/loader.js';
 import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
 import { betterOpenblasCore, buildSettings, cpuInfo, cpuVectorFlags, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from '../system/probe.js';
+import { createModel, createTrainer } from '../pipeline/engine.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface Check { name: string; status: CheckStatus; message: string; fix?: string }
@@ -186,8 +187,8 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       let model: InstanceType<typeof native.NativeModel> | undefined;
       try {
         split ??= syntheticSplit(native, syntheticSeries(4096), 64, 16);
-        model = new native.NativeModel({ family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
-        const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
+        model = createModel(native, { family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
+        const trainer = createTrainer(native, model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
         const fit = await trainer.fit({ train: split }).finally(() => trainer.dispose());
         if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss))) throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
         add(name, 'ok', `two training steps of a small model ran on ${setup.device} (${setup.precision})`);

@@ -3,20 +3,20 @@
  * beside the baselines on the same windows -> `<run>/eval/<dataset>-<split>/` (summary.json,
  * windows.arrow, steps.arrow, forecasts.arrow).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { loadConfig, type TsfmConfig } from '../config/index.js';
-import { makeSplits } from '../data/splits.js';
+import { resolveRunDir as resolveRun } from '../runs/resolve.js';
+import type { TsfmConfig } from '../config/index.js';
 import { selectSeries } from '../data/select.js';
-import { applyScaler, fitScaler, scalerFromJSON } from '../data/scaler.js';
-import type { ScalerKind } from '../data/scaler.js';
-import type { ScalerState, TimeSeriesDataset } from '../data/types.js';
+import { applyScaler } from '../data/scaler.js';
+import type { TimeSeriesDataset } from '../data/types.js';
 import { rowSeries } from '../data/windows.js';
-import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
-import { toSplitProtocol } from '../train/split-protocol.js';
-import { loadConfiguredDataset } from '../train/train.js';
+import { loadConfiguredDataset } from '../pipeline/dataset.js';
+import { prepareDataset } from '../pipeline/prepare.js';
+import { scalerForDataset } from '../pipeline/scaler-file.js';
+import { TrainedModel } from '../pipeline/trained-model.js';
 import { EvalError } from '../metrics/errors.js';
 import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast, type BaselineName } from '../metrics/baselines.js';
 import { comparePaired, type PairedComparison } from '../metrics/compare.js';
@@ -24,6 +24,7 @@ import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type Wi
 import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
 import { channelOf, quantileChannelOf, type Tensor } from '../metrics/tensors.js';
 import { writeArrowTable, type Columns } from './tables.js';
+import { formatPooled, poolChannels, withoutPercentageErrors, type PooledMetrics } from './all-channels.js';
 
 export interface ChannelEvaluation {
   channel: string;
@@ -62,6 +63,10 @@ export interface EvaluationSummary {
   counts: Record<string, number>;
   notes: string[];
   linregLags: number;
+  /** 'original' units, or 'scaled' (evaluation.scale: scaled, the ETT convention: no percentage errors there). */
+  scale?: 'original' | 'scaled';
+  /** Per forecaster, the point metrics pooled over every target channel (the figure `tsfm train` prints). */
+  allChannels?: Record<string, PooledMetrics>;
   channels: ChannelEvaluation[];
 }
 
@@ -78,35 +83,14 @@ export interface EvaluateRunOptions {
   linregLags?: number;
   /** Also write forecasts.arrow (default: the run's output.save_predictions). */
   saveForecasts?: boolean;
+  /** Also log one line per target channel after the all-channel line. */
+  perChannel?: boolean;
   onLog?: (line: string) => void;
 }
 
-/** A run id (directory name under runsDir) or a path to a run directory. */
-export function resolveRunDir(ref: string, runsDir = 'runs'): string {
-  const candidates = [ref, path.join(runsDir, ref)];
-  for (const c of candidates) if (existsSync(path.join(c, 'config.yaml')) && statSync(c).isDirectory()) return path.resolve(c);
-  throw new EvalError(`--run: no run '${ref}' (looked for ${candidates.map((c) => path.join(c, 'config.yaml')).join(' and ')})`);
-}
-
-interface SavedScaler {
-  kind: ScalerKind;
-  mean: number[];
-  std: number[];
-  channels?: string[];
-  series?: string[];
-}
-
-/**
- * The run's scaler for `ds`: as saved when `ds` has the run's series and channels; on another
- * dataset the same kind of scaler is fitted on that dataset's training windows (leak-free, and the
- * only statistics that exist for its series), with a note in the summary.
- */
-function scalerFor(saved: SavedScaler, ds: TimeSeriesDataset, train: Parameters<typeof fitScaler>[1], notes: string[]): ScalerState {
-  const key = (xs: readonly string[]) => xs.join('\u0000');
-  const same = !saved.channels || !saved.series || (key(saved.channels) === key(ds.channels.map((c) => c.name)) && key(saved.series) === key(ds.series.map((s) => s.id)));
-  if (same) return scalerFromJSON(saved);
-  if (saved.kind !== 'none') notes.push(`scaler '${saved.kind}' refitted on ${ds.name}'s training windows (the run's statistics are for other series or channels)`);
-  return fitScaler(ds, train, saved.kind);
+/** A run id, unique prefix or run directory (as every command takes it). */
+export function resolveRunDir(ref: string, runsDir?: string): string {
+  return resolveRun(ref, runsDir);
 }
 
 /** Time (epoch ms) of each row's sample. */
@@ -327,51 +311,36 @@ export interface RunEvaluation {
 
 /** Evaluates a trained run on each dataset x task and saves the results under `<run>/eval/`. */
 export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {}): Promise<RunEvaluation[]> {
-  const log = opts.onLog ?? (() => {});
   const runDir = resolveRunDir(runRef, opts.runsDir);
+  const trained = TrainedModel.open(runDir);
+  try {
+    return await evaluateOnDatasets(trained, runDir, opts);
+  } finally {
+    trained.dispose();
+  }
+}
+
+async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: EvaluateRunOptions): Promise<RunEvaluation[]> {
+  const log = opts.onLog ?? (() => {});
   const runId = path.basename(runDir);
-  const { config } = loadConfig(path.join(runDir, 'config.yaml'));
-  const scalerFile = path.join(runDir, 'scaler.json');
-  if (!existsSync(scalerFile)) throw new EvalError(`${scalerFile}: missing (runs trained before scalers were saved cannot be evaluated)`);
-  const saved = JSON.parse(readFileSync(scalerFile, 'utf8')) as SavedScaler;
-  const checkpoint = ['best.pt', 'last.pt'].map((f) => path.join(runDir, 'checkpoints', f)).find((f) => existsSync(f));
-  if (!checkpoint) throw new EvalError(`${path.join(runDir, 'checkpoints')}: no best.pt or last.pt to evaluate`);
-  const native = loadNative();
+  const { config, checkpoint, scaler: saved } = trained;
   const { context_length: C, horizon: H } = config.model;
-  const quantileLevels = config.model.output === 'quantile' ? config.model.quantiles : undefined;
+  const quantileLevels = trained.quantiles;
   const results: RunEvaluation[] = [];
   for (const dsName of opts.datasets?.length ? opts.datasets : [config.data.dataset]) {
     const cfg: TsfmConfig = { ...config, data: { ...config.data, dataset: dsName, overrides: dsName === config.data.dataset ? config.data.overrides : undefined } };
     const loaded = await loadConfiguredDataset(cfg);
     // The run's own dataset: the series it was trained on (data.series); another dataset: all of its series.
     const ds = dsName === config.data.dataset && config.data.series ? selectSeries(loaded, config.data.series) : loaded;
-    const protocol = toSplitProtocol(cfg.data.split);
-    const splits = makeSplits(ds, { context: C, horizon: H, stride: cfg.data.stride }, protocol);
-    const targetNames = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);
-    const targetChannels = targetNames.map((n) => {
-      const i = ds.channels.findIndex((c) => c.name === n);
-      if (i < 0) throw new EvalError(`dataset '${dsName}' has no channel '${n}' that run ${runId} forecasts (channels: ${ds.channels.map((c) => c.name).join(', ')})`);
-      return i;
-    });
+    const { protocol, splits, targetChannels, inputChannels } = prepareDataset(cfg, ds);
     if (config.data.covariates && saved.channels && saved.channels.join(',') !== ds.channels.map((c) => c.name).join(',')) {
       throw new EvalError(`dataset '${dsName}' has channels [${ds.channels.map((c) => c.name).join(', ')}] but run ${runId} was trained with covariates [${saved.channels.join(', ')}]`);
     }
-    const inputChannels = config.data.covariates ? ds.channels.map((_, i) => i) : [...targetChannels];
     const scalerNotes: string[] = [];
-    const scaler = scalerFor(saved, ds, splits.train, scalerNotes);
+    const scaler = scalerForDataset(saved, ds, splits.train, scalerNotes);
     const nativeDs = toNativeDataset(ds);
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
-    const model = new native.NativeModel({
-      family: config.model.family, contextLength: C, horizon: H, channels: inputChannels.length,
-      quantiles: quantileLevels, params: config.model.params ?? {}, seed: config.training.seed,
-    });
-    const t = config.training;
-    const trainer = new native.NativeTrainer(model, {
-      epochs: 1, batchSize: t.batch_size, lr: t.lr, loss: config.model.loss ?? (quantileLevels ? 'pinball' : 'mse'), seed: t.seed, threads: t.threads,
-      device: t.device === 'auto' ? (native.runtimeInfo().cudaAvailable ? 'cuda' : 'cpu') : t.device, precision: t.precision,
-    });
     try {
-      await trainer.loadWeights(checkpoint);
       for (const split of opts.splits?.length ? opts.splits : (['test'] as EvalSplit[])) {
         const all = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
         const task = config.evaluation.max_windows ? limitWindows(all, config.evaluation.max_windows, config.training.seed) : all;
@@ -390,27 +359,28 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
         const splitArg = { dataset: nativeDs, windows: task.windows, scaling, inputChannels, targetChannels };
         // evaluation.scale 'scaled' (the ETT convention): forecasts, truths and baselines all on the scaler's axis
         const unscale = config.evaluation.scale !== 'scaled';
-        const pred = (await trainer.predict(splitArg, { unscale })) as Tensor;
+        const pred = (await trained.predict(splitArg, { unscale })) as Tensor;
         const point = targetChannels.map((_, k) => (quantileLevels ? medianFromQuantiles({ levels: quantileLevels, values: quantileChannelOf(pred, k) }, N, H) : channelOf(pred, k)));
         const quantiles = quantileLevels ? { levels: quantileLevels, values: targetChannels.map((_, k) => quantileChannelOf(pred, k)) } : undefined;
         const linregLags = opts.linregLags ?? Math.min(C, 288);
         const evalDs: TimeSeriesDataset = unscale ? ds : { ...ds, values: applyScaler(ds, scaler), channels: ds.channels.map((c) => ({ ...c, unit: undefined })) };
         if (!unscale) notes.push('metrics on the scaled axis (evaluation.scale: scaled); clinical metrics need original units and are omitted');
         const r = evaluateTask({ ds: evalDs, task, context: C, horizon: H, targetChannels, point, quantiles, trainWindows: splits.train, linregLags });
+        if (!unscale) for (const ch of r.channels) for (const k of Object.keys(ch.forecasters)) ch.forecasters[k] = withoutPercentageErrors(ch.forecasters[k]!);
         const summary: EvaluationSummary = {
           run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(),
           model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) },
-          intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags, channels: r.channels,
+          intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags, scale: unscale ? 'original' : 'scaled',
+          allChannels: poolChannels(r.channels), channels: r.channels,
         };
         writeTables(dir, evalDs, task, C, H, r, quantiles, targetChannels, opts.saveForecasts ?? config.output.save_predictions);
         writeJson(path.join(dir, 'summary.json'), summary);
-        const m = r.channels[0]?.forecasters;
-        if (m) log(`tsfm: ${ds.name} ${split} (${N} windows): model RMSE ${m.model.pooled.rmse.toFixed(3)} (median/window ${m.model.medianPerWindow.rmse.toFixed(3)}) | ${Object.keys(m).filter((k) => k !== 'model').map((k) => `${k} ${m[k].pooled.rmse.toFixed(3)}`).join(' | ')}`);
+        const scaledNote = unscale ? '' : ', scaled axis';
+        log(formatPooled(`tsfm: ${ds.name} ${split} (${N} windows, ${r.channels.length} channel${r.channels.length === 1 ? '' : 's'}${scaledNote})`, summary.allChannels!));
+        if (opts.perChannel) for (const ch of r.channels) log(formatPooled(`  ${ch.channel}${ch.unit ? ` (${ch.unit})` : ''}`, poolChannels([ch])));
         results.push({ dir, summary });
       }
     } finally {
-      trainer.dispose();
-      model.dispose();
       nativeDs.dispose();
     }
   }

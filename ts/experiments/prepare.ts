@@ -5,7 +5,7 @@
  */
 import { selectSeries } from '../data/select.js';
 import type { TimeSeriesDataset } from '../data/types.js';
-import { loadConfiguredDataset } from '../train/train.js';
+import { loadConfiguredDataset } from '../pipeline/dataset.js';
 import { ExperimentConfigError, type ExperimentConfig } from './config.js';
 import { expandCells, needsSeriesIds, type Cell, type SeriesIds } from './matrix.js';
 

@@ -6,11 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { packageRoot, parseConfigYaml, type TsfmConfig } from '../config/index.js';
+import { packageRoot, type TsfmConfig } from '../config/index.js';
 import { datasetConfigPath } from '../data/resolve.js';
 import { loadDataset } from '../data/load.js';
 import type { TimeSeriesDataset } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
+import { statisticsForSeries } from '../pipeline/scaler-file.js';
+import { TrainedModel } from '../pipeline/trained-model.js';
 import type { ForecastColumns } from './output.js';
 
 export interface PredictOptions {
@@ -18,20 +20,6 @@ export interface PredictOptions {
   origins?: 'last' | 'rolling';
   stride?: number;
   threads?: number;
-}
-
-interface ScalerFile {
-  kind: 'none' | 'global' | 'per_series';
-  mean: number[];
-  std: number[];
-  channels: string[];
-  series: string[];
-  global?: { mean: number[]; std: number[] };
-}
-
-function readJson<T>(file: string): T {
-  if (!existsSync(file)) throw new Error(`${file}: missing (the run did not save it; was it trained by an older tsfm?)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 /** The run's dataset config with `path` replaced by the file, or a generic long-format mapping for simulated data. */
@@ -58,18 +46,19 @@ function datasetForFile(config: TsfmConfig, file: string, channels: string[]): R
 
 /** Loads a run and forecasts `dataFile`. */
 export async function predictWithRun(runDir: string, dataFile: string, opts: PredictOptions = {}): Promise<ForecastColumns> {
-  const config = parseConfigYaml(readFileSync(path.join(runDir, 'config.yaml'), 'utf8'), path.join(runDir, 'config.yaml'));
-  const scaler = readJson<ScalerFile>(path.join(runDir, 'scaler.json'));
-  const weights = ['best.pt', 'last.pt'].map((f) => path.join(runDir, 'checkpoints', f)).find((f) => existsSync(f));
-  if (!weights) throw new Error(`${runDir}/checkpoints: no best.pt or last.pt to load`);
-  if (!existsSync(dataFile)) throw new Error(`--data ${dataFile}: file not found`);
-  const { context_length: L, horizon: H } = config.model;
-  const raw = datasetForFile(config, dataFile, scaler.channels);
-  const { dataset } = await loadDataset(raw, { baseDir: packageRoot(), minSegmentLength: L }, dataFile);
-  return forecast(config, scaler, weights, dataset, L, H, opts);
+  const trained = TrainedModel.open(runDir, { threads: opts.threads, batchSize: 256 });
+  try {
+    if (!existsSync(dataFile)) throw new Error(`--data ${dataFile}: file not found`);
+    const raw = datasetForFile(trained.config, dataFile, trained.scaler.channels);
+    const { dataset } = await loadDataset(raw, { baseDir: packageRoot(), minSegmentLength: trained.context }, dataFile);
+    return await forecast(trained, dataset, opts);
+  } finally {
+    trained.dispose();
+  }
 }
 
-async function forecast(config: TsfmConfig, scaler: ScalerFile, weights: string, ds: TimeSeriesDataset, L: number, H: number, opts: PredictOptions): Promise<ForecastColumns> {
+async function forecast(trained: TrainedModel, ds: TimeSeriesDataset, opts: PredictOptions): Promise<ForecastColumns> {
+  const { config, scaler, context: L, horizon: H } = trained;
   // Channels in the order the model was trained on, found by name.
   const C = scaler.channels.length;
   const srcIndex = scaler.channels.map((name) => {
@@ -79,18 +68,7 @@ async function forecast(config: TsfmConfig, scaler: ScalerFile, weights: string,
   });
   const targets = (config.data.target_channels ?? scaler.channels.filter((n) => ds.channels[srcIndex[scaler.channels.indexOf(n)]!]!.role === 'target')).map((n) => scaler.channels.indexOf(n));
   const inputs = config.data.covariates ? scaler.channels.map((_, i) => i) : targets;
-  // Series statistics: the series' own training statistics when the run saw it, else the train-wide ones.
-  const mean = new Float32Array(ds.series.length * C);
-  const std = new Float32Array(ds.series.length * C).fill(1);
-  ds.series.forEach((s, si) => {
-    const k = scaler.series.indexOf(s.id);
-    for (let c = 0; c < C; c++) {
-      const [m, sd] = k >= 0 ? [scaler.mean[k * C + c]!, scaler.std[k * C + c]!]
-        : scaler.global ? [scaler.global.mean[c]!, scaler.global.std[c]!] : [scaler.mean[c]!, scaler.std[c]!];
-      mean[si * C + c] = m;
-      std[si * C + c] = sd;
-    }
-  });
+  const { mean, std } = statisticsForSeries(scaler, ds.series.map((s) => s.id));
   // Pad every segment with H empty rows so a window may forecast past the end of the data.
   const segs = ds.segments.filter((s, i) => opts.origins === 'rolling' || i === ds.segments.length - 1 || ds.segments[i + 1]!.series !== s.series);
   const rows = segs.reduce((a, s) => a + s.length + H, 0);
@@ -108,17 +86,12 @@ async function forecast(config: TsfmConfig, scaler: ScalerFile, weights: string,
 
   const native = loadNative();
   const nds = new native.NativeDataset({ columns, segmentOffsets: offsets, segmentLengths: segs.map((s) => s.length + H), segmentSeries: segs.map((s) => s.series), numSeries: ds.series.length });
-  const quantiles = config.model.output === 'quantile' ? config.model.quantiles : [];
-  const model = new native.NativeModel({ family: config.model.family, contextLength: L, horizon: H, channels: inputs.length, quantiles: quantiles.length ? quantiles : undefined, params: config.model.params ?? {}, seed: config.training.seed });
-  const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 256, lr: 1e-3, loss: config.model.loss, device: 'cpu', threads: opts.threads ?? config.training.threads });
+  const quantiles = trained.quantiles ?? [];
   try {
-    await trainer.loadWeights(weights);
-    const pred = await trainer.predict({ dataset: nds, windows: { context: L, horizon: H, stride, spanStart: Float64Array.from(spanStart), spanCount: Float64Array.from(spanCount) },
+    const pred = await trained.predict({ dataset: nds, windows: { context: L, horizon: H, stride, spanStart: Float64Array.from(spanStart), spanCount: Float64Array.from(spanCount) },
       scaling: scaler.kind === 'none' ? null : { kind: scaler.kind, mean, std, channels: C }, inputChannels: inputs, targetChannels: targets });
     return toColumns(pred, { ds, segs, offsets, spanStart, spanCount, stride, targets, channels: scaler.channels, columns, L, H, quantiles });
   } finally {
-    trainer.dispose();
-    model.dispose();
     nds.dispose();
   }
 }

@@ -4,20 +4,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { configHash, type TsfmConfig } from '../config/index.js';
-import { openDataset } from '../data/resolve.js';
-import { makeSplits } from '../data/splits.js';
-import { keepLastFraction, selectSeries } from '../data/select.js';
 import { countWindows } from '../data/windows.js';
-import { fitScaler, scalerToJSON } from '../data/scaler.js';
-import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
+import { fitScaler } from '../data/scaler.js';
+import type { WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
-import { toSplitProtocol } from './split-protocol.js';
 import type { NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
-import { faultFromEnv } from '../parallel/fault.js';
+import { prepare } from '../pipeline/prepare.js';
+import { resolveDevice } from '../pipeline/device.js';
+import { createModel, createTrainer } from '../pipeline/engine.js';
+import { modelSpecOf, trainerOptionsOf } from '../pipeline/native-options.js';
+import { scalerFileOf } from '../pipeline/scaler-file.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -67,15 +67,6 @@ export function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: st
   return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(), reopen: false };
 }
 
-export async function loadConfiguredDataset(config: TsfmConfig): Promise<TimeSeriesDataset> {
-  const { dataset } = await openDataset(config.data.dataset, {
-    cacheDir: config.data.cache_dir,
-    minSegmentLength: config.model.context_length + config.model.horizon,
-    overrides: config.data.overrides,
-  });
-  return dataset;
-}
-
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
   const dist = opts.distributed ?? detectDistributed();
@@ -102,23 +93,9 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     getRun().log(line);
     opts.onLog?.(rankPrefix(dist) + line);
   };
-  const loaded = await loadConfiguredDataset(config);
-  const ds = config.data.series ? selectSeries(loaded, config.data.series) : loaded;
+  const { dataset: ds, splits, targetChannels, inputChannels } = await prepare(config, { applyTrainFraction: true });
   const { context_length: context, horizon } = config.model;
-  const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, toSplitProtocol(config.data.split));
-  if (config.data.train_fraction < 1) splits.train = keepLastFraction(ds, splits.train, config.data.train_fraction);
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
-
-  const targetNames = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);
-  const index = (name: string) => {
-    const i = ds.channels.findIndex((c) => c.name === name);
-    if (i < 0) throw new Error(`data.target_channels: unknown channel '${name}' (channels: ${ds.channels.map((c) => c.name).join(', ')})`);
-    return i;
-  };
-  const targetChannels = targetNames.map(index);
-  const inputChannels = config.data.covariates
-    ? ds.channels.map((_, i) => i)
-    : [...targetChannels];
 
   // Native memory is released on every path out, failures included (last created, first released).
   const owned: Array<{ dispose(): void }> = [];
@@ -128,30 +105,9 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-    const model = own(new native.NativeModel({
-      family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
-      quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
-      params: config.model.params ?? {}, seed: config.training.seed,
-    }));
-    const t = config.training;
-    const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
-    const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
-    const trainer = own(new native.NativeTrainer(model, {
-      epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
-      warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
-      loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-      seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
-      precision: t.precision, prefetch: t.prefetch, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
-      logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(runDir, 'checkpoints'),
-      gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
-      // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
-      distributed: dist.worldSize > 1 || process.env.TSFM_DDP_FORCE === '1' ? {
-        rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
-        backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
-        rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb,
-        force: process.env.TSFM_DDP_FORCE === '1',
-      } : undefined,
-    }));
+    const model = own(createModel(native, modelSpecOf(config, inputChannels.length)));
+    const device = resolveDevice(config.training.device, native.runtimeInfo().cudaAvailable, dist);
+    const trainer = own(createTrainer(native, model, trainerOptionsOf(config, { runDir, device, dist })));
     // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
     if (opts.resume) await trainer.loadCheckpoint(opts.resume);
     else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
@@ -159,8 +115,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
     // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
     // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
-    const globalStats = scaler.kind === 'per_series' ? scalerToJSON(fitScaler(ds, splits.train, 'global')) : undefined;
-    run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
+    run.writeJson('scaler.json', scalerFileOf(ds, splits.train, scaler));
     const info = model.info();
     run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
       ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
@@ -209,10 +164,4 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
 /** This process's rank: the caller's, else the distributed environment's. */
 function rankOf(opts: TrainOptions, dist: DistributedEnv): number {
   return opts.rank ?? dist.rank;
-}
-
-/** Distributed workers on CUDA take the GPU of their local rank. */
-function workerDevice(device: string, dist: DistributedEnv, cuda: boolean): string {
-  const resolved = device === 'auto' ? (cuda ? 'cuda' : 'cpu') : device;
-  return resolved === 'cuda' && dist.worldSize > 1 ? `cuda:${dist.localRank}` : resolved;
 }

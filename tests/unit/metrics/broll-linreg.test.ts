@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../ts/config/index.js';
-import { loadConfiguredDataset } from '../../../ts/train/train.js';
+import { loadConfiguredDataset } from '../../../ts/pipeline/dataset.js';
 import { makeSplits } from '../../../ts/data/splits.js';
 import { windowStarts } from '../../../ts/data/windows.js';
 import { fitLinReg, linRegForecast } from '../../../ts/metrics/baselines.js';

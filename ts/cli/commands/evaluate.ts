@@ -17,6 +17,7 @@ export function registerEvaluate(program: Command): void {
     .option('--night-hours <h>', 'nocturnal task: hours forecast from the origin', '8')
     .option('--linreg-lags <n>', 'LinReg baseline: context values used as features (default: the model context, at most 288)')
     .option('--no-forecasts', 'do not write forecasts.arrow')
+    .option('--per-channel', 'also print one line per target channel (the first line pools every channel, as `tsfm train` does)')
     .action(async (o) => {
       const nightHours = Number(o.nightHours);
       if (!(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
@@ -26,7 +27,7 @@ export function registerEvaluate(program: Command): void {
       const results = await evaluateRun(resolveRunDir(o.run, runsDir), {
         datasets: o.data ? String(o.data).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined,
         splits: String(o.split).split(',').map((s: string) => parseEvalSplit(s.trim())),
-        runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined,
+        runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined, perChannel: o.perChannel === true,
         onLog: (l) => console.error(l),
       });
       for (const r of results) console.log(r.dir);

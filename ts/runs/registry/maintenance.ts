@@ -2,6 +2,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Registry, type RunRow } from './registry.js';
+import { runCheckpoint } from '../checkpoints.js';
 
 const PROTECTED_STAGES = new Set(['staging', 'production']);
 
@@ -62,14 +63,14 @@ export function compareRuns(runs: RunRow[]): { header: string[]; rows: string[][
 export function resolveCheckpoint(ref: string, runsDir: string): string {
   if (existsSync(ref) && statSync(ref).isFile()) return path.resolve(ref);
   if (existsSync(path.join(ref, 'checkpoints')) && statSync(ref).isDirectory()) {
-    const file = ['best.pt', 'last.pt'].map((f) => path.join(ref, 'checkpoints', f)).find((f) => existsSync(f));
+    const file = runCheckpoint(ref);
     if (!file) throw new Error(`--init-from ${ref}: the run directory has no checkpoint`);
     return path.resolve(file);
   }
   const reg = Registry.open(runsDir);
   try {
     const run = reg.getRun(ref);
-    const file = ['best.pt', 'last.pt'].map((f) => path.join(run.run_dir, 'checkpoints', f)).find((f) => existsSync(f));
+    const file = runCheckpoint(run.run_dir);
     if (!file) throw new Error(`--init-from ${ref}: run ${run.run_id} has no checkpoint`);
     return file;
   } catch (e) {
