@@ -64,6 +64,8 @@ export class PythonPeer {
 
   async ready(): Promise<void> { await this.next(); }
 
+  // One JSON line of the Python peer (its shape: bench/python/train_loop.py).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async round(): Promise<any> {
     this.child.stdin!.write('round\n');
     return JSON.parse(await this.next());

@@ -230,7 +230,7 @@ export async function readCsv(path: string, opts: ReadCsvOptions = {}): Promise<
   const gz = path.toLowerCase().endsWith('.gz') || (await isGzipFile(path));
   const delimiter = opts.delimiter ?? (/\.tsv(\.gz)?$/i.test(path) ? '\t' : ',');
   let header: string[] | undefined;
-  let keepIdx: number[] = [];
+  const keepIdx: number[] = [];
   let keepCols: string[][] = [];
   const names: string[] = [];
   let lines = new Int32Array(1024);

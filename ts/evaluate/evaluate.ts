@@ -223,7 +223,10 @@ export function evaluateTask(args: {
     const gridTruth: number[] = [], gridForecast: number[] = [];
     const step = Math.max(1, Math.ceil((N * H) / 1000));
     for (let i = 0; i < N * H; i += step) {
-      if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) gridTruth.push(Math.round(truth[i] * 10) / 10), gridForecast.push(Math.round(main[i] * 10) / 10);
+      if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) {
+        gridTruth.push(Math.round(truth[i] * 10) / 10);
+        gridForecast.push(Math.round(main[i] * 10) / 10);
+      }
     }
     channels.push({ channel: info.name, unit: info.unit, glucose, forecasters, comparisons, samples, gridSample: { forecaster: mainName, truth: gridTruth, forecast: gridForecast } });
     perWindow[info.name] = pw;

@@ -147,7 +147,10 @@ export function fitLinReg(values: Numeric, trainWindows: WindowSet, lags: number
   const weights = B.map((b, h) => {
     const w = new Float64Array(L + 1);
     let icpt = my[h];
-    for (let l = 0; l < L; l++) (w[l + 1] = b[l]), (icpt -= b[l] * mx[l]);
+    for (let l = 0; l < L; l++) {
+      w[l + 1] = b[l];
+      icpt -= b[l] * mx[l];
+    }
     w[0] = icpt;
     return w;
   });

@@ -63,15 +63,19 @@ export function brierScore(prob: Numeric, truth: Numeric, windows: number, horiz
 /** Area under the ROC curve: the Mann-Whitney probability that a positive outscores a negative (ties count 1/2). NaN without both classes. */
 export function auroc(scores: Numeric, labels: ArrayLike<number | boolean>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let pos = 0, neg = 0, rankSum = 0;
+  let pos = 0, rankSum = 0;
   for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]]) (rankSum += rank), pos++;
+    for (let k = i; k <= j; k++)
+      if (labels[idx[k]]) {
+        rankSum += rank;
+        pos++;
+      }
     i = j + 1;
   }
-  neg = idx.length - pos;
+  const neg = idx.length - pos;
   if (!pos || !neg) return NaN;
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }

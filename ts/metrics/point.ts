@@ -58,7 +58,11 @@ export function median(xs: Numeric): number {
 export function finiteMean(xs: Numeric): number {
   let s = 0;
   let n = 0;
-  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) (s += xs[i]), n++;
+  for (let i = 0; i < xs.length; i++)
+    if (Number.isFinite(xs[i])) {
+      s += xs[i];
+      n++;
+    }
   return n ? s / n : NaN;
 }
 
@@ -71,7 +75,10 @@ export function naiveScale(context: Numeric, windows: number, contextLength: num
     const o = w * contextLength;
     for (let t = 1; t < contextLength; t++) {
       const d = context[o + t] - context[o + t - 1];
-      if (Number.isFinite(d)) (s += Math.abs(d)), n++;
+      if (Number.isFinite(d)) {
+        s += Math.abs(d);
+        n++;
+      }
     }
     out[w] = n ? s / n : NaN;
   }
@@ -192,7 +199,12 @@ export function groupPointMetrics(pw: PointEvaluation['perWindow'], group: Numer
   for (const [g, ws] of [...members].sort((a, b) => a[0] - b[0])) {
     let se = 0, ae = 0, n = 0;
     const r: number[] = [];
-    for (const w of ws) (se += pw.sse[w]), (ae += pw.sae[w]), (n += pw.n[w]), r.push(pw.rmse[w]);
+    for (const w of ws) {
+      se += pw.sse[w];
+      ae += pw.sae[w];
+      n += pw.n[w];
+      r.push(pw.rmse[w]);
+    }
     out.push({ group: names[g] ?? String(g), windows: ws.length, n, rmse: Math.sqrt(se / n), mae: ae / n, medianRmse: median(r) });
   }
   return out;

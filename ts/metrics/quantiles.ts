@@ -75,7 +75,10 @@ export function knots(levels: Float64Array, q: Numeric, tau: Float64Array, x: Fl
   const Q = levels.length;
   tau[0] = 0;
   tau[Q + 1] = 1;
-  for (let i = 0; i < Q; i++) (tau[i + 1] = levels[i]), (x[i + 1] = q[i]);
+  for (let i = 0; i < Q; i++) {
+    tau[i + 1] = levels[i];
+    x[i + 1] = q[i];
+  }
   if (Q === 1) {
     x[0] = x[2] = q[0];
     return;

@@ -95,7 +95,11 @@ export function wilcoxonSignedRank(a: Numeric, b: Numeric): WilcoxonResult {
     dist[0] = 1;
     for (const r of r2) {
       const next = new Float64Array(max + 1);
-      for (let s = 0; s <= max; s++) if (dist[s]) (next[s] += dist[s]), s + r <= max && (next[s + r] += dist[s]);
+      for (let s = 0; s <= max; s++)
+        if (dist[s]) {
+          next[s] += dist[s];
+          if (s + r <= max) next[s + r] += dist[s];
+        }
       dist = next;
     }
     const all = Math.pow(2, n);
@@ -129,12 +133,13 @@ export function normalCdf(z: number): number {
 
 /** ln Gamma (Lanczos). */
 function lnGamma(x: number): number {
-  const g = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+  // Numerical Recipes' Lanczos coefficients, as printed (more digits than a double holds).
+  const g = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5]; // eslint-disable-line no-loss-of-precision
   let y = x;
   const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
   let ser = 1.000000000190015;
   for (const c of g) ser += c / ++y;
-  return -tmp + Math.log((2.5066282746310005 * ser) / x);
+  return -tmp + Math.log((2.5066282746310005 * ser) / x); // eslint-disable-line no-loss-of-precision
 }
 
 /** Regularised upper incomplete gamma Q(a, x). */
@@ -142,7 +147,10 @@ function gammaQ(a: number, x: number): number {
   if (x <= 0) return 1;
   if (x < a + 1) {
     let sum = 1 / a, del = sum, ap = a;
-    for (let i = 0; i < 1000 && Math.abs(del) > Math.abs(sum) * 1e-15; i++) (del *= x / ++ap), (sum += del);
+    for (let i = 0; i < 1000 && Math.abs(del) > Math.abs(sum) * 1e-15; i++) {
+      del *= x / ++ap;
+      sum += del;
+    }
     return 1 - sum * Math.exp(-x + a * Math.log(x) - lnGamma(a));
   }
   let b = x + 1 - a, c = 1e300, d = 1 / b, h = d;

@@ -1,3 +1,4 @@
+import type { NativeAddon } from '../native/types.js';
 /**
  * Deterministic synthetic series for benchmarks: two seasonal components and LCG noise, written straight
  * into a Float32Array (10^8 points in about a second, no per-point allocation).
@@ -23,7 +24,7 @@ export function syntheticSeries(points: number, seed = 1): Float32Array {
 }
 
 /** A native split over `series` cut into `segments` equal series, every window of context + horizon. */
-export function syntheticSplit(native: Record<string, any>, series: Float32Array, context: number, horizon: number, segments = 1) {
+export function syntheticSplit(native: NativeAddon, series: Float32Array, context: number, horizon: number, segments = 1) {
   const per = Math.floor(series.length / segments);
   const offsets = Array.from({ length: segments }, (_, i) => i * per);
   const dataset = new native.NativeDataset({

@@ -16,7 +16,7 @@ function capture(tty: boolean) {
 describe('training progress', () => {
   it('draws a bar with progress, epoch, step, loss, throughput and ETA within the terminal width', () => {
     const bar = renderBar(step, 120);
-    expect(bar).toMatch(/^\[#+-+\]  38% epoch 2\/4 step 50\/100 loss 0\.1235 2048 samples\/s eta 2m05s$/);
+    expect(bar).toMatch(/^\[#+-+\] {2}38% epoch 2\/4 step 50\/100 loss 0\.1235 2048 samples\/s eta 2m05s$/);
     expect(renderBar(step, 60).length).toBeLessThanOrEqual(60);
     expect(renderBar({ ...step, globalStep: 400 }, 120)).toMatch(/^\[#+\] 100%/);
   });
