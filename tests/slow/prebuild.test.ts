@@ -25,7 +25,7 @@ describe('prebuildify packaging', () => {
     cpSync(path.resolve('package.json'), path.join(pkg, 'package.json'));
     cpSync(path.join(copy, 'prebuilds'), path.join(pkg, 'prebuilds'), { recursive: true });
     symlinkSync(path.resolve('node_modules'), path.join(pkg, 'node_modules'));
-    const script = `import('./dist/ts/index.js').then((t) => { const a = t.loadNative(); console.log(t.nativeAddonPath()); console.log(a.listModelFamilies().length); })`;
+    const script = `import('./dist/ts/native/loader.js').then((t) => { const a = t.loadNative(); console.log(t.nativeAddonPath()); console.log(a.listModelFamilies().length); })`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(out).toContain(path.join('prebuilds', `${process.platform}-${process.arch}`, 'tsfm.glibc.node'));
     expect(out.trim().split('\n')[1]).toBe('3');
