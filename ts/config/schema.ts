@@ -102,6 +102,14 @@ const TemporalSplit = z
     train: fraction().default(0.7).describe('Fraction of each series used for training (the earliest part).'),
     val: fraction().default(0.1).describe('Fraction of each series used for validation (after train).'),
     test: fraction().default(0.2).describe('Fraction of each series used for testing (the latest part).'),
+    cutoffs: z
+      .object({
+        val: z.union([z.string(), z.number()]).describe('First time of the validation part: ISO date-time (local time of the dataset unless it has an offset) or epoch ms.'),
+        test: z.union([z.string(), z.number()]).describe('First time of the test part (after `val`).'),
+      })
+      .strict()
+      .optional()
+      .describe('Date cut-offs instead of fractions: the same calendar borders for every series (`train`/`val`/`test` are then ignored).'),
   })
   .strict()
   .superRefine((s, ctx) => checkSum(s, ['train', 'val', 'test'], ctx));
@@ -145,12 +153,21 @@ const GlucobenchSplit = z
     block: int().min(1).default(240).describe('Length, in time steps, of the in-distribution validation and test blocks taken from the end of each series.'),
     ood_fraction: fraction().default(0.1).describe('Fraction of series (or groups) held out as the out-of-distribution test set.'),
     seed: splitSeed(),
+    group_by: groupBy(),
+    mode: z
+      .enum(['last_segment', 'every_segment'])
+      .default('last_segment')
+      .describe("'last_segment': val/test blocks from the end of each series' last segment (the protocol as the paper describes it); 'every_segment': from the end of every segment (as GlucoBench's code splits)."),
   })
   .strict();
 
 const EttSplit = z
   .object({
     protocol: z.literal('ett').describe('The standard ETT benchmark split (Informer/Autoformer): the first 12 months (30-day months) train, the next 4 validation, the next 4 test, whatever the sampling interval; val/test contexts reach back into the preceding split.'),
+    borders: z
+      .tuple([int().min(1), int().min(1), int().min(1)])
+      .optional()
+      .describe('Row borders [train end, val end, test end] instead of the standard months (default 8640/11520/14400 rows for hourly data, x4 for 15-minute data).'),
   })
   .strict();
 

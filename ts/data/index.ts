@@ -8,7 +8,7 @@ export { toArrowTable, fromArrowTable, writeDatasetIPC, readDatasetIPC, datasetM
 export type { DatasetMeta } from './arrow.js';
 export { computeDatasetVersion, canonicalJson, INGEST_CODE_VERSION } from './cache.js';
 export { selectSeries, keepLastFraction } from './select.js';
-export { makeSplits, nocturnalWindows, prandialWindows, seriesGroups, seededShuffle, SplitProtocolSchema } from './splits.js';
+export { makeSplits, nocturnalWindows, prandialWindows, seriesGroups, seededShuffle } from './splits.js';
 export type { SplitProtocol, SplitResult, WindowParams, EventWindowsResult } from './splits.js';
 export { countWindows, forEachWindow, windowStarts, coverageMask, rowSeries, seriesRowRanges } from './windows.js';
 export type { RowRange } from './windows.js';

@@ -7,7 +7,6 @@
  * series are disjoint and ordered train < val < test in time, so no target row of a val/test
  * window is ever a target row of a training window. No window crosses a segment boundary.
  */
-import { z } from 'zod';
 import type { TimeSeriesDataset, WindowSet } from './types.js';
 import { DataError } from './errors.js';
 import { ZoneConverter, parseIsoInto, parseClock } from './time.js';
@@ -66,27 +65,6 @@ export type SplitProtocol =
       /** Row borders [trainEnd, valEnd, testEnd]; default 8640/11520/14400 for hourly data, x4 for 15-minute data. */
       borders?: [number, number, number];
     };
-
-const Fractions = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
-const DateLikeSchema = z.union([z.string(), z.number()]);
-
-/** zod schema of SplitProtocol, for validating split settings read from YAML/JSON. */
-export const SplitProtocolSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('temporal'), fractions: Fractions.optional(), cutoffs: z.object({ val: DateLikeSchema, test: DateLikeSchema }).strict().optional() }).strict(),
-  z.object({ kind: z.literal('series'), valFraction: z.number().min(0).max(1).optional(), testFraction: z.number().min(0).max(1).optional(), seed: z.number().int().optional(), groupBy: z.string().optional() }).strict(),
-  z.object({ kind: z.literal('hybrid'), testFraction: z.number().min(0).max(1).optional(), seed: z.number().int().optional(), groupBy: z.string().optional(), fractions: Fractions.optional() }).strict(),
-  z
-    .object({
-      kind: z.literal('glucobench'),
-      oodFraction: z.number().min(0).max(1).optional(),
-      blockLength: z.number().int().min(1).optional(),
-      seed: z.number().int().optional(),
-      groupBy: z.string().optional(),
-      mode: z.enum(['last_segment', 'every_segment']).optional(),
-    })
-    .strict(),
-  z.object({ kind: z.literal('ett'), borders: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).optional() }).strict(),
-]);
 
 export interface SplitResult {
   train: WindowSet;

@@ -174,7 +174,7 @@ describe('--set overrides', () => {
     const { config } = loadConfig(undefined, {
       overrides: ['data.split.protocol=glucobench', 'data.split.block=96', 'model.family=dlinear'],
     });
-    expect(config.data.split).toEqual({ protocol: 'glucobench', block: 96, ood_fraction: 0.1, seed: 42 });
+    expect(config.data.split).toEqual({ protocol: 'glucobench', block: 96, ood_fraction: 0.1, seed: 42, mode: 'last_segment' });
     expect(config.model.family).toBe('dlinear');
     expect(config.model.params).toEqual({});
   });

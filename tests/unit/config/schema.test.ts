@@ -57,6 +57,7 @@ describe('schema defaults', () => {
       block: 240,
       ood_fraction: 0.1,
       seed: 42,
+      mode: 'last_segment',
     });
     expect(TsfmConfigSchema.parse({ data: { split: { protocol: 'ett' } } }).data.split).toEqual({ protocol: 'ett' });
     expect(TsfmConfigSchema.parse({ data: { split: { protocol: 'series', group_by: 'patient' } } }).data.split).toMatchObject({

@@ -94,16 +94,6 @@ describe('describe', () => {
   });
 });
 
-describe('split protocol schema', async () => {
-  const { SplitProtocolSchema } = await import('../../../ts/data/splits.js');
-  test('accepts the protocols and rejects typos', () => {
-    expect(SplitProtocolSchema.parse({ kind: 'glucobench', blockLength: 240 })).toEqual({ kind: 'glucobench', blockLength: 240 });
-    expect(SplitProtocolSchema.parse({ kind: 'temporal', fractions: [0.7, 0.1, 0.2] }).kind).toBe('temporal');
-    expect(() => SplitProtocolSchema.parse({ kind: 'series', testFracion: 0.2 })).toThrow();
-    expect(() => SplitProtocolSchema.parse({ kind: 'random' })).toThrow();
-  });
-});
-
 describe('configs/datasets/*.yaml', async () => {
   const { readdirSync } = await import('node:fs');
   const { loadDatasetConfig } = await import('../../../ts/data/config.js');
