@@ -1,6 +1,6 @@
 // Bad input through the real CLI: one clear line on stderr, a non-zero exit, and nothing saved is lost.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ describe('tsfm CLI: bad input', () => {
     const rows = ['id,time,gl'];
     for (let i = 0; i < 300; i++) rows.push(`a,2024-01-01 ${String(Math.floor(i / 12)).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00,`);
     writeFileSync(path.join(dir, 'nan.csv'), rows.slice(0, 289).join('\n'));
+    writeFileSync(path.join(dir, 'short.csv'), ['id,time,gl', ...rows.slice(1, 101).map((r) => `${r}120`)].join('\n'));
     mkdirSync(path.join(dir, 'folder.csv'));
   });
 
@@ -96,6 +97,21 @@ describe('tsfm CLI: bad input', () => {
     expectOneLineError(r, /checkpoint/i);
     for (const [f, text] of Object.entries(before)) expect(readFileSync(path.join(runDir, f), 'utf8')).toBe(text);
     expect(readdirSync(runs).sort()).toEqual(runsBefore);
+  });
+
+  it('bad data or model input stops before a run directory or registry exists', () => {
+    const fresh = path.join(dir, 'fresh-runs');
+    const cases: Array<[string[], RegExp]> = [
+      [['--set', `data.dataset=${dataset('gone', { path: path.join(dir, 'absent.csv') })}`], /dataset path not found/],
+      [['--set', 'model.family=dlinear', '--set', 'model.context_length=900', ...tiny], /no training window of model\.context_length 900 \+ model\.horizon 12 = 912 rows fits .*lower model\.context_length or model\.horizon/],
+      [['--set', `data.dataset=${dataset('short', { path: path.join(dir, 'short.csv') })}`, '--set', 'model.family=dlinear', '--set', 'model.context_length=96'],
+        /no segment holds one window of model\.context_length 96 \+ model\.horizon 12 = 108 rows \(the longest has 100\); lower model\.context_length or model\.horizon/],
+      [['--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: -3}', ...tiny], /kernel_size/],
+    ];
+    for (const [args, re] of cases) {
+      expectOneLineError(tsfm('train', '--runs-dir', fresh, ...args), re);
+      expect(existsSync(fresh), args.join(' ')).toBe(false);
+    }
   });
 
   it('a file that is not a checkpoint', () => {

@@ -15,6 +15,14 @@ export class DataError extends Error {
   }
 }
 
+/** No segment of a dataset is as long as asked (`required` rows); `longest` is the longest one found. */
+export class ShortSegmentsError extends DataError {
+  constructor(message: string, readonly dataset: string, readonly required: number, readonly longest: number) {
+    super(message);
+    this.name = 'ShortSegmentsError';
+  }
+}
+
 /** Message prefix `file:line: column 'x':` for a cell. */
 export function cellWhere(file: string, line: number, column?: string): string {
   return `${file}:${line}${column !== undefined ? `: column '${column}'` : ''}`;

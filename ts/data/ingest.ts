@@ -5,7 +5,7 @@
 import type { ChannelInfo, IngestReport, Segment, SeriesInfo, TimeSeriesDataset } from './types.js';
 import { parseDatasetConfig, resolveDataPaths, defaultTimeZone } from './config.js';
 import type { DatasetConfig, DatasetConfigInput } from './config.js';
-import { DataError } from './errors.js';
+import { DataError, ShortSegmentsError } from './errors.js';
 import { ZoneConverter, makeWallParser, DEFAULT_TIME_FORMAT } from './time.js';
 import { parseDuration, formatDuration } from './units.js';
 import { readGeneric } from './adapters/generic.js';
@@ -118,16 +118,18 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
 
   const regs: RegularizedSeries[] = [];
   let gapsSplit = 0;
+  const longest = { rows: 0 };
   for (const s of src.series) {
-    const r = regularizeSeries(s, src.channels, params, src.files, counters, warnings);
+    const r = regularizeSeries(s, src.channels, params, src.files, counters, warnings, longest);
     if (r) {
       regs.push(r);
       gapsSplit += r.gapsSplit;
     }
   }
   if (regs.length === 0) {
-    throw new DataError(
-      `dataset '${cfg.name}': no segment of at least ${params.minSegmentLength} rows remains after ingest (${src.files.length} file(s)); lower min_segment_length or raise max_gap`,
+    throw new ShortSegmentsError(
+      `dataset '${cfg.name}': no segment of at least ${params.minSegmentLength} rows remains after ingest (${src.files.length} file(s); the longest has ${longest.rows} rows); lower min_segment_length or raise max_gap`,
+      cfg.name, params.minSegmentLength, longest.rows,
     );
   }
   let total = 0;

@@ -66,6 +66,8 @@ export function regularizeSeries(
   files: FileStat[],
   counters: Record<string, number>,
   warnings: string[],
+  /** Updated with the longest segment seen, kept or not (for the message when every segment is too short). */
+  longest: { rows: number } = { rows: 0 },
 ): RegularizedSeries | undefined {
   const n = raw.times.length;
   const I = p.intervalMs;
@@ -181,6 +183,7 @@ export function regularizeSeries(
   for (let s = 0; s + 1 < segStarts.length; s++) {
     const a = segStarts[s];
     const b = segStarts[s + 1];
+    longest.rows = Math.max(longest.rows, b - a);
     if (b - a < p.minSegmentLength) {
       for (let j = a; j < b; j++) if (slotReal[j]) bump(files[slotFile[j]].dropped, 'short_segment');
       continue;

@@ -75,9 +75,12 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
     rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
-  // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
-  // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
-  const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
+  if (!target.reopen && existsSync(path.join(target.runsDir, target.runId))) {
+    throw new Error(`output.run_id: run '${target.runId}' already exists at ${path.join(target.runsDir, target.runId)}; choose another id (runs are never overwritten)`);
+  }
+  // The run directory is created (or a resumed one reopened) only once the data, the model, the trainer and any
+  // checkpoint have loaded: bad input writes nothing. From then on every failure is recorded in the run.
+  const holder: { run?: Run } = {};
   try {
     return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
   } catch (e) {
@@ -95,6 +98,10 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   };
   const { dataset: ds, splits, targetChannels, inputChannels } = await prepare(config, { applyTrainFraction: true });
   const { context_length: context, horizon } = config.model;
+  if (countWindows(splits.train) === 0) {
+    const longest = Math.max(0, ...ds.segments.map((s) => s.length));
+    throw new Error(`dataset '${ds.name}': no training window of model.context_length ${context} + model.horizon ${horizon} = ${context + horizon} rows fits the training part of any series (the longest segment has ${longest} rows before splitting); lower model.context_length or model.horizon, or give the training split more of each series`);
+  }
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
 
   // Native memory is released on every path out, failures included (last created, first released).
