@@ -114,6 +114,18 @@ describe('tsfm CLI: bad input', () => {
     }
   });
 
+  it('--validate-config checks the data and the model too; an empty config file is an error', () => {
+    expectOneLineError(tsfm('train', '--validate-config', '--set', 'data.dataset=no_such_dataset'), /no_such_dataset/);
+    expectOneLineError(tsfm('train', '--validate-config', '--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: -3}', ...tiny), /kernel_size/);
+    expectOneLineError(tsfm('train', '--validate-config', '--set', `data.dataset=${dataset('gone2', { path: path.join(dir, 'absent.csv') })}`), /dataset path not found/);
+    const ok = tsfm('train', '--validate-config', ...tiny);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^config ok \(.*\): ttm \(\d+ parameters\) on simulated_t1d, 2 series, \d+\/\d+\/\d+ train\/val\/test windows/);
+    const empty = path.join(dir, 'empty.yaml');
+    writeFileSync(empty, '# nothing here\n');
+    expectOneLineError(tsfm('train', empty, '--validate-config'), /empty\.yaml: the file is empty \(no config sections\)/);
+  });
+
   it('a file that is not a checkpoint', () => {
     const junk = path.join(dir, 'junk.pt');
     writeFileSync(junk, 'not a checkpoint');

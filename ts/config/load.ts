@@ -184,7 +184,8 @@ function readYamlFile(file: string, label: string): Obj {
     throw new ConfigError([yamlErrorLine(label, doc.errors[0]!)]);
   }
   const v: unknown = doc.toJS();
-  if (v === null || v === undefined) return {};
+  // An empty file is a mistake (a truncated copy, a wrong path), not a request for the default model.
+  if (v === null || v === undefined) throw new ConfigError([`${label}: the file is empty (no config sections); to train the default config, give no file`]);
   if (!isPlainObject(v)) throw new ConfigError([`${label}: expected a mapping of config sections at the top level, got ${formatValue(v)}`]);
   return v;
 }

@@ -18,6 +18,7 @@ import { resolveDevice } from '../pipeline/device.js';
 import { createModel, createTrainer } from '../pipeline/engine.js';
 import { modelSpecOf, trainerOptionsOf } from '../pipeline/native-options.js';
 import { scalerFileOf } from '../pipeline/scaler-file.js';
+import { checkTrainingWindows } from './validate.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -96,12 +97,10 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     getRun().log(line);
     opts.onLog?.(rankPrefix(dist) + line);
   };
-  const { dataset: ds, splits, targetChannels, inputChannels } = await prepare(config, { applyTrainFraction: true });
+  const prepared = await prepare(config, { applyTrainFraction: true });
+  checkTrainingWindows(config, prepared);
+  const { dataset: ds, splits, targetChannels, inputChannels } = prepared;
   const { context_length: context, horizon } = config.model;
-  if (countWindows(splits.train) === 0) {
-    const longest = Math.max(0, ...ds.segments.map((s) => s.length));
-    throw new Error(`dataset '${ds.name}': no training window of model.context_length ${context} + model.horizon ${horizon} = ${context + horizon} rows fits the training part of any series (the longest segment has ${longest} rows before splitting); lower model.context_length or model.horizon, or give the training split more of each series`);
-  }
   const scaler = fitScaler(ds, splits.train, config.data.scaler);
 
   // Native memory is released on every path out, failures included (last created, first released).

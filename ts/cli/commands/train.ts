@@ -6,6 +6,7 @@ import { parseTags, RUNS_DIR_OPTION } from '../options.js';
 import { resolveCheckpoint } from '../../runs/registry/index.js';
 import { detectDistributed } from '../../parallel/env.js';
 import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../train/supervise.js';
+import { validateTrainingInputs } from '../../train/validate.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
 export function registerTrain(program: Command): void {
@@ -24,7 +25,7 @@ export function registerTrain(program: Command): void {
     .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
     .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
     .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
-    .option('--validate-config', 'check the config and exit')
+    .option('--validate-config', 'check the config, the data and the model parameters, then exit (nothing is written)')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
     .option('--nproc-per-node <n|auto>', 'start N data-parallel worker processes on this node (auto: one per GPU)')
     .option('--nnodes <n>', 'number of nodes of a multi-node job (with --nproc-per-node)', '1')
@@ -42,7 +43,9 @@ export function registerTrain(program: Command): void {
       const tags = parseTags(o.tag);
       const { config, sources } = loadConfig(file, { overrides: sets });
       if (o.validateConfig) {
-        console.log(`config ok (${sources.join(', ')})`);
+        // The data and the model are checked too (as training checks them before it writes anything).
+        const c = await validateTrainingInputs(config);
+        console.log(`config ok (${sources.join(', ')}): ${c.model.family} (${c.model.parameters} parameters) on ${c.dataset}, ${c.series} series, ${c.windows.train}/${c.windows.val}/${c.windows.test} train/val/test windows`);
         return;
       }
       if (o.dryRun) {
