@@ -47,6 +47,19 @@ export interface RunMetadata {
   tags: Record<string, string>;
   /** Files of the run directory, relative to it. */
   artifacts: string[];
+  /** The run whose checkpoint this run started from (`--resume` with other settings). */
+  parent?: string | null;
+  /** Every resume of this run or from its parent, oldest first. */
+  resumes?: ResumeEntry[];
+}
+
+export interface ResumeEntry {
+  time: string;
+  checkpoint: string;
+  from_run: string;
+  from_status: string | null;
+  /** Settings that differ from the resumed run's: [before, after]. */
+  changed: Record<string, [string | null, string | null]>;
 }
 
 /** Flatten a nested object to `a.b.c` -> string (arrays as JSON), as MLflow params. */

@@ -14,7 +14,7 @@ import { fsReason } from './fs-errors.js';
 import { collectEnvironment, type NativeRuntime } from './environment.js';
 import { checkRunId, newRunId } from './ids.js';
 import { currentProcess, processState } from './liveness.js';
-import { flattenParams, METADATA_FILE, METADATA_FORMAT, readMetadata, type RunMetadata, type RunStatus } from './metadata.js';
+import { flattenParams, METADATA_FILE, METADATA_FORMAT, readMetadata, type ResumeEntry, type RunMetadata, type RunStatus } from './metadata.js';
 
 export interface OpenRunOptions {
   runsDir: string;
@@ -28,6 +28,10 @@ export interface OpenRunOptions {
   worldSize?: number;
   /** Continue an existing run directory (resuming training) instead of refusing it. */
   reopen?: boolean;
+  /** This run resumes from a checkpoint (recorded in metadata.resumes). */
+  resume?: Omit<ResumeEntry, 'time'>;
+  /** A new run started from another run's checkpoint: that run's id (metadata.parent, tag parent_run). */
+  parent?: string;
   /** The native addon's runtimeInfo(), for LibTorch/CUDA versions. */
   native?: NativeRuntime;
   /** Index in `<runsDir>/registry.sqlite` (default true). */
@@ -206,7 +210,7 @@ function removeTemporaries(dir: string): void {
  * A reopened run must not be written by two processes: one still marked running by a live process
  * refuses the second (its owner's pid and host name it).
  */
-function checkNotRunning(previous: RunMetadata | null, dir: string): void {
+export function checkNotRunning(previous: RunMetadata | null, dir: string): void {
   if (previous?.status !== 'running' || !previous.owner) return;
   if (processState(previous.owner) === 'dead') return;
   throw new Error(`${dir}: the run is still being written by process ${previous.owner.pid} on ${previous.owner.host}; wait for it to finish or stop it (Ctrl-C) before resuming`);
@@ -276,8 +280,10 @@ export function openRun(opts: OpenRunOptions): Run {
     environment: collectEnvironment(opts.native),
     params: config ? flattenParams(config) : (previous?.params ?? {}),
     metrics: previous?.metrics ?? {},
-    tags: { ...(previous?.tags ?? {}), ...(opts.tags ?? {}) },
+    tags: { ...(previous?.tags ?? {}), ...(opts.tags ?? {}), ...(opts.parent ? { parent_run: opts.parent } : {}) },
     artifacts: [],
+    parent: opts.parent ?? previous?.parent ?? null,
+    resumes: [...(previous?.resumes ?? []), ...(opts.resume ? [{ time: now, ...opts.resume }] : [])],
   };
   return new DirectoryRun(id, dir, meta, { ...opts, runsDir });
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TsfmConfig } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import { chooseRunDir } from './train.js';
+import { chooseRunDir } from './resume.js';
 import { launch } from '../parallel/launcher.js';
 
 /** Flags that belong to the launcher and are not passed on to the workers. */
@@ -53,7 +53,7 @@ export function watchLauncher(launcherPid: number): void {
 
 export async function launchTraining(
   config: TsfmConfig,
-  o: { nprocPerNode: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort: string; resume?: string },
+  o: { nprocPerNode: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort: string; resume?: string; continue?: boolean },
   argv: string[],
   flags: string[],
 ): Promise<number> {
@@ -66,7 +66,7 @@ export async function launchTraining(
   if (config.training.batch_size % (world * config.training.grad_accumulation_steps) !== 0)
     throw new Error(`training.batch_size ${config.training.batch_size} is not a multiple of ${world} workers x ${config.training.grad_accumulation_steps} accumulation steps`);
   // Every rank must agree on the run directory: fix it here (a resumed run continues in its own directory).
-  const target = chooseRunDir(config, o.resume);
+  const target = chooseRunDir(config, o.resume, { continueRun: o.continue === true });
   const runId = target.runId;
   const runDir = path.join(target.runsDir, runId);
   let interrupt = () => {};

@@ -10,7 +10,7 @@ import type { WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import type { NativeProgressEvent } from '../native/types.js';
-import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
+import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { prepare } from '../pipeline/prepare.js';
@@ -19,6 +19,9 @@ import { createModel, createTrainer } from '../pipeline/engine.js';
 import { modelSpecOf, trainerOptionsOf } from '../pipeline/native-options.js';
 import { scalerFileOf } from '../pipeline/scaler-file.js';
 import { checkTrainingWindows } from './validate.js';
+import { chooseRunDir, describeResume } from './resume.js';
+
+export { chooseRunDir } from './resume.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -27,6 +30,8 @@ export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
   onLog?: (line: string) => void;
   resume?: string;
+  /** With `resume` of a completed run: train it further in its own directory (recorded) instead of refusing. */
+  continueRun?: boolean;
   /** Start from these weights (a checkpoint of a compatible model) instead of a fresh initialisation: fine-tuning. */
   initFrom?: string;
   signal?: AbortSignal;
@@ -52,28 +57,16 @@ export interface TrainResult {
   rank: number;
 }
 
-/**
- * A new run directory, or, when resuming from `<run>/checkpoints/*.pt` without an explicit run id, that
- * run's own directory (the resumed run continues where it stopped). An existing run is never reused otherwise.
- */
-export function chooseRunDir(config: TsfmConfig, resume?: string): { runsDir: string; runId: string; reopen: boolean } {
-  if (resume && !config.output.run_id) {
-    const dir = path.dirname(path.dirname(path.resolve(resume)));
-    if (path.basename(path.dirname(path.resolve(resume))) === 'checkpoints' && existsSync(path.join(dir, 'config.yaml'))) {
-      return { runsDir: path.dirname(dir), runId: path.basename(dir), reopen: true };
-    }
-  }
-  // openRun refuses an existing id.
-  // TSFM_RUN_ID: set by the distributed launcher and the sbatch scripts so that all ranks agree.
-  return { runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(), reopen: false };
-}
-
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
   const dist = opts.distributed ?? detectDistributed();
-  const target = chooseRunDir(config, opts.resume);
+  const target = chooseRunDir(config, opts.resume, { continueRun: opts.continueRun });
+  // Said once the checkpoint has loaded and the run opens (a refused resume prints only its error).
+  const resumeNote = rankOf(opts, dist) === 0 ? describeResume(target) : undefined;
+  const r = target.resume;
   const open = () => openRun({
-    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
+    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags, parent: target.parent,
+    resume: r && { checkpoint: r.checkpoint, from_run: r.fromRun, from_status: r.fromStatus, changed: r.changed },
     rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
   if (!target.reopen && existsSync(path.join(target.runsDir, target.runId))) {
@@ -83,7 +76,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   // checkpoint have loaded: bad input writes nothing. From then on every failure is recorded in the run.
   const holder: { run?: Run } = {};
   try {
-    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
+    const getRun = () => {
+      if (!holder.run) {
+        if (resumeNote) opts.onLog?.(resumeNote);
+        holder.run = open();
+      }
+      return holder.run;
+    };
+    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), getRun);
   } catch (e) {
     holder.run?.finish('failed', e);
     throw e;

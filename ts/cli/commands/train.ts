@@ -23,7 +23,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--run-dir <dir>').hideHelp())
     .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
     .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
-    .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt)')
+    .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt): an interrupted run goes on in its directory; a completed one is kept, and other settings start a new run naming it')
+    .option('--continue', 'with --resume of a completed run: train it further in its own directory (recorded in its metadata)')
     .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config, the data and the model parameters, then exit (nothing is written)')
     .option('--dry-run', 'print the resolved config and what would run, then exit')
@@ -79,7 +80,7 @@ export function registerTrain(program: Command): void {
       const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
       const report = progressReporter(process.stderr, process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1');
       const onProgress = quiet ? undefined : report;
-      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, signal: controller.signal, tags,
+      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, continueRun: o.continue === true, signal: controller.signal, tags,
         initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined, distributed: dist });
       if (r.rank === 0) {
         console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
