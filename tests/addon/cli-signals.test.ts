@@ -1,7 +1,7 @@
 // Ctrl-C during `tsfm train`: the first SIGINT finishes the step, saves a checkpoint and marks the run
 // interrupted (exit 130); a second SIGINT exits at once. Resuming the interrupted run continues it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,9 @@ describe('tsfm train and SIGINT', () => {
     const { code, at } = await t.exited;
     expect(code).toBe(130);
     expect(at - sent).toBeLessThan(2000);
+    // Recorded as interrupted (not found 'failed (killed?)' later), with the cause.
+    const [id] = readdirSync(runs).filter((d) => d.startsWith('run_'));
+    const meta = JSON.parse(readFileSync(path.join(runs, id!, 'metadata.json'), 'utf8'));
+    expect(meta.status).toBe('interrupted');
   });
 });

@@ -75,6 +75,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   // The run directory is created (or a resumed one reopened) only once the data, the model, the trainer and any
   // checkpoint have loaded: bad input writes nothing. From then on every failure is recorded in the run.
   const holder: { run?: Run } = {};
+  // The process leaves mid-training (a second Ctrl-C or SIGTERM exits at once): the run says so instead of
+  // being found 'failed (killed?)' later. Everything here is synchronous, as an exit handler must be.
+  const onExit = (code: number) => {
+    const stopped = opts.signal?.aborted === true;
+    holder.run?.finish(stopped ? 'interrupted' : 'failed', stopped
+      ? 'interrupted at once by a second stop signal (the last saved checkpoint is kept)'
+      : `the process exited with code ${code} during training`);
+  };
   try {
     const getRun = () => {
       if (!holder.run) {
@@ -83,10 +91,13 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
       }
       return holder.run;
     };
+    process.on('exit', onExit);
     return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), getRun);
   } catch (e) {
     holder.run?.finish('failed', e);
     throw e;
+  } finally {
+    process.off('exit', onExit);
   }
 }
 
