@@ -8,11 +8,11 @@
  * nights of 8 consecutive windows (for the night-level task), contexts of 24 points (for MASE).
  */
 import { writeFileSync } from 'node:fs';
-import { evaluateForecasts } from '../ts/eval/metrics.js';
-import { evaluatePoint } from '../ts/eval/point.js';
-import { evaluateQuantiles } from '../ts/eval/probabilistic.js';
-import { evaluateClinical } from '../ts/eval/clinical.js';
-import { probBelowManyFromQuantiles, brierScore } from '../ts/eval/hypo.js';
+import { evaluateForecasts } from '../ts/metrics/metrics.js';
+import { evaluatePoint } from '../ts/metrics/point.js';
+import { evaluateQuantiles } from '../ts/metrics/probabilistic.js';
+import { evaluateClinical } from '../ts/metrics/clinical.js';
+import { probBelowManyFromQuantiles, brierScore } from '../ts/metrics/hypo.js';
 import { mulberry32 } from '../ts/data/splits.js';
 
 function arg(name: string, def: string): string {

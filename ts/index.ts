@@ -6,10 +6,10 @@ export { loadNative, nativeAddonPath, addonCandidates, AddonLoadError } from './
 export type * from './native/types.js';
 export { toNativeDataset } from './native/dataset.js';
 export * from './runs/index.js';
-export * from './registry/index.js';
+export * from './runs/registry/index.js';
 export * from './experiments/index.js';
 export * from './predict/index.js';
-export * from './eval/index.js';
+export * from './metrics/index.js';
 export { detectDistributed, firstSlurmHost, type DistributedEnv } from './parallel/env.js';
 export { launch, type LaunchOptions, type LaunchResult, type LaunchHandle } from './parallel/launcher.js';
 export { slurmScript, SLURM_KINDS, type SlurmOptions, type SlurmKind } from './parallel/slurm.js';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compareResults, renderBench, runBench, type BenchResult } from '../../ts/bench/index.js';
 import { windowingBench } from '../../ts/bench/windowing.js';
 import { runDoctor } from '../../ts/doctor/index.js';
-import { betterOpenblasCore, cpuVectorFlags } from '../../ts/doctor/probe.js';
+import { betterOpenblasCore, cpuVectorFlags } from '../../ts/system/probe.js';
 import { loadNative } from '../../ts/native/loader.js';
 import { findPythonTorch } from '../../ts/bench/python.js';
 

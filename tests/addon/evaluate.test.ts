@@ -11,8 +11,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../ts/config/index.js';
 import { train, type TrainResult } from '../../ts/train/train.js';
-import { readArrowTable } from '../../ts/eval/tables.js';
-import type { EvaluationSummary } from '../../ts/eval/evaluate.js';
+import { readArrowTable } from '../../ts/evaluate/tables.js';
+import type { EvaluationSummary } from '../../ts/evaluate/evaluate.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-eval-runs-'));

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../ts/registry/index.js';
+import { Registry } from '../../ts/runs/registry/index.js';
 import { lib } from './helpers.js';
 
 const WRITERS = 8;

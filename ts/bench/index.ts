@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import { machineFingerprint, type Fingerprint } from './fingerprint.js';
+import { machineFingerprint, type Fingerprint } from '../system/fingerprint.js';
 import { ddpBench, type DdpBenchResult } from './ddp.js';
 import { copyBench, matmulBench, memcpyBench, type CopyResult, type MatmulResult } from './micro.js';
 import { benchMarkdown, comparisonMarkdown } from './report.js';

@@ -1,6 +1,6 @@
 /** Micro-benchmarks: matmul throughput per dtype against the device peak, host <-> device copies, memcpy. */
 import { loadNative } from '../native/loader.js';
-import { nvidiaGpus } from '../doctor/probe.js';
+import { nvidiaGpus } from '../system/probe.js';
 
 export interface MatmulResult { device: string; dtype: string; size: number; tflops?: number; peakTflops?: number; fractionOfPeak?: number; skipped?: string }
 export interface CopyResult { device: string; direction: 'h2d' | 'd2h'; pinned: boolean; bytes: number; gbPerSec: number }

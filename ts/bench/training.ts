@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadNative } from '../native/loader.js';
-import { residentBytes, resetPeakResident } from '../doctor/probe.js';
+import { residentBytes, resetPeakResident } from '../system/probe.js';
 import { trainFlopsPerSample } from './flops.js';
 import { findPythonTorch, PythonPeer } from './python.js';
-import { syntheticSeries, syntheticSplit } from './synthetic.js';
+import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
 export const FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;

@@ -4,8 +4,8 @@
  * checks resident-memory growth against the data's size and gather bandwidth against plain memcpy.
  */
 import { loadNative } from '../native/loader.js';
-import { residentBytes, resetPeakResident } from '../doctor/probe.js';
-import { syntheticSeries, syntheticSplit } from './synthetic.js';
+import { residentBytes, resetPeakResident } from '../system/probe.js';
+import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
 import { memcpyBench } from './micro.js';
 
 export interface WindowingOptions {

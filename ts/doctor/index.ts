@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { loadNative, nativeAddonPath } from '../native/loader.js';
-import { syntheticSeries, syntheticSplit } from '../bench/synthetic.js';
-import { betterOpenblasCore, buildSettings, cpuInfo, cpuVectorFlags, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from './probe.js';
+import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
+import { betterOpenblasCore, buildSettings, cpuInfo, cpuVectorFlags, loadedBlas, nvidiaGpus, sharedMemoryBytes, type BlasInfo, type GpuInfo } from '../system/probe.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface Check { name: string; status: CheckStatus; message: string; fix?: string }

@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Registry, RunRow } from '../registry/index.js';
+import type { Registry, RunRow } from '../runs/registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import type { ExperimentConfig } from './config.js';
 import { cellHash, type Cell } from './matrix.js';
 import { experimentDir, runsDirOfCells, transferRecordPath, type TransferRecord } from './scheduler.js';
-import { pairedBootstrapCI, wilcoxonSignedRank } from '../eval/stats.js';
-import { compareAcrossDatasets } from '../eval/compare.js';
+import { pairedBootstrapCI, wilcoxonSignedRank } from '../metrics/stats.js';
+import { compareAcrossDatasets } from '../metrics/compare.js';
 
 export interface AggregateRow {
   dataset: string;

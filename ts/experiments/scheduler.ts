@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot, renderConfigYaml } from '../config/index.js';
-import { markStaleRuns, Registry } from '../registry/index.js';
+import { markStaleRuns, Registry } from '../runs/registry/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { readMetadata } from '../runs/metadata.js';
 import { acquireLock } from '../runs/lock.js';

@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
-import { Registry } from '../registry/registry.js';
+import { Registry } from './registry/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { fsReason } from './fs-errors.js';
 import { collectEnvironment, type NativeRuntime } from './environment.js';

@@ -15,7 +15,7 @@ import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
 import type { NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
-import { trainTestMetrics } from '../eval/train-metrics.js';
+import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forwardFlopsPerSample, trainFlopsPerSample } from '../../../ts/bench/flops.js';
-import { betterOpenblasCore, buildSettings, cpuVectorFlags, loadedBlas } from '../../../ts/doctor/probe.js';
+import { betterOpenblasCore, buildSettings, cpuVectorFlags, loadedBlas } from '../../../ts/system/probe.js';
 import { withTimedThroughput, type LoopResult } from '../../../ts/bench/training.js';
 
 describe('model FLOPs', () => {

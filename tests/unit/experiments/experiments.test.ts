@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { expandCells, loadExperimentFile, parseExperiment } from '../../../ts/experiments/index.js';
 import { aggregate, meanStd, resultsCsv, resultsMarkdown, scoreMatrix } from '../../../ts/experiments/aggregate.js';
-import { Registry } from '../../../ts/registry/index.js';
+import { Registry } from '../../../ts/runs/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
 import { cellHash } from '../../../ts/experiments/matrix.js';
 

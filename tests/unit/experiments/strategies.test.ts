@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { expandCells, loadExperimentFile, parseExperiment, planExperiment, type Cell } from '../../../ts/experiments/index.js';
 import { aggregate, resultsCsv, resultsMarkdown } from '../../../ts/experiments/aggregate.js';
 import { transferMetric, transferRecordPath, experimentDir } from '../../../ts/experiments/scheduler.js';
-import { Registry } from '../../../ts/registry/index.js';
+import { Registry } from '../../../ts/runs/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
 import { cellHash } from '../../../ts/experiments/matrix.js';
 

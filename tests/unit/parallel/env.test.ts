@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detectDistributed, firstSlurmHost, portForJob } from '../../../ts/parallel/env.js';
 import { faultFromEnv } from '../../../ts/parallel/fault.js';
 import { slurmScript } from '../../../ts/parallel/slurm.js';
-import { workerArgs, LAUNCHER_FLAGS } from '../../../ts/parallel/supervise.js';
+import { workerArgs, LAUNCHER_FLAGS } from '../../../ts/train/supervise.js';
 
 describe('distributed environment detection', () => {
   it('is a single process when nothing is set', () => {

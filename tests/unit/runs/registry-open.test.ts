@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../ts/config/index.js';
-import { Registry } from '../../../ts/registry/registry.js';
+import { Registry } from '../../../ts/runs/registry/registry.js';
 import { openRun } from '../../../ts/runs/run.js';
 
 function runsWithOneRun(): string {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type TsfmConfig } from '../../../ts/config/index.js';
-import { Registry, compareRuns, selectGarbage, removeRun } from '../../../ts/registry/index.js';
+import { Registry, compareRuns, selectGarbage, removeRun } from '../../../ts/runs/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
 import { appendStage } from '../../../ts/runs/stages.js';
 import { writeFileAtomic } from '../../../ts/runs/atomic.js';

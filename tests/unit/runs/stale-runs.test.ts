@@ -6,8 +6,8 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../ts/config/index.js';
-import { Registry } from '../../../ts/registry/registry.js';
-import { markStaleRuns } from '../../../ts/registry/reconcile.js';
+import { Registry } from '../../../ts/runs/registry/registry.js';
+import { markStaleRuns } from '../../../ts/runs/registry/reconcile.js';
 import { openRun } from '../../../ts/runs/run.js';
 
 function deadPid(): number {

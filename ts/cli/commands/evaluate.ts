@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { evaluateRun } from '../../eval/evaluate.js';
-import { parseEvalSplit } from '../../eval/tasks.js';
+import { evaluateRun } from '../../evaluate/evaluate.js';
+import { parseEvalSplit } from '../../evaluate/tasks.js';
 import { parsePositiveInt, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 import { resolveRunDir } from '../../runs/resolve.js';
 

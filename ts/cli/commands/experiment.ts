@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Registry } from '../../registry/index.js';
+import { Registry } from '../../runs/registry/index.js';
 import { aggregate, experimentDir, loadExperimentFile, planExperiment, runExperiment, runsDirOfCells, writeResults, type CellOutcome } from '../../experiments/index.js';
 import { parsePositiveInt } from '../options.js';
 

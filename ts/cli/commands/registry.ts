@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Registry } from '../../registry/index.js';
+import { Registry } from '../../runs/registry/index.js';
 import { runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 
 /** `tsfm registry rebuild`: recreate the database from the run directories. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../eval/report/report.js';
+import { writeReport } from '../../report/report.js';
 import { runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 
 /** `tsfm report <run-or-experiment>`: self-contained HTML (and Markdown) from saved evaluations. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Registry, markStaleRuns, selectGarbage, removeRun, compareRuns, type RunRow } from '../../registry/index.js';
+import { Registry, markStaleRuns, selectGarbage, removeRun, compareRuns, type RunRow } from '../../runs/registry/index.js';
 import { effectiveStatus, readMetadata, METADATA_FILE } from '../../runs/index.js';
 import { confirm } from '../confirm.js';
 import { parseAge, parsePositiveInt, parseTags, runsDirOf, RUNS_DIR_OPTION } from '../options.js';

@@ -3,9 +3,9 @@ import { loadConfig, renderConfigYaml } from '../../config/index.js';
 import { train } from '../../train/train.js';
 import { progressReporter } from '../progress.js';
 import { parseTags, RUNS_DIR_OPTION } from '../options.js';
-import { resolveCheckpoint } from '../../registry/index.js';
+import { resolveCheckpoint } from '../../runs/registry/index.js';
 import { detectDistributed } from '../../parallel/env.js';
-import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../parallel/supervise.js';
+import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../train/supervise.js';
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
 export function registerTrain(program: Command): void {

@@ -17,12 +17,12 @@ import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from '../train/split-protocol.js';
 import { loadConfiguredDataset } from '../train/train.js';
-import { EvalError } from './errors.js';
-import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast, type BaselineName } from './baselines.js';
-import { comparePaired, type PairedComparison } from './compare.js';
-import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type WindowColumns } from './metrics.js';
+import { EvalError } from '../metrics/errors.js';
+import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast, type BaselineName } from '../metrics/baselines.js';
+import { comparePaired, type PairedComparison } from '../metrics/compare.js';
+import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type WindowColumns } from '../metrics/metrics.js';
 import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
-import { channelOf, quantileChannelOf, type Tensor } from './tensors.js';
+import { channelOf, quantileChannelOf, type Tensor } from '../metrics/tensors.js';
 import { writeArrowTable, type Columns } from './tables.js';
 
 export interface ChannelEvaluation {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateQuantiles, gaussianCalibration } from '../../../ts/eval/probabilistic.js';
-import { cdfFromKnots, knots, prepareQuantiles, quantileFromKnots } from '../../../ts/eval/quantiles.js';
+import { evaluateQuantiles, gaussianCalibration } from '../../../ts/metrics/probabilistic.js';
+import { cdfFromKnots, knots, prepareQuantiles, quantileFromKnots } from '../../../ts/metrics/quantiles.js';
 
 const levels = [0.1, 0.5, 0.9];
 
@@ -103,7 +103,7 @@ function erfinv(x: number): number {
 
 describe('median of a quantile forecast', () => {
   it('interpolates around 0.5 and sorts crossed quantiles first', async () => {
-    const { medianFromQuantiles } = await import('../../../ts/eval/metrics.js');
+    const { medianFromQuantiles } = await import('../../../ts/metrics/metrics.js');
     expect(Array.from(medianFromQuantiles({ levels: [0.25, 0.75], values: [90, 110] }, 1, 1))).toEqual([100]);
     expect(Array.from(medianFromQuantiles({ levels: [0.1, 0.5, 0.9], values: [105, 100, 95] }, 1, 1))).toEqual([100]);
     expect(Array.from(medianFromQuantiles({ levels: [0.1, 0.5, 0.9], values: [120, 90, 100] }, 1, 1))).toEqual([100]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { criticalDifference, friedmanTest, nemenyiCD, pairedBootstrapCI, wilcoxonSignedRank, chiSquareSurvival } from '../../../ts/eval/stats.js';
-import { compareAcrossDatasets, comparePaired } from '../../../ts/eval/compare.js';
+import { criticalDifference, friedmanTest, nemenyiCD, pairedBootstrapCI, wilcoxonSignedRank, chiSquareSurvival } from '../../../ts/metrics/stats.js';
+import { compareAcrossDatasets, comparePaired } from '../../../ts/metrics/compare.js';
 
 // Reference values from scipy 1.17 (stats.wilcoxon, stats.friedmanchisquare).
 describe('comparison statistics', () => {

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TsfmConfig } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import { chooseRunDir } from '../train/train.js';
-import { launch } from './launcher.js';
+import { chooseRunDir } from './train.js';
+import { launch } from '../parallel/launcher.js';
 
 /** Flags that belong to the launcher and are not passed on to the workers. */
 export const LAUNCHER_FLAGS = ['--nproc-per-node', '--nnodes', '--node-rank', '--master-addr', '--master-port'];

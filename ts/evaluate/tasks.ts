@@ -14,7 +14,7 @@
 import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { makeSplits, nocturnalWindows, prandialWindows, seededShuffle, type SplitProtocol, type SplitResult } from '../data/splits.js';
 import { WindowSetBuilder, windowStarts, type RowRange } from '../data/windows.js';
-import { EvalError } from './errors.js';
+import { EvalError } from '../metrics/errors.js';
 
 export const EVAL_SPLITS = ['test', 'val', 'test-ood', 'holdout-patients', 'sliding', 'nocturnal', 'prandial'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic } from '../runs/atomic.js';
-import { effectiveStatus, METADATA_FILE, readMetadata } from '../runs/metadata.js';
+import { writeJsonAtomic } from '../atomic.js';
+import { effectiveStatus, METADATA_FILE, readMetadata } from '../metadata.js';
 import type { Registry } from './registry.js';
 
 /** Marks dead 'running' runs failed; returns their ids. */

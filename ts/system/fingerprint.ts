@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import { buildSettings, cpuInfo, loadedBlas, nvidiaGpus, type GpuInfo } from '../doctor/probe.js';
+import { buildSettings, cpuInfo, loadedBlas, nvidiaGpus, type GpuInfo } from './probe.js';
 
 export interface Fingerprint {
   id: string;  // short hash of the hardware and software fields below

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeSplits } from '../../../ts/data/splits.js';
-import { taskWindows, parseEvalSplit, limitWindows } from '../../../ts/eval/tasks.js';
-import { evaluateTask } from '../../../ts/eval/evaluate.js';
+import { taskWindows, parseEvalSplit, limitWindows } from '../../../ts/evaluate/tasks.js';
+import { evaluateTask } from '../../../ts/evaluate/evaluate.js';
 import { syntheticDataset } from '../data/synthetic.js';
 
 // 5-minute data; series 0 starts at 2022-01-01 00:00 UTC and has 600 rows (50 h): nights start at

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast } from '../../../ts/eval/baselines.js';
+import { fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveForecast } from '../../../ts/metrics/baselines.js';
 import { WindowSetBuilder } from '../../../ts/data/windows.js';
 import { syntheticDataset } from '../data/synthetic.js';
 

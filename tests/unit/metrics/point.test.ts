@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePoint, median, naiveScale, groupPointMetrics } from '../../../ts/eval/point.js';
+import { evaluatePoint, median, naiveScale, groupPointMetrics } from '../../../ts/metrics/point.js';
 
 // truth / forecast of 2 windows x 2 steps; errors +10, -10 | 0, -30 (hand-computed below)
 const truth = [100, 200, 50, 60];

@@ -11,8 +11,8 @@ import { loadConfig } from '../../../ts/config/index.js';
 import { loadConfiguredDataset } from '../../../ts/train/train.js';
 import { makeSplits } from '../../../ts/data/splits.js';
 import { windowStarts } from '../../../ts/data/windows.js';
-import { fitLinReg, linRegForecast } from '../../../ts/eval/baselines.js';
-import { evaluatePoint } from '../../../ts/eval/point.js';
+import { fitLinReg, linRegForecast } from '../../../ts/metrics/baselines.js';
+import { evaluatePoint } from '../../../ts/metrics/point.js';
 
 describe('Broll LinReg against GlucoBench', () => {
   it('median-per-window RMSE within 10% of 11.68 mg/dL (and MAE within 10% of 9.71)', async () => {

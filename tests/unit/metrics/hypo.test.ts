@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auprc, auroc, brierScore, nightLevel, probBelowFromPoint, probBelowFromQuantiles, rocCurve } from '../../../ts/eval/hypo.js';
+import { auprc, auroc, brierScore, nightLevel, probBelowFromPoint, probBelowFromQuantiles, rocCurve } from '../../../ts/metrics/hypo.js';
 
 describe('hypoglycaemia probability', () => {
   it('P(glucose < thr) from quantiles: interpolated, with linear tails', () => {

@@ -6,13 +6,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { EvalError } from '../errors.js';
-import { writeFileAtomic } from '../../runs/atomic.js';
-import { Registry } from '../../registry/index.js';
-import { experimentDir } from '../../experiments/scheduler.js';
-import type { EvaluationSummary, ChannelEvaluation } from '../evaluate.js';
-import { compareAcrossDatasets, comparePaired } from '../compare.js';
-import { readArrowTable } from '../tables.js';
+import { EvalError } from '../metrics/errors.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { Registry } from '../runs/registry/index.js';
+import { experimentDir } from '../experiments/scheduler.js';
+import type { EvaluationSummary, ChannelEvaluation } from '../evaluate/evaluate.js';
+import { compareAcrossDatasets, comparePaired } from '../metrics/compare.js';
+import { readArrowTable } from '../evaluate/tables.js';
 import { cdChart, clarkeChart, fanChart, horizonChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
 
 export interface ReportRun {

@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { effectiveStatus, listRunDirs, readMetadata, type RunMetadata } from '../runs/metadata.js';
-import { currentStage, readStageHistory, type StageChange } from '../runs/stages.js';
+import { effectiveStatus, listRunDirs, readMetadata, type RunMetadata } from '../metadata.js';
+import { currentStage, readStageHistory, type StageChange } from '../stages.js';
 import { openDatabase, transaction, withRetry, type Database } from './sqlite.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 

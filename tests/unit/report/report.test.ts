@@ -1,9 +1,9 @@
 /** Report rendering without the addon: a baselines-only evaluation of synthetic glucose, rendered to HTML + Markdown. */
 import { describe, expect, it } from 'vitest';
 import { makeSplits } from '../../../ts/data/splits.js';
-import { taskWindows } from '../../../ts/eval/tasks.js';
-import { evaluateTask, type EvaluationSummary } from '../../../ts/eval/evaluate.js';
-import { renderReport } from '../../../ts/eval/report/report.js';
+import { taskWindows } from '../../../ts/evaluate/tasks.js';
+import { evaluateTask, type EvaluationSummary } from '../../../ts/evaluate/evaluate.js';
+import { renderReport } from '../../../ts/report/report.js';
 import { syntheticDataset } from '../data/synthetic.js';
 
 describe('report rendering', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clarkeZone, parkesZone, clarkeGrid, timeInRanges, lbgiHbgi, bgRiskSigned, detection, isHypo, mccFromCounts, ZONES } from '../../../ts/eval/clinical.js';
+import { clarkeZone, parkesZone, clarkeGrid, timeInRanges, lbgiHbgi, bgRiskSigned, detection, isHypo, mccFromCounts, ZONES } from '../../../ts/metrics/clinical.js';
 
 const z = (i: number) => ZONES[i];
 

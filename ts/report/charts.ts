@@ -4,9 +4,9 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { ChannelEvaluation, ForecastSample } from '../evaluate.js';
-import type { ForecasterMetrics } from '../metrics.js';
-import { PARKES_T1 } from '../clinical.js';
+import type { ChannelEvaluation, ForecastSample } from '../evaluate/evaluate.js';
+import type { ForecasterMetrics } from '../metrics/metrics.js';
+import { PARKES_T1 } from '../metrics/clinical.js';
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

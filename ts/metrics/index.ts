@@ -1,4 +1,4 @@
-/** Evaluation: point, probabilistic and clinical metrics, baselines, comparison statistics, run evaluation and reports. */
+/** Metrics: pure functions over forecasts and truths (point, probabilistic, clinical, hypoglycaemia), baselines and comparison statistics. */
 export { EvalError, type Numeric } from './errors.js';
 export { evaluatePoint, groupPointMetrics, naiveScale, median, finiteMean, type PointEvaluation, type PointSummary, type PointOptions } from './point.js';
 export { prepareQuantiles, checkLevels, knots, quantileFromKnots, cdfFromKnots, type QuantileForecast, type PreparedQuantiles } from './quantiles.js';
@@ -15,8 +15,3 @@ export {
 } from './stats.js';
 export { comparePaired, compareAcrossDatasets, type PairedComparison, type ScoreRow, type AcrossDatasets } from './compare.js';
 export { evaluateForecasts, medianFromQuantiles, type ForecastSet, type ForecasterMetrics, type HypoMetrics, type WindowColumns } from './metrics.js';
-export { taskWindows, limitWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
-export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type EvaluationSummary, type ChannelEvaluation, type ForecastSample, type RunEvaluation } from './evaluate.js';
-export { writeArrowTable, readArrowTable } from './tables.js';
-export { writeReport, renderReport, collectReport, type ReportInput, type ReportRun, type RenderedReport } from './report/report.js';
-export { renderSvg } from './report/charts.js';

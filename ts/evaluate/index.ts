@@ -1,0 +1,4 @@
+/** Evaluation of trained runs: task windows (test, nocturnal, ...), forecasts beside baselines, tables on disk. */
+export { taskWindows, limitWindows, parseEvalSplit, EVAL_SPLITS, type EvalSplit, type TaskWindows, type TaskOptions } from './tasks.js';
+export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type EvaluationSummary, type ChannelEvaluation, type ForecastSample, type RunEvaluation } from './evaluate.js';
+export { writeArrowTable, readArrowTable } from './tables.js';
