@@ -13,11 +13,12 @@ import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import { toSplitProtocol } from './split-protocol.js';
-import type { NativeProgressEvent } from '../native/types.js';
+import type { NativeFitResult, NativeProgressEvent } from '../native/types.js';
 import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
+import { loadPretrainedWeights, pretrainedModelSpec, pretrainedOverrides, pretrainedRecord, pretrainedRunInfo, resolvePretrained } from '../pretrained/index.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -128,16 +129,21 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-    const model = own(new native.NativeModel({
+    // A pretrained checkpoint is resolved (downloaded, verified, checked against the run) before anything is built.
+    const shape = { context, horizon, channels: inputChannels.length };
+    const pre = config.model.pretrained ? await resolvePretrained(config.model.pretrained, shape) : undefined;
+    const model = own(new native.NativeModel(pre ? { ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})), seed: config.training.seed } : {
       family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
       quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
       params: config.model.params ?? {}, seed: config.training.seed,
     }));
     const t = config.training;
+    if (t.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
+      throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
     const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
     const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
     const trainer = own(new native.NativeTrainer(model, {
-      epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
+      epochs: Math.max(1, t.epochs), batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
       warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
       loss, earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
       seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device,
@@ -155,6 +161,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
     if (opts.resume) await trainer.loadCheckpoint(opts.resume);
     else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
+    else if (pre) await loadPretrainedWeights(native, model, pre);
     const run = getRun();
     if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
     // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
@@ -163,7 +170,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     run.writeJson('scaler.json', { ...scalerToJSON(scaler), channels: ds.channels.map((c) => c.name), series: ds.series.map((s) => s.id), global: globalStats && { mean: globalStats.mean.slice(0, ds.channels.length), std: globalStats.std.slice(0, ds.channels.length) } });
     const info = model.info();
     run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
-      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
+      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
+      ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}) });
     const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
     log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
     const onAbort = () => trainer.stop();
@@ -172,7 +180,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
       if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
       opts.onProgress?.(e);
     };
-    const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    // epochs 0: nothing is trained; the loaded weights are evaluated as they are (zero-shot).
+    const fit = t.epochs === 0 ? untrained() : await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
     opts.signal?.removeEventListener('abort', onAbort);
     if (!writer) {
       const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
@@ -194,7 +203,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
     run.writeArtifact('metrics.json', JSON.stringify({
       status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
-      model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
+      model: info, ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}), epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
       test: testMetrics, baselines: { last_value: baselineLastValue },
     }, null, 2));
     run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
@@ -204,6 +213,11 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   } finally {
     for (const o of owned.reverse()) o.dispose();
   }
+}
+
+/** The fit result of a run that trains nothing (training.epochs 0). */
+function untrained(): NativeFitResult {
+  return { status: 'completed', epochsCompleted: 0, globalStep: 0, bestEpoch: -1, bestMetric: NaN, seconds: 0, samplesPerSec: 0, history: [] };
 }
 
 /** This process's rank: the caller's, else the distributed environment's. */
