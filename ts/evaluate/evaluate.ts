@@ -24,6 +24,7 @@ import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type Wi
 import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
 import { channelOf, quantileChannelOf, type Tensor } from '../metrics/tensors.js';
 import { writeArrowTable, type Columns } from './tables.js';
+import { runModelParams } from '../pretrained/index.js';
 
 export interface ChannelEvaluation {
   channel: string;
@@ -363,7 +364,7 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     const model = new native.NativeModel({
       family: config.model.family, contextLength: C, horizon: H, channels: inputChannels.length,
-      quantiles: quantileLevels, params: config.model.params ?? {}, seed: config.training.seed,
+      quantiles: quantileLevels, params: runModelParams(config.model), seed: config.training.seed,
     });
     const t = config.training;
     const trainer = new native.NativeTrainer(model, {

@@ -12,6 +12,7 @@ import { loadDataset } from '../data/load.js';
 import type { TimeSeriesDataset } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import type { ForecastColumns } from './output.js';
+import { runModelParams } from '../pretrained/index.js';
 
 export interface PredictOptions {
   /** 'last': one forecast from the end of each series (the future); 'rolling': every `stride` steps, with actuals. */
@@ -109,7 +110,7 @@ async function forecast(config: TsfmConfig, scaler: ScalerFile, weights: string,
   const native = loadNative();
   const nds = new native.NativeDataset({ columns, segmentOffsets: offsets, segmentLengths: segs.map((s) => s.length + H), segmentSeries: segs.map((s) => s.series), numSeries: ds.series.length });
   const quantiles = config.model.output === 'quantile' ? config.model.quantiles : [];
-  const model = new native.NativeModel({ family: config.model.family, contextLength: L, horizon: H, channels: inputs.length, quantiles: quantiles.length ? quantiles : undefined, params: config.model.params ?? {}, seed: config.training.seed });
+  const model = new native.NativeModel({ family: config.model.family, contextLength: L, horizon: H, channels: inputs.length, quantiles: quantiles.length ? quantiles : undefined, params: runModelParams(config.model), seed: config.training.seed });
   const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 256, lr: 1e-3, loss: config.model.loss, device: 'cpu', threads: opts.threads ?? config.training.threads });
   try {
     await trainer.loadWeights(weights);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NativeAddon, NativeModel } from '../native/types.js';
 import { checkCheckpointFitsRun, GRANITE_FAMILY, parseHfTtmConfig, readHfConfigFile, type HfTtmConfig } from './hf-config.js';
-import { fetchHfCheckpoint, isHfRef } from './hub.js';
+import { checkoutDir, fetchHfCheckpoint, isHfRef, parseHfRef } from './hub.js';
 
 export { GRANITE_FAMILY, parseHfTtmConfig, suggestBranch, checkCheckpointFitsRun } from './hf-config.js';
 export { fetchHfCheckpoint, parseHfRef, cacheRoot, checkoutDir, isHfRef } from './hub.js';
@@ -97,4 +97,15 @@ export function pretrainedRunInfo(ck: PretrainedCheckpoint, zeroShot: boolean): 
   if (ck.revision) tags.pretrained_revision = ck.revision;
   if (ck.commit) tags.pretrained_commit = ck.commit;
   return { strategy: zeroShot ? 'zero_shot' : 'fine_tune', tags };
+}
+
+/**
+ * model.params for rebuilding a run's model (tsfm evaluate / predict): with model.pretrained, the
+ * architecture from the checkpoint's config.json (a local directory, or the hf: cache), else model.params.
+ */
+export function runModelParams(model: { pretrained?: string; params?: Record<string, number> }): Record<string, number> {
+  if (!model.pretrained) return model.params ?? {};
+  const dir = isHfRef(model.pretrained) ? checkoutDir(parseHfRef(model.pretrained)) : path.resolve(model.pretrained);
+  const { file, raw } = readHfConfigFile(dir);
+  return { ...parseHfTtmConfig(raw, file).params, ...pretrainedOverrides(model.params ?? {}) };
 }

@@ -173,7 +173,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
       ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
       ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}) });
     const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
-    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
+    const what = t.epochs === 0 ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training` : `${countWindows(splits.train)} training windows${trainFraction}`;
+    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`);
     const onAbort = () => trainer.stop();
     opts.signal?.addEventListener('abort', onAbort);
     const onProgress = (e: ProgressEvent) => {
@@ -182,6 +183,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     };
     // epochs 0: nothing is trained; the loaded weights are evaluated as they are (zero-shot).
     const fit = t.epochs === 0 ? untrained() : await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    // The evaluated weights are the run's best checkpoint, so evaluate/predict on the run load them like any other.
+    if (t.epochs === 0 && writer) await trainer.saveCheckpoint(path.join(runDir, 'checkpoints', 'best.pt'));
     opts.signal?.removeEventListener('abort', onAbort);
     if (!writer) {
       const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
