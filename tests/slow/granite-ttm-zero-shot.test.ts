@@ -5,7 +5,7 @@
 // plays the hub (never the internet), into a temporary TSFM_CACHE. About 1 min on 2 cores.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function train(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const runs = mkdtempSync(path.join(tmp, 'runs-'));
-  const { stdout, stderr } = await run(process.execPath, [cli, 'train', 'configs/examples/etth1-granite-ttm-zero-shot.yaml', '--runs-dir', runs, '--set', 'training.threads=2', ...args], { encoding: 'utf8', env });
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [cli, 'train', 'configs/examples/etth1-granite-ttm-zero-shot.yaml', '--runs-dir', runs, '--set', 'training.threads=2', ...args],
+    { encoding: 'utf8', env },
+  );
   const dir = /run \S+ \S+: (\S+)/.exec(stdout)![1];
   return {
     output: stdout + stderr,
@@ -50,18 +54,23 @@ describe.skipIf(!existsSync(data) || !existsSync(shipped))('Granite TTM-R2 512-9
 
   it('loads the same checkpoint as hf:ibm-granite/granite-timeseries-ttm-r2 from a (local) hub and records revision and commit', async () => {
     const commit = 'fedcba9876543210fedcba9876543210fedcba98';
-    const files: Record<string, Buffer> = { 'config.json': readFileSync(path.join(shipped, 'config.json')), 'model.safetensors': readFileSync(path.join(shipped, 'model.safetensors')) };
+    const files: Record<string, Buffer> = {
+      'config.json': readFileSync(path.join(shipped, 'config.json')),
+      'model.safetensors': readFileSync(path.join(shipped, 'model.safetensors')),
+    };
     const server = createServer((req, res) => {
       if (req.url === '/api/models/ibm-granite/granite-timeseries-ttm-r2/revision/main?blobs=true') {
         const c = files['config.json'];
         const w = files['model.safetensors'];
-        return void res.end(JSON.stringify({
-          sha: commit,
-          siblings: [
-            { rfilename: 'config.json', size: c.length, blobId: createHash('sha1').update(`blob ${c.length}\0`).update(c).digest('hex') },
-            { rfilename: 'model.safetensors', size: w.length, lfs: { sha256: SHA256, size: w.length } },
-          ],
-        }));
+        return void res.end(
+          JSON.stringify({
+            sha: commit,
+            siblings: [
+              { rfilename: 'config.json', size: c.length, blobId: createHash('sha1').update(`blob ${c.length}\0`).update(c).digest('hex') },
+              { rfilename: 'model.safetensors', size: w.length, lfs: { sha256: SHA256, size: w.length } },
+            ],
+          }),
+        );
       }
       const m = /^\/ibm-granite\/granite-timeseries-ttm-r2\/resolve\/([0-9a-f]+)\/(.+)$/.exec(req.url ?? '');
       if (m && m[1] === commit && files[m[2]]) return void res.end(files[m[2]]);
@@ -69,10 +78,19 @@ describe.skipIf(!existsSync(data) || !existsSync(shipped))('Granite TTM-R2 512-9
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const env = { ...process.env, TSFM_CACHE: path.join(tmp, 'cache'), HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+      const env = {
+        ...process.env,
+        TSFM_CACHE: path.join(tmp, 'cache'),
+        HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      };
       const { metrics, meta } = await train(['--set', 'model.pretrained=hf:ibm-granite/granite-timeseries-ttm-r2'], env);
       expect(metrics.test.mse).toBeCloseTo(0.3628, 4);
-      expect(meta.tags).toMatchObject({ pretrained: 'hf:ibm-granite/granite-timeseries-ttm-r2', pretrained_revision: 'main', pretrained_commit: commit, pretrained_sha256: SHA256 });
+      expect(meta.tags).toMatchObject({
+        pretrained: 'hf:ibm-granite/granite-timeseries-ttm-r2',
+        pretrained_revision: 'main',
+        pretrained_commit: commit,
+        pretrained_sha256: SHA256,
+      });
       expect(existsSync(path.join(tmp, 'cache', 'hf', 'ibm-granite--granite-timeseries-ttm-r2', 'main', 'model.safetensors'))).toBe(true);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
@@ -81,8 +99,15 @@ describe.skipIf(!existsSync(data) || !existsSync(shipped))('Granite TTM-R2 512-9
 
   it('refuses a run whose context does not match, naming the branch, and writes no run', async () => {
     const runs = mkdtempSync(path.join(tmp, 'runs-'));
-    const err = await run(process.execPath, [cli, 'train', 'configs/examples/etth1-granite-ttm-zero-shot.yaml', '--runs-dir', runs, '--set', 'model.context_length=1024'], { encoding: 'utf8' }).catch((e: { stderr: string; code: number }) => e);
+    const err = await run(
+      process.execPath,
+      [cli, 'train', 'configs/examples/etth1-granite-ttm-zero-shot.yaml', '--runs-dir', runs, '--set', 'model.context_length=1024'],
+      { encoding: 'utf8' },
+    ).catch((e: { stderr: string; code: number }) => e);
     expect((err as { code: number }).code).not.toBe(0);
-    expect((err as { stderr: string }).stderr).toMatch(/is context 512\/horizon 96 \(512-96-r2\), but model\.context_length is 1024; for context 1024 use branch 1024-96-r2/);
+    expect((err as { stderr: string }).stderr).toMatch(
+      /is context 512\/horizon 96 \(512-96-r2\), but model\.context_length is 1024; for context 1024 use branch 1024-96-r2/,
+    );
+    expect(readdirSync(runs)).toEqual([]);
   });
 });

@@ -37,7 +37,8 @@ const UNSUPPORTED: Array<[string, unknown, string]> = [
 /** Reads `<dir>/config.json`; one line naming the file when it is missing or not JSON. */
 export function readHfConfigFile(dir: string): { file: string; raw: Record<string, unknown> } {
   const file = path.join(dir, 'config.json');
-  if (!existsSync(file)) throw new Error(`${file}: no such file (a Hugging Face checkpoint directory holds config.json and model.safetensors)`);
+  if (!existsSync(file))
+    throw new Error(`${file}: no such file (a Hugging Face checkpoint directory holds config.json and model.safetensors)`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -66,7 +67,8 @@ export function parseHfTtmConfig(raw: Record<string, unknown>, file: string): Hf
 
   const num = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: ${key}: expected a number (got ${JSON.stringify(raw[key])})`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`${file}: ${key}: expected a number (got ${JSON.stringify(raw[key])})`);
     return v;
   };
   const flag = (key: string, fallback: boolean): number => {
@@ -76,7 +78,8 @@ export function parseHfTtmConfig(raw: Record<string, unknown>, file: string): Hf
   };
   const mode = (key: string): number => {
     const v = raw[key] ?? 'common_channel';
-    if (v !== 'common_channel' && v !== 'mix_channel') throw new Error(`${file}: ${key}: expected "common_channel" or "mix_channel" (got ${JSON.stringify(v)})`);
+    if (v !== 'common_channel' && v !== 'mix_channel')
+      throw new Error(`${file}: ${key}: expected "common_channel" or "mix_channel" (got ${JSON.stringify(v)})`);
     return v === 'mix_channel' ? 1 : 0;
   };
   const scaling = (): number => {
@@ -95,7 +98,9 @@ export function parseHfTtmConfig(raw: Record<string, unknown>, file: string): Hf
   if (raw.num_patches != null && contextLength > patchLength) {
     const expected = Math.floor((contextLength - patchLength) / patchStride) + 1;
     if (num('num_patches') !== expected)
-      throw new Error(`${file}: num_patches ${String(raw.num_patches)} disagrees with context_length ${contextLength}, patch_length ${patchLength} and patch_stride ${patchStride} (${expected} patches)`);
+      throw new Error(
+        `${file}: num_patches ${String(raw.num_patches)} disagrees with context_length ${contextLength}, patch_length ${patchLength} and patch_stride ${patchStride} (${expected} patches)`,
+      );
   }
   const params: Record<string, number> = {
     patch_length: patchLength,
@@ -128,7 +133,8 @@ const branchName = (c: number, h: number) => `${c}-${h}-r2`;
 
 /** The branch TTM's get_model would pick: the run's context, the shortest head that covers the horizon. */
 export function suggestBranch(context: number, horizon: number): string {
-  if (!R2_CONTEXTS.includes(context)) return `no TTM-R2 branch has context ${context} (they have ${R2_CONTEXTS.join(', ')}): set model.context_length to one of them`;
+  if (!R2_CONTEXTS.includes(context))
+    return `no TTM-R2 branch has context ${context} (they have ${R2_CONTEXTS.join(', ')}): set model.context_length to one of them`;
   const h = R2_HORIZONS.find((x) => x >= horizon);
   if (h === undefined) return `no TTM-R2 branch forecasts ${horizon} steps (at most ${R2_HORIZONS[R2_HORIZONS.length - 1]})`;
   const rev = context === 512 && h === 96 ? 'main' : branchName(context, h);
@@ -140,11 +146,19 @@ export function suggestBranch(context: number, horizon: number): string {
  * to the horizon, as the reference's prediction_filter_length does); in mix_channel mode the channel count
  * must match too.
  */
-export function checkCheckpointFitsRun(ck: HfTtmConfig, run: { context: number; horizon: number; channels: number }, source: string): void {
+export function checkCheckpointFitsRun(
+  ck: HfTtmConfig,
+  run: { context: number; horizon: number; channels?: number },
+  source: string,
+): void {
   const steps = ck.filterLength ?? ck.predictionLength;
   const what = `${source} is context ${ck.contextLength}/horizon ${steps} (${branchName(ck.contextLength, ck.predictionLength)})`;
-  if (run.context !== ck.contextLength) throw new Error(`model.pretrained: ${what}, but model.context_length is ${run.context}; ${suggestBranch(run.context, run.horizon)}`);
-  if (run.horizon > steps) throw new Error(`model.pretrained: ${what}, but model.horizon is ${run.horizon}; ${suggestBranch(run.context, run.horizon)}`);
-  if (ck.mixesChannels && run.channels !== ck.channels)
-    throw new Error(`model.pretrained: ${source} mixes channels (mode mix_channel) for num_input_channels ${ck.channels}, but the run has ${run.channels} input channels`);
+  if (run.context !== ck.contextLength)
+    throw new Error(`model.pretrained: ${what}, but model.context_length is ${run.context}; ${suggestBranch(run.context, run.horizon)}`);
+  if (run.horizon > steps)
+    throw new Error(`model.pretrained: ${what}, but model.horizon is ${run.horizon}; ${suggestBranch(run.context, run.horizon)}`);
+  if (ck.mixesChannels && run.channels !== undefined && run.channels !== ck.channels)
+    throw new Error(
+      `model.pretrained: ${source} mixes channels (mode mix_channel) for num_input_channels ${ck.channels}, but the run has ${run.channels} input channels`,
+    );
 }

@@ -9,7 +9,17 @@
  * and `HF_TOKEN` are honoured as the Hugging Face tools do.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -68,15 +78,25 @@ interface Sibling {
 }
 
 /** The repository's files at the revision, as the hub reports them. */
-async function revisionInfo(ref: HfRef, endpoint: string, headers: Record<string, string>): Promise<{ commit: string; files: Map<string, Sibling> }> {
+async function revisionInfo(
+  ref: HfRef,
+  endpoint: string,
+  headers: Record<string, string>,
+): Promise<{ commit: string; files: Map<string, Sibling> }> {
   const url = `${endpoint}/api/models/${ref.repo}/revision/${encodeURIComponent(ref.revision)}?blobs=true`;
   const res = await fetchOrExplain(url, { headers }, ref);
   if (!res.ok) {
-    const hint = res.status === 401 || res.status === 403 ? ' (private or gated: set HF_TOKEN)' : res.status === 404 ? ' (no such repository or revision)' : '';
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ' (private or gated: set HF_TOKEN)'
+        : res.status === 404
+          ? ' (no such repository or revision)'
+          : '';
     throw new Error(`hf:${ref.repo}@${ref.revision}: the hub answered ${res.status} for ${url}${hint}`);
   }
   const body = (await res.json()) as { sha?: string; siblings?: Sibling[] };
-  if (!body.sha || !Array.isArray(body.siblings)) throw new Error(`hf:${ref.repo}@${ref.revision}: unexpected answer from ${url} (no sha/siblings)`);
+  if (!body.sha || !Array.isArray(body.siblings))
+    throw new Error(`hf:${ref.repo}@${ref.revision}: unexpected answer from ${url} (no sha/siblings)`);
   return { commit: body.sha, files: new Map(body.siblings.map((s) => [s.rfilename, s])) };
 }
 
@@ -85,7 +105,9 @@ async function fetchOrExplain(url: string, init: RequestInit, ref: HfRef): Promi
     return await fetch(url, init);
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`hf:${ref.repo}@${ref.revision}: cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message}); set TSFM_NO_DOWNLOAD=1 to use the cache only, or point model.pretrained at a local directory`);
+    throw new Error(
+      `hf:${ref.repo}@${ref.revision}: cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message}); set TSFM_NO_DOWNLOAD=1 to use the cache only, or point model.pretrained at a local directory`,
+    );
   }
 }
 
@@ -97,7 +119,14 @@ async function hashFile(file: string, algorithm: 'sha256' | 'sha1', prefix?: str
 }
 
 /** Downloads one file to <dir>/<name>, resuming <name>.partial, and verifies its size and checksum. */
-async function downloadFile(ref: HfRef, commit: string, info: Sibling, dir: string, endpoint: string, headers: Record<string, string>): Promise<CachedFile> {
+async function downloadFile(
+  ref: HfRef,
+  commit: string,
+  info: Sibling,
+  dir: string,
+  endpoint: string,
+  headers: Record<string, string>,
+): Promise<CachedFile> {
   const name = info.rfilename;
   const size = info.lfs?.size ?? info.size;
   if (typeof size !== 'number') throw new Error(`hf:${ref.repo}@${ref.revision}: the hub reports no size for ${name}`);
@@ -111,24 +140,35 @@ async function downloadFile(ref: HfRef, commit: string, info: Sibling, dir: stri
   if (have < size) {
     const url = `${endpoint}/${ref.repo}/resolve/${commit}/${name}`;
     const res = await fetchOrExplain(url, { headers: have > 0 ? { ...headers, Range: `bytes=${have}-` } : headers }, ref);
-    if (res.status !== 200 && res.status !== 206) throw new Error(`hf:${ref.repo}@${ref.revision}: the hub answered ${res.status} for ${url}`);
+    if (res.status !== 200 && res.status !== 206)
+      throw new Error(`hf:${ref.repo}@${ref.revision}: the hub answered ${res.status} for ${url}`);
     // 206: the server continues where the partial file ends; 200: it sends everything, so start over.
     const append = res.status === 206 && have > 0;
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: append ? 'a' : 'w' }));
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      createWriteStream(partial, { flags: append ? 'a' : 'w' }),
+    );
   }
   const got = statSync(partial).size;
-  if (got !== size) throw new Error(`hf:${ref.repo}@${ref.revision}: ${name} has ${got} bytes after download, the hub reports ${size} (kept ${partial}; run again to resume)`);
+  if (got !== size)
+    throw new Error(
+      `hf:${ref.repo}@${ref.revision}: ${name} has ${got} bytes after download, the hub reports ${size} (kept ${partial}; run again to resume)`,
+    );
   const sha256 = await hashFile(partial, 'sha256');
   if (info.lfs) {
     if (sha256 !== info.lfs.sha256) {
       unlinkSync(partial);
-      throw new Error(`hf:${ref.repo}@${ref.revision}: ${name} has sha256 ${sha256}, the hub reports ${info.lfs.sha256} (corrupt download removed)`);
+      throw new Error(
+        `hf:${ref.repo}@${ref.revision}: ${name} has sha256 ${sha256}, the hub reports ${info.lfs.sha256} (corrupt download removed)`,
+      );
     }
   } else if (info.blobId) {
     const blob = await hashFile(partial, 'sha1', `blob ${size}\0`);
     if (blob !== info.blobId) {
       unlinkSync(partial);
-      throw new Error(`hf:${ref.repo}@${ref.revision}: ${name} has git blob id ${blob}, the hub reports ${info.blobId} (corrupt download removed)`);
+      throw new Error(
+        `hf:${ref.repo}@${ref.revision}: ${name} has git blob id ${blob}, the hub reports ${info.blobId} (corrupt download removed)`,
+      );
     }
   } else {
     throw new Error(`hf:${ref.repo}@${ref.revision}: the hub reports no checksum for ${name}`);
@@ -164,8 +204,7 @@ export async function fetchHfCheckpoint(source: string, env: NodeJS.ProcessEnv =
   const dir = checkoutDir(ref, env);
   const cached = await cachedCheckout(dir);
   if (cached) return cached;
-  if (env.TSFM_NO_DOWNLOAD === '1')
-    throw new Error(`${source}: not in the cache (${dir}) and TSFM_NO_DOWNLOAD=1 forbids downloading it`);
+  if (env.TSFM_NO_DOWNLOAD === '1') throw new Error(`${source}: not in the cache (${dir}) and TSFM_NO_DOWNLOAD=1 forbids downloading it`);
   const endpoint = (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, '');
   const headers: Record<string, string> = env.HF_TOKEN ? { Authorization: `Bearer ${env.HF_TOKEN}` } : {};
   const { commit, files } = await revisionInfo(ref, endpoint, headers);

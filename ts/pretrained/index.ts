@@ -28,8 +28,12 @@ export interface PretrainedCheckpoint {
   rawConfig: Record<string, unknown>;
 }
 
-/** Resolves and checks a checkpoint against the run's shape; one line naming what is wrong. */
-export async function resolvePretrained(source: string, run: { context: number; horizon: number; channels: number }, env: NodeJS.ProcessEnv = process.env): Promise<PretrainedCheckpoint> {
+/** Resolves and checks a checkpoint against the run's shape (channels when given); one line naming what is wrong. */
+export async function resolvePretrained(
+  source: string,
+  run: { context: number; horizon: number; channels?: number },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PretrainedCheckpoint> {
   let dir: string;
   let revision: string | null = null;
   let commit: string | null = null;
@@ -43,20 +47,34 @@ export async function resolvePretrained(source: string, run: { context: number; 
   } else {
     dir = path.resolve(source);
     if (!existsSync(dir)) throw new Error(`model.pretrained: ${source}: no such directory`);
-    if (!statSync(dir).isDirectory()) throw new Error(`model.pretrained: ${source}: not a directory (a Hugging Face checkpoint is a directory with config.json and model.safetensors)`);
+    if (!statSync(dir).isDirectory())
+      throw new Error(
+        `model.pretrained: ${source}: not a directory (a Hugging Face checkpoint is a directory with config.json and model.safetensors)`,
+      );
   }
   const { file, raw } = readHfConfigFile(dir);
   const config = parseHfTtmConfig(raw, file);
   checkCheckpointFitsRun(config, run, source);
   const weights = path.join(dir, 'model.safetensors');
-  if (!existsSync(weights)) throw new Error(`${weights}: no such file (a Hugging Face checkpoint directory holds config.json and model.safetensors)`);
+  if (!existsSync(weights))
+    throw new Error(`${weights}: no such file (a Hugging Face checkpoint directory holds config.json and model.safetensors)`);
   sha256 ??= createHash('sha256').update(readFileSync(weights)).digest('hex');
   return { source, dir, revision, commit, sha256, config, rawConfig: raw };
 }
 
 /** The native model spec of a checkpoint for a run of `horizon` steps over `channels` channels. */
-export function pretrainedModelSpec(ck: PretrainedCheckpoint, run: { context: number; horizon: number; channels: number }, overrides: Record<string, number> = {}) {
-  return { family: GRANITE_FAMILY, contextLength: run.context, horizon: run.horizon, channels: run.channels, params: { ...ck.config.params, ...overrides } };
+export function pretrainedModelSpec(
+  ck: PretrainedCheckpoint,
+  run: { context: number; horizon: number; channels: number },
+  overrides: Record<string, number> = {},
+) {
+  return {
+    family: GRANITE_FAMILY,
+    contextLength: run.context,
+    horizon: run.horizon,
+    channels: run.channels,
+    params: { ...ck.config.params, ...overrides },
+  };
 }
 
 export async function loadPretrainedWeights(native: NativeAddon, model: NativeModel, ck: PretrainedCheckpoint): Promise<number> {
@@ -67,7 +85,13 @@ export async function loadPretrainedWeights(native: NativeAddon, model: NativeMo
  * Writes a model as a Hugging Face checkpoint directory (config.json + model.safetensors) that granite-tsfm's
  * TinyTimeMixerForPrediction.from_pretrained loads: the source checkpoint's config with the run's horizon.
  */
-export async function exportHfCheckpoint(native: NativeAddon, model: NativeModel, dir: string, rawConfig: Record<string, unknown>, horizon: number): Promise<void> {
+export async function exportHfCheckpoint(
+  native: NativeAddon,
+  model: NativeModel,
+  dir: string,
+  rawConfig: Record<string, unknown>,
+  horizon: number,
+): Promise<void> {
   const config = { ...rawConfig };
   const head = Number(config.prediction_length);
   config.prediction_filter_length = horizon < head ? horizon : null;
@@ -81,7 +105,9 @@ const OVERRIDABLE = new Set(['dropout', 'head_dropout']);
 export function pretrainedOverrides(params: Record<string, number>): Record<string, number> {
   for (const key of Object.keys(params)) {
     if (!OVERRIDABLE.has(key))
-      throw new Error(`model.params.${key}: the architecture of a pretrained model comes from its config.json; only ${[...OVERRIDABLE].join(' and ')} can be set`);
+      throw new Error(
+        `model.params.${key}: the architecture of a pretrained model comes from its config.json; only ${[...OVERRIDABLE].join(' and ')} can be set`,
+      );
   }
   return params;
 }
@@ -108,4 +134,22 @@ export function runModelParams(model: { pretrained?: string; params?: Record<str
   const dir = isHfRef(model.pretrained) ? checkoutDir(parseHfRef(model.pretrained)) : path.resolve(model.pretrained);
   const { file, raw } = readHfConfigFile(dir);
   return { ...parseHfTtmConfig(raw, file).params, ...pretrainedOverrides(model.params ?? {}) };
+}
+
+/**
+ * Loads the checkpoint's weights into a throw-away model of its own shape: a bad model.safetensors fails here,
+ * before a run directory exists, with the same one-line error.
+ */
+export async function validatePretrainedWeights(native: NativeAddon, ck: PretrainedCheckpoint): Promise<void> {
+  const shape = {
+    context: ck.config.contextLength,
+    horizon: ck.config.filterLength ?? ck.config.predictionLength,
+    channels: ck.config.mixesChannels ? ck.config.channels : 1,
+  };
+  const model = new native.NativeModel(pretrainedModelSpec(ck, shape));
+  try {
+    await native.hfWeights(model, 'load', ck.dir);
+  } finally {
+    model.dispose();
+  }
 }

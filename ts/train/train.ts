@@ -18,7 +18,7 @@ import { fitMetrics, newRunId, openRun, runStatusOf, type Run } from '../runs/in
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
-import { loadPretrainedWeights, pretrainedModelSpec, pretrainedOverrides, pretrainedRecord, pretrainedRunInfo, resolvePretrained } from '../pretrained/index.js';
+import { checkCheckpointFitsRun, loadPretrainedWeights, pretrainedModelSpec, pretrainedOverrides, pretrainedRecord, pretrainedRunInfo, resolvePretrained, validatePretrainedWeights, type PretrainedCheckpoint } from '../pretrained/index.js';
 
 /** A training progress event (step or epoch), as the native trainer reports it. */
 export type ProgressEvent = NativeProgressEvent;
@@ -85,18 +85,26 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags,
     rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
+  // A pretrained checkpoint is resolved (downloaded, verified, checked against the run's context and horizon,
+  // its weights test-loaded) before the run exists: a bad checkpoint or a mismatched config writes nothing.
+  const { context_length: context, horizon } = config.model;
+  const pre = config.model.pretrained ? await resolvePretrained(config.model.pretrained, { context, horizon }) : undefined;
+  if (pre) {
+    pretrainedOverrides(config.model.params ?? {});
+    await validatePretrainedWeights(native, pre);
+  }
   // A new run exists (status 'running') before anything can fail, so every failure is recorded in it; a resumed
   // run is reopened only once its checkpoint has loaded, so a mismatch leaves it as it was.
   const holder: { run?: Run } = { run: target.reopen ? undefined : open() };
   try {
-    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()));
+    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), () => (holder.run ??= open()), pre);
   } catch (e) {
     holder.run?.finish('failed', e);
     throw e;
   }
 }
 
-async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run, pre?: PretrainedCheckpoint): Promise<TrainResult> {
   const runId = path.basename(runDir);
   const writer = rankOf(opts, dist) === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
   const log = (line: string) => {
@@ -129,17 +137,8 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-    // A pretrained checkpoint is resolved (downloaded, verified, checked against the run) before anything is built.
-    const shape = { context, horizon, channels: inputChannels.length };
-    const pre = config.model.pretrained ? await resolvePretrained(config.model.pretrained, shape) : undefined;
-    const model = own(new native.NativeModel(pre ? { ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})), seed: config.training.seed } : {
-      family: config.model.family, contextLength: context, horizon, channels: inputChannels.length,
-      quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
-      params: config.model.params ?? {}, seed: config.training.seed,
-    }));
+    const model = own(createModel(native, config, inputChannels.length, pre, opts));
     const t = config.training;
-    if (t.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
-      throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
     const loss = config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
     const device = workerDevice(t.device, dist, native.runtimeInfo().cudaAvailable);
     const trainer = own(new native.NativeTrainer(model, {
@@ -216,6 +215,23 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   } finally {
     for (const o of owned.reverse()) o.dispose();
   }
+}
+
+/** The run's model: from the config, or shaped by a pretrained checkpoint's config.json. */
+function createModel(native: ReturnType<typeof loadNative>, config: TsfmConfig, channels: number, pre: PretrainedCheckpoint | undefined, opts: TrainOptions) {
+  const { context_length: context, horizon } = config.model;
+  if (config.training.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
+    throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
+  if (pre) {
+    const shape = { context, horizon, channels };
+    checkCheckpointFitsRun(pre.config, shape, pre.source);
+    return new native.NativeModel({ ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})), seed: config.training.seed });
+  }
+  return new native.NativeModel({
+    family: config.model.family, contextLength: context, horizon, channels,
+    quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
+    params: config.model.params ?? {}, seed: config.training.seed,
+  });
 }
 
 /** The fit result of a run that trains nothing (training.epochs 0). */

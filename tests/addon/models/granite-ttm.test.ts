@@ -26,7 +26,11 @@ const C = 7;
 
 /** `batch` ETTh1 test windows [B, C, L], every channel z-normalised with the training rows' statistics. */
 function etth1Windows(batch: number): Float32Array {
-  const rows = readFileSync(etth1, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(1).map(Number));
+  const rows = readFileSync(etth1, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').slice(1).map(Number));
   const train = rows.slice(0, 8640);
   const mean = Array.from({ length: C }, (_, c) => train.reduce((s, r) => s + r[c], 0) / train.length);
   const std = Array.from({ length: C }, (_, c) => Math.sqrt(train.reduce((s, r) => s + (r[c] - mean[c]) ** 2, 0) / train.length));
@@ -45,7 +49,18 @@ async function portForecast(dir: string, x: Float32Array, b: number, c: number, 
   const inFile = path.join(tmp, `x-${process.hrtime.bigint()}.f32`);
   const outFile = `${inFile}.out`;
   writeFileSync(inFile, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  await run(py.python, [benchPythonScript('granite_ttm.py'), 'forecast', '--model', dir, '--input', inFile, '--shape', `${b},${c},${l}`, '--output', outFile]);
+  await run(py.python, [
+    benchPythonScript('granite_ttm.py'),
+    'forecast',
+    '--model',
+    dir,
+    '--input',
+    inFile,
+    '--shape',
+    `${b},${c},${l}`,
+    '--output',
+    outFile,
+  ]);
   const buf = readFileSync(outFile);
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
@@ -111,9 +126,21 @@ describe('granite_ttm (IBM TTM-R2 512-96) against the plain-PyTorch port', () =>
 
   it('matches the port in channel-mixing mode, with mean scaling, finer adaptive patching and a cut head', async () => {
     const config = {
-      ...ck.rawConfig, context_length: 96, patch_length: 16, patch_stride: 16, num_patches: 6, d_model: 32, decoder_d_model: 16,
-      adaptive_patching_levels: 2, decoder_adaptive_patching_levels: 2, mode: 'mix_channel', decoder_mode: 'mix_channel',
-      num_input_channels: 3, scaling: 'mean', prediction_length: 24, prediction_filter_length: 12,
+      ...ck.rawConfig,
+      context_length: 96,
+      patch_length: 16,
+      patch_stride: 16,
+      num_patches: 6,
+      d_model: 32,
+      decoder_d_model: 16,
+      adaptive_patching_levels: 2,
+      decoder_adaptive_patching_levels: 2,
+      mode: 'mix_channel',
+      decoder_mode: 'mix_channel',
+      num_input_channels: 3,
+      scaling: 'mean',
+      prediction_length: 24,
+      prediction_filter_length: 12,
     };
     const dir = path.join(tmp, 'mix');
     mkdirSync(dir);
@@ -121,7 +148,9 @@ describe('granite_ttm (IBM TTM-R2 512-96) against the plain-PyTorch port', () =>
     writeFileSync(path.join(dir, 'model.safetensors'), ''); // replaced by the export below
     const small = await resolvePretrained(dir, { context: 96, horizon: 12, channels: 3 });
     const model = new native.NativeModel({ ...pretrainedModelSpec(small, { context: 96, horizon: 12, channels: 3 }), seed: 7 });
-    expect(Object.keys(model.stateDict())).toContain('decoder.decoder_block.mixers.0.mixer_layers.0.channel_feature_mixer.gating_block.attn_layer.weight');
+    expect(Object.keys(model.stateDict())).toContain(
+      'decoder.decoder_block.mixers.0.mixer_layers.0.channel_feature_mixer.gating_block.attn_layer.weight',
+    );
     await exportHfCheckpoint(native, model, dir, small.rawConfig, 12);
     const x = new Float32Array(5 * 3 * 96).map((_, k) => Math.sin(k * 0.05) * 3 + 5 + (k % 11) * 0.2);
     const y = model.forward(x, 5);
@@ -152,13 +181,19 @@ describe('granite_ttm (IBM TTM-R2 512-96) against the plain-PyTorch port', () =>
     it('names a truncated safetensors file and the first tensor past the end', async () => {
       const dir = checkpointWith('truncated', original().subarray(0, 2_000_000));
       const err = await load(dir).catch((e: Error) => e);
-      expect(String(err)).toMatch(/truncated\/model\.safetensors: tensor '.+': data \[\d+, \d+\) extends past the end of the file .*truncated\?/);
+      expect(String(err)).toMatch(
+        /truncated\/model\.safetensors: tensor '.+': data \[\d+, \d+\) extends past the end of the file .*truncated\?/,
+      );
       expect(String(err)).not.toContain('\n');
-      await expect(load(checkpointWith('cut-header', original().subarray(0, 5000)))).rejects.toThrow(/truncated or not a safetensors file \(header length 19464, but only 4992 bytes follow\)/);
+      await expect(load(checkpointWith('cut-header', original().subarray(0, 5000)))).rejects.toThrow(
+        /truncated or not a safetensors file \(header length 19464, but only 4992 bytes follow\)/,
+      );
     });
 
     it('names a file that is not safetensors', async () => {
-      await expect(load(checkpointWith('text', Buffer.from('this is not a safetensors file at all, just text')))).rejects.toThrow(/text\/model\.safetensors: not a safetensors file/);
+      await expect(load(checkpointWith('text', Buffer.from('this is not a safetensors file at all, just text')))).rejects.toThrow(
+        /text\/model\.safetensors: not a safetensors file/,
+      );
       await expect(load(checkpointWith('tiny', Buffer.from('abc')))).rejects.toThrow(/not a safetensors file \(3 bytes/);
     });
 
@@ -169,36 +204,55 @@ describe('granite_ttm (IBM TTM-R2 512-96) against the plain-PyTorch port', () =>
       // A full file with one tensor changed: rewrite the real header.
       const buf = original();
       const n = Number(buf.readBigUInt64LE(0));
-      const header = JSON.parse(buf.subarray(8, 8 + n).toString()) as Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>;
+      const header = JSON.parse(buf.subarray(8, 8 + n).toString()) as Record<
+        string,
+        { dtype: string; shape: number[]; data_offsets: number[] }
+      >;
       const data = buf.subarray(8 + n);
-      const withHead = (entry: { dtype: string; shape: number[]; data_offsets: number[] }) => safetensors({ ...header, [name]: entry }, data);
+      const withHead = (entry: { dtype: string; shape: number[]; data_offsets: number[] }) =>
+        safetensors({ ...header, [name]: entry }, data);
       const [b0] = header[name].data_offsets;
       await expect(load(checkpointWith('dtype', withHead({ dtype: 'F16', shape: [96], data_offsets: [b0, b0 + 192] })))).rejects.toThrow(
         /dtype\/model\.safetensors: tensor 'head\.base_forecast_block\.bias' has dtype F16, expected F32/,
       );
-      await expect(load(checkpointWith('shape', withHead({ dtype: 'F32', shape: [48, 2], data_offsets: header[name].data_offsets })))).rejects.toThrow(
-        /tensor 'head\.base_forecast_block\.bias' has shape \[48, 2\], the model expects \[96\]/,
-      );
+      await expect(
+        load(checkpointWith('shape', withHead({ dtype: 'F32', shape: [48, 2], data_offsets: header[name].data_offsets }))),
+      ).rejects.toThrow(/tensor 'head\.base_forecast_block\.bias' has shape \[48, 2\], the model expects \[96\]/);
       const { [name]: _dropped, ...rest } = header;
-      await expect(load(checkpointWith('missing', safetensors(rest, data)))).rejects.toThrow(/missing\/model\.safetensors: missing tensor 'head\.base_forecast_block\.bias'/);
-      const extra = safetensors({ ...header, 'backbone.encoder.positional_encoder.position_enc': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, data);
-      await expect(load(checkpointWith('extra', extra))).rejects.toThrow(/unexpected tensor 'backbone\.encoder\.positional_encoder\.position_enc'/);
+      await expect(load(checkpointWith('missing', safetensors(rest, data)))).rejects.toThrow(
+        /missing\/model\.safetensors: missing tensor 'head\.base_forecast_block\.bias'/,
+      );
+      const extra = safetensors(
+        { ...header, 'backbone.encoder.positional_encoder.position_enc': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+        data,
+      );
+      await expect(load(checkpointWith('extra', extra))).rejects.toThrow(
+        /unexpected tensor 'backbone\.encoder\.positional_encoder\.position_enc'/,
+      );
     });
 
     it('names an unknown architecture and unsupported options in config.json', async () => {
       const raw = JSON.parse(readFileSync(path.join(shipped, 'config.json'), 'utf8'));
       const dir = checkpointWith('patchtst', original(), { ...raw, architectures: ['PatchTSTForPrediction'], model_type: 'patchtst' });
-      await expect(resolvePretrained(dir, shape)).rejects.toThrow(/patchtst\/config\.json: unknown architecture 'PatchTSTForPrediction': tsfm loads TinyTimeMixerForPrediction/);
+      await expect(resolvePretrained(dir, shape)).rejects.toThrow(
+        /patchtst\/config\.json: unknown architecture 'PatchTSTForPrediction': tsfm loads TinyTimeMixerForPrediction/,
+      );
       const ft = checkpointWith('ft', original(), { ...raw, resolution_prefix_tuning: true });
-      await expect(resolvePretrained(ft, shape)).rejects.toThrow(/ft\/config\.json: resolution_prefix_tuning = true: frequency prefix tuning .* not supported/);
+      await expect(resolvePretrained(ft, shape)).rejects.toThrow(
+        /ft\/config\.json: resolution_prefix_tuning = true: frequency prefix tuning .* not supported/,
+      );
     });
 
     it('says which branch fits a run whose context or horizon differs', async () => {
       await expect(resolvePretrained(shipped, { ...shape, context: 1024 })).rejects.toThrow(
         /granite-ttm-r2-512-96 is context 512\/horizon 96 \(512-96-r2\), but model\.context_length is 1024; for context 1024 use branch 1024-96-r2 \(hf:ibm-granite\/granite-timeseries-ttm-r2@1024-96-r2\)/,
       );
-      await expect(resolvePretrained(shipped, { ...shape, horizon: 150 })).rejects.toThrow(/but model\.horizon is 150; for context 512 and horizon 150 use branch 512-192-r2/);
-      await expect(resolvePretrained(shipped, { ...shape, context: 336 })).rejects.toThrow(/no TTM-R2 branch has context 336 \(they have 512, 1024, 1536\)/);
+      await expect(resolvePretrained(shipped, { ...shape, horizon: 150 })).rejects.toThrow(
+        /but model\.horizon is 150; for context 512 and horizon 150 use branch 512-192-r2/,
+      );
+      await expect(resolvePretrained(shipped, { ...shape, context: 336 })).rejects.toThrow(
+        /no TTM-R2 branch has context 336 \(they have 512, 1024, 1536\)/,
+      );
       // A shorter horizon is fine: the head is cut, as prediction_filter_length does.
       const short = await resolvePretrained(shipped, { ...shape, horizon: 24 });
       const model = new native.NativeModel(pretrainedModelSpec(short, { ...shape, horizon: 24 }));

@@ -38,14 +38,17 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (api) {
     if (decodeURIComponent(api[1]) !== 'main') return void res.writeHead(404).end('{"error":"Revision not found"}');
     const w = files['model.safetensors'];
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      id: 'ibm-granite/granite-timeseries-ttm-r2', sha: COMMIT,
-      siblings: [
-        { rfilename: 'README.md', size: 10, blobId: 'x' },
-        { rfilename: 'config.json', size: files['config.json'].length, blobId: gitBlob(files['config.json']) },
-        { rfilename: 'model.safetensors', size: w.length, blobId: 'y', lfs: { sha256: sha256(w), size: w.length, pointerSize: 134 } },
-      ],
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'ibm-granite/granite-timeseries-ttm-r2',
+        sha: COMMIT,
+        siblings: [
+          { rfilename: 'README.md', size: 10, blobId: 'x' },
+          { rfilename: 'config.json', size: files['config.json'].length, blobId: gitBlob(files['config.json']) },
+          { rfilename: 'model.safetensors', size: w.length, blobId: 'y', lfs: { sha256: sha256(w), size: w.length, pointerSize: 134 } },
+        ],
+      }),
+    );
     return;
   }
   const file = /^\/ibm-granite\/granite-timeseries-ttm-r2\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url);
@@ -88,8 +91,14 @@ beforeEach(() => {
 
 describe('hf: checkpoints', () => {
   it('parses references', () => {
-    expect(parseHfRef('hf:ibm-granite/granite-timeseries-ttm-r2')).toEqual({ repo: 'ibm-granite/granite-timeseries-ttm-r2', revision: 'main' });
-    expect(parseHfRef('hf:ibm-granite/granite-timeseries-ttm-r2@1024-96-r2')).toEqual({ repo: 'ibm-granite/granite-timeseries-ttm-r2', revision: '1024-96-r2' });
+    expect(parseHfRef('hf:ibm-granite/granite-timeseries-ttm-r2')).toEqual({
+      repo: 'ibm-granite/granite-timeseries-ttm-r2',
+      revision: 'main',
+    });
+    expect(parseHfRef('hf:ibm-granite/granite-timeseries-ttm-r2@1024-96-r2')).toEqual({
+      repo: 'ibm-granite/granite-timeseries-ttm-r2',
+      revision: '1024-96-r2',
+    });
     expect(() => parseHfRef('hf:no-repo')).toThrow(/'hf:no-repo' is not hf:<org>\/<repo>\[@<revision>\]/);
   });
 
@@ -98,7 +107,10 @@ describe('hf: checkpoints', () => {
     expect(c.dir).toBe(checkoutDir({ repo: 'ibm-granite/granite-timeseries-ttm-r2', revision: 'main' }, env()));
     expect(c.dir.startsWith(cache)).toBe(true);
     expect(c.commit).toBe(COMMIT);
-    expect(c.files['model.safetensors']).toEqual({ size: 3_240_592, sha256: 'a706726a7eb01bbcb42994b7dcb3c06ea9557898dbae8d480eb04fe8ccb89710' });
+    expect(c.files['model.safetensors']).toEqual({
+      size: 3_240_592,
+      sha256: 'a706726a7eb01bbcb42994b7dcb3c06ea9557898dbae8d480eb04fe8ccb89710',
+    });
     expect(readFileSync(path.join(c.dir, 'model.safetensors')).equals(files['model.safetensors'])).toBe(true);
     expect(readFileSync(path.join(c.dir, 'config.json')).equals(files['config.json'])).toBe(true);
     hub.requests = [];
@@ -136,7 +148,9 @@ describe('hf: checkpoints', () => {
     const bad = Buffer.from(files['model.safetensors']);
     bad[5000] ^= 0xff;
     hub.corrupt = bad;
-    await expect(fetchHfCheckpoint(source, env())).rejects.toThrow(/model\.safetensors has sha256 [0-9a-f]{64}, the hub reports a706726a.* \(corrupt download removed\)/);
+    await expect(fetchHfCheckpoint(source, env())).rejects.toThrow(
+      /model\.safetensors has sha256 [0-9a-f]{64}, the hub reports a706726a.* \(corrupt download removed\)/,
+    );
     expect(existsSync(path.join(checkoutDir(parseHfRef(source), env()), 'model.safetensors.partial'))).toBe(false);
   });
 
@@ -151,7 +165,9 @@ describe('hf: checkpoints', () => {
 
   it('with TSFM_NO_DOWNLOAD=1 and an empty cache, names the cache and never connects', async () => {
     await expect(fetchHfCheckpoint(source, { ...env(), TSFM_NO_DOWNLOAD: '1' })).rejects.toThrow(
-      new RegExp(`hf:ibm-granite/granite-timeseries-ttm-r2: not in the cache \\(${cache}.*\\) and TSFM_NO_DOWNLOAD=1 forbids downloading it`),
+      new RegExp(
+        `hf:ibm-granite/granite-timeseries-ttm-r2: not in the cache \\(${cache}.*\\) and TSFM_NO_DOWNLOAD=1 forbids downloading it`,
+      ),
     );
     expect(hub.requests).toEqual([]);
   });
