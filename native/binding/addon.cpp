@@ -12,6 +12,7 @@
 #include "kernels/fused.h"
 #include "train/optim_step.h"
 #include "parallel/options.h"
+#include "pretrained.h"
 #include "runtime.h"
 #include "workers.h"
 #include "wraps.h"
@@ -350,6 +351,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaPeakMemory", Napi::Function::New(env, CudaPeakMemoryJs));
   exports.Set("resetCudaPeakMemory", Napi::Function::New(env, ResetCudaPeakMemoryJs));
   exports.Set("listModelFamilies", Napi::Function::New(env, ListModelFamiliesJs));
+  exports.Set("hfWeights", Napi::Function::New(env, HfWeightsJs));  // pretrained.h
   exports.Set("gatherBatch", Napi::Function::New(env, GatherBatchJs));
   exports.Set("windowCount", Napi::Function::New(env, WindowCountJs));
   exports.Set("samplerOrder", Napi::Function::New(env, SamplerOrderJs));

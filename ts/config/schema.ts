@@ -12,7 +12,7 @@ const fraction = () => z.number().min(0).max(1);
 /** Fractions given in YAML are decimals: allow a little rounding slack when they must sum to 1. */
 const SUM_TOLERANCE = 1e-6;
 
-export const MODEL_FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;
+export const MODEL_FAMILIES = ['dlinear', 'ttm', 'patchtst', 'granite_ttm'] as const;
 export const LOSSES = ['mse', 'mae', 'pinball'] as const;
 export const METRICS = ['mse', 'mae', 'rmse', 'mape', 'smape', 'mase', 'pinball', 'coverage'] as const;
 /** Metrics that need quantile forecasts. */
@@ -26,7 +26,7 @@ export const ModelSchema = z
       .enum(MODEL_FAMILIES)
       .default('ttm')
       .describe(
-        'Model family: `dlinear` (trend/seasonal decomposition + linear maps), `ttm` (TinyTimeMixer-style patch MLP-mixer) or `patchtst` (patch Transformer). Changing the family in a later file or with --set drops the earlier `model.params`.',
+        'Model family: `dlinear` (trend/seasonal decomposition + linear maps), `ttm` (TinyTimeMixer-style patch MLP-mixer), `patchtst` (patch Transformer) or `granite_ttm` (IBM Granite TinyTimeMixer, exactly as granite-tsfm: loads its Hugging Face checkpoints with `model.pretrained`). Changing the family in a later file or with --set drops the earlier `model.params`.',
       ),
     context_length: int()
       .min(2)
@@ -46,6 +46,13 @@ export const ModelSchema = z
       .enum(LOSSES)
       .optional()
       .describe('Training loss. Defaults to `mse` for point output and `pinball` for quantile output; `pinball` needs quantile output and `mse`/`mae` need point output.'),
+    pretrained: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Start from a pretrained checkpoint: a Hugging Face checkpoint directory (config.json + model.safetensors) or `hf:<org>/<repo>[@<revision>]` (downloaded into `$TSFM_CACHE` or ~/.cache/tsfm, size and checksum verified; `TSFM_NO_DOWNLOAD=1` uses the cache only). Needs `model.family: granite_ttm`; the architecture comes from its config.json (`model.params` may override only `dropout` and `head_dropout`). With `training.epochs: 0` the run evaluates it zero-shot. See docs/pretrained.md.',
+      ),
     params: z
       .record(z.string(), z.number())
       .default({})
@@ -63,6 +70,17 @@ export const ModelSchema = z
         });
         break;
       }
+    }
+    if (m.pretrained !== undefined && m.family !== 'granite_ttm') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['family'],
+        input: m.family,
+        message: `model.pretrained needs model.family 'granite_ttm' (the family of IBM's TinyTimeMixer checkpoints), got '${m.family}'`,
+      });
+    }
+    if (m.pretrained !== undefined && m.output === 'quantile') {
+      ctx.addIssue({ code: 'custom', path: ['output'], input: m.output, message: 'a pretrained granite_ttm checkpoint has a point head: set model.output to point' });
     }
     if (m.loss === 'pinball' && m.output !== 'quantile') {
       ctx.addIssue({
@@ -262,7 +280,7 @@ export const DistributedSchema = z
 
 export const TrainingSchema = z
   .object({
-    epochs: int().min(1).default(10).describe('Maximum number of passes over the training windows.'),
+    epochs: int().min(0).default(10).describe('Maximum number of passes over the training windows; 0 trains nothing and evaluates the model as it is (zero-shot, with `model.pretrained`).'),
     batch_size: int().min(1).default(64).describe('Windows per optimisation step, in total over all processes of a distributed run (each of W ranks takes batch_size / W).'),
     lr: z.number().gt(0).default(1e-3).describe('Peak learning rate of AdamW.'),
     weight_decay: z.number().min(0).default(1e-4).describe('AdamW decoupled weight decay.'),

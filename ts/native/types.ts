@@ -224,6 +224,8 @@ export interface NativeAddon {
   cudaPeakMemory(device: number): number;
   resetCudaPeakMemory(device: number): void;
   listModelFamilies(): ModelFamilyInfo[];
+  /** Hugging Face checkpoint weights (<dir>/model.safetensors, tensors named as the model's state) into or out of a model; resolves to the tensor count. */
+  hfWeights(model: NativeModel, op: 'load' | 'save', dir: string): Promise<number>;
   gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
   windowCount(split: NativeSplit): number;
   samplerOrder(n: number, opts?: { seed?: number; epoch?: number; rank?: number; worldSize?: number; shuffle?: boolean }): Float64Array;

@@ -7,6 +7,7 @@ import type { TsfmConfig } from '../config/index.js';
 import type { NativeModelSpec, NativeTrainerOptions } from '../native/types.js';
 import type { DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
+import { runModelParams } from '../pretrained/index.js';
 
 /** The native model a config describes, reading `channels` input channels. */
 export function modelSpecOf(config: TsfmConfig, channels: number): NativeModelSpec {
@@ -16,7 +17,8 @@ export function modelSpecOf(config: TsfmConfig, channels: number): NativeModelSp
     horizon: config.model.horizon,
     channels,
     quantiles: config.model.output === 'quantile' ? config.model.quantiles : undefined,
-    params: config.model.params ?? {},
+    // A pretrained run's architecture comes from its checkpoint's config.json (with the config's overrides).
+    params: runModelParams(config.model),
     seed: config.training.seed,
   };
 }
@@ -33,7 +35,8 @@ export function trainerOptionsOf(config: TsfmConfig, a: { runDir: string; device
   // TSFM_DDP_FORCE=1 runs the DDP machinery even for one process (to measure its overhead).
   const force = process.env.TSFM_DDP_FORCE === '1';
   return {
-    epochs: t.epochs, batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
+    // epochs 0 (zero-shot) trains nothing, but the trainer still needs a valid schedule
+    epochs: Math.max(1, t.epochs), batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
     warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
     loss: lossOf(config), earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
     seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device: a.device,

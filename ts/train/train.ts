@@ -9,7 +9,8 @@ import { fitScaler } from '../data/scaler.js';
 import type { WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
-import type { NativeProgressEvent } from '../native/types.js';
+import type { NativeFitResult, NativeProgressEvent } from '../native/types.js';
+import { checkCheckpointFitsRun, loadPretrainedWeights, pretrainedModelSpec, pretrainedOverrides, pretrainedRecord, pretrainedRunInfo, resolvePretrained, validatePretrainedWeights, type PretrainedCheckpoint } from '../pretrained/index.js';
 import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
@@ -74,6 +75,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
   // The run directory is created (or a resumed one reopened) only once the data, the model, the trainer and any
   // checkpoint have loaded: bad input writes nothing. From then on every failure is recorded in the run.
+  // A pretrained checkpoint is resolved (downloaded, verified, checked against the run's context and horizon,
+  // its weights test-loaded) before the run exists: a bad checkpoint or a mismatched config writes nothing.
+  const { context_length: context, horizon } = config.model;
+  const pre = config.model.pretrained ? await resolvePretrained(config.model.pretrained, { context, horizon }) : undefined;
+  if (pre) {
+    pretrainedOverrides(config.model.params ?? {});
+    await validatePretrainedWeights(native, pre);
+  }
   const holder: { run?: Run } = {};
   // The process leaves mid-training (a second Ctrl-C or SIGTERM exits at once): the run says so instead of
   // being found 'failed (killed?)' later. Everything here is synchronous, as an exit handler must be.
@@ -92,7 +101,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
       return holder.run;
     };
     process.on('exit', onExit);
-    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), getRun);
+    return await trainInRun(config, opts, dist, native, path.join(target.runsDir, target.runId), getRun, pre);
   } catch (e) {
     holder.run?.finish('failed', e);
     throw e;
@@ -101,7 +110,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
 }
 
-async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run): Promise<TrainResult> {
+async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run, pre?: PretrainedCheckpoint): Promise<TrainResult> {
   const runId = path.basename(runDir);
   const writer = rankOf(opts, dist) === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
   const log = (line: string) => {
@@ -122,12 +131,14 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
-    const model = own(createModel(native, modelSpecOf(config, inputChannels.length)));
+    const model = own(createRunModel(native, config, inputChannels.length, pre, opts));
     const device = resolveDevice(config.training.device, native.runtimeInfo().cudaAvailable, dist);
     const trainer = own(createTrainer(native, model, trainerOptionsOf(config, { runDir, device, dist })));
+    const t = config.training;
     // Validate the checkpoint before touching the run directory, so a mismatch loses nothing.
     if (opts.resume) await trainer.loadCheckpoint(opts.resume);
     else if (opts.initFrom) await trainer.loadWeights(opts.initFrom);
+    else if (pre) await loadPretrainedWeights(native, model, pre);
     const run = getRun();
     if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
     // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
@@ -135,16 +146,21 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     run.writeJson('scaler.json', scalerFileOf(ds, splits.train, scaler));
     const info = model.info();
     run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
-      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}) });
+      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
+      ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}) });
     const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
-    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${countWindows(splits.train)} training windows${trainFraction}; run ${runId}`);
+    const what = t.epochs === 0 ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training` : `${countWindows(splits.train)} training windows${trainFraction}`;
+    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`);
     const onAbort = () => trainer.stop();
     opts.signal?.addEventListener('abort', onAbort);
     const onProgress = (e: ProgressEvent) => {
       if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
       opts.onProgress?.(e);
     };
-    const fit = await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    // epochs 0: nothing is trained; the loaded weights are evaluated as they are (zero-shot).
+    const fit = t.epochs === 0 ? untrained() : await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    // The evaluated weights are the run's best checkpoint, so evaluate/predict on the run load them like any other.
+    if (t.epochs === 0 && writer) await trainer.saveCheckpoint(path.join(runDir, 'checkpoints', 'best.pt'));
     opts.signal?.removeEventListener('abort', onAbort);
     if (!writer) {
       const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
@@ -166,7 +182,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
     run.writeArtifact('metrics.json', JSON.stringify({
       status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
-      model: info, epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
+      model: info, ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}), epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
       test: testMetrics, baselines: { last_value: baselineLastValue },
     }, null, 2));
     run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
@@ -178,7 +194,24 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   }
 }
 
+
+/** The fit result of a run that trains nothing (training.epochs 0). */
+function untrained(): NativeFitResult {
+  return { status: 'completed', epochsCompleted: 0, globalStep: 0, bestEpoch: -1, bestMetric: NaN, seconds: 0, samplesPerSec: 0, history: [] };
+}
+
 /** This process's rank: the caller's, else the distributed environment's. */
 function rankOf(opts: TrainOptions, dist: DistributedEnv): number {
   return opts.rank ?? dist.rank;
+}
+
+/** The run's model: from the config, or shaped by a pretrained checkpoint's config.json. */
+function createRunModel(native: ReturnType<typeof loadNative>, config: TsfmConfig, channels: number, pre: PretrainedCheckpoint | undefined, opts: TrainOptions) {
+  const { context_length: context, horizon } = config.model;
+  if (config.training.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
+    throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
+  if (!pre) return createModel(native, modelSpecOf(config, channels));
+  const shape = { context, horizon, channels };
+  checkCheckpointFitsRun(pre.config, shape, pre.source);
+  return createModel(native, { ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})), seed: config.training.seed });
 }

@@ -51,5 +51,7 @@ std::shared_ptr<ForecastModelImpl> make_ttm(const ModelSpec& resolved);
 FamilyInfo ttm_info();
 std::shared_ptr<ForecastModelImpl> make_patchtst(const ModelSpec& resolved);
 FamilyInfo patchtst_info();
+std::shared_ptr<ForecastModelImpl> make_granite_ttm(const ModelSpec& resolved);
+FamilyInfo granite_ttm_info();
 
 }  // namespace tsfm

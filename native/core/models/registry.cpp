@@ -22,7 +22,8 @@ struct Family {
 };
 const std::vector<Family>& families() {
   static const std::vector<Family> kFamilies = {
-      {dlinear_info, make_dlinear}, {ttm_info, make_ttm}, {patchtst_info, make_patchtst}};
+      {dlinear_info, make_dlinear}, {ttm_info, make_ttm}, {patchtst_info, make_patchtst},
+      {granite_ttm_info, make_granite_ttm}};
   return kFamilies;
 }
 

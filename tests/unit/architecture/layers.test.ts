@@ -9,7 +9,7 @@ const LAYERS: string[][] = [
   ['experiments', 'report', 'bench', 'doctor'],
   ['train', 'evaluate', 'predict'],
   ['pipeline'],
-  ['native', 'data', 'metrics', 'runs', 'parallel', 'system'],
+  ['native', 'data', 'metrics', 'runs', 'parallel', 'system', 'pretrained'],
   ['config'],
   ['util'],
 ];

@@ -1,0 +1,10 @@
+#pragma once
+// hfWeights(model, 'load' | 'save', dir) -> Promise<number>: Hugging Face checkpoint weights
+// (<dir>/model.safetensors, tensors named as the model's state) into or out of a NativeModel, on a worker.
+#include <napi.h>
+
+namespace tsfm::binding {
+
+Napi::Value HfWeightsJs(const Napi::CallbackInfo& info);
+
+}  // namespace tsfm::binding
