@@ -74,7 +74,7 @@ describe('tsfm CLI: bad input', () => {
   });
 
   it('wrong type', () => {
-    expectOneLineError(tsfm('train', '--set', 'training.epochs=abc'), /training\.epochs: expected an integer ≥ 1, got "abc"/);
+    expectOneLineError(tsfm('train', '--set', 'training.epochs=abc'), /training\.epochs: expected an integer ≥ 0, got "abc"/);
   });
 
   it('an unknown prefetch mode', () => {

@@ -62,6 +62,12 @@ describe('tsfm predict', () => {
     expect(unknown.stderr).toMatch(/run 'nope' not found/);
     const missing = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', path.join(dir, 'none.csv'), '--runs-dir', runs], { encoding: 'utf8' });
     expect(missing.stderr).toMatch(/--data .*none\.csv: file not found/);
+    // --out into a folder that does not exist, or an unknown format: refused before forecasting, naming --out.
+    const noDir = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'nope', 'f.csv')], { encoding: 'utf8' });
+    expect(noDir.status).toBe(1);
+    expect(noDir.stderr.trim()).toBe(`tsfm: --out ${path.join(dir, 'nope', 'f.csv')}: the folder ${path.join(dir, 'nope')} does not exist (create it first)`);
+    const badExt = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'f.xlsx')], { encoding: 'utf8' });
+    expect(badExt.stderr.trim()).toMatch(/^tsfm: --out .*f\.xlsx: unknown format; use \.csv, \.arrow or \.parquet$/);
     // A file whose glucose column has another name: the model's channel 'gl' is missing.
     const csv = path.join(dir, 'renamed.csv');
     const lines = readFileSync(BROLL, 'utf8').split('\n').slice(0, 400);

@@ -28,7 +28,7 @@ describe('prebuildify packaging', () => {
     const script = `import('./dist/ts/native/loader.js').then((t) => { const a = t.loadNative(); console.log(t.nativeAddonPath()); console.log(a.listModelFamilies().length); })`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(out).toContain(path.join('prebuilds', `${process.platform}-${process.arch}`, 'tsfm.glibc.node'));
-    expect(out.trim().split('\n')[1]).toBe('3');
+    expect(out.trim().split('\n')[1]).toBe('4');
     const train = execFileSync(process.execPath, [path.join(pkg, 'dist/ts/cli/main.js'), 'train', '--epochs', '1', '--runs-dir', path.join(pkg, 'runs'),
       '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=20', '--set', 'data.overrides.patients=2', '--set', 'data.overrides.days=2'],
       { cwd: pkg, encoding: 'utf8' });

@@ -70,7 +70,8 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
     resume: r && { checkpoint: r.checkpoint, from_run: r.fromRun, from_status: r.fromStatus, changed: r.changed },
     rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
   });
-  if (!target.reopen && existsSync(path.join(target.runsDir, target.runId))) {
+  // Rank 0 alone checks: the other ranks would race with it creating the directory.
+  if (rankOf(opts, dist) === 0 && !target.reopen && existsSync(path.join(target.runsDir, target.runId))) {
     throw new Error(`output.run_id: run '${target.runId}' already exists at ${path.join(target.runsDir, target.runId)}; choose another id (runs are never overwritten)`);
   }
   // The run directory is created (or a resumed one reopened) only once the data, the model, the trainer and any

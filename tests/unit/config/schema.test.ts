@@ -83,7 +83,7 @@ describe('schema validation messages', () => {
     expect(issues({ training: { batch_size: 'abc' } })).toEqual(['training.batch_size: expected an integer ≥ 1, got "abc"']);
     expect(issues({ training: { batch_size: 0 } })).toEqual(['training.batch_size: expected an integer ≥ 1, got 0']);
     expect(issues({ model: { family: 'lstm' } })).toEqual([
-      "model.family: expected one of 'dlinear', 'ttm', 'patchtst', got \"lstm\"",
+      "model.family: expected one of 'dlinear', 'ttm', 'patchtst', 'granite_ttm', got \"lstm\"",
     ]);
     expect(issues({ model: { quantiles: [0.1, 1.5] } })).toEqual(['model.quantiles[1]: expected a number in (0, 1), got 1.5']);
     expect(issues({ training: { device: 'gpu' } })[0]).toMatch(/^training\.device: expected a string matching .*, got "gpu"$/);
@@ -105,7 +105,7 @@ describe('schema validation messages', () => {
     expect(lines).toHaveLength(3);
     expect(lines).toContain('model.horizon: expected an integer ≥ 1, got -1');
     expect(lines).toContain('training.lr: expected a number > 0, got 0');
-    expect(lines).toContain('training.epochs: expected an integer ≥ 1, got 1.5');
+    expect(lines).toContain('training.epochs: expected an integer ≥ 0, got 1.5');
   });
 
   it('loss and output must agree', () => {

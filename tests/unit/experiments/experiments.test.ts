@@ -42,7 +42,7 @@ describe('experiment configs', () => {
   });
 
   it('rejects an unknown model, naming the entry', () => {
-    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(/exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm\)/);
+    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(/exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm, granite_ttm\)/);
   });
 
   it('accepts a dataset YAML or an ingested dataset directory next to the experiment file', () => {
