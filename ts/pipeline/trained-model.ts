@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseConfigYaml, type TsfmConfig } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeAddon, NativeModel, NativeSplit, NativeTensor, NativeTrainer } from '../native/types.js';
-import { runCheckpoint } from '../runs/checkpoints.js';
+import { requireRunCheckpoint } from '../runs/checkpoints.js';
 import { resolveDevice } from './device.js';
 import { createModel, createTrainer } from './engine.js';
 import { lossOf, modelSpecOf } from './native-options.js';
@@ -47,9 +47,9 @@ export class TrainedModel {
   static open(runDir: string, opts: TrainedModelOptions = {}): TrainedModel {
     const configFile = path.join(runDir, 'config.yaml');
     const config = parseConfigYaml(readFileSync(configFile, 'utf8'), configFile);
+    // The checkpoint first: a run that failed early has neither, and its recorded error is the useful message.
+    const checkpoint = requireRunCheckpoint(runDir);
     const scaler = readScalerFile(runDir);
-    const checkpoint = runCheckpoint(runDir);
-    if (!checkpoint) throw new Error(`${path.join(runDir, 'checkpoints')}: no best.pt or last.pt (the run saved no weights)`);
     return new TrainedModel(runDir, config, scaler, checkpoint, opts);
   }
 

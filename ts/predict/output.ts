@@ -1,4 +1,6 @@
 /** Forecast tables written as CSV, Arrow IPC or Parquet (chosen by the file extension). */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { writeFileAtomic } from '../runs/atomic.js';
 
@@ -34,6 +36,16 @@ function arrowTable(c: ForecastColumns) {
   };
   for (const q of c.quantiles) cols[`q${q.level}`] = q.values;
   return tableFromArrays(cols as Parameters<typeof tableFromArrays>[0]);
+}
+
+const FORMATS = /\.(parquet|pq|arrow|feather|ipc|csv)$/i;
+
+/** Checked before any forecasting: an unknown format or a missing folder fails at once, naming `--out`. */
+export function checkForecastsTarget(file: string): void {
+  if (!FORMATS.test(file)) throw new Error(`--out ${file}: unknown format; use .csv, .arrow or .parquet`);
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir)) throw new Error(`--out ${file}: the folder ${dir} does not exist (create it first)`);
+  if (!statSync(dir).isDirectory()) throw new Error(`--out ${file}: ${dir} is a file, not a folder`);
 }
 
 /** Writes the forecasts to `file` (.csv, .arrow/.feather/.ipc, .parquet/.pq), atomically. */

@@ -19,6 +19,7 @@
 #include "data/sampler.h"
 #include "parallel/comm.h"
 #include "parallel/grad_sync.h"
+#include "io/atomic_file.h"
 #include "train/autocast.h"
 #include "train/losses.h"
 #include "train/optim_step.h"
@@ -50,11 +51,6 @@ std::string spec_signature(const ModelSpec& s) {
   return o.str();
 }
 
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& writer) {
-  const std::string tmp = path + ".tmp";
-  writer(tmp);
-  std::filesystem::rename(tmp, path);  // readers see either the old file or the complete new one
-}
 
 }  // namespace
 
@@ -537,7 +533,10 @@ torch::Tensor Trainer::targets(const DataSplit& data, bool unscale) {
 }
 
 void Trainer::save_checkpoint(const std::string& path) const {
-  write_atomically(path, [&](const std::string& tmp) {
+  // Serialised in memory first: LibTorch's file writer throws from its destructor on a full disk (which
+  // aborts the process); writing the bytes ourselves turns every write failure into an error naming the file.
+  std::ostringstream bytes;
+  {
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive model_archive, optim_archive;
     model_->save(model_archive);
@@ -563,8 +562,9 @@ void Trainer::save_checkpoint(const std::string& path) const {
                                h.improved ? 1.0 : 0.0});
     }
     archive.write("meta/history", torch::tensor(hist, torch::kFloat64), true);
-    archive.save_to(tmp);
-  });
+    archive.save_to(bytes);
+  }
+  write_file_atomically(path, bytes.str(), "checkpoint");
 }
 
 namespace {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { forecastsCsv, predictWithRun, writeForecasts } from '../../predict/index.js';
+import { checkForecastsTarget, forecastsCsv, predictWithRun, writeForecasts } from '../../predict/index.js';
 import { parsePositiveInt, RUNS_DIR_OPTION } from '../options.js';
 import { findRun, openRegistry } from './runs.js';
 
@@ -16,6 +16,7 @@ export function registerPredict(program: Command): void {
     .option(...RUNS_DIR_OPTION)
     .action(async (o) => {
       if (o.origins !== 'last' && o.origins !== 'rolling') throw new Error(`--origins: expected 'last' or 'rolling', got '${o.origins}'`);
+      if (o.out) checkForecastsTarget(o.out);
       const reg = openRegistry(o);
       let runDir: string;
       try {
