@@ -2,7 +2,7 @@
  * Statistics for comparing forecasters: paired bootstrap confidence intervals, the Wilcoxon
  * signed-rank test, the Friedman test and the Nemenyi critical difference (Demšar 2006).
  */
-import { mulberry32 } from '../data/splits.js';
+import { mulberry32 } from '../util/random.js';
 import { EvalError, type Numeric } from './errors.js';
 
 function paired(a: Numeric, b: Numeric, what: string): Float64Array {
