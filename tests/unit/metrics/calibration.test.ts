@@ -88,7 +88,7 @@ describe('isotonic regression', () => {
     const m = fitIsotonic(s, y);
     for (let k = 1; k < m.y.length; k++) expect(m.y[k]).toBeGreaterThanOrEqual(m.y[k - 1]);
     const fittedMean = m.y.reduce((a, v) => a + v, 0) / m.y.length; // no ties among 500 uniform draws
-    expect(fittedMean).toBeCloseTo(y.reduce((a, v) => a + v, 0) / y.length, 12);
+    expect(fittedMean).toBeCloseTo(y.reduce<number>((a, v) => a + v, 0) / y.length, 12);
   });
 
   it('fitCalibration dispatches by method', () => {
