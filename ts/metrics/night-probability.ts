@@ -71,7 +71,10 @@ export function fitResidualCopula(
       n = 0;
     for (let k = 0; k < nights; k++) {
       const e = resid[k * steps + h];
-      if (Number.isFinite(e)) ((s += e), n++);
+      if (Number.isFinite(e)) {
+        s += e;
+        n++;
+      }
     }
     if (!(n >= 2)) throw new EvalError(`residual copula: step ${h + 1} has ${n} finite residuals; at least 2 validation nights are needed`);
     bias[h] = s / n;

@@ -70,7 +70,10 @@ export function fitStepCorrelation(scores: Numeric, nights: number, steps: numbe
       n = 0;
     for (let k = 0; k < nights; k++) {
       const v = scores[k * steps + h];
-      if (Number.isFinite(v)) ((s += v), n++);
+      if (Number.isFinite(v)) {
+        s += v;
+        n++;
+      }
     }
     const mean = s / n;
     let ss = 0;
@@ -102,7 +105,10 @@ export function fitStepCorrelation(scores: Numeric, nights: number, steps: numbe
         sw = 0;
       for (let k = 0; k < nights; k++) {
         const w = x[k * steps + i] * x[k * steps + j];
-        if (w === w) ((sw += w), n++);
+        if (w === w) {
+          sw += w;
+          n++;
+        }
       }
       if (n < 3) continue;
       const wBar = sw / n;
