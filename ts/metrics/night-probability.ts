@@ -14,7 +14,7 @@
 import { EvalError, type Numeric } from './errors.js';
 import { cdfFromKnots, knots, prepareQuantiles, type QuantileForecast } from './quantiles.js';
 import { normalCdf, normalQuantile } from './stats.js';
-import { correlatedNormalPaths, fitStepCorrelation, type StepCorrelation } from './step-copula.js';
+import { correlatedNormalPaths, fitStepCorrelation, type ShrinkageTarget, type StepCorrelation } from './step-copula.js';
 
 /** Steps [start, end) from a night's first step (NightsResult.windowSteps has this shape). */
 export type StepRange = readonly [number, number];
@@ -58,7 +58,7 @@ export function fitResidualCopula(
   truth: Numeric,
   nights: number,
   steps: number,
-  opts: { shrinkage?: number } = {},
+  opts: { shrinkage?: number; target?: ShrinkageTarget } = {},
 ): ResidualCopula {
   checkShape('residual copula forecast', forecast.length, nights, steps);
   checkShape('residual copula truth', truth.length, nights, steps);
@@ -98,7 +98,7 @@ export function fitQuantileCopula(
   truth: Numeric,
   nights: number,
   steps: number,
-  opts: { shrinkage?: number } = {},
+  opts: { shrinkage?: number; target?: ShrinkageTarget } = {},
 ): StepCorrelation {
   checkShape('quantile copula truth', truth.length, nights, steps);
   const { levels, values } = prepareQuantiles(qf, nights, steps);

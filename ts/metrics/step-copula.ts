@@ -4,19 +4,30 @@
  * validation nights, and correlated standard-normal paths drawn from it.
  *
  * A night has ~72 steps and a validation split may have fewer nights than that, so the sample
- * correlation is singular or noisy; it is shrunk toward the identity with the Schäfer-Strimmer
- * (2005) intensity, raised further only if the pairwise-complete estimate is still not positive
- * definite.
+ * correlation is singular or noisy; it is shrunk toward the identity (or an AR(1) correlation) with
+ * the Schäfer-Strimmer (2005) intensity, raised further only if the pairwise-complete estimate is
+ * still not positive definite.
  */
 import { mulberry32, normalSampler } from '../util/random.js';
 import { EvalError, type Numeric } from './errors.js';
+
+/**
+ * What the sample correlation is shrunk toward: the identity (independent steps), or an AR(1)
+ * correlation rho^|i-j| with rho the mean lag-1 sample correlation. Shrinking a strongly
+ * autocorrelated night toward independence makes a low reading at some step more likely than it is,
+ * so P(window minimum < thr) comes out too high; the AR(1) target keeps the serial dependence.
+ */
+export type ShrinkageTarget = 'identity' | 'ar1';
 
 export interface StepCorrelation {
   steps: number;
   /** Shrunk correlation [steps, steps], row-major, unit diagonal. */
   correlation: Float64Array;
-  /** Weight of the identity in the shrunk matrix: R = (1 - shrinkage) R_sample + shrinkage I. */
+  /** Weight of the target in the shrunk matrix: R = (1 - shrinkage) R_sample + shrinkage T. */
   shrinkage: number;
+  target?: ShrinkageTarget;
+  /** The AR(1) target's lag-1 correlation (0 for the identity). */
+  targetRho?: number;
   /** Nights with at least two finite scores, the ones the estimate saw. */
   nights: number;
 }
@@ -57,9 +68,14 @@ export function choleskySemidefinite(a: Numeric, n: number, tol = 1e-10): Float6
 /**
  * Shrunk step-to-step correlation of `scores` [nights, steps] (NaN = missing, pairwise-complete).
  * `shrinkage` fixes the intensity; by default it is Schäfer-Strimmer's estimate
- * sum Var(r_ij) / sum r_ij^2 over i != j, clipped to [0, 1].
+ * sum Var(r_ij) / sum (r_ij - t_ij)^2 over i != j, clipped to [0, 1], for target T (default the identity).
  */
-export function fitStepCorrelation(scores: Numeric, nights: number, steps: number, opts: { shrinkage?: number } = {}): StepCorrelation {
+export function fitStepCorrelation(
+  scores: Numeric,
+  nights: number,
+  steps: number,
+  opts: { shrinkage?: number; target?: ShrinkageTarget } = {},
+): StepCorrelation {
   if (scores.length !== nights * steps) throw new EvalError(`step correlation: expected ${nights}*${steps} scores, got ${scores.length}`);
   if (opts.shrinkage !== undefined && !(opts.shrinkage >= 0 && opts.shrinkage <= 1))
     throw new EvalError(`step correlation: shrinkage must be in [0, 1] (got ${opts.shrinkage})`);
@@ -96,8 +112,8 @@ export function fitStepCorrelation(scores: Numeric, nights: number, steps: numbe
     if (m >= 2) used++;
   }
   const sample = new Float64Array(steps * steps);
-  let sumVar = 0,
-    sumR2 = 0;
+  // estimated variance of each off-diagonal r_ij (NaN: too few pairs, left at the target)
+  const varR = new Float64Array(steps * steps).fill(NaN);
   for (let i = 0; i < steps; i++) {
     sample[i * steps + i] = 1;
     for (let j = i + 1; j < steps; j++) {
@@ -117,21 +133,46 @@ export function fitStepCorrelation(scores: Numeric, nights: number, steps: numbe
         const w = x[k * steps + i] * x[k * steps + j];
         if (w === w) sd2 += (w - wBar) ** 2;
       }
-      const r = Math.max(-1, Math.min(1, sw / (n - 1)));
-      sample[i * steps + j] = sample[j * steps + i] = r;
-      sumVar += (2 * n * sd2) / (n - 1) ** 3;
-      sumR2 += 2 * r * r;
+      sample[i * steps + j] = sample[j * steps + i] = Math.max(-1, Math.min(1, sw / (n - 1)));
+      varR[i * steps + j] = varR[j * steps + i] = (n * sd2) / (n - 1) ** 3;
     }
   }
-  let shrinkage = opts.shrinkage ?? (sumR2 > 0 ? Math.min(1, Math.max(0, sumVar / sumR2)) : 1);
-  const shrunk = (lambda: number) => sample.map((r, idx) => (idx % (steps + 1) === 0 ? 1 : (1 - lambda) * r));
+  const targetKind = opts.target ?? 'identity';
+  let rho = 0;
+  if (targetKind === 'ar1') {
+    let s1 = 0,
+      n1 = 0;
+    for (let i = 0; i + 1 < steps; i++)
+      if (varR[i * steps + i + 1] === varR[i * steps + i + 1]) {
+        s1 += sample[i * steps + i + 1];
+        n1++;
+      }
+    // below 1, so the target itself is positive definite
+    rho = n1 ? Math.min(0.995, Math.max(0, s1 / n1)) : 0;
+  }
+  const target = (i: number, j: number) => (i === j ? 1 : rho ** Math.abs(i - j));
+  let sumVar = 0,
+    sumDev2 = 0;
+  for (let i = 0; i < steps; i++)
+    for (let j = 0; j < steps; j++)
+      if (i !== j && varR[i * steps + j] === varR[i * steps + j]) {
+        sumVar += varR[i * steps + j];
+        sumDev2 += (sample[i * steps + j] - target(i, j)) ** 2;
+      }
+  let shrinkage = opts.shrinkage ?? (sumDev2 > 0 ? Math.min(1, Math.max(0, sumVar / sumDev2)) : 1);
+  const shrunk = (lambda: number) =>
+    sample.map((r, idx) => {
+      const i = Math.floor(idx / steps),
+        j = idx % steps;
+      return i === j ? 1 : varR[idx] === varR[idx] ? (1 - lambda) * r + lambda * target(i, j) : target(i, j);
+    });
   let correlation = shrunk(shrinkage);
-  // pairwise-complete estimates need not be PSD: move toward I until the matrix factors
+  // pairwise-complete estimates need not be PSD: move toward the target until the matrix factors
   while (!choleskySemidefinite(correlation, steps, 1e-12)) {
     shrinkage = shrinkage < 1e-3 ? 1e-3 : Math.min(1, shrinkage * 1.5);
     correlation = shrunk(shrinkage);
   }
-  return { steps, correlation, shrinkage, nights: used };
+  return { steps, correlation, shrinkage, target: targetKind, targetRho: rho, nights: used };
 }
 
 /**

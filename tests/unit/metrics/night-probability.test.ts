@@ -141,6 +141,25 @@ describe('fitting the copula', () => {
     expect(fitStepCorrelation([1, 1, 2, 2, 3, 4, 4, 3], 4, 2, { shrinkage: 0 }).correlation[1]).toBeCloseTo(0.8, 12);
   });
 
+  it('Schäfer-Strimmer shrinkage toward an AR(1) target (numpy reference)', () => {
+    // 20 nights x 4 steps: steps 0, 1 and 3 share a common factor, step 2 is independent (numpy default_rng(5), rounded to 0.1).
+    // numpy, same formulas (np.corrcoef; Var(r_ij) = n/(n-1)^3 sum (w - mean w)^2; rho = mean lag-1 r; lambda = sum Var / sum (r - rho^|i-j|)^2):
+    // rho = 0.205209073, lambda = 0.120202877, R[0,1] = 0.855077084, R[0,3] = 0.817832330, R[1,3] = 0.804047385; toward I: lambda = 0.111185354
+    const S = [
+      -0.8, -1.2, 1.2, -0.4, -1.3, -1.0, 0.7, -0.9, -0.2, -0.3, -2.0, -0.6, 0.4, 0.1, 0.3, 0.4, 1.1, 1.3, -1.1, 1.8, 0.1, 0.5, 0.0, -0.1,
+      -0.6, -1.4, 0.0, -0.5, -0.8, -0.9, -2.0, -0.8, 0.7, 0.3, -0.2, 1.1, 1.6, 1.5, -0.3, 1.5, 0.3, -0.4, 1.0, 0.2, -1.2, -1.2, -1.2, -1.1,
+      -1.0, -1.0, 0.7, -0.9, 1.6, 1.4, -1.1, 1.2, 0.2, -0.3, -0.3, 0.7, -1.7, -1.9, -0.8, -2.4, -0.1, -0.6, 1.4, -0.7, -1.2, -1.8, 0.6,
+      -1.8, -0.6, -0.5, 2.4, -0.1, -0.5, -1.0, 0.6, -0.7,
+    ];
+    const c = fitStepCorrelation(S, 20, 4, { target: 'ar1' });
+    expect(c.targetRho).toBeCloseTo(0.20520907274182046, 9);
+    expect(c.shrinkage).toBeCloseTo(0.12020287721883198, 9);
+    expect(c.correlation[1]).toBeCloseTo(0.8550770841983479, 9);
+    expect(c.correlation[3]).toBeCloseTo(0.8178323300958749, 9);
+    expect(c.correlation[1 * 4 + 3]).toBeCloseTo(0.8040473847126465, 9);
+    expect(fitStepCorrelation(S, 20, 4).shrinkage).toBeCloseTo(0.1111853539041828, 9);
+  });
+
   it('recovers AR(1) residuals from many nights, with little shrinkage', () => {
     const z = normalSampler(mulberry32(5));
     const nights = 4000,
@@ -163,6 +182,32 @@ describe('fitting the copula', () => {
     }
     expect(c.correlation[1]).toBeCloseTo(0.8, 1);
     expect(c.correlation[2]).toBeCloseTo(0.64, 1);
+  });
+
+  it('with few nights the AR(1) target keeps the serial dependence the identity target loses', () => {
+    // 20 validation nights of AR(1) residuals (rho 0.95, sd 10) over 72 steps; forecast 100, threshold 85
+    const z = normalSampler(mulberry32(12));
+    const nights = 20,
+      steps = 72,
+      rho = 0.95;
+    const truth = new Float64Array(nights * steps);
+    for (let k = 0; k < nights; k++) {
+      let e = z();
+      for (let h = 0; h < steps; h++) {
+        if (h) e = rho * e + Math.sqrt(1 - rho * rho) * z();
+        truth[k * steps + h] = 100 + 10 * e;
+      }
+    }
+    const forecast = new Float64Array(nights * steps).fill(100);
+    const exact: ResidualCopula = { ...ar1(steps, rho), bias: new Float64Array(steps), std: new Float64Array(steps).fill(10) };
+    const opts = { thresholds: [85], paths: 8000 };
+    const truthP = nightProbFromPoint(forecast.subarray(0, steps), 1, steps, exact, opts).prob[0][0][0];
+    const p = (target: 'identity' | 'ar1') =>
+      nightProbFromPoint(forecast.subarray(0, steps), 1, steps, fitResidualCopula(forecast, truth, nights, steps, { target }), opts)
+        .prob[0][0][0];
+    expect(Math.abs(p('ar1') - truthP)).toBeLessThan(Math.abs(p('identity') - truthP));
+    // shrinking toward independence overstates the chance of a low reading somewhere in the night
+    expect(p('identity')).toBeGreaterThan(truthP);
   });
 
   it('few nights and many steps: still positive definite', () => {
