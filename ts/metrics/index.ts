@@ -15,7 +15,7 @@ export {
 } from './stats.js';
 export { comparePaired, compareAcrossDatasets, type PairedComparison, type ScoreRow, type AcrossDatasets } from './compare.js';
 export { evaluateForecasts, medianFromQuantiles, type ForecastSet, type ForecasterMetrics, type HypoMetrics, type WindowColumns } from './metrics.js';
-export { choleskySemidefinite, fitStepCorrelation, correlatedNormalPaths, type StepCorrelation } from './step-copula.js';
+export { choleskySemidefinite, fitStepCorrelation, correlatedNormalPaths, type StepCorrelation, type ShrinkageTarget } from './step-copula.js';
 export {
   fitResidualCopula, fitQuantileCopula, nightProbFromPoint, nightProbFromQuantiles, nightProbFromMarginals,
   type ResidualCopula, type StepRange, type NightProbabilityOptions, type NightProbabilities,
