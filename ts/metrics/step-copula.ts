@@ -168,7 +168,7 @@ export function fitStepCorrelation(
     });
   let correlation = shrunk(shrinkage);
   // pairwise-complete estimates need not be PSD: move toward the target until the matrix factors
-  while (!choleskySemidefinite(correlation, steps, 1e-12)) {
+  while (!choleskySemidefinite(correlation, steps)) {
     shrinkage = shrinkage < 1e-3 ? 1e-3 : Math.min(1, shrinkage * 1.5);
     correlation = shrunk(shrinkage);
   }

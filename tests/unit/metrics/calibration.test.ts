@@ -35,6 +35,12 @@ describe('Platt scaling', () => {
     expect(Math.abs(g1)).toBeLessThan(1e-9);
   });
 
+  it('all validation scores equal: the map sends that score to the mean target', () => {
+    // smoothed targets: 1 positive -> 2/3, 3 negatives -> 1/5; mean (2/3 + 3/5) / 4 = 19/60
+    expect(calibrate(fitPlatt([0.3, 0.3, 0.3, 0.3], [1, 0, 0, 0]), [0.3])[0]).toBeCloseTo(19 / 60, 9);
+    expect(calibrate(fitPlatt([0.3, 0.3, 0.3, 0.3], [1, 0, 0, 0], { smoothTargets: false }), [0.3])[0]).toBeCloseTo(0.25, 9);
+  });
+
   it('recovers the generating map from many nights', () => {
     // y ~ Bernoulli(σ(2 logit(p) - 1)): an overconfident-then-shifted forecaster
     const rnd = mulberry32(11);
