@@ -13,7 +13,7 @@ import { evaluatePoint } from '../ts/metrics/point.js';
 import { evaluateQuantiles } from '../ts/metrics/probabilistic.js';
 import { evaluateClinical } from '../ts/metrics/clinical.js';
 import { probBelowManyFromQuantiles, brierScore } from '../ts/metrics/hypo.js';
-import { mulberry32 } from '../ts/data/splits.js';
+import { mulberry32 } from '../ts/util/random.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

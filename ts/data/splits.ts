@@ -12,6 +12,7 @@ import { DataError } from './errors.js';
 import { ZoneConverter, parseIsoInto, parseClock } from './time.js';
 import type { RowRange } from './windows.js';
 import { WindowSetBuilder, addBlockWindows, rowSeries, segmentsBySeries, seriesRowRanges } from './windows.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface WindowParams {
   context: number;
@@ -79,18 +80,6 @@ export interface SplitResult {
   /** For `series`: the validation series. */
   valSeries?: number[];
   warnings: string[];
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher-Yates with a seeded PRNG. */

@@ -133,6 +133,8 @@ export interface NightResult {
 /**
  * Night-level task: `nightOf[w]` assigns each forecast window to a night (windows of one night are
  * consecutive rolling origins); label = any truth < thr in the night; score = max or mean of P.
+ * The max of per-step probabilities is a lower bound on P(night minimum < thr), not that
+ * probability: night-probability.ts estimates it for bedtime-anchored nights.
  */
 export function nightLevel(prob: Numeric, truth: Numeric, windows: number, horizon: number, nightOf: Numeric, thr: number, aggregate: 'max' | 'mean' = 'max'): NightResult & { scores: number[]; labels: number[] } {
   const score = new Map<number, { s: number; n: number; label: number }>();

@@ -2,7 +2,7 @@
  * Statistics for comparing forecasters: paired bootstrap confidence intervals, the Wilcoxon
  * signed-rank test, the Friedman test and the Nemenyi critical difference (Demšar 2006).
  */
-import { mulberry32 } from '../data/splits.js';
+import { mulberry32 } from '../util/random.js';
 import { EvalError, type Numeric } from './errors.js';
 
 function paired(a: Numeric, b: Numeric, what: string): Float64Array {
@@ -129,6 +129,30 @@ export function normalCdf(z: number): number {
   const t = 1 / (1 + 0.5 * a);
   const r = t * Math.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return z >= 0 ? 1 - r / 2 : r / 2;
+}
+
+/**
+ * Standard normal quantile Φ⁻¹(p) (Acklam's rational approximation, relative error < 1.2e-9);
+ * -Infinity at 0, +Infinity at 1, NaN outside [0, 1].
+ */
+export function normalQuantile(p: number): number {
+  if (!(p >= 0 && p <= 1)) return NaN;
+  if (p === 0) return -Infinity;
+  if (p === 1) return Infinity;
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const pLow = 0.02425;
+  if (p < pLow || p > 1 - pLow) {
+    // tails: rational in sqrt(-2 log q), q the smaller tail mass
+    const q = Math.sqrt(-2 * Math.log(p < pLow ? p : 1 - p));
+    const x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return p < pLow ? x : -x;
+  }
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
 /** ln Gamma (Lanczos). */

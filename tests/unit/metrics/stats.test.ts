@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criticalDifference, friedmanTest, nemenyiCD, pairedBootstrapCI, wilcoxonSignedRank, chiSquareSurvival } from '../../../ts/metrics/stats.js';
+import { criticalDifference, friedmanTest, nemenyiCD, pairedBootstrapCI, wilcoxonSignedRank, chiSquareSurvival, normalCdf, normalQuantile } from '../../../ts/metrics/stats.js';
 import { compareAcrossDatasets, comparePaired } from '../../../ts/metrics/compare.js';
 
 // Reference values from scipy 1.17 (stats.wilcoxon, stats.friedmanchisquare).
@@ -62,5 +62,25 @@ describe('comparison statistics', () => {
     expect(t.scores).toEqual([[1, 2], [2, 3], [3, 4]]);
     expect(t.cd?.avgRanks).toEqual([1, 2]);
     expect(compareAcrossDatasets(rows.slice(0, 2)).cd).toBeNull();
+  });
+});
+
+describe('normalQuantile', () => {
+  it('matches Python statistics.NormalDist().inv_cdf to 1e-9 and inverts normalCdf', () => {
+    const ref: Array<[number, number]> = [
+      [0.975, 1.9599639845400536],
+      [0.025, -1.9599639845400538],
+      [0.001, -3.090232306167813],
+      [1e-10, -6.361340902404056],
+      [0.8, 0.8416212335729144],
+      [0.3, -0.5244005127080407],
+      [0.5, 0],
+    ];
+    for (const [p, z] of ref) expect(Math.abs(normalQuantile(p) - z)).toBeLessThan(1e-9 * Math.max(1, Math.abs(z)));
+    for (const p of [0.01, 0.2, 0.6, 0.99]) expect(normalCdf(normalQuantile(p))).toBeCloseTo(p, 6);
+    expect(normalQuantile(0)).toBe(-Infinity);
+    expect(normalQuantile(1)).toBe(Infinity);
+    expect(normalQuantile(1.5)).toBeNaN();
+    expect(normalQuantile(NaN)).toBeNaN();
   });
 });

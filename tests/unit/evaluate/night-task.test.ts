@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { TimeSeriesDataset } from '../../../ts/data/types.js';
+import type { RowRange } from '../../../ts/data/windows.js';
+import { windowStarts } from '../../../ts/data/windows.js';
+import { nightBedtimeFeatures } from '../../../ts/evaluate/night-features.js';
+import { evaluateNightTask, nightForecastWindows, nightTaskSets, nightTruth } from '../../../ts/evaluate/night-task.js';
+import { mulberry32, normalSampler } from '../../../ts/util/random.js';
+
+const DAY = 288; // 5-minute readings
+const NIGHT = 72;
+
+/**
+ * Three patients, 50 days each from 2022-01-01 00:00 UTC. Glucose 140 with a daily swing and each
+ * night a dip around 03:00 to a random depth of 55-93 mg/dL (deeper for patient 0). Never below 55.
+ * Meals (carbs) at 19:00 each day.
+ */
+function cohort(): { ds: TimeSeriesDataset; blocks: { train: RowRange[]; val: RowRange[]; test: RowRange[] } } {
+  const rnd = mulberry32(21);
+  const z = normalSampler(mulberry32(22));
+  const S = 3,
+    days = 50,
+    len = days * DAY;
+  const g = new Float32Array(S * len),
+    carbs = new Float32Array(S * len);
+  const blocks = { train: [] as RowRange[], val: [] as RowRange[], test: [] as RowRange[] };
+  for (let s = 0; s < S; s++) {
+    const off = s * len;
+    let e = 0;
+    for (let d = 0; d < days; d++) {
+      // patients differ in how deep their nights go: about 50%, 35% and 15% of nights below 70
+      const depth = 52 + 6 * s + 35 * rnd();
+      for (let j = 0; j < DAY; j++) {
+        const r = off + d * DAY + j;
+        e = 0.95 * e + z();
+        let v = 140 + 25 * Math.sin((2 * Math.PI * j) / DAY) + 2 * e;
+        // the dip: a bump down between 01:30 and 04:30, deepest at 03:00
+        if (j >= 18 && j <= 54) v = Math.max(depth, v - (v - depth) * Math.sin((Math.PI * (j - 18)) / 36));
+        g[r] = Math.max(55, v);
+        if (j === 19 * 12) carbs[r] = 50;
+      }
+    }
+    blocks.train.push([off, off + 20 * DAY]);
+    blocks.val.push([off + 20 * DAY, off + 30 * DAY]);
+    blocks.test.push([off + 30 * DAY, off + len]);
+  }
+  const segments = Array.from({ length: S }, (_, s) => ({ series: s, offset: s * len, length: len, startMs: Date.UTC(2022, 0, 1) }));
+  const ds: TimeSeriesDataset = {
+    name: 'night-cohort',
+    version: 'test',
+    intervalMs: 300_000,
+    timeZone: 'UTC',
+    channels: [
+      { name: 'glucose', role: 'target', unit: 'mg/dL' },
+      { name: 'carbs', role: 'past_covariate', unit: 'g', kind: 'event' },
+    ],
+    values: [g, carbs],
+    series: Array.from({ length: S }, (_, s) => ({ id: `p${s}` })),
+    segments,
+    report: {
+      files: [],
+      rowsRead: S * len,
+      rowsKept: S * len,
+      pointsInterpolated: 0,
+      dropped: {},
+      gapsSplit: 0,
+      segments: S,
+      series: S,
+      warnings: [],
+    },
+  };
+  return { ds, blocks };
+}
+
+/** A good forecaster: the truth plus AR(1) error of sd 12 mg/dL. */
+function noisyForecast(truth: Float64Array, seed: number): Float64Array {
+  const z = normalSampler(mulberry32(seed));
+  const out = new Float64Array(truth.length);
+  let e = 0;
+  for (let i = 0; i < truth.length; i++) {
+    e = i % NIGHT === 0 ? 12 * z() : 0.9 * e + 12 * Math.sqrt(1 - 0.81) * z();
+    out[i] = truth[i] + e;
+  }
+  return out;
+}
+
+describe('night task', () => {
+  const { ds, blocks } = cohort();
+  const sets = nightTaskSets(ds, blocks, { context: 48 });
+
+  it('nights per split, windows for a forecaster, truths and bedtime features', () => {
+    // train: days 1..19 (day 0's anchor is the first reading, no context); val days 20..29; test 30..49
+    expect([sets.train.nights.length, sets.val.nights.length, sets.test.nights.length]).toEqual([3 * 19, 3 * 10, 3 * 20]);
+    expect(sets.test.nightSteps).toBe(NIGHT);
+    expect(sets.test.windowNames).toEqual(['night', '00:00-03:00', '03:00-06:00']);
+    const w = nightForecastWindows(sets.test.nights, 48, NIGHT);
+    expect(w.horizon).toBe(NIGHT);
+    expect(Array.from(windowStarts(w))).toEqual(sets.test.nights.map((n) => n.night[0] - 48));
+    const truth = nightTruth(ds, sets.test.nights, 0, NIGHT);
+    expect(truth[NIGHT + 5]).toBe(ds.values[0][sets.test.nights[1].night[0] + 5]);
+    const f = nightBedtimeFeatures(ds, sets.test.nights.slice(0, 1), 0)[0];
+    const n0 = sets.test.nights[0].night[0];
+    expect(f[0]).toBe(ds.values[0][n0 - 1]);
+    expect(f[1]).toBeCloseTo(ds.values[0][n0 - 1] - ds.values[0][n0 - 7], 4);
+    // the meal at 19:00: 5 h before the anchor; no insulin channel
+    expect(f[6]).toBe(300);
+    expect(f[7]).toBeNaN();
+  });
+
+  const forecasts = () => ({
+    val: { point: noisyForecast(nightTruth(ds, sets.val.nights, 0, NIGHT), 1) },
+    test: { point: noisyForecast(nightTruth(ds, sets.test.nights, 0, NIGHT), 2) },
+  });
+  const options = { paths: 2000, reps: 300, seed: 3 };
+  const r = evaluateNightTask({ ds, sets, forecasts: forecasts(), options });
+
+  it('scores every threshold x window with the model and the baselines', () => {
+    expect(r.results.map((x) => `${x.threshold} ${x.window}`)).toEqual([
+      '70 night',
+      '70 00:00-03:00',
+      '70 03:00-06:00',
+      '54 night',
+      '54 00:00-03:00',
+      '54 03:00-06:00',
+    ]);
+    expect(r.copula).toMatchObject({ source: 'residuals', target: 'ar1', valNights: 30 });
+    // the forecaster's error has lag-1 correlation 0.9
+    expect(r.copula.targetRho).toBeGreaterThan(0.8);
+    expect(r.counts).toMatchObject({ train_nights: 57, val_nights: 30, test_nights: 60 });
+    const night70 = r.results[0];
+    expect(Object.keys(night70.forecasters).sort()).toEqual([
+      'bedtime_logistic',
+      'model',
+      'model_max_step',
+      'model_raw',
+      'patient_rate',
+      'threshold_crossing',
+    ]);
+    expect(night70.positives).toBeGreaterThanOrEqual(10);
+    const model = night70.forecasters.model.discrimination;
+    if (!model.reportable) throw new Error('expected a reportable AUROC at 70 mg/dL');
+    // a noisy forecaster (error sd 12 mg/dL, lag-1 correlation 0.9) still ranks nights better than the baselines
+    expect(model.auroc).toBeGreaterThan(0.75);
+    for (const b of ['threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
+      const d = night70.forecasters[b].discrimination;
+      expect(d.reportable && d.auroc).toBeLessThan(model.auroc);
+    }
+    // its raw probability is off (ECE ~0.3 here); the Platt map fitted on validation nights lowers the test Brier score
+    expect(night70.forecasters.model.brier.brier).toBeLessThan(night70.forecasters.model_raw.brier.brier);
+    expect(night70.forecasters.model.operating).toBeDefined();
+    // nothing below 54 mg/dL: no positives, no point AUROC, and no bedtime logistic to fit
+    expect(r.results[3].positives).toBe(0);
+    expect(r.results[3].forecasters.model.discrimination.reportable).toBe(false);
+    expect(r.results[3].forecasters.bedtime_logistic).toBeUndefined();
+    expect(r.notes.some((n) => /54 mg\/dL night: bedtime_logistic not fitted/.test(n))).toBe(true);
+  });
+
+  it('night trajectory errors of the point forecast', () => {
+    expect(r.trajectory.perHour.length).toBe(6);
+    for (const h of r.trajectory.perHour) {
+      expect(h.rmse).toBeGreaterThan(8);
+      expect(h.rmse).toBeLessThan(16);
+    }
+    expect(r.trajectory.minima.length).toBe(60);
+  });
+
+  it('fits copula and calibration on validation nights only, and is deterministic', () => {
+    const f = forecasts();
+    const shifted = { ...f, test: { point: f.test.point.map((v) => v + 20) } };
+    const s = evaluateNightTask({ ds, sets, forecasts: shifted, options });
+    expect(s.copula).toEqual(r.copula);
+    expect(s.results.map((x) => x.calibration)).toEqual(r.results.map((x) => x.calibration));
+    expect(s.results[0].forecasters.model.brier.brier).not.toBe(r.results[0].forecasters.model.brier.brier);
+    expect(evaluateNightTask({ ds, sets, forecasts: forecasts(), options })).toEqual(r);
+  });
+
+  it("quantile forecasts: the copula joins the quantiles' marginals (PIT normal scores)", () => {
+    const f = forecasts();
+    const levels = [0.1, 0.5, 0.9];
+    // a central 80% band of +-1.2816 * 12 mg/dL around the point forecast
+    const quantiles = (point: Float64Array) => {
+      const steps = NIGHT,
+        nights = point.length / steps;
+      const values = new Float64Array(nights * 3 * steps);
+      for (let k = 0; k < nights; k++)
+        for (let h = 0; h < steps; h++)
+          levels.forEach((_, q) => (values[(k * 3 + q) * steps + h] = point[k * steps + h] + (q - 1) * 1.2816 * 12));
+      return { levels, values };
+    };
+    const q = evaluateNightTask({
+      ds,
+      sets,
+      forecasts: { val: { ...f.val, quantiles: quantiles(f.val.point) }, test: { ...f.test, quantiles: quantiles(f.test.point) } },
+      options,
+    });
+    expect(q.copula.source).toBe('quantiles');
+    const d = q.results[0].forecasters.model.discrimination;
+    if (!d.reportable) throw new Error('expected a reportable AUROC');
+    expect(d.auroc).toBeGreaterThan(0.75);
+  });
+
+  it('refuses forecasts of the wrong shape and too few validation nights', () => {
+    const f = forecasts();
+    expect(() => evaluateNightTask({ ds, sets, forecasts: { ...f, test: { point: f.test.point.subarray(1) } } })).toThrow(/test forecasts/);
+    const few = { ...sets, val: { ...sets.val, nights: sets.val.nights.slice(0, 1) } };
+    expect(() => evaluateNightTask({ ds, sets: few, forecasts: { ...f, val: { point: f.val.point.subarray(0, NIGHT) } } })).toThrow(
+      /at least 2/,
+    );
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * The clinical nocturnal-hypoglycaemia task (issue 14), addon-free: bedtime-anchored nights
+ * (ts/data/nights.ts) in the train, validation and test blocks; a forecaster's whole-night forecasts
+ * from the anchor on validation and test nights; and, per threshold (70, 54 mg/dL) and night window
+ * (the night, its halves), the probability that the window's minimum falls below the threshold,
+ * scored on test nights beside baselines.
+ *
+ * Everything fitted is fitted away from the test nights: the step copula and the recalibration map
+ * on validation nights, the patient-rate and bedtime-logistic baselines on training nights, and each
+ * forecaster's operating threshold on validation nights.
+ */
+import { bedtimeNights, type Night, type NightOptions, type NightsResult } from '../data/nights.js';
+import type { SplitResult } from '../data/splits.js';
+import type { TimeSeriesDataset, WindowSet } from '../data/types.js';
+import { WindowSetBuilder, type RowRange } from '../data/windows.js';
+import { calibrate, fitCalibration, type CalibrationMap, type CalibrationMethod } from '../metrics/calibration.js';
+import { EvalError, type Numeric } from '../metrics/errors.js';
+import { fitLogistic, fitPatientRates, patientRateScores, predictLogistic, thresholdCrossing } from '../metrics/night-baselines.js';
+import { chooseThreshold, nightSummary, type NightSummary, type ThresholdRule } from '../metrics/night-metrics.js';
+import {
+  fitQuantileCopula,
+  fitResidualCopula,
+  nightProbFromPoint,
+  nightProbFromQuantiles,
+  type NightProbabilities,
+} from '../metrics/night-probability.js';
+import type { ShrinkageTarget } from '../metrics/step-copula.js';
+import { nightTrajectoryErrors, type NightTrajectoryErrors } from '../metrics/night-trajectory.js';
+import type { QuantileForecast } from '../metrics/quantiles.js';
+import { nightBedtimeFeatures } from './night-features.js';
+
+export type NightSetOptions = Omit<NightOptions, 'nightBlocks'>;
+
+export interface NightTaskSets {
+  train: NightsResult;
+  val: NightsResult;
+  /** Test nights: the test blocks and, where the protocol holds series out, theirs. */
+  test: NightsResult;
+  /** Channel whose readings are the truth (glucose). */
+  channel: number;
+}
+
+/** Bedtime-anchored nights whose night rows lie in each split's target blocks. */
+export function nightTaskSets(ds: TimeSeriesDataset, blocks: SplitResult['blocks'], opts: NightSetOptions): NightTaskSets {
+  const of = (b: RowRange[]) => bedtimeNights(ds, { ...opts, nightBlocks: b });
+  const channel = opts.channel ?? ds.channels.findIndex((c) => c.role === 'target');
+  return { train: of(blocks.train), val: of(blocks.val), test: of([...blocks.test, ...(blocks.testOOD ?? [])]), channel };
+}
+
+/** One window per night for a forecaster: context ending at the anchor, horizon = the whole night. */
+export function nightForecastWindows(nights: readonly Night[], context: number, steps: number): WindowSet {
+  const b = new WindowSetBuilder(context, steps, 1);
+  for (const n of nights) b.addOne(n.context[0]);
+  return b.build();
+}
+
+/** Night truths [nights, steps] of `channel`; a night cut short by its segment's end is NaN-padded. */
+export function nightTruth(ds: TimeSeriesDataset, nights: readonly Night[], channel: number, steps: number): Float64Array {
+  const out = new Float64Array(nights.length * steps).fill(NaN);
+  nights.forEach((n, k) => {
+    for (let r = n.night[0]; r < n.night[1]; r++) out[k * steps + (r - n.night[0])] = ds.values[channel][r];
+  });
+  return out;
+}
+
+/** A forecaster's whole-night forecasts [nights, steps] (and quantiles [nights, levels, steps] when it has them). */
+export interface NightForecast {
+  point: Numeric;
+  quantiles?: QuantileForecast;
+}
+
+export interface NightTaskOptions {
+  /** mg/dL (default 70 and 54). */
+  thresholds?: number[];
+  /** Recalibration fitted on validation nights (default 'platt': two parameters suit the few positive nights a cohort has). */
+  calibration?: CalibrationMethod;
+  /** Operating threshold rule on validation nights (default Youden's J). */
+  thresholdRule?: ThresholdRule;
+  /** Shrinkage target of the step copula (default 'ar1': the identity would overstate P(window minimum < thr) for an autocorrelated night). */
+  copulaTarget?: ShrinkageTarget;
+  /** Monte-Carlo paths of the copula (default 4000). */
+  paths?: number;
+  seed?: number;
+  /** Bootstrap replicates of the AUROC/AUPRC intervals (default 2000). */
+  reps?: number;
+  /** Below this many positive test nights no point AUROC is given (default 10). */
+  minPositives?: number;
+  /** L2 penalty of the bedtime logistic baseline (default 1). */
+  l2?: number;
+  /** Hours before the anchor the bedtime features' "day" covers (default 18). */
+  dayHours?: number;
+}
+
+export interface NightTaskResult {
+  threshold: number;
+  window: string;
+  /** Positive test nights (any reading in the window below the threshold). */
+  positives: number;
+  /** The model's recalibration map (fitted on validation nights). */
+  calibration: CalibrationMap;
+  /**
+   * 'model': the copula probability of the window minimum, recalibrated; 'model_raw': before
+   * recalibration; 'model_max_step': the largest per-step probability (the old night-level score);
+   * 'threshold_crossing', 'patient_rate', 'bedtime_logistic': baselines.
+   */
+  forecasters: Record<string, NightSummary>;
+}
+
+export interface NightTaskEvaluation {
+  steps: number;
+  intervalMinutes: number;
+  windowNames: string[];
+  thresholds: number[];
+  counts: Record<string, number>;
+  copula: { source: 'residuals' | 'quantiles'; target: ShrinkageTarget; targetRho: number; shrinkage: number; valNights: number };
+  results: NightTaskResult[];
+  /** The model's point forecast of the night against the truth, on test nights. */
+  trajectory: NightTrajectoryErrors;
+  notes: string[];
+}
+
+/** Labels [window][night]: any finite truth in the window below thr. */
+function windowLabels(truth: Float64Array, nights: number, steps: number, windows: RowRange[], thr: number): Uint8Array[] {
+  return windows.map(([a, b]) => {
+    const out = new Uint8Array(nights);
+    for (let k = 0; k < nights; k++) for (let h = a; h < b; h++) if (truth[k * steps + h] < thr) out[k] = 1;
+    return out;
+  });
+}
+
+function checkForecast(what: string, f: NightForecast, nights: number, steps: number): void {
+  if (f.point.length !== nights * steps)
+    throw new EvalError(`night task: ${what} forecasts have ${f.point.length} values, expected ${nights} nights * ${steps} steps`);
+}
+
+/** Scores every forecaster on the test nights for each threshold and window. */
+export function evaluateNightTask(args: {
+  ds: TimeSeriesDataset;
+  sets: NightTaskSets;
+  forecasts: { val: NightForecast; test: NightForecast };
+  options?: NightTaskOptions;
+}): NightTaskEvaluation {
+  const { ds, sets, forecasts } = args;
+  const o = args.options ?? {};
+  const steps = sets.test.nightSteps;
+  const windows = sets.test.windowSteps;
+  const thresholds = o.thresholds ?? [70, 54];
+  const nVal = sets.val.nights.length,
+    nTest = sets.test.nights.length,
+    nTrain = sets.train.nights.length;
+  checkForecast('validation', forecasts.val, nVal, steps);
+  checkForecast('test', forecasts.test, nTest, steps);
+  if (nVal < 2) throw new EvalError(`night task: ${nVal} validation night(s); the step copula and the recalibration need at least 2`);
+  const notes: string[] = [];
+  const valTruth = nightTruth(ds, sets.val.nights, sets.channel, steps);
+  const testTruth = nightTruth(ds, sets.test.nights, sets.channel, steps);
+  const trainTruth = nightTruth(ds, sets.train.nights, sets.channel, steps);
+  const probOpts = { thresholds, windows, paths: o.paths, seed: o.seed };
+  const target = o.copulaTarget ?? 'ar1';
+
+  // the model: copula fitted on validation nights, probabilities on validation (for calibration) and test nights
+  let valProb: NightProbabilities, testProb: NightProbabilities, copula: NightTaskEvaluation['copula'];
+  const qVal = forecasts.val.quantiles,
+    qTest = forecasts.test.quantiles;
+  if (qVal && qTest) {
+    const c = fitQuantileCopula(qVal, valTruth, nVal, steps, { target });
+    valProb = nightProbFromQuantiles(qVal, nVal, steps, c, probOpts);
+    testProb = nightProbFromQuantiles(qTest, nTest, steps, c, probOpts);
+    copula = { source: 'quantiles', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights };
+  } else {
+    const c = fitResidualCopula(forecasts.val.point, valTruth, nVal, steps, { target });
+    valProb = nightProbFromPoint(forecasts.val.point, nVal, steps, c, probOpts);
+    testProb = nightProbFromPoint(forecasts.test.point, nTest, steps, c, probOpts);
+    copula = { source: 'residuals', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights };
+  }
+
+  const trainFeatures = nightBedtimeFeatures(ds, sets.train.nights, sets.channel, { dayHours: o.dayHours });
+  const valFeatures = nightBedtimeFeatures(ds, sets.val.nights, sets.channel, { dayHours: o.dayHours });
+  const testFeatures = nightBedtimeFeatures(ds, sets.test.nights, sets.channel, { dayHours: o.dayHours });
+  const patients = (r: NightsResult) => r.nights.map((n) => n.patient);
+  const rule = o.thresholdRule ?? { rule: 'youden' };
+  const summaryOpts = { reps: o.reps, seed: o.seed, minPositives: o.minPositives };
+
+  const results: NightTaskResult[] = [];
+  thresholds.forEach((thr, t) => {
+    const valLabels = windowLabels(valTruth, nVal, steps, windows, thr);
+    const testLabels = windowLabels(testTruth, nTest, steps, windows, thr);
+    const trainLabels = windowLabels(trainTruth, nTrain, steps, windows, thr);
+    windows.forEach((win, w) => {
+      const name = sets.test.windowNames[w];
+      const calibration = fitCalibration(o.calibration ?? 'platt', valProb.prob[t][w], valLabels[w]);
+      // [validation scores, test scores] per forecaster
+      const scores: Record<string, [Numeric, Numeric]> = {
+        model: [calibrate(calibration, valProb.prob[t][w]), calibrate(calibration, testProb.prob[t][w])],
+        model_raw: [valProb.prob[t][w], testProb.prob[t][w]],
+        model_max_step: [valProb.maxMarginal[t][w], testProb.maxMarginal[t][w]],
+        threshold_crossing: [
+          thresholdCrossing(forecasts.val.point, nVal, steps, thr, win),
+          thresholdCrossing(forecasts.test.point, nTest, steps, thr, win),
+        ],
+      };
+      const trainPositives = trainLabels[w].reduce((a, v) => a + v, 0);
+      if (nTrain) {
+        const rates = fitPatientRates(patients(sets.train), trainLabels[w]);
+        scores.patient_rate = [patientRateScores(rates, patients(sets.val)), patientRateScores(rates, patients(sets.test))];
+      }
+      if (trainPositives && trainPositives < nTrain) {
+        const lr = fitLogistic(trainFeatures, trainLabels[w], { l2: o.l2 });
+        scores.bedtime_logistic = [predictLogistic(lr, valFeatures), predictLogistic(lr, testFeatures)];
+      } else notes.push(`${thr} mg/dL ${name}: bedtime_logistic not fitted (${trainPositives} of ${nTrain} training nights positive)`);
+      const forecasters: Record<string, NightSummary> = {};
+      for (const [f, [val, test]] of Object.entries(scores)) {
+        let operatingThreshold: number | undefined;
+        try {
+          operatingThreshold = chooseThreshold(val, valLabels[w], rule);
+        } catch (e) {
+          if (!(e instanceof EvalError)) throw e;
+          if (f === 'model') notes.push(`${thr} mg/dL ${name}: no operating threshold (${e.message})`);
+        }
+        forecasters[f] = nightSummary(test, testLabels[w], { ...summaryOpts, operatingThreshold });
+      }
+      results.push({ threshold: thr, window: name, positives: testLabels[w].reduce((a, v) => a + v, 0), calibration, forecasters });
+    });
+  });
+
+  const counts: Record<string, number> = { train_nights: nTrain, val_nights: nVal, test_nights: nTest };
+  for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
+    // 'outside_blocks' would count the other splits' nights: left out
+    for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
+  return {
+    steps,
+    intervalMinutes: ds.intervalMs / 60_000,
+    windowNames: sets.test.windowNames,
+    thresholds,
+    counts,
+    copula,
+    results,
+    trajectory: nightTrajectoryErrors(forecasts.test.point, testTruth, nTest, steps, ds.intervalMs / 60_000),
+    notes,
+  };
+}
