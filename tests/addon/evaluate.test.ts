@@ -30,8 +30,8 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('tsfm evaluate', () => {
-  it('evaluates a quantile run on the test and nocturnal tasks, agreeing with train()', () => {
-    const r = run(['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'test,nocturnal']);
+  it('evaluates a quantile run on the test and nocturnal-rolling tasks, agreeing with train()', () => {
+    const r = run(['evaluate', '--run', 'q', '--runs-dir', runs, '--split', 'test,nocturnal-rolling']);
     expect(r.status, r.stderr).toBe(0);
     const s = summary(quantile.runDir, 'simulated_t1d-test');
     const ch = s.channels[0];
@@ -52,7 +52,7 @@ describe('tsfm evaluate', () => {
     const steps = readArrowTable(path.join(quantile.runDir, 'eval', 'simulated_t1d-test', 'steps.arrow'));
     expect(steps.brier_70.length).toBe(4 * 12);
 
-    const n = summary(quantile.runDir, 'simulated_t1d-nocturnal');
+    const n = summary(quantile.runDir, 'simulated_t1d-nocturnal-rolling');
     expect(n.counts.nights).toBeGreaterThan(5);
     expect(n.counts.windows).toBe(n.counts.nights * 8); // 8 h of 5-min steps in 60-min forecasts
     const night = n.channels[0].forecasters.model.hypo![0].nights!;

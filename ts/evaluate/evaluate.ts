@@ -22,6 +22,8 @@ import { BASELINES, fitLinReg, lastValueForecast, linRegForecast, seasonalNaiveF
 import { comparePaired, type PairedComparison } from '../metrics/compare.js';
 import { evaluateForecasts, medianFromQuantiles, type ForecasterMetrics, type WindowColumns } from '../metrics/metrics.js';
 import { limitWindows, taskWindows, type EvalSplit, type TaskWindows } from './tasks.js';
+import { evaluateNightsOfRun, formatNightTask } from './night-run.js';
+import type { NightTaskEvaluation } from './night-task.js';
 import { channelOf, quantileChannelOf, type Tensor } from '../metrics/tensors.js';
 import { writeArrowTable, type Columns } from './tables.js';
 import { formatPooled, poolChannels, withoutPercentageErrors, type PooledMetrics } from './all-channels.js';
@@ -68,6 +70,8 @@ export interface EvaluationSummary {
   /** Per forecaster, the point metrics pooled over every target channel (the figure `tsfm train` prints). */
   allChannels?: Record<string, PooledMetrics>;
   channels: ChannelEvaluation[];
+  /** The bedtime-anchored nocturnal task: night-level probabilities, metrics and baselines (channels is empty). */
+  night?: NightTaskEvaluation;
 }
 
 export interface EvaluateRunOptions {
@@ -191,7 +195,7 @@ export function evaluateTask(args: {
     const mainName = fc.model ? 'model' : fc.linreg ? 'linreg' : 'last_value';
     const main = fc[mainName];
     const shown = Math.min(C, 2 * H);
-    const samples: ForecastSample[] = pickSamples(task, task.split === 'nocturnal', truth, H, 4).map((ws) => {
+    const samples: ForecastSample[] = pickSamples(task, task.split === 'nocturnal-rolling', truth, H, 4).map((ws) => {
       const w0 = ws[0];
       const origin = timeOf(task.starts[w0] + C);
       const minutes = (row: number) => (timeOf(row) - origin) / 60_000;
@@ -345,6 +349,17 @@ async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: E
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     try {
       for (const split of opts.splits?.length ? opts.splits : (['test'] as EvalSplit[])) {
+        const base = { run: runId, dataset: { name: ds.name, version: ds.version }, created: new Date().toISOString(), model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) }, intervalMinutes: ds.intervalMs / 60_000 };
+        if (split === 'nocturnal') {
+          const { night } = await evaluateNightsOfRun({ trained, ds, nativeDs, scaling, splits, inputChannels, targetChannels, options: { anchor: opts.nightStart, nightHours: opts.nightHours, seed: config.training.seed } });
+          const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);
+          mkdirSync(dir, { recursive: true });
+          const summary: EvaluationSummary = { ...base, split, counts: night.counts, notes: [...splits.warnings, ...scalerNotes, ...night.notes], linregLags: 0, channels: [], night };
+          writeJson(path.join(dir, 'summary.json'), summary);
+          for (const line of formatNightTask(ds.name, night)) log(line);
+          results.push({ dir, summary });
+          continue;
+        }
         const all = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
         const task = config.evaluation.max_windows ? limitWindows(all, config.evaluation.max_windows, config.training.seed) : all;
         const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);

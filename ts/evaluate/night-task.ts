@@ -104,9 +104,14 @@ export interface NightTaskResult {
    * 'threshold_crossing', 'patient_rate', 'bedtime_logistic': baselines.
    */
   forecasters: Record<string, NightSummary>;
+  /** Per test night (in `NightTaskEvaluation.nights` order): each forecaster's score and the label. */
+  scores: Record<string, number[]>;
+  labels: number[];
 }
 
 export interface NightTaskEvaluation {
+  /** The test nights, in the order of every result's scores. */
+  nights: Array<{ series: string; patient: string; date: string; anchorMs: number }>;
   steps: number;
   intervalMinutes: number;
   windowNames: string[];
@@ -219,7 +224,8 @@ export function evaluateNightTask(args: {
         }
         forecasters[f] = nightSummary(test, testLabels[w], { ...summaryOpts, operatingThreshold });
       }
-      results.push({ threshold: thr, window: name, positives: testLabels[w].reduce((a, v) => a + v, 0), calibration, forecasters });
+      const testScores = Object.fromEntries(Object.entries(scores).map(([f, [, test]]) => [f, Array.from(test)]));
+      results.push({ threshold: thr, window: name, positives: testLabels[w].reduce((a, v) => a + v, 0), calibration, forecasters, scores: testScores, labels: Array.from(testLabels[w]) });
     });
   });
 
@@ -228,6 +234,7 @@ export function evaluateNightTask(args: {
     // 'outside_blocks' would count the other splits' nights: left out
     for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
   return {
+    nights: sets.test.nights.map((n) => ({ series: n.seriesId, patient: n.patient, date: n.date, anchorMs: n.anchorMs })),
     steps,
     intervalMinutes: ds.intervalMs / 60_000,
     windowNames: sets.test.windowNames,

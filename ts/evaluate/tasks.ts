@@ -4,8 +4,10 @@
  * - 'test-ood' (alias 'holdout-patients'): windows of the held-out series (hybrid / glucobench; for
  *   the 'series' protocol its test series);
  * - 'sliding': the test blocks in non-overlapping windows (stride = horizon);
- * - 'nocturnal': one night per series and day, origin at local `nightStart` (default 00:00),
- *   `nightHours` (default 8) long, inside the test (and held-out) blocks; a model whose horizon is
+ * - 'nocturnal': the bedtime-anchored night (night-run.ts; not windows of this module);
+ * - 'nocturnal-rolling': one night per series and day, origin at local `nightStart` (default 00:00),
+ *   `nightHours` (default 8) long, scored as rolling nowcasts (each forecast sees the night's readings
+ *   up to its origin, so it only has to notice a low that has begun: not the clinical task), inside the test (and held-out) blocks; a model whose horizon is
  *   shorter than the night forecasts it from rolling origins every `horizon` steps (each with the
  *   real context up to that origin), so the night covers ceil(night/horizon) * horizon steps;
  *   nights whose context + night do not fit in one gap-free segment are skipped and counted;
@@ -16,8 +18,10 @@ import { makeSplits, nocturnalWindows, prandialWindows, seededShuffle, type Spli
 import { WindowSetBuilder, windowStarts, type RowRange } from '../data/windows.js';
 import { EvalError } from '../metrics/errors.js';
 
-export const EVAL_SPLITS = ['test', 'val', 'test-ood', 'holdout-patients', 'sliding', 'nocturnal', 'prandial'] as const;
+export const EVAL_SPLITS = ['test', 'val', 'test-ood', 'holdout-patients', 'sliding', 'nocturnal', 'nocturnal-rolling', 'prandial'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
+/** The tasks evaluated on windows of this module (the bedtime-anchored 'nocturnal' is night-run.ts's). */
+export type WindowTask = Exclude<EvalSplit, 'nocturnal'>;
 
 export interface TaskOptions {
   context: number;
@@ -29,7 +33,7 @@ export interface TaskOptions {
 }
 
 export interface TaskWindows {
-  split: EvalSplit;
+  split: WindowTask;
   windows: WindowSet;
   /** First context row of each window, in the order the addon predicts them. */
   starts: Float64Array;
@@ -44,7 +48,7 @@ export function parseEvalSplit(s: string): EvalSplit {
   return s as EvalSplit;
 }
 
-export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol: SplitProtocol, split: EvalSplit, o: TaskOptions): TaskWindows {
+export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol: SplitProtocol, split: WindowTask, o: TaskOptions): TaskWindows {
   const notes = [...splits.warnings];
   const evalBlocks: RowRange[] = [...splits.blocks.test, ...(splits.blocks.testOOD ?? [])];
   const plain = (ws: WindowSet): TaskWindows => {
@@ -66,7 +70,7 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
       const s = makeSplits(ds, { context: o.context, horizon: o.horizon, stride: o.stride, evalStride: o.horizon }, protocol);
       return plain(s.test);
     }
-    case 'nocturnal': {
+    case 'nocturnal-rolling': {
       const I = ds.intervalMs;
       const hours = o.nightHours ?? 8;
       const nightSteps = Math.round((hours * 3_600_000) / I);
@@ -82,7 +86,7 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
         }
       });
       const ws = b.build();
-      if (k * o.horizon !== nightSteps) notes.push(`nocturnal: the night is covered by ${k} rolling forecasts of ${o.horizon} steps (${k * o.horizon} steps, ${((k * o.horizon * I) / 3_600_000).toFixed(2)} h)`);
+      if (k * o.horizon !== nightSteps) notes.push(`nocturnal-rolling: the night is covered by ${k} rolling forecasts of ${o.horizon} steps (${k * o.horizon} steps, ${((k * o.horizon * I) / 3_600_000).toFixed(2)} h)`);
       return {
         split, windows: ws, starts: windowStarts(ws), night: Float64Array.from(nightOf),
         counts: { nights: nights.origins.length, candidates: nights.candidates, skipped_gap: nights.skipped.gap, skipped_outside_test: nights.skipped.outside_blocks, windows: nightOf.length },
@@ -99,7 +103,7 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
 
 /**
  * At most `max` windows (config evaluation.max_windows): a fixed random subset (seeded), kept in
- * their original order; on the nocturnal task whole nights are kept or dropped.
+ * their original order; on the nocturnal-rolling task whole nights are kept or dropped.
  */
 export function limitWindows(task: TaskWindows, max: number, seed: number): TaskWindows {
   const N = task.starts.length;

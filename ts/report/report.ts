@@ -163,7 +163,7 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
     figures.push({ name: `${prefix}-clarke`, caption: `Clarke error grid (${ch.gridSample.forecaster})`, spec: clarkeChart(ch.gridSample) });
     figures.push({ name: `${prefix}-parkes`, caption: `Parkes error grid, type 1 (${ch.gridSample.forecaster})`, spec: parkesChart(ch.gridSample) });
   }
-  ch.samples.forEach((s, i) => figures.push({ name: `${prefix}-fan${i + 1}`, caption: `Forecast ${ev.split === 'nocturnal' ? 'night' : 'window'}: ${s.title}`, spec: fanChart(s) }));
+  ch.samples.forEach((s, i) => figures.push({ name: `${prefix}-fan${i + 1}`, caption: `Forecast ${ev.split === 'nocturnal-rolling' ? 'night' : 'window'}: ${s.title}`, spec: fanChart(s) }));
   if (pm) {
     figures.push({ name: `${prefix}-reliability`, caption: 'Reliability diagram', spec: reliabilityChart(pm.reliability) });
     figures.push({ name: `${prefix}-pit`, caption: 'PIT histogram', spec: pitChart(pm.pit) });

@@ -10,9 +10,9 @@ const ds = syntheticDataset([[600], [100, 500]]);
 const protocol = { kind: 'temporal' as const, fractions: [0.5, 0, 0.5] as [number, number, number] };
 
 describe('evaluation tasks', () => {
-  it('nocturnal: one night per day, rolling origins every horizon, skipped nights counted', () => {
+  it('nocturnal-rolling: one night per day, rolling origins every horizon, skipped nights counted', () => {
     const splits = makeSplits(ds, { context: 24, horizon: 12 }, { kind: 'temporal', fractions: [0, 0, 1] });
-    const t = taskWindows(ds, splits, protocol, 'nocturnal', { context: 24, horizon: 12 });
+    const t = taskWindows(ds, splits, protocol, 'nocturnal-rolling', { context: 24, horizon: 12 });
     // series 0: night at row 288 only; series 1 starts at 07:00, its second segment (after a 20-row gap)
     // spans rows 100..599 of the series = 2022-01-01 16:05 .. 2022-01-03 09:40 -> nights at 00:00 on Jan 2 and Jan 3
     expect(t.counts.nights).toBe(3);
@@ -20,7 +20,7 @@ describe('evaluation tasks', () => {
     expect(t.counts.skipped_gap).toBe(t.counts.candidates - 3);
     expect(Array.from(t.starts.subarray(0, 8))).toEqual([264, 276, 288, 300, 312, 324, 336, 348]);
     expect(Array.from(t.night!.subarray(0, 9))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    const short = taskWindows(ds, splits, protocol, 'nocturnal', { context: 24, horizon: 12, nightHours: 1, nightStart: '01:00' });
+    const short = taskWindows(ds, splits, protocol, 'nocturnal-rolling', { context: 24, horizon: 12, nightHours: 1, nightStart: '01:00' });
     expect(short.counts.windows).toBe(short.counts.nights);
     expect(short.starts[0]).toBe(288 + 12 - 24);
   });
@@ -49,7 +49,7 @@ describe('evaluation tasks', () => {
     expect(r.perWindow.row.linreg.rmse.length).toBe(task.starts.length);
   });
 
-  it('limitWindows keeps a fixed subset in order; whole nights on the nocturnal task', () => {
+  it('limitWindows keeps a fixed subset in order; whole nights on the nocturnal-rolling task', () => {
     const splits = makeSplits(ds, { context: 24, horizon: 12 }, protocol);
     const t = taskWindows(ds, splits, protocol, 'test', { context: 24, horizon: 12 });
     const l = limitWindows(t, 10, 1);
@@ -59,7 +59,7 @@ describe('evaluation tasks', () => {
     expect(l.counts.windows_before_limit).toBe(t.starts.length);
     expect(limitWindows(t, 1e9, 1)).toBe(t);
     const all = makeSplits(ds, { context: 24, horizon: 12 }, { kind: 'temporal', fractions: [0, 0, 1] });
-    const n = limitWindows(taskWindows(ds, all, protocol, 'nocturnal', { context: 24, horizon: 12 }), 16, 2);
+    const n = limitWindows(taskWindows(ds, all, protocol, 'nocturnal-rolling', { context: 24, horizon: 12 }), 16, 2);
     expect(n.counts.nights).toBe(2);
     expect(Array.from(n.night!)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
   });

@@ -11,16 +11,16 @@ export function registerEvaluate(program: Command): void {
     .description('evaluate a trained run on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/')
     .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
     .option('--data <datasets>', 'comma-separated dataset names or config files (default: the run\'s dataset)')
-    .option('--split <splits>', 'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal, prandial', 'test')
+    .option('--split <splits>', 'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal (from bedtime: P(hypo) per night), nocturnal-rolling, prandial', 'test')
     .option(...RUNS_DIR_OPTION)
-    .option('--night-start <HH:MM>', 'nocturnal task: local time of the forecast origin', '00:00')
-    .option('--night-hours <h>', 'nocturnal task: hours forecast from the origin', '8')
+    .option('--night-start <HH:MM>', 'nocturnal tasks: local time of the anchor (bedtime)', '00:00')
+    .option('--night-hours <h>', 'nocturnal tasks: length of the night (default 6 for nocturnal, 8 for nocturnal-rolling)')
     .option('--linreg-lags <n>', 'LinReg baseline: context values used as features (default: the model context, at most 288)')
     .option('--no-forecasts', 'do not write forecasts.arrow')
     .option('--per-channel', 'also print one line per target channel (the first line pools every channel, as `tsfm train` does)')
     .action(async (o) => {
-      const nightHours = Number(o.nightHours);
-      if (!(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
+      const nightHours = o.nightHours === undefined ? undefined : Number(o.nightHours);
+      if (nightHours !== undefined && !(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
       const linregLags = parsePositiveInt(o.linregLags, '--linreg-lags');
       if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
       const runsDir = runsDirOf(o);
