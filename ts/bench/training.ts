@@ -120,6 +120,7 @@ export async function settle(maxMs = 5000): Promise<void> {
 }
 
 /** Runs every family x size x setup case; `series` is shared by native and Python. */
+// eslint-disable-next-line max-lines-per-function -- one benchmark recipe read top to bottom (setup, timed loops, Python peer, report); split with the bench refactor
 export async function trainingBench(opts: TrainingBenchOptions): Promise<TrainingCaseResult[]> {
   const native = loadNative();
   const log = opts.onLog ?? (() => {});

@@ -78,6 +78,7 @@ export async function ingestDataset(config: DatasetConfig | DatasetConfigInput |
   return (await ingestDatasetWithInfo(config, opts)).dataset;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the ingest pipeline in order (read, regularise, report); each step is already its own module
 async function buildDataset(cfg: DatasetConfig, files: string[], version: string): Promise<TimeSeriesDataset> {
   const src = await readSource(cfg, files);
   const warnings = [...src.warnings];

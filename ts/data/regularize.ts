@@ -59,6 +59,7 @@ class Grow {
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- one pass per series over time (grid, gaps, duplicates, interpolation) that must share its counters; to be split into grid/gap/interpolate steps
 export function regularizeSeries(
   raw: RawSeries,
   channels: ChannelSpec[],

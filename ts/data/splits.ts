@@ -163,6 +163,7 @@ function pickHeldOut(groups: number[][], count: number, seed: number): Set<numbe
 }
 
 /** Builds train/val/test windows for a protocol. */
+// eslint-disable-next-line max-lines-per-function -- one switch over the split protocols, each case a few lines
 export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: SplitProtocol): SplitResult {
   const { context, horizon } = wp;
   const stride = wp.stride ?? 1;

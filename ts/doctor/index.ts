@@ -46,6 +46,7 @@ function packageVersion(): string {
   try { return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return 'unknown'; }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the doctor checks in the order they are printed
 export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   const env = o.env ?? process.env;
   const checks: Check[] = [];

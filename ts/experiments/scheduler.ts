@@ -144,6 +144,7 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the experiment runner loop (spawn, record, resume, interrupt) sharing its bookkeeping
 async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimentOptions, runsDir: string, dir: string): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
   const registry = Registry.open(runsDir);
   let done: Map<string, string>;

@@ -85,6 +85,7 @@ export function naiveScale(context: Numeric, windows: number, contextLength: num
   return out;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one pass over windows accumulating every point metric together
 export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, horizon: number, opts: PointOptions = {}): PointEvaluation {
   const N = windows;
   const H = horizon;

@@ -14,7 +14,6 @@ import { loadNative } from '../native/loader.js';
 import { statisticsForSeries } from '../pipeline/scaler-file.js';
 import { TrainedModel } from '../pipeline/trained-model.js';
 import type { ForecastColumns } from './output.js';
-import { runModelParams } from '../pretrained/index.js';
 
 export interface PredictOptions {
   /** 'last': one forecast from the end of each series (the future); 'rolling': every `stride` steps, with actuals. */

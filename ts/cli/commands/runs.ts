@@ -24,6 +24,7 @@ export function findRun(reg: Registry, ref: string): RunRow {
 }
 
 /** `tsfm runs list|show|compare|rm|gc`. */
+// eslint-disable-next-line max-lines-per-function -- commander wiring of the runs subcommands, one block per subcommand
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list, inspect, compare and delete runs (the registry under --runs-dir)');
   const dirOpt = RUNS_DIR_OPTION;

@@ -156,6 +156,7 @@ function selectChannels(cfg: DatasetConfig): ChannelSpec[] {
   return out;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one reader of the Shanghai workbook layout (per-sheet columns, units, event channels)
 export async function readShanghai(ctx: AdapterContext): Promise<AdapterResult> {
   const { cfg } = ctx;
   const onError = cfg.on_error ?? 'error';

@@ -184,6 +184,7 @@ function planDay(rng: Rng, vp: VirtualPatient, dt: number, stepsPerDay: number):
  * Simulate patient `index` and write its rows into the given arrays at `offset`. Returns its SeriesInfo.
  * The arrays must have room for days·1440/interval rows from `offset`.
  */
+// eslint-disable-next-line max-lines-per-function -- the per-patient simulation loop: its state variables are the ODE state of one patient
 export function simulatePatientInto(
   index: number,
   opts: SimulateOptions,
