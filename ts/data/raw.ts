@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChannelRole } from './types.js';
 import type { Column, RawTable } from './readers.js';
 import { DataError, unknownColumnError } from './errors.js';
-import type { ZoneConverter, WallParser } from './time.js';
+import type { ParsedTime, ZoneConverter, WallParser } from './time.js';
 import { checkGlucoseUnits } from './units.js';
 import type { GlucoseUnit } from './units.js';
 
@@ -135,7 +135,11 @@ export function parseNumberColumn(col: Column, name: string, f: RowFilter): Floa
 }
 
 /** Parses a time column into UTC epoch ms; unparseable cells reject the row ('unparseable_time'). */
-export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser: WallParser, zone: ZoneConverter, formatLabel: string): Float64Array {
+/**
+ * Times of a column as UTC ms. When `offsets` is given, the explicit UTC offset (minutes) of each string cell is
+ * written there (NaN where the cell has none), for checkOffsetChanges.
+ */
+export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser: WallParser, zone: ZoneConverter, formatLabel: string, offsets?: Float64Array): Float64Array {
   const n = f.table.rowCount;
   const out = new Float64Array(n);
   if (col.kind === 'time') {
@@ -155,7 +159,7 @@ export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser:
     }
     return out;
   }
-  const tmp = { ms: 0, absolute: false };
+  const tmp: ParsedTime = { ms: 0, absolute: false };
   const vals = col.values;
   let prev: number | undefined;
   for (let i = 0; i < n; i++) {
@@ -167,9 +171,35 @@ export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser:
       continue;
     }
     out[i] = tmp.absolute ? w : zone.wallToUtc(w, prev);
+    if (offsets) offsets[i] = tmp.absolute && tmp.offsetMin !== undefined ? tmp.offsetMin : NaN;
+    tmp.offsetMin = undefined;
     prev = out[i];
   }
   return out;
+}
+
+const fmtOffset = (m: number) => `${m < 0 ? '-' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
+
+/**
+ * Explicit UTC offsets within one series: a change now and then is daylight saving or travel (rows are placed by
+ * their offsets, with a warning); offsets that change more than twice and more often than once a week are an
+ * export fault (placed by them, the series breaks into dozens of segments), and fail naming the first change.
+ */
+export function checkOffsetChanges(file: string, series: string, rows: ReadonlyArray<{ offset: number; ms: number; line: number }>, warnings: string[]): void {
+  const changes: Array<{ from: number; to: number; line: number }> = [];
+  let last = NaN;
+  for (const r of rows) {
+    if (r.offset !== r.offset) continue;
+    if (last === last && r.offset !== last) changes.push({ from: last, to: r.offset, line: r.line });
+    last = r.offset;
+  }
+  if (!changes.length) return;
+  const days = Math.max(1 / 24, (rows[rows.length - 1]!.ms - rows[0]!.ms) / 86_400_000);
+  const first = changes[0]!;
+  const what = `the UTC offset changes ${changes.length} time${changes.length === 1 ? '' : 's'} in ${days.toFixed(1)} days (first at line ${first.line}: ${fmtOffset(first.from)} to ${fmtOffset(first.to)})`;
+  if (changes.length > 2 && changes.length / days > 1 / 7)
+    throw new DataError(`${file}: series '${series}': ${what}; timestamps with inconsistent offsets cannot be placed in time: fix the export, or drop the offsets and set the dataset's time_zone`, { file, line: first.line });
+  warnings.push(`${file}: series '${series}': ${what} (daylight saving or travel); rows are placed by their offsets`);
 }
 
 /** Fails when a file's target column holds no numeric value at all. */

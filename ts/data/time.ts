@@ -34,6 +34,8 @@ export function fieldsToMs(y: number, mo: number, d: number, h: number, mi: numb
 export interface ParsedTime {
   ms: number;
   absolute: boolean;
+  /** The explicit UTC offset in minutes (Z = 0) when `absolute` came from one. */
+  offsetMin?: number;
 }
 
 const C0 = 48;
@@ -131,6 +133,7 @@ export function parseIsoInto(s: string, out: ParsedTime): number {
     const c = s.charCodeAt(i);
     if (c === 90 || c === 122) {
       out.absolute = true;
+      out.offsetMin = 0;
       i++;
     } else if (c === 43 || c === 45) {
       const sign = c === 43 ? 1 : -1;
@@ -146,6 +149,7 @@ export function parseIsoInto(s: string, out: ParsedTime): number {
       }
       offsetMin = sign * (oh * 60 + om);
       out.absolute = true;
+      out.offsetMin = offsetMin;
     }
     if (i !== n) return (out.ms = NaN);
   }

@@ -151,6 +151,28 @@ describe('regularisation rules', () => {
     expect(Array.from(ds.values[0])).toEqual([100, 101, 102, 103, 104, 105]);
   });
 
+  test('explicit UTC offsets: a daylight-saving change is placed by its offsets; offsets that flip back and forth fail naming the line', async () => {
+    const dir = await tmpDir();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const iso = (ms: number, off: number) => {
+      const d = new Date(ms + off * 3_600_000);
+      return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:00+${pad(off)}:00`;
+    };
+    const t0 = Date.UTC(2024, 2, 30, 20);
+    // Two days of 5-min readings; the clock moves from +01:00 to +02:00 half way (the instants stay regular).
+    const dst = Array.from({ length: 576 }, (_, i) => `a,${iso(t0 + i * 300_000, i < 288 ? 1 : 2)},${100 + (i % 40)}`);
+    const ok = await ingestDataset({ name: 'dst', format: 'long', path: await writeText(dir, 'dst.csv', ['id,t,g', ...dst].join('\n')), id: 'id', time: 't', target: 'g', interval: '5min' });
+    expect(ok.segments).toHaveLength(1);
+    expect(ok.values[0]).toHaveLength(576);
+    expect(ok.report.warnings.join('\n')).toMatch(/series 'a': the UTC offset changes 1 time in 2\.0 days \(first at line 290: \+01:00 to \+02:00\) \(daylight saving or travel\)/);
+    // The same instants written with offsets that alternate between +00:00 and +05:00 (a broken export).
+    const bad = Array.from({ length: 576 }, (_, i) => `a,${iso(t0 + i * 300_000, 0).replace('+00:00', i % 3 === 1 ? '+05:00' : '+00:00')},100`);
+    const file = await writeText(dir, 'bad.csv', ['id,t,g', ...bad].join('\n'));
+    await expect(ingestDataset({ name: 'bad', format: 'long', path: file, id: 'id', time: 't', target: 'g', interval: '5min' })).rejects.toThrow(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: series 'a': the UTC offset changes 384 times in [\\d.]+ days \\(first at line 3: \\+00:00 to \\+05:00\\); timestamps with inconsistent offsets cannot be placed in time`),
+    );
+  });
+
   test('wide layout: channels of one series (default) or one series per column', async () => {
     const dir = await tmpDir();
     const file = await writeText(dir, 'w.csv', 'when,x,y\n2020-01-01T00:00:00Z,1,10\n2020-01-01T01:00:00Z,2,20\n2020-01-01T02:00:00Z,3,30\n');

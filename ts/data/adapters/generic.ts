@@ -19,7 +19,7 @@ import {
   handleMalformed,
   newFileStat,
   parseNumberColumn,
-  parseTimeColumn,
+  checkOffsetChanges, parseTimeColumn,
   requireColumn,
   requireSomeNumeric,
 } from '../raw.js';
@@ -166,7 +166,8 @@ export async function readGeneric(ctx: AdapterContext): Promise<AdapterResult> {
     }
 
     const f = new RowFilter(table, stat, onError, warnings);
-    const times = parseTimeColumn(table.column(m.time), m.time, f, ctx.parser, ctx.zone, ctx.timeFormatLabel);
+    const offsets = new Float64Array(table.rowCount).fill(NaN);
+    const times = parseTimeColumn(table.column(m.time), m.time, f, ctx.parser, ctx.zone, ctx.timeFormatLabel, offsets);
     const valueCols = wideSeries ? targets : channels!.map((c) => c.name);
     const vals = valueCols.map((c) => parseNumberColumn(table.column(c), c, f));
     for (let k = 0; k < targets.length; k++) {
@@ -198,6 +199,7 @@ export async function readGeneric(ctx: AdapterContext): Promise<AdapterResult> {
       continue;
     }
     const row = new Float64Array(vals.length);
+    const offsetRows = new Map<string, Array<{ offset: number; ms: number; line: number }>>();
     let lastId: string | undefined;
     let b: SeriesBuilder | undefined;
     for (let i = 0; i < n; i++) {
@@ -222,6 +224,11 @@ export async function readGeneric(ctx: AdapterContext): Promise<AdapterResult> {
       }
       for (let c = 0; c < vals.length; c++) row[c] = vals[c][i];
       b!.push(times[i], row, fi, table.lineOf(i));
+      if (offsets[i] === offsets[i]) {
+        let o = offsetRows.get(id);
+        if (!o) offsetRows.set(id, (o = []));
+        o.push({ offset: offsets[i], ms: times[i], line: table.lineOf(i) });
+      }
       stat.rowsParsed++;
       for (let k = 0; k < staticCols.length; k++) {
         const col = staticCols[k];
@@ -236,6 +243,7 @@ export async function readGeneric(ctx: AdapterContext): Promise<AdapterResult> {
         }
       }
     }
+    for (const [id, rows] of offsetRows) checkOffsetChanges(file, id, rows, warnings);
   }
   if (wideSeries && cfg.static_attributes) for (const b of builders.values()) Object.assign(b.attributes, cfg.static_attributes);
   return { channels: channels!, series: [...builders.values()].map((b) => b.build()), files, warnings, counters };
