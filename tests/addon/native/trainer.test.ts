@@ -2,7 +2,7 @@ import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNative } from '../../ts/native/loader.js';
+import { loadNative } from '../../../ts/native/loader.js';
 import { cohortSplit } from './cohort-split.js';
 
 const native = loadNative();

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadNative, nativeAddonPath } from '../../ts/native/loader.js';
+import { loadNative, nativeAddonPath } from '../../../ts/native/loader.js';
 
 const native = loadNative();
 const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];

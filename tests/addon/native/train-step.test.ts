@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNative } from '../../ts/native/loader.js';
-import type { NativeTrainerOptions } from '../../ts/native/types.js';
+import { loadNative } from '../../../ts/native/loader.js';
+import type { NativeTrainerOptions } from '../../../ts/native/types.js';
 import { cohortSplit } from './cohort-split.js';
 
 const native = loadNative();

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareResults, renderBench, runBench, type BenchResult } from '../../ts/bench/index.js';
-import { windowingBench } from '../../ts/bench/windowing.js';
-import { runDoctor } from '../../ts/doctor/index.js';
-import { betterOpenblasCore, cpuVectorFlags } from '../../ts/system/probe.js';
-import { loadNative } from '../../ts/native/loader.js';
-import { findPythonTorch } from '../../ts/bench/python.js';
+import { compareResults, renderBench, runBench, type BenchResult } from '../../../ts/bench/index.js';
+import { windowingBench } from '../../../ts/bench/windowing.js';
+import { runDoctor } from '../../../ts/doctor/index.js';
+import { betterOpenblasCore, cpuVectorFlags } from '../../../ts/system/probe.js';
+import { loadNative } from '../../../ts/native/loader.js';
+import { findPythonTorch } from '../../../ts/bench/python.js';
 
 const native = loadNative();
 const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-bench-test-'));

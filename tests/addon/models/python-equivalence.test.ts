@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadNative } from '../../ts/native/loader.js';
-import { findPythonTorch, benchPythonScript } from '../../ts/bench/python.js';
+import { loadNative } from '../../../ts/native/loader.js';
+import { findPythonTorch, benchPythonScript } from '../../../ts/bench/python.js';
 
 const native = loadNative();
 const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-equiv-'));

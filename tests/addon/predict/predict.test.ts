@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTable } from '../../ts/data/readers.js';
+import { readTable } from '../../../ts/data/readers.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 // Real CGM data (iglu example data, "Broll" in GlucoBench): ../shared/data/broll_iglu/.

@@ -1,6 +1,6 @@
 /** A small simulated cohort as a native training split (globally scaled), shared by the addon tests. */
-import { toNativeDataset } from '../../ts/native/dataset.js';
-import { simulateCohort } from '../../ts/data/simulate/index.js';
+import { toNativeDataset } from '../../../ts/native/dataset.js';
+import { simulateCohort } from '../../../ts/data/simulate/index.js';
 
 export function cohortSplit(context = 48, horizon = 12) {
   const ds = simulateCohort({ patients: 3, days: 3, seed: 7 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AddonLoadError, addonCandidates, loadAddonFrom, loadNative, nativeAddonPath } from '../../ts/native/loader.js';
+import { AddonLoadError, addonCandidates, loadAddonFrom, loadNative, nativeAddonPath } from '../../../ts/native/loader.js';
 
 describe('addon loader', () => {
   it('tries TSFM_ADDON, then the local build, then this platform\'s prebuilds with this libc first', () => {

@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../ts/config/index.js';
-import { train, type TrainResult } from '../../ts/train/train.js';
-import { readArrowTable } from '../../ts/evaluate/tables.js';
-import type { EvaluationSummary } from '../../ts/evaluate/evaluate.js';
+import { loadConfig } from '../../../ts/config/index.js';
+import { train, type TrainResult } from '../../../ts/train/train.js';
+import { readArrowTable } from '../../../ts/evaluate/tables.js';
+import type { EvaluationSummary } from '../../../ts/evaluate/evaluate.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-eval-runs-'));
