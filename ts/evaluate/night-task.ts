@@ -121,7 +121,67 @@ export interface NightTaskEvaluation {
   results: NightTaskResult[];
   /** The model's point forecast of the night against the truth, on test nights. */
   trajectory: NightTrajectoryErrors;
+  /** A few test nights drawn for the report (nights positive below the first threshold first). */
+  panels?: NightPanel[];
   notes: string[];
+}
+
+/** One test night's readings and forecast for a figure; mg/dL rounded to 0.1, null where there is no reading. */
+export interface NightPanel {
+  /** Index into `NightTaskEvaluation.nights` (and every result's scores). */
+  night: number;
+  /** Minutes from the anchor of each context reading shown (negative) and of each night step. */
+  contextMinutes: number[];
+  context: Array<number | null>;
+  minutes: number[];
+  truth: Array<number | null>;
+  /** The model's point forecast (its median for a quantile model). */
+  forecast: Array<number | null>;
+  /** The model's 10% and 90% quantiles, when it forecasts those levels. */
+  band?: { lo: Array<number | null>; hi: Array<number | null> };
+}
+
+const round1 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+
+/**
+ * Up to `max` test nights for figures: those whose whole night goes below `threshold` first, then
+ * the others, each part in night order; context shown: at most as many readings as the night has.
+ */
+export function nightPanels(args: {
+  ds: TimeSeriesDataset;
+  nights: readonly Night[];
+  channel: number;
+  steps: number;
+  truth: Float64Array;
+  forecast: NightForecast;
+  labels: ArrayLike<number>;
+  max?: number;
+}): NightPanel[] {
+  const { ds, nights, channel, steps, truth, forecast, labels } = args;
+  const minutes = ds.intervalMs / 60_000;
+  const order = nights.map((_, k) => k);
+  const picked = [...order.filter((k) => labels[k]), ...order.filter((k) => !labels[k])].slice(0, args.max ?? 8);
+  const q = forecast.quantiles;
+  const at = (level: number) => (q ? q.levels.findIndex((l) => Math.abs(l - level) < 1e-9) : -1);
+  const lo = at(0.1),
+    hi = at(0.9);
+  const Q = q?.levels.length ?? 0;
+  const series = (from: Numeric, offset: number) => Array.from({ length: steps }, (_, h) => round1(from[offset + h]));
+  return picked.map((k) => {
+    const n = nights[k];
+    const first = Math.max(n.context[0], n.night[0] - steps);
+    const ctx = Array.from({ length: n.night[0] - first }, (_, j) => first + j);
+    const panel: NightPanel = {
+      night: k,
+      contextMinutes: ctx.map((r) => (r - n.night[0]) * minutes),
+      context: ctx.map((r) => round1(ds.values[channel][r])),
+      minutes: Array.from({ length: steps }, (_, h) => h * minutes),
+      truth: series(truth, k * steps),
+      forecast: series(forecast.point, k * steps),
+    };
+    if (q && lo >= 0 && hi >= 0) panel.band = { lo: series(q.values, (k * Q + lo) * steps), hi: series(q.values, (k * Q + hi) * steps) };
+    return panel;
+  });
 }
 
 /** Labels [window][night]: any finite truth in the window below thr. */
@@ -243,6 +303,15 @@ export function evaluateNightTask(args: {
     copula,
     results,
     trajectory: nightTrajectoryErrors(forecasts.test.point, testTruth, nTest, steps, ds.intervalMs / 60_000),
+    panels: nightPanels({
+      ds,
+      nights: sets.test.nights,
+      channel: sets.channel,
+      steps,
+      truth: testTruth,
+      forecast: forecasts.test,
+      labels: windowLabels(testTruth, nTest, steps, [windows[0]], thresholds[0])[0],
+    }),
     notes,
   };
 }

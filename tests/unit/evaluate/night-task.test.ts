@@ -163,6 +163,25 @@ describe('night task', () => {
     expect(r.trajectory.minima.length).toBe(60);
   });
 
+  it('panels: up to 8 test nights for figures, positive nights first, rounded to 0.1 mg/dL', () => {
+    const panels = r.panels!;
+    expect(panels).toHaveLength(8);
+    const labels = r.results[0].labels;
+    const positives = labels.filter((y) => y).length;
+    expect(panels.slice(0, Math.min(8, positives)).every((p) => labels[p.night] === 1)).toBe(true);
+    const p = panels[0];
+    const n = sets.test.nights[p.night];
+    expect(p.minutes).toHaveLength(NIGHT);
+    expect(p.minutes[1]).toBe(5);
+    // context ends with the last reading before the anchor
+    expect(p.contextMinutes).toHaveLength(48);
+    expect(p.contextMinutes.at(-1)).toBe(-5);
+    expect(p.context.at(-1)).toBe(Math.round(ds.values[0][n.night[0] - 1] * 10) / 10);
+    expect(p.truth[3]).toBe(Math.round(ds.values[0][n.night[0] + 3] * 10) / 10);
+    expect(p.forecast.every((v) => v !== null && Math.abs(v * 10 - Math.round(v * 10)) < 1e-9)).toBe(true);
+    expect(p.band).toBeUndefined();
+  });
+
   it('fits copula and calibration on validation nights only, and is deterministic', () => {
     const f = forecasts();
     const shifted = { ...f, test: { point: f.test.point.map((v) => v + 20) } };
@@ -193,6 +212,11 @@ describe('night task', () => {
       options,
     });
     expect(q.copula.source).toBe('quantiles');
+    // the panels carry the 10-90% band
+    const band = q.panels![0].band!;
+    const k = q.panels![0].night;
+    expect(band.lo[0]).toBeCloseTo(f.test.point[k * NIGHT] - 1.2816 * 12, 1);
+    expect(band.hi[0]).toBeCloseTo(f.test.point[k * NIGHT] + 1.2816 * 12, 1);
     const d = q.results[0].forecasters.model.discrimination;
     if (!d.reportable) throw new Error('expected a reportable AUROC');
     expect(d.auroc).toBeGreaterThan(0.75);
