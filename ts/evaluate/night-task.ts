@@ -144,23 +144,33 @@ export interface NightPanel {
 const round1 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
 
 /**
- * Up to `max` test nights for figures: those whose whole night goes below `threshold` first, then
- * the others, each part in night order; context shown: at most as many readings as the night has.
+ * Up to `max` nights for figures (truth [nights, steps]): those below `threshold` first, then the others, each part
+ * taking one night per series in turn; context shown: at most as many readings as the night has.
  */
-export function nightPanels(args: {
-  ds: TimeSeriesDataset;
-  nights: readonly Night[];
-  channel: number;
-  steps: number;
-  truth: Float64Array;
-  forecast: NightForecast;
-  labels: ArrayLike<number>;
-  max?: number;
-}): NightPanel[] {
-  const { ds, nights, channel, steps, truth, forecast, labels } = args;
+export function nightPanels(
+  ds: TimeSeriesDataset,
+  nights: readonly Night[],
+  channel: number,
+  truth: Float64Array,
+  forecast: NightForecast,
+  threshold: number | undefined,
+  max = 8,
+): NightPanel[] {
+  const steps = nights.length ? truth.length / nights.length : 0;
+  // whole-night labels: any reading below the threshold
+  const labels = nights.map((_, k) => threshold !== undefined && truth.subarray(k * steps, (k + 1) * steps).some((v) => v < threshold));
   const minutes = ds.intervalMs / 60_000;
+  // within each part, one night per series in turn, so that the panels spread over patients
+  const spread = (ks: number[]) => {
+    const bySeries = new Map<number, number[]>();
+    for (const k of ks) bySeries.set(nights[k].series, [...(bySeries.get(nights[k].series) ?? []), k]);
+    const lists = [...bySeries.values()];
+    const out: number[] = [];
+    for (let i = 0; out.length < ks.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+    return out;
+  };
   const order = nights.map((_, k) => k);
-  const picked = [...order.filter((k) => labels[k]), ...order.filter((k) => !labels[k])].slice(0, args.max ?? 8);
+  const picked = [...spread(order.filter((k) => labels[k])), ...spread(order.filter((k) => !labels[k]))].slice(0, max);
   const q = forecast.quantiles;
   const at = (level: number) => (q ? q.levels.findIndex((l) => Math.abs(l - level) < 1e-9) : -1);
   const lo = at(0.1),
@@ -196,6 +206,15 @@ function windowLabels(truth: Float64Array, nights: number, steps: number, window
 function checkForecast(what: string, f: NightForecast, nights: number, steps: number): void {
   if (f.point.length !== nights * steps)
     throw new EvalError(`night task: ${what} forecasts have ${f.point.length} values, expected ${nights} nights * ${steps} steps`);
+}
+
+/** Nights per split and the skipped anchors by reason. */
+function nightCounts(sets: NightTaskSets): Record<string, number> {
+  const counts: Record<string, number> = { train_nights: sets.train.nights.length, val_nights: sets.val.nights.length, test_nights: sets.test.nights.length };
+  for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
+    // 'outside_blocks' would count the other splits' nights: left out
+    for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
+  return counts;
 }
 
 /** Scores every forecaster on the test nights for each threshold and window. */
@@ -289,29 +308,17 @@ export function evaluateNightTask(args: {
     });
   });
 
-  const counts: Record<string, number> = { train_nights: nTrain, val_nights: nVal, test_nights: nTest };
-  for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
-    // 'outside_blocks' would count the other splits' nights: left out
-    for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
   return {
     nights: sets.test.nights.map((n) => ({ series: n.seriesId, patient: n.patient, date: n.date, anchorMs: n.anchorMs })),
     steps,
     intervalMinutes: ds.intervalMs / 60_000,
     windowNames: sets.test.windowNames,
     thresholds,
-    counts,
+    counts: nightCounts(sets),
     copula,
     results,
     trajectory: nightTrajectoryErrors(forecasts.test.point, testTruth, nTest, steps, ds.intervalMs / 60_000),
-    panels: nightPanels({
-      ds,
-      nights: sets.test.nights,
-      channel: sets.channel,
-      steps,
-      truth: testTruth,
-      forecast: forecasts.test,
-      labels: windowLabels(testTruth, nTest, steps, [windows[0]], thresholds[0])[0],
-    }),
+    panels: nightPanels(ds, sets.test.nights, sets.channel, testTruth, forecasts.test, thresholds[0]),
     notes,
   };
 }
