@@ -319,6 +319,8 @@ function experimentSections(input: ReportInput): Section[] {
       rows.push({ dataset: key, model: r.id, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
       for (const b of ['last_value', 'seasonal_naive', 'linreg']) if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b)) rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
     }
+  // only night-task evaluations (no channels): nothing to rank across datasets
+  if (!rows.length) return [];
   const cmp = compareAcrossDatasets(rows);
   const sec: Section = {
     heading: 'Models across datasets',

@@ -71,5 +71,6 @@ describe('report of the bedtime-anchored nocturnal task', () => {
     const out = await renderReport({ kind: 'experiment', title: 'E', runs: [{ id: 'a', dir: '.', evaluations: [summary] }, { id: 'b', dir: '.', evaluations: [summary] }] });
     expect(out.html).toMatch(/a: night-cohort · nocturnal/);
     expect(out.html).toMatch(/b: night-cohort · nocturnal/);
+    expect(out.html).not.toMatch(/Models across datasets/);
   });
 });
