@@ -98,6 +98,8 @@ interface Table {
   rows: string[][];
   /** A smaller note under the table. */
   footnote?: string;
+  /** Cells kept on one line. */
+  nowrap?: boolean;
 }
 
 interface Figure {
@@ -219,7 +221,8 @@ function nightTable(r: NightTaskResult, nights: number): Table {
   const variants = Object.keys(NIGHT_VARIANTS).filter((n) => r.forecasters[n]);
   return {
     caption: `< ${r.threshold} mg/dL, ${r.window}: ${r.positives} positive of ${nights} test nights`,
-    head: ['forecaster', 'AUROC [95% CI]', 'AUPRC [95% CI]', 'Brier (REL / RES / UNC)', 'ECE', 'threshold (chosen on validation)', 'sensitivity', 'specificity'],
+    head: ['forecaster', 'AUROC [95% CI]', 'AUPRC [95% CI]', 'Brier (REL / RES / UNC)', 'ECE', 'threshold (from validation)', 'sensitivity', 'specificity'],
+    nowrap: true,
     rows: main.map((n) => nightRow(n, r.forecasters[n])),
     footnote: variants.length
       ? variants
@@ -286,7 +289,7 @@ function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: str
   }
   const lows = (k: number) => {
     const below = e.thresholds.filter((thr) => e.results.find((r) => r.threshold === thr && r.window === whole)?.labels[k]);
-    return below.length ? ` (below ${Math.max(...below)})` : '';
+    return below.length ? ` (below ${Math.min(...below)})` : '';
   };
   const prob = (thr: number, k: number) => e.results.find((r) => r.threshold === thr && r.window === whole)?.scores.model?.[k];
   (e.panels ?? []).forEach((p, i) => {
@@ -301,7 +304,7 @@ function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: str
       spec: nightPanelChart(p, title),
     });
   });
-  return { heading: `${ev.dataset.name} · nocturnal (bedtime-anchored, ${e.counts.test_nights ?? e.nights.length} test nights)`, notes: [...notes, ...e.notes], tables, figures };
+  return { heading: `${ev.dataset.name} · nocturnal (bedtime-anchored, ${e.counts.test_nights ?? e.nights.length} test nights)`, notes: [...new Set([...notes, ...e.notes])], tables, figures };
 }
 
 const minPositivesOf = (e: NightTaskEvaluation) => {
@@ -370,10 +373,10 @@ function pairedRunRows(input: ReportInput): string[][] {
 const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f3f3f3}caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;color:#555;max-width:560px}
-.note{color:#555;font-size:13px;margin:.2em 0}.small{font-size:11px;margin:-1.2em 0 1.5em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
+.note{color:#555;font-size:13px;margin:.2em 0}.small{font-size:11px;margin:-1.2em 0 1.5em}.nowrap td{white-space:nowrap}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
 
 function tableHtml(t: Table): string {
-  return `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${t.footnote ? `<p class="note small">${esc(t.footnote)}</p>` : ''}`;
+  return `<table${t.nowrap ? ' class="nowrap"' : ''}><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${t.footnote ? `<p class="note small">${esc(t.footnote)}</p>` : ''}`;
 }
 
 function tableMd(t: Table): string {

@@ -57,7 +57,7 @@ describe('report of the bedtime-anchored nocturnal task', () => {
     expect(names.filter((n) => /-night\d+\.svg$/.test(n))).toHaveLength(8);
     expect((out.html.match(/<svg/g) ?? []).length).toBe(names.length);
     // 6 threshold x window tables and the trajectory table
-    expect((out.html.match(/<table>/g) ?? []).length).toBe(7);
+    expect((out.html.match(/<table[ >]/g) ?? []).length).toBe(7);
     expect(out.html).toMatch(/&lt; 70 mg\/dL, night: \d+ positive of 60 test nights/);
     // 70 mg/dL: reportable, with the interval in brackets; 54 mg/dL: no positive nights
     expect(out.markdown).toMatch(/\| model \| 0\.\d{3} \[0\.\d{3}–[01]\.\d{3}\] \|/);
