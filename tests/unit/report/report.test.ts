@@ -67,6 +67,17 @@ describe('report of the bedtime-anchored nocturnal task', () => {
     expect(out.html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
   });
 
+  it("a quantile model's panels draw the 10-90% band", async () => {
+    const withBand = structuredClone(summary);
+    for (const p of withBand.night!.panels!) p.band = { lo: p.forecast.map((v) => (v === null ? null : v - 15)), hi: p.forecast.map((v) => (v === null ? null : v + 15)) };
+    const out = await renderReport({ kind: 'run', title: 'Run r', runs: [{ id: 'r', dir: '.', evaluations: [withBand] }] });
+    expect(out.html.match(/band: 10–90% quantiles/g)).toHaveLength(8);
+    // the band is an area mark: one more path than the panel without it
+    const paths = (svg: string) => (svg.match(/<path/g) ?? []).length;
+    const plain = await renderReport({ kind: 'run', title: 'Run r', runs: [{ id: 'r', dir: '.', evaluations: [summary] }] });
+    expect(paths(out.figures['r0-e0-night1.svg'])).toBe(paths(plain.figures['r0-e0-night1.svg']) + 1);
+  });
+
   it('an experiment of nocturnal evaluations (no channels) renders', async () => {
     const out = await renderReport({ kind: 'experiment', title: 'E', runs: [{ id: 'a', dir: '.', evaluations: [summary] }, { id: 'b', dir: '.', evaluations: [summary] }] });
     expect(out.html).toMatch(/a: night-cohort · nocturnal/);
