@@ -4,6 +4,7 @@ export { evaluateRun, evaluateTask, resolveRunDir, type EvaluateRunOptions, type
 export { writeArrowTable, readArrowTable } from './tables.js';
 export {
   evaluateNightTask, nightTaskSets, nightForecastWindows, nightTruth,
+  nightPanels, type NightPanel,
   type NightTaskSets, type NightSetOptions, type NightForecast, type NightTaskOptions, type NightTaskResult, type NightTaskEvaluation,
 } from './night-task.js';
 export { nightBedtimeFeatures } from './night-features.js';

@@ -121,7 +121,77 @@ export interface NightTaskEvaluation {
   results: NightTaskResult[];
   /** The model's point forecast of the night against the truth, on test nights. */
   trajectory: NightTrajectoryErrors;
+  /** A few test nights drawn for the report (nights positive below the first threshold first). */
+  panels?: NightPanel[];
   notes: string[];
+}
+
+/** One test night's readings and forecast for a figure; mg/dL rounded to 0.1, null where there is no reading. */
+export interface NightPanel {
+  /** Index into `NightTaskEvaluation.nights` (and every result's scores). */
+  night: number;
+  /** Minutes from the anchor of each context reading shown (negative) and of each night step. */
+  contextMinutes: number[];
+  context: Array<number | null>;
+  minutes: number[];
+  truth: Array<number | null>;
+  /** The model's point forecast (its median for a quantile model). */
+  forecast: Array<number | null>;
+  /** The model's 10% and 90% quantiles, when it forecasts those levels. */
+  band?: { lo: Array<number | null>; hi: Array<number | null> };
+}
+
+const round1 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+
+/**
+ * Up to `max` nights for figures (truth [nights, steps]): those below `threshold` first, then the others, each part
+ * taking one night per series in turn; context shown: at most as many readings as the night has.
+ */
+export function nightPanels(
+  ds: TimeSeriesDataset,
+  nights: readonly Night[],
+  channel: number,
+  truth: Float64Array,
+  forecast: NightForecast,
+  threshold: number | undefined,
+  max = 8,
+): NightPanel[] {
+  const steps = nights.length ? truth.length / nights.length : 0;
+  // whole-night labels: any reading below the threshold
+  const labels = nights.map((_, k) => threshold !== undefined && truth.subarray(k * steps, (k + 1) * steps).some((v) => v < threshold));
+  const minutes = ds.intervalMs / 60_000;
+  // within each part, one night per series in turn, so that the panels spread over patients
+  const spread = (ks: number[]) => {
+    const bySeries = new Map<number, number[]>();
+    for (const k of ks) bySeries.set(nights[k].series, [...(bySeries.get(nights[k].series) ?? []), k]);
+    const lists = [...bySeries.values()];
+    const out: number[] = [];
+    for (let i = 0; out.length < ks.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+    return out;
+  };
+  const order = nights.map((_, k) => k);
+  const picked = [...spread(order.filter((k) => labels[k])), ...spread(order.filter((k) => !labels[k]))].slice(0, max);
+  const q = forecast.quantiles;
+  const at = (level: number) => (q ? q.levels.findIndex((l) => Math.abs(l - level) < 1e-9) : -1);
+  const lo = at(0.1),
+    hi = at(0.9);
+  const Q = q?.levels.length ?? 0;
+  const series = (from: Numeric, offset: number) => Array.from({ length: steps }, (_, h) => round1(from[offset + h]));
+  return picked.map((k) => {
+    const n = nights[k];
+    const first = Math.max(n.context[0], n.night[0] - steps);
+    const ctx = Array.from({ length: n.night[0] - first }, (_, j) => first + j);
+    const panel: NightPanel = {
+      night: k,
+      contextMinutes: ctx.map((r) => (r - n.night[0]) * minutes),
+      context: ctx.map((r) => round1(ds.values[channel][r])),
+      minutes: Array.from({ length: steps }, (_, h) => h * minutes),
+      truth: series(truth, k * steps),
+      forecast: series(forecast.point, k * steps),
+    };
+    if (q && lo >= 0 && hi >= 0) panel.band = { lo: series(q.values, (k * Q + lo) * steps), hi: series(q.values, (k * Q + hi) * steps) };
+    return panel;
+  });
 }
 
 /** Labels [window][night]: any finite truth in the window below thr. */
@@ -136,6 +206,15 @@ function windowLabels(truth: Float64Array, nights: number, steps: number, window
 function checkForecast(what: string, f: NightForecast, nights: number, steps: number): void {
   if (f.point.length !== nights * steps)
     throw new EvalError(`night task: ${what} forecasts have ${f.point.length} values, expected ${nights} nights * ${steps} steps`);
+}
+
+/** Nights per split and the skipped anchors by reason. */
+function nightCounts(sets: NightTaskSets): Record<string, number> {
+  const counts: Record<string, number> = { train_nights: sets.train.nights.length, val_nights: sets.val.nights.length, test_nights: sets.test.nights.length };
+  for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
+    // 'outside_blocks' would count the other splits' nights: left out
+    for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
+  return counts;
 }
 
 /** Scores every forecaster on the test nights for each threshold and window. */
@@ -229,20 +308,17 @@ export function evaluateNightTask(args: {
     });
   });
 
-  const counts: Record<string, number> = { train_nights: nTrain, val_nights: nVal, test_nights: nTest };
-  for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
-    // 'outside_blocks' would count the other splits' nights: left out
-    for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
   return {
     nights: sets.test.nights.map((n) => ({ series: n.seriesId, patient: n.patient, date: n.date, anchorMs: n.anchorMs })),
     steps,
     intervalMinutes: ds.intervalMs / 60_000,
     windowNames: sets.test.windowNames,
     thresholds,
-    counts,
+    counts: nightCounts(sets),
     copula,
     results,
     trajectory: nightTrajectoryErrors(forecasts.test.point, testTruth, nTest, steps, ds.intervalMs / 60_000),
+    panels: nightPanels(ds, sets.test.nights, sets.channel, testTruth, forecasts.test, thresholds[0]),
     notes,
   };
 }

@@ -5,6 +5,8 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ChannelEvaluation, ForecastSample } from '../evaluate/evaluate.js';
+import type { NightPanel } from '../evaluate/night-task.js';
+import type { ReliabilityBin } from '../metrics/night-metrics.js';
 import type { ForecasterMetrics } from '../metrics/metrics.js';
 import { PARKES_T1 } from '../metrics/clinical.js';
 
@@ -17,7 +19,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const COLORS: Record<string, string> = { model: '#1f77b4', last_value: '#7f7f7f', seasonal_naive: '#bcbd22', linreg: '#ff7f0e' };
+const COLORS: Record<string, string> = {
+  model: '#1f77b4', last_value: '#7f7f7f', seasonal_naive: '#bcbd22', linreg: '#ff7f0e',
+  threshold_crossing: '#ff7f0e', patient_rate: '#7f7f7f', bedtime_logistic: '#2ca02c', model_raw: '#9467bd', model_max_step: '#8c564b',
+};
 const colorScale = (names: string[]) => ({ domain: names, range: names.map((n) => COLORS[n] ?? '#2ca02c') });
 
 type Seg = [number, number, number, number];
@@ -117,13 +122,13 @@ export function pitChart(pit: number[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export function rocChart(curves: Array<{ name: string; roc: Array<{ fpr: number; tpr: number }> }>): TopLevelSpec {
+export function rocChart(curves: Array<{ name: string; roc: Array<{ fpr: number; tpr: number }> }>, title = 'Night-level hypoglycaemia ROC'): TopLevelSpec {
   const values = curves.flatMap((c) => c.roc.map((p, i) => ({ ...p, curve: c.name, order: i })));
   return {
-    title: 'Night-level hypoglycaemia ROC', width: 260, height: 260,
+    title, width: 260, height: 260,
     layer: [
       { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
-      { data: { values }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'fpr', type: 'quantitative', title: 'false positive rate' }, y: { field: 'tpr', type: 'quantitative', title: 'true positive rate' }, color: { field: 'curve', type: 'nominal' }, order: { field: 'order' } } },
+      { data: { values }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'fpr', type: 'quantitative', title: 'false positive rate' }, y: { field: 'tpr', type: 'quantitative', title: 'true positive rate' }, color: { field: 'curve', type: 'nominal', legend: { labelLimit: 320 } }, order: { field: 'order' } } },
     ],
   } as TopLevelSpec;
 }
@@ -137,4 +142,55 @@ export function cdChart(models: string[], avgRanks: number[], cd: number): TopLe
       { data: { values: values.map((v) => ({ ...v, lo: v.rank - cd / 2, hi: v.rank + cd / 2 })) }, mark: { type: 'rule' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y: { field: 'model', type: 'nominal', sort: { field: 'rank' } } } },
     ],
   } as TopLevelSpec;
+}
+
+/** Reliability diagram of night-level probabilities: mean predicted vs observed frequency per non-empty bin, point size by nights in the bin. */
+export function nightReliabilityChart(curves: Array<{ name: string; bins: ReliabilityBin[] }>, title: string): TopLevelSpec {
+  const names = curves.map((c) => c.name);
+  const values = curves.flatMap((c) => c.bins.filter((b) => b.count > 0).map((b) => ({ forecaster: c.name, predicted: b.meanPredicted, observed: b.observed, nights: b.count })));
+  const unit = { domain: [0, 1], nice: false };
+  return {
+    title, width: 300, height: 300,
+    layer: [
+      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative', scale: unit }, y: { field: 'y', type: 'quantitative', scale: unit } } },
+      {
+        data: { values },
+        layer: [
+          { mark: { type: 'line', opacity: 0.6 } },
+          { mark: { type: 'point', filled: true, opacity: 0.8 }, encoding: { size: { field: 'nights', type: 'quantitative', title: 'nights in bin', scale: { range: [20, 300] } } } },
+        ],
+        encoding: {
+          x: { field: 'predicted', type: 'quantitative', title: 'mean predicted probability', scale: unit },
+          y: { field: 'observed', type: 'quantitative', title: 'observed frequency', scale: unit },
+          color: { field: 'forecaster', type: 'nominal', scale: colorScale(names) },
+          order: { field: 'predicted' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** One test night: context before the anchor, the true night, the model's forecast (and 10-90% band), the 70 and 54 mg/dL lines. */
+export function nightPanelChart(p: NightPanel, title: string): TopLevelSpec {
+  const pts = (minutes: number[], v: Array<number | null>, series: string) =>
+    minutes.flatMap((m, i) => (v[i] === null || v[i] === undefined ? [] : [{ hours: m / 60, value: v[i] as number, series }]));
+  const lines = [...pts(p.contextMinutes, p.context, 'observed'), ...pts(p.minutes, p.truth, 'observed'), ...pts(p.minutes, p.forecast, 'forecast')];
+  const x = { field: 'hours', type: 'quantitative', title: 'hours from bedtime' };
+  const layers: object[] = [];
+  if (p.band) {
+    const band = p.minutes.flatMap((m, i) => (p.band!.lo[i] === null || p.band!.hi[i] === null ? [] : [{ hours: m / 60, lo: p.band!.lo[i], hi: p.band!.hi[i] }]));
+    layers.push({ data: { values: band }, mark: { type: 'area', opacity: 0.25, color: '#1f77b4' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } });
+  }
+  layers.push({
+    data: { values: lines }, mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x, y: { field: 'value', type: 'quantitative', title: 'mg/dL', scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', scale: { domain: ['observed', 'forecast'], range: ['black', '#1f77b4'] } },
+      detail: { field: 'series' },
+    },
+  });
+  layers.push({ data: { values: [{ y: 70 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#d62728' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+  layers.push({ data: { values: [{ y: 54 }] }, mark: { type: 'rule', strokeDash: [2, 2], color: '#7f0000' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+  layers.push({ data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'x', type: 'quantitative' } } });
+  return { title, width: 420, height: 200, layer: layers } as TopLevelSpec;
 }

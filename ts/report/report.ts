@@ -13,7 +13,10 @@ import { experimentDir } from '../experiments/scheduler.js';
 import type { EvaluationSummary, ChannelEvaluation } from '../evaluate/evaluate.js';
 import { compareAcrossDatasets, comparePaired } from '../metrics/compare.js';
 import { readArrowTable } from '../evaluate/tables.js';
-import { cdChart, clarkeChart, fanChart, horizonChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
+import type { NightTaskEvaluation, NightTaskResult } from '../evaluate/night-task.js';
+import { rocCurve } from '../metrics/hypo.js';
+import type { DiscriminationSummary, Interval, NightSummary } from '../metrics/night-metrics.js';
+import { cdChart, clarkeChart, fanChart, horizonChart, nightPanelChart, nightReliabilityChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
 
 export interface ReportRun {
   id: string;
@@ -93,6 +96,10 @@ interface Table {
   caption: string;
   head: string[];
   rows: string[][];
+  /** A smaller note under the table. */
+  footnote?: string;
+  /** Cells kept on one line. */
+  nowrap?: boolean;
 }
 
 interface Figure {
@@ -181,16 +188,142 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
   };
 }
 
+/** The forecasters of a night result shown in its table; the model's variants go in a note. */
+const NIGHT_MAIN = ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic'];
+const NIGHT_VARIANTS: Record<string, string> = { model_raw: 'before recalibration', model_max_step: 'largest per-step probability' };
+
+const interval = (i: Interval) => (Number.isFinite(i.lo) && Number.isFinite(i.hi) ? `${fmt(i.lo, 3)}–${fmt(i.hi, 3)}` : 'n/a');
+
+function aurocCell(d: DiscriminationSummary): string {
+  if (d.reportable) return `${fmt(d.auroc, 3)} [${interval(d.aurocCI)}]`;
+  return `not reported: ${d.positives} positive (<${d.minPositives}); CI ${interval(d.aurocCI)}`;
+}
+
+const auprcCell = (d: DiscriminationSummary) => (d.reportable ? `${fmt(d.auprc, 3)} [${interval(d.auprcCI)}]` : `CI ${interval(d.auprcCI)}`);
+
+function nightRow(name: string, s: NightSummary): string[] {
+  const b = s.brier;
+  const op = s.operating;
+  return [
+    name,
+    aurocCell(s.discrimination),
+    auprcCell(s.discrimination),
+    `${fmt(b.brier, 3)} (${fmt(b.reliability, 3)} / ${fmt(b.resolution, 3)} / ${fmt(b.uncertainty, 3)})`,
+    fmt(s.ece, 3),
+    op ? fmt(op.threshold, 3) : '–',
+    op ? fmt(op.sensitivity, 2) : '–',
+    op ? fmt(op.specificity, 2) : '–',
+  ];
+}
+
+function nightTable(r: NightTaskResult, nights: number): Table {
+  const main = NIGHT_MAIN.filter((n) => r.forecasters[n]);
+  const variants = Object.keys(NIGHT_VARIANTS).filter((n) => r.forecasters[n]);
+  return {
+    caption: `< ${r.threshold} mg/dL, ${r.window}: ${r.positives} positive of ${nights} test nights`,
+    head: ['forecaster', 'AUROC [95% CI]', 'AUPRC [95% CI]', 'Brier (REL / RES / UNC)', 'ECE', 'threshold (from validation)', 'sensitivity', 'specificity'],
+    nowrap: true,
+    rows: main.map((n) => nightRow(n, r.forecasters[n])),
+    footnote: variants.length
+      ? variants
+          .map((n) => {
+            const f = r.forecasters[n];
+            return `${n} (${NIGHT_VARIANTS[n]}): AUROC ${aurocCell(f.discrimination)}, Brier ${fmt(f.brier.brier, 3)}, ECE ${fmt(f.ece, 3)}`;
+          })
+          .join('; ')
+      : undefined,
+  };
+}
+
+/** Finite (score, label) pairs of one forecaster. */
+function finite(scores: number[] | undefined, labels: number[]): { s: number[]; y: number[] } {
+  const s: number[] = [],
+    y: number[] = [];
+  (scores ?? []).forEach((v, i) => {
+    if (v !== null && Number.isFinite(v)) {
+      s.push(v);
+      y.push(labels[i] ? 1 : 0);
+    }
+  });
+  return { s, y };
+}
+
+function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: string): Section {
+  const tables = e.results.map((r) => nightTable(r, r.labels.length));
+  const t = e.trajectory;
+  if (t?.perHour?.length)
+    tables.push({
+      caption: `The model's point forecast of the night (${t.nights} test nights): error per hour from bedtime, and of the night minimum`,
+      head: ['hour', 'RMSE', 'MAE', 'bias', 'points'],
+      rows: [
+        ...t.perHour.map((h) => [`${h.hour}–${h.hour + 1} h`, fmt(h.rmse, 1), fmt(h.mae, 1), fmt(h.bias, 1), String(h.points)]),
+        ['night minimum (mg/dL)', fmt(t.minValue.rmse, 1), fmt(t.minValue.mae, 1), fmt(t.minValue.bias, 1), '–'],
+        ['time of minimum (min)', fmt(t.minTime.rmse, 0), fmt(t.minTime.mae, 0), fmt(t.minTime.bias, 0), '–'],
+      ],
+    });
+  const figures: Figure[] = [];
+  const whole = e.windowNames[0];
+  const main = e.results.find((r) => r.threshold === 70 && r.window === whole) ?? e.results.find((r) => r.window === whole) ?? e.results[0];
+  const notes: string[] = [
+    `${Object.entries(e.counts).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ')}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon}, checkpoint ${ev.model.checkpoint}`,
+    `One forecast per night from the anchor (context strictly before it) over ${e.steps} steps of ${e.intervalMinutes} min; the model's probability of the window minimum below the threshold comes from a step copula (${e.copula.source}, ${e.copula.target} target, shrinkage ${fmt(e.copula.shrinkage, 2)}) fitted on ${e.copula.valNights} validation nights and recalibrated on them; operating thresholds are chosen on validation nights. No point AUROC is given below ${minPositivesOf(e)} positive test nights.`,
+    ...ev.notes,
+  ];
+  if (main) {
+    const shown = NIGHT_MAIN.filter((n) => main.forecasters[n]);
+    const label = `< ${main.threshold} mg/dL, ${main.window}`;
+    figures.push({
+      name: `${prefix}-night-reliability`,
+      caption: `Reliability of the night probability, ${label}: mean predicted probability vs observed frequency per bin (point size: nights in the bin); dashed: perfect calibration`,
+      spec: nightReliabilityChart(shown.map((n) => ({ name: n, bins: main.forecasters[n].reliability })), `Reliability, ${label}`),
+    });
+    const curves = shown.flatMap((n) => {
+      const { s, y } = finite(main.scores[n], main.labels);
+      const pos = y.filter(Boolean).length;
+      if (!pos || pos === y.length) return [];
+      const d = main.forecasters[n].discrimination;
+      return [{ name: `${n} (${d.reportable ? `AUROC ${fmt(d.auroc, 3)}` : `${d.positives} positive, not reported`})`, roc: rocCurve(s, y) }];
+    });
+    if (curves.length) figures.push({ name: `${prefix}-night-roc`, caption: `ROC of each forecaster's night score, ${label}`, spec: rocChart(curves, `ROC, ${label}`) });
+    else notes.push(`${label}: no ROC curve (${main.positives} positive of ${main.labels.length} test nights)`);
+  }
+  const lows = (k: number) => {
+    const below = e.thresholds.filter((thr) => e.results.find((r) => r.threshold === thr && r.window === whole)?.labels[k]);
+    return below.length ? ` (below ${Math.min(...below)})` : '';
+  };
+  const prob = (thr: number, k: number) => e.results.find((r) => r.threshold === thr && r.window === whole)?.scores.model?.[k];
+  (e.panels ?? []).forEach((p, i) => {
+    const n = e.nights[p.night];
+    const truth = p.truth.filter((v): v is number => v !== null);
+    const min = truth.length ? Math.min(...truth) : NaN;
+    const title = `${n?.series ?? '?'} night of ${n?.date ?? '?'}`;
+    const probs = e.thresholds.map((thr) => `P(< ${thr}) = ${fmt(prob(thr, p.night), 2)}`).join(', ');
+    figures.push({
+      name: `${prefix}-night${i + 1}`,
+      caption: `${title}: the model's ${probs} (recalibrated); night minimum ${fmt(min, 0)} mg/dL${lows(p.night)}${p.band ? '; band: 10–90% quantiles' : ''}`,
+      spec: nightPanelChart(p, title),
+    });
+  });
+  return { heading: `${ev.dataset.name} · nocturnal (bedtime-anchored, ${e.counts.test_nights ?? e.nights.length} test nights)`, notes: [...new Set([...notes, ...e.notes])], tables, figures };
+}
+
+const minPositivesOf = (e: NightTaskEvaluation) => {
+  for (const r of e.results) for (const f of Object.values(r.forecasters)) if (!f.discrimination.reportable) return f.discrimination.minPositives;
+  return 10;
+};
+
 function experimentSections(input: ReportInput): Section[] {
   const rows: Array<{ dataset: string; model: string; score: number }> = [];
   for (const r of input.runs)
     for (const ev of r.evaluations) {
-      const ch = ev.channels[0];
+      const ch = ev.channels?.[0];
       if (!ch) continue;
       const key = `${ev.dataset.name} · ${ev.split}`;
       rows.push({ dataset: key, model: r.id, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
       for (const b of ['last_value', 'seasonal_naive', 'linreg']) if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b)) rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
     }
+  // only night-task evaluations (no channels): nothing to rank across datasets
+  if (!rows.length) return [];
   const cmp = compareAcrossDatasets(rows);
   const sec: Section = {
     heading: 'Models across datasets',
@@ -215,7 +348,7 @@ function pairedRunRows(input: ReportInput): string[][] {
   for (const r of input.runs)
     for (const ev of r.evaluations) {
       const file = path.join(r.dir, 'eval', `${ev.dataset.name}-${ev.split}`, 'windows.arrow');
-      const ch = ev.channels[0];
+      const ch = ev.channels?.[0];
       if (!ch?.forecasters.model || !existsSync(file)) continue;
       const t = readArrowTable(file);
       const idx = t.forecaster.map((f, i) => (f === 'model' && t.channel[i] === ch.channel ? i : -1)).filter((i) => i >= 0);
@@ -239,16 +372,16 @@ function pairedRunRows(input: ReportInput): string[][] {
 
 const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
-th{background:#f3f3f3}caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;color:#555}
-.note{color:#555;font-size:13px;margin:.2em 0}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
+th{background:#f3f3f3}caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;color:#555;max-width:560px}
+.note{color:#555;font-size:13px;margin:.2em 0}.small{font-size:11px;margin:-1.2em 0 1.5em}.nowrap td{white-space:nowrap}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
 
 function tableHtml(t: Table): string {
-  return `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table${t.nowrap ? ' class="nowrap"' : ''}><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${t.footnote ? `<p class="note small">${esc(t.footnote)}</p>` : ''}`;
 }
 
 function tableMd(t: Table): string {
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return `**${t.caption}**\n\n${line(t.head)}\n| ${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |\n${t.rows.map(line).join('\n')}\n`;
+  return `**${t.caption}**\n\n${line(t.head)}\n| ${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |\n${t.rows.map(line).join('\n')}\n${t.footnote ? `\n_${t.footnote}_\n` : ''}`;
 }
 
 export interface RenderedReport {
@@ -262,13 +395,14 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
   const sections: Section[] = [];
   if (input.kind === 'experiment') sections.push(...experimentSections(input));
   input.runs.forEach((r, ri) =>
-    r.evaluations.forEach((ev, ei) =>
-      ev.channels.forEach((ch, ci) => {
-        const s = channelSections(ev, ch, `r${ri}-e${ei}-c${ci}`);
+    r.evaluations.forEach((ev, ei) => {
+      const own: Section[] = (ev.channels ?? []).map((ch, ci) => channelSections(ev, ch, `r${ri}-e${ei}-c${ci}`));
+      if (ev.night) own.push(nightSection(ev, ev.night, `r${ri}-e${ei}`));
+      for (const s of own) {
         if (input.kind === 'experiment') s.heading = `${r.id}: ${s.heading}`;
         sections.push(s);
-      }),
-    ),
+      }
+    }),
   );
   const figures: Record<string, string> = {};
   for (const s of sections) for (const f of s.figures) figures[`${f.name}.svg`] = await renderSvg(f.spec);
@@ -280,7 +414,7 @@ ${sections
   .map(
     (s) => `<section><h2>${esc(s.heading)}</h2>${s.notes.filter(Boolean).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
 ${s.tables.map(tableHtml).join('\n')}
-${s.figures.map((f) => `<figure>${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}</section>`,
+${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}</section>`,
   )
   .join('\n')}
 </body></html>

@@ -13,6 +13,7 @@ import { loadConfig } from '../../../ts/config/index.js';
 import { train, type TrainResult } from '../../../ts/train/train.js';
 import { readArrowTable } from '../../../ts/evaluate/tables.js';
 import type { EvaluationSummary } from '../../../ts/evaluate/evaluate.js';
+import { inChromium } from '../chromium.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-eval-runs-'));
@@ -97,33 +98,19 @@ describe('tsfm evaluate', () => {
     const text = readFileSync(html, 'utf8');
     expect(text).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(readFileSync(html.replace(/\.html$/, '.md'), 'utf8')).toMatch(/\| model \|/);
-    const { default: puppeteer } = await import('puppeteer-core');
-    const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
-    try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-      page.on('request', (req) => {
-        if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) problems.push(`network request: ${req.url()}`);
-      });
-      await page.goto(`file://${html}`, { waitUntil: 'load' });
-      const info = await page.evaluate(() => ({
+    const { problems, result: info } = await inChromium(html, (page) =>
+      page.evaluate(() => ({
         svgs: document.querySelectorAll('figure svg').length,
         marks: document.querySelectorAll('figure svg path, figure svg line').length,
         tables: document.querySelectorAll('table').length,
         width: Math.min(...Array.from(document.querySelectorAll('figure svg')).map((s) => s.getBoundingClientRect().width)),
-      }));
-      expect(problems).toEqual([]);
-      expect(info.svgs).toBeGreaterThanOrEqual(10); // 2 tasks x (horizon, 2 grids, fan charts, reliability, PIT) + ROC
-      expect(info.marks).toBeGreaterThan(100);
-      expect(info.tables).toBeGreaterThanOrEqual(6);
-      expect(info.width).toBeGreaterThan(100);
-    } finally {
-      await browser.close();
-    }
+      })),
+    );
+    expect(problems).toEqual([]);
+    expect(info.svgs).toBeGreaterThanOrEqual(10); // 2 tasks x (horizon, 2 grids, fan charts, reliability, PIT) + ROC
+    expect(info.marks).toBeGreaterThan(100);
+    expect(info.tables).toBeGreaterThanOrEqual(6);
+    expect(info.width).toBeGreaterThan(100);
   });
 
   it('report on a directory of runs compares them across datasets and tasks', () => {

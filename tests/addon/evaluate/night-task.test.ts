@@ -3,7 +3,7 @@
 // them (the check can fail); `tsfm evaluate --split nocturnal` writes the night-level results and a model whose
 // horizon cannot cover the night is refused with one line naming model.horizon.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { prepareDataset } from '../../../ts/pipeline/prepare.js';
 import { scalerForDataset } from '../../../ts/pipeline/scaler-file.js';
 import { TrainedModel } from '../../../ts/pipeline/trained-model.js';
 import { train } from '../../../ts/train/train.js';
+import { inChromium } from '../chromium.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-night-'));
@@ -88,5 +89,45 @@ describe('bedtime-anchored nocturnal task', () => {
     const long = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal', '--night-hours', '8'], { encoding: 'utf8' });
     expect(long.status).toBe(1);
     expect(long.stderr.trim()).toBe('tsfm: --split nocturnal: the task forecasts the whole 8 h night from bedtime (96 steps of 5 min), but model.horizon is 72 (6 h); train with model.horizon >= 96, or shorten the night with --night-hours 6 (the rolling variant is --split nocturnal-rolling)');
+  });
+
+  it('tsfm report on the nocturnal evaluation: tables, reliability, ROC and night panels render in headless Chromium', async () => {
+    const file = path.join(runDir, 'eval', 'simulated_t1d-nocturnal', 'summary.json');
+    if (!existsSync(file)) expect(spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal']).status).toBe(0);
+    const s = JSON.parse(readFileSync(file, 'utf8')) as EvaluationSummary;
+    expect(s.channels).toEqual([]);
+    expect(s.night!.panels!.length).toBe(Math.min(8, s.night!.nights.length));
+    const r = spawnSync(process.execPath, [cli, 'report', 'night', '--runs-dir', runs], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const html = r.stdout.split('\n')[0];
+    const text = readFileSync(html, 'utf8');
+    expect(text).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    // a point AUROC only with >= 10 positive nights; otherwise the count and the interval
+    for (const res of s.night!.results) {
+      const d = res.forecasters.model.discrimination;
+      if (!d.reportable) expect(text).toContain(`not reported: ${d.positives} positive (&lt;10); CI `);
+    }
+    expect(s.night!.results.some((res) => !res.forecasters.model.discrimination.reportable)).toBe(true);
+    const { problems, result } = await inChromium(html, (page) =>
+      page.evaluate(() => {
+        const marks = (sel: string) => Array.from(document.querySelectorAll(`${sel} svg`)).map((svg) => svg.querySelectorAll('path, line').length);
+        return {
+          tables: document.querySelectorAll('table').length,
+          reliability: marks('figure[id$="-night-reliability"]'),
+          roc: marks('figure[id$="-night-roc"]'),
+          panels: marks('figure[id*="-night"]:not([id$="-reliability"]):not([id$="-roc"])'),
+          captions: Array.from(document.querySelectorAll('figcaption')).map((c) => c.textContent ?? ''),
+        };
+      }),
+    );
+    expect(problems).toEqual([]);
+    expect(result.tables).toBe(s.night!.results.length + 1);
+    expect(result.reliability).toHaveLength(1);
+    expect(result.reliability[0]).toBeGreaterThan(5);
+    expect(result.roc).toHaveLength(1);
+    expect(result.roc[0]).toBeGreaterThan(5);
+    expect(result.panels).toHaveLength(s.night!.panels!.length);
+    for (const m of result.panels) expect(m).toBeGreaterThan(5);
+    expect(result.captions.filter((c) => /the model's P\(< 70\) = \d\.\d\d, P\(< 54\) = \d\.\d\d/.test(c))).toHaveLength(s.night!.panels!.length);
   });
 });

@@ -1,87 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TimeSeriesDataset } from '../../../ts/data/types.js';
-import type { RowRange } from '../../../ts/data/windows.js';
 import { windowStarts } from '../../../ts/data/windows.js';
 import { nightBedtimeFeatures } from '../../../ts/evaluate/night-features.js';
 import { evaluateNightTask, nightForecastWindows, nightTaskSets, nightTruth } from '../../../ts/evaluate/night-task.js';
-import { mulberry32, normalSampler } from '../../../ts/util/random.js';
-
-const DAY = 288; // 5-minute readings
-const NIGHT = 72;
-
-/**
- * Three patients, 50 days each from 2022-01-01 00:00 UTC. Glucose 140 with a daily swing and each
- * night a dip around 03:00 to a random depth of 55-93 mg/dL (deeper for patient 0). Never below 55.
- * Meals (carbs) at 19:00 each day.
- */
-function cohort(): { ds: TimeSeriesDataset; blocks: { train: RowRange[]; val: RowRange[]; test: RowRange[] } } {
-  const rnd = mulberry32(21);
-  const z = normalSampler(mulberry32(22));
-  const S = 3,
-    days = 50,
-    len = days * DAY;
-  const g = new Float32Array(S * len),
-    carbs = new Float32Array(S * len);
-  const blocks = { train: [] as RowRange[], val: [] as RowRange[], test: [] as RowRange[] };
-  for (let s = 0; s < S; s++) {
-    const off = s * len;
-    let e = 0;
-    for (let d = 0; d < days; d++) {
-      // patients differ in how deep their nights go: about 50%, 35% and 15% of nights below 70
-      const depth = 52 + 6 * s + 35 * rnd();
-      for (let j = 0; j < DAY; j++) {
-        const r = off + d * DAY + j;
-        e = 0.95 * e + z();
-        let v = 140 + 25 * Math.sin((2 * Math.PI * j) / DAY) + 2 * e;
-        // the dip: a bump down between 01:30 and 04:30, deepest at 03:00
-        if (j >= 18 && j <= 54) v = Math.max(depth, v - (v - depth) * Math.sin((Math.PI * (j - 18)) / 36));
-        g[r] = Math.max(55, v);
-        if (j === 19 * 12) carbs[r] = 50;
-      }
-    }
-    blocks.train.push([off, off + 20 * DAY]);
-    blocks.val.push([off + 20 * DAY, off + 30 * DAY]);
-    blocks.test.push([off + 30 * DAY, off + len]);
-  }
-  const segments = Array.from({ length: S }, (_, s) => ({ series: s, offset: s * len, length: len, startMs: Date.UTC(2022, 0, 1) }));
-  const ds: TimeSeriesDataset = {
-    name: 'night-cohort',
-    version: 'test',
-    intervalMs: 300_000,
-    timeZone: 'UTC',
-    channels: [
-      { name: 'glucose', role: 'target', unit: 'mg/dL' },
-      { name: 'carbs', role: 'past_covariate', unit: 'g', kind: 'event' },
-    ],
-    values: [g, carbs],
-    series: Array.from({ length: S }, (_, s) => ({ id: `p${s}` })),
-    segments,
-    report: {
-      files: [],
-      rowsRead: S * len,
-      rowsKept: S * len,
-      pointsInterpolated: 0,
-      dropped: {},
-      gapsSplit: 0,
-      segments: S,
-      series: S,
-      warnings: [],
-    },
-  };
-  return { ds, blocks };
-}
-
-/** A good forecaster: the truth plus AR(1) error of sd 12 mg/dL. */
-function noisyForecast(truth: Float64Array, seed: number): Float64Array {
-  const z = normalSampler(mulberry32(seed));
-  const out = new Float64Array(truth.length);
-  let e = 0;
-  for (let i = 0; i < truth.length; i++) {
-    e = i % NIGHT === 0 ? 12 * z() : 0.9 * e + 12 * Math.sqrt(1 - 0.81) * z();
-    out[i] = truth[i] + e;
-  }
-  return out;
-}
+import { cohort, NIGHT, noisyForecast } from './night-cohort.js';
 
 describe('night task', () => {
   const { ds, blocks } = cohort();
@@ -163,6 +84,32 @@ describe('night task', () => {
     expect(r.trajectory.minima.length).toBe(60);
   });
 
+  it('panels: up to 8 test nights for figures, positive nights first, rounded to 0.1 mg/dL', () => {
+    const panels = r.panels!;
+    expect(panels).toHaveLength(8);
+    const labels = r.results[0].labels;
+    const positives = labels.filter((y) => y).length;
+    expect(panels.slice(0, Math.min(8, positives)).every((p) => labels[p.night] === 1)).toBe(true);
+    // one night per patient in turn
+    expect(
+      panels
+        .slice(0, 3)
+        .map((p) => sets.test.nights[p.night].patient)
+        .sort(),
+    ).toEqual(['p0', 'p1', 'p2']);
+    const p = panels[0];
+    const n = sets.test.nights[p.night];
+    expect(p.minutes).toHaveLength(NIGHT);
+    expect(p.minutes[1]).toBe(5);
+    // context ends with the last reading before the anchor
+    expect(p.contextMinutes).toHaveLength(48);
+    expect(p.contextMinutes.at(-1)).toBe(-5);
+    expect(p.context.at(-1)).toBe(Math.round(ds.values[0][n.night[0] - 1] * 10) / 10);
+    expect(p.truth[3]).toBe(Math.round(ds.values[0][n.night[0] + 3] * 10) / 10);
+    expect(p.forecast.every((v) => v !== null && Math.abs(v * 10 - Math.round(v * 10)) < 1e-9)).toBe(true);
+    expect(p.band).toBeUndefined();
+  });
+
   it('fits copula and calibration on validation nights only, and is deterministic', () => {
     const f = forecasts();
     const shifted = { ...f, test: { point: f.test.point.map((v) => v + 20) } };
@@ -193,6 +140,11 @@ describe('night task', () => {
       options,
     });
     expect(q.copula.source).toBe('quantiles');
+    // the panels carry the 10-90% band
+    const band = q.panels![0].band!;
+    const k = q.panels![0].night;
+    expect(band.lo[0]).toBeCloseTo(f.test.point[k * NIGHT] - 1.2816 * 12, 1);
+    expect(band.hi[0]).toBeCloseTo(f.test.point[k * NIGHT] + 1.2816 * 12, 1);
     const d = q.results[0].forecasters.model.discrimination;
     if (!d.reportable) throw new Error('expected a reportable AUROC');
     expect(d.auroc).toBeGreaterThan(0.75);
