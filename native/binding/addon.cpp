@@ -12,6 +12,7 @@
 #include "kernels/fused.h"
 #include "train/optim_step.h"
 #include "parallel/options.h"
+#include "predictor.h"
 #include "pretrained.h"
 #include "runtime.h"
 #include "workers.h"
@@ -335,13 +336,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto dataset = DatasetWrap::Define(env);
   auto model = ModelWrap::Define(env);
   auto trainer = TrainerWrap::Define(env);
+  auto predictor = PredictorWrap::Define(env);
   data->dataset = Napi::Persistent(dataset);
   data->model = Napi::Persistent(model);
   data->trainer = Napi::Persistent(trainer);
+  data->predictor = Napi::Persistent(predictor);
   env.SetInstanceData<AddonData>(data);  // freed with the environment (shutdown-safe)
   exports.Set("NativeDataset", dataset);
   exports.Set("NativeModel", model);
   exports.Set("NativeTrainer", trainer);
+  exports.Set("NativePredictor", predictor);
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfoJs));
   exports.Set("setThreads", Napi::Function::New(env, SetThreadsJs));
   exports.Set("benchAllReduce", Napi::Function::New(env, BenchAllReduceJs));

@@ -157,6 +157,33 @@ TrainOptions to_train_options(const Napi::Object& o) {
   return t;
 }
 
+PredictorOptions to_predictor_options(const Napi::Object& o) {
+  PredictorOptions p;
+  p.device = get_string(o, "device", p.device);
+  p.precision = get_string(o, "precision", p.precision);
+  p.batch_size = static_cast<int64_t>(get_number(o, "batchSize", static_cast<double>(p.batch_size)));
+  p.threads = static_cast<int64_t>(get_number(o, "threads", static_cast<double>(p.threads)));
+  if (p.batch_size < 1) throw Napi::RangeError::New(o.Env(), "batchSize: must be >= 1");
+  return p;
+}
+
+Napi::Object model_info_to_js(Napi::Env env, const ModelSpec& s, int64_t parameters) {
+  auto o = Napi::Object::New(env);
+  o.Set("family", s.family);
+  o.Set("contextLength", Napi::Number::New(env, static_cast<double>(s.context_length)));
+  o.Set("horizon", Napi::Number::New(env, static_cast<double>(s.horizon)));
+  o.Set("channels", Napi::Number::New(env, static_cast<double>(s.channels)));
+  o.Set("parameters", Napi::Number::New(env, static_cast<double>(parameters)));
+  o.Set("output", s.quantiles.empty() ? "point" : "quantile");
+  auto q = Napi::Array::New(env, s.quantiles.size());
+  for (size_t i = 0; i < s.quantiles.size(); ++i) q.Set(static_cast<uint32_t>(i), s.quantiles[i]);
+  o.Set("quantiles", q);
+  auto params = Napi::Object::New(env);
+  for (const auto& [k, v] : s.params) params.Set(k, v);
+  o.Set("params", params);
+  return o;
+}
+
 WindowIndex to_window_index(const Napi::Object& o) {
   auto env = o.Env();
   auto starts = get_int_array(env, o.Get("spanStart"), "windows.spanStart");

@@ -13,7 +13,7 @@
 namespace tsfm::binding {
 
 struct AddonData {
-  Napi::FunctionReference dataset, model, trainer;
+  Napi::FunctionReference dataset, model, trainer, predictor;
 };
 
 // A CPU tensor handed to JS without a copy: the ArrayBuffer owns the tensor until V8 collects it.

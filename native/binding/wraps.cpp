@@ -165,21 +165,7 @@ Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (!model_) throw Napi::Error::New(env, "model was disposed");
-  const auto& s = model_->spec();
-  auto o = Napi::Object::New(env);
-  o.Set("family", s.family);
-  o.Set("contextLength", Napi::Number::New(env, static_cast<double>(s.context_length)));
-  o.Set("horizon", Napi::Number::New(env, static_cast<double>(s.horizon)));
-  o.Set("channels", Napi::Number::New(env, static_cast<double>(s.channels)));
-  o.Set("parameters", Napi::Number::New(env, static_cast<double>(model_->parameter_count())));
-  o.Set("output", s.quantiles.empty() ? "point" : "quantile");
-  auto q = Napi::Array::New(env, s.quantiles.size());
-  for (size_t i = 0; i < s.quantiles.size(); ++i) q.Set(static_cast<uint32_t>(i), s.quantiles[i]);
-  o.Set("quantiles", q);
-  auto params = Napi::Object::New(env);
-  for (const auto& [k, v] : s.params) params.Set(k, v);
-  o.Set("params", params);
-  return o;
+  return model_info_to_js(env, model_->spec(), model_->parameter_count());
 }
 
 // forward(x: Float32Array, batch) -> { data: Float32Array, shape } (synchronous; small inputs, tests and tools)

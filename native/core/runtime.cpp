@@ -58,6 +58,11 @@ void use_threads_here() {
   if (n > 0 && n != t_applied_threads) apply_threads(n);
 }
 
+void use_thread_setting(int64_t threads) {
+  if (threads > 0) set_threads(threads);
+  else use_threads_here();
+}
+
 int64_t requested_threads() { return g_requested_threads.load(); }
 
 int64_t blas_threads() {

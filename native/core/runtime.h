@@ -27,6 +27,9 @@ void set_threads(int64_t intra_op);
 // per thread and a worker thread adopts the global count only once, at its first parallel region: work
 // queued on a pool thread calls this first, so a later set_threads() reaches it.
 void use_threads_here();
+// What a call with its own thread setting does first on a pool thread: `threads` > 0 is set_threads(threads),
+// 0 is use_threads_here().
+void use_thread_setting(int64_t threads);
 // The count last given to set_threads() (0: never set).
 int64_t requested_threads();
 // OpenBLAS's thread count, or -1 when the process does not run on OpenBLAS.

@@ -206,12 +206,45 @@ export interface NativeTrainer {
   dispose(): void;
 }
 
+export interface NativePredictorOptions {
+  /** cpu | cuda | cuda:N (default cpu). */
+  device?: string;
+  /** fp32 | bf16 | fp16; the last two on CUDA only (default fp32). */
+  precision?: string;
+  /** Windows per forward pass (default 256). */
+  batchSize?: number;
+  /** Intra-op threads for its calls; 0 (default): the process-wide setting. */
+  threads?: number;
+}
+
+export interface NativePredictorInfo extends NativeModelInfo {
+  checkpoint: string;
+  device: string;
+  precision: string;
+  batchSize: number;
+}
+
+/** A trained model for inference: the spec's model with a checkpoint's weights, in eval mode; no optimiser. */
+export interface NativePredictor {
+  /** Forecasts of every window in index order, as NativeTrainer.predict gives them for the same weights. */
+  predict(split: NativeSplit, opts?: { unscale?: boolean }): Promise<NativeTensor>;
+  info(): NativePredictorInfo;
+  /** Frees the model (idempotent); later calls throw 'predictor was disposed'. */
+  dispose(): void;
+}
+
+export interface NativePredictorClass {
+  /** Builds the model and reads the checkpoint off the JS thread; rejects naming the file when it is missing, unreadable or another model's. */
+  open(spec: NativeModelSpec, checkpoint: string, opts?: NativePredictorOptions): Promise<NativePredictor>;
+}
+
 export interface BenchThroughput { work: number; seconds: number; repeats: number }
 
 export interface NativeAddon {
   NativeDataset: new (opts: NativeDatasetOptions) => NativeDataset;
   NativeModel: new (spec: NativeModelSpec) => NativeModel;
   NativeTrainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
+  NativePredictor: NativePredictorClass;
   runtimeInfo(): RuntimeInfo;
   setThreads(n: number): void;
   /** Turns the fused CPU kernels on or off for this process (default: on unless TSFM_FUSED_KERNELS=0). */

@@ -1,8 +1,17 @@
 /**
- * Where the native model and trainer are constructed: training, the doctor's health check and the training
- * benchmark all come here. Inference does not: it goes through TrainedModel (trained-model.ts).
+ * Where the native model, trainer and predictor are constructed: training, the doctor's health check and the
+ * training benchmark build models and trainers here; inference (TrainedModel, trained-model.ts) opens a
+ * predictor here, with no optimiser and no training options.
  */
-import type { NativeAddon, NativeModel, NativeModelSpec, NativeTrainer, NativeTrainerOptions } from '../native/types.js';
+import { Predictor } from '../native/predictor.js';
+import type {
+  NativeAddon,
+  NativeModel,
+  NativeModelSpec,
+  NativePredictorOptions,
+  NativeTrainer,
+  NativeTrainerOptions,
+} from '../native/types.js';
 
 export function createModel(native: NativeAddon, spec: NativeModelSpec): NativeModel {
   return new native.NativeModel(spec);
@@ -11,4 +20,14 @@ export function createModel(native: NativeAddon, spec: NativeModelSpec): NativeM
 /** A trainer with an optimiser over `model`'s parameters. */
 export function createTrainer(native: NativeAddon, model: NativeModel, options: NativeTrainerOptions): NativeTrainer {
   return new native.NativeTrainer(model, options);
+}
+
+/** The model `spec` describes with the weights of `checkpoint` (a tsfm .pt), for inference. */
+export function createPredictor(
+  native: NativeAddon,
+  spec: NativeModelSpec,
+  checkpoint: string,
+  options: NativePredictorOptions,
+): Promise<Predictor> {
+  return Predictor.open(native, spec, checkpoint, options);
 }

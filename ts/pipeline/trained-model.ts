@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfigYaml, type TsfmConfig } from '../config/index.js';
 import { loadNative } from '../native/loader.js';
-import type { NativeAddon, NativeModel, NativeSplit, NativeTensor, NativeTrainer } from '../native/types.js';
+import type { Predictor } from '../native/predictor.js';
+import type { NativeAddon, NativeSplit, NativeTensor } from '../native/types.js';
 import { requireRunCheckpoint } from '../runs/checkpoints.js';
 import { resolveDevice } from './device.js';
-import { createModel, createTrainer } from './engine.js';
-import { lossOf, modelSpecOf } from './native-options.js';
+import { createPredictor } from './engine.js';
+import { modelSpecOf } from './native-options.js';
 import { readScalerFile, type ScalerFile } from './scaler-file.js';
 
 export interface TrainedModelOptions {
@@ -27,9 +28,9 @@ export class TrainedModel {
   readonly runId: string;
   readonly device: string;
   private native: NativeAddon;
-  private model?: NativeModel;
-  private runner?: NativeTrainer;
-  private loaded?: Promise<void>;
+  /** The predictor being opened or open, and the input channels it was opened for. */
+  private opening?: { channels: number; predictor: Promise<Predictor> };
+  private predictor?: Predictor;
 
   private constructor(
     readonly runDir: string,
@@ -71,32 +72,38 @@ export class TrainedModel {
    * channels), in original units unless `unscale` is false.
    */
   async predict(split: NativeSplit, opts: { unscale?: boolean } = {}): Promise<NativeTensor> {
-    await this.load(split.inputChannels.length);
-    return this.runner!.predict(split, opts);
+    const predictor = await this.load(split.inputChannels.length);
+    return predictor.predict(split, opts);
   }
 
-  /** Releases the native model (idempotent). */
+  /** Releases the native model (idempotent; one still opening is released once open). */
   dispose(): void {
-    this.runner?.dispose();
-    this.model?.dispose();
-    this.runner = undefined;
-    this.model = undefined;
-    this.loaded = undefined;
+    const opening = this.opening;
+    this.opening = undefined;
+    if (this.predictor) this.predictor.dispose();
+    else opening?.predictor.then((p) => p.dispose(), () => {});
+    this.predictor = undefined;
   }
 
-  private load(channels: number): Promise<void> {
-    if (this.model && this.model.info().channels !== channels) {
-      throw new Error(`run ${this.runId} reads ${this.model.info().channels} channels, the data gives ${channels}`);
+  private load(channels: number): Promise<Predictor> {
+    if (this.opening && this.opening.channels !== channels) {
+      throw new Error(`run ${this.runId} reads ${this.opening.channels} channels, the data gives ${channels}`);
     }
-    this.loaded ??= (async () => {
+    if (!this.opening) {
       const t = this.config.training;
-      this.model = createModel(this.native, modelSpecOf(this.config, channels));
-      this.runner = createTrainer(this.native, this.model, {
-        epochs: 1, batchSize: this.opts.batchSize ?? t.batch_size, lr: t.lr, loss: lossOf(this.config), seed: t.seed,
-        threads: this.opts.threads ?? t.threads, device: this.device, precision: t.precision,
-      });
-      await this.runner.loadWeights(this.checkpoint);
-    })();
-    return this.loaded;
+      const opening = {
+        channels,
+        predictor: createPredictor(this.native, modelSpecOf(this.config, channels), this.checkpoint, {
+          device: this.device, precision: t.precision, threads: this.opts.threads ?? t.threads,
+          // At least 256 windows a pass, as the trainer's predict (and so the run's own test metrics) used.
+          batchSize: Math.max(this.opts.batchSize ?? t.batch_size, 256),
+        }).then((p) => {
+          if (this.opening === opening) this.predictor = p;
+          return p;
+        }),
+      };
+      this.opening = opening;
+    }
+    return this.opening.predictor;
   }
 }

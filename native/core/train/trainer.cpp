@@ -11,12 +11,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "data/prefetch.h"
 #include "data/sampler.h"
+#include "infer/forecast.h"
+#include "io/checkpoint.h"
 #include "parallel/comm.h"
 #include "parallel/grad_sync.h"
 #include "io/atomic_file.h"
@@ -32,34 +33,12 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-torch::Device parse_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw std::runtime_error("training.device: '" + name + "' asked for, but this LibTorch sees no usable CUDA GPU");
-    return torch::Device(name);
-  }
-  throw std::invalid_argument("training.device: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
-}
-
-// One line describing the model a checkpoint belongs to; a mismatch on load is a clear error.
-std::string spec_signature(const ModelSpec& s) {
-  std::ostringstream o;
-  o << "family=" << s.family << " context=" << s.context_length << " horizon=" << s.horizon << " channels=" << s.channels
-    << " quantiles=" << s.quantiles.size();
-  for (const auto& [k, v] : s.params) o << " " << k << "=" << v;
-  return o.str();
-}
-
 
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options)
-    : model_(std::move(model)), opts_(std::move(options)), device_(parse_device(opts_.device)) {
-  if (opts_.precision != "fp32" && !device_.is_cuda())
-    throw std::invalid_argument("training.precision: '" + opts_.precision + "' needs a CUDA device (got " + opts_.device + ")");
-  if (opts_.precision != "fp32" && opts_.precision != "bf16" && opts_.precision != "fp16")
-    throw std::invalid_argument("training.precision: unknown '" + opts_.precision + "' (expected fp32, bf16 or fp16)");
+    : model_(std::move(model)), opts_(std::move(options)), device_(parse_device(opts_.device, "training.device")) {
+  check_precision(opts_.precision, device_, "training.precision");
   if (opts_.batch_size < 1) throw std::invalid_argument("training.batch_size: must be >= 1");
   if (opts_.grad_accum_steps < 1) throw std::invalid_argument("training.grad_accumulation_steps: must be >= 1");
   if (opts_.dist.world_size < 1 || opts_.dist.rank < 0 || opts_.dist.rank >= opts_.dist.world_size)
@@ -93,38 +72,11 @@ int64_t Trainer::steps_per_epoch(int64_t windows, int64_t per_step) const {
   return steps;
 }
 
-torch::Tensor Trainer::forward(const torch::Tensor& x) {
-  const bool amp = device_.is_cuda() && opts_.precision != "fp32";
-  CudaAutocast autocast(amp, opts_.precision == "bf16" ? at::kBFloat16 : at::kHalf);
-  auto out = model_->forward(x);
-  return amp ? out.to(torch::kFloat32) : out;
-}
-
-torch::Tensor Trainer::target_index(const DataSplit& data) const {
-  // Models forecast every input channel; the loss and metrics look at the target channels only. Built once
-  // per loop, on the device: a fresh index per step would be a host -> device copy (and a wait) per step.
-  std::vector<int64_t> pos;
-  for (int64_t t : data.layout.target_channels) {
-    auto it = std::find(data.layout.input_channels.begin(), data.layout.input_channels.end(), t);
-    if (it == data.layout.input_channels.end()) throw std::invalid_argument("target channel " + std::to_string(t) + " is not a model input");
-    pos.push_back(it - data.layout.input_channels.begin());
-  }
-  bool identity = pos.size() == data.layout.input_channels.size();
-  for (size_t i = 0; identity && i < pos.size(); ++i) identity = pos[i] == static_cast<int64_t>(i);
-  if (identity) return {};
-  return torch::tensor(pos, torch::kLong).to(device_);
-}
-
-torch::Tensor Trainer::select_targets(const torch::Tensor& pred, const torch::Tensor& index) {
-  return index.defined() ? pred.index_select(pred.dim() - 2, index) : pred;
-}
+torch::Tensor Trainer::forward(const torch::Tensor& x) { return forward_at(*model_, x, device_, opts_.precision); }
 
 // Work runs on pool threads, whose OpenMP thread count is their own: apply this trainer's setting (or the
 // process-wide one) on the calling thread before each call that computes.
-void Trainer::use_thread_setting() const {
-  if (opts_.threads > 0) set_threads(opts_.threads);
-  else use_threads_here();
-}
+void Trainer::use_thread_setting() const { tsfm::use_thread_setting(opts_.threads); }
 
 void Trainer::inject_fault() const {
   if (opts_.fault_kind == "exit") std::_Exit(3);  // a crash: no unwinding, no message
@@ -175,7 +127,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
   const int64_t warmup = opts_.warmup_steps >= 0 ? opts_.warmup_steps
                                                  : static_cast<int64_t>(std::llround(opts_.warmup_fraction * total_steps));
   const bool fp16 = device_.is_cuda() && opts_.precision == "fp16";
-  const auto targets_at = target_index(train);
+  const auto targets_at = target_positions(train.layout, device_);
   const DataSplit* val_split = val;
   DataSplit val_thinned;
   if (val && opts_.val_max_windows > 0) {
@@ -425,7 +377,7 @@ torch::Tensor Trainer::eval_sums(const DataSplit& data, int64_t rank, int64_t wo
   auto x_host = torch::empty({bs, cin, L});
   auto y_host = torch::empty({bs, cout, H});
   std::vector<int64_t> ids(static_cast<size_t>(bs));
-  const auto targets_at = target_index(data);
+  const auto targets_at = target_positions(data.layout, device_);
   // Sums stay on the device until the end: no host sync per batch.
   auto zero = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   auto loss_sum = zero.clone(), se = zero.clone(), ae = zero.clone();
@@ -464,52 +416,9 @@ EvalResult Trainer::evaluate(const DataSplit& data) {
   return eval_from_sums(eval_sums(data, 0, 1), data);
 }
 
-namespace {
-// Inverts the per-series affine scaling of target channels in place: y * std + mean.
-void unscale_targets(torch::Tensor& out, const DataSplit& data, const std::vector<int32_t>& series) {
-  if (data.scaling.identity()) return;
-  const int64_t n = out.size(0), H = out.size(-1);
-  const int64_t cout = static_cast<int64_t>(data.layout.target_channels.size());
-  const int64_t per_window = out.numel() / std::max<int64_t>(1, n);
-  float* p = out.data_ptr<float>();
-  for (int64_t w = 0; w < n; ++w) {
-    const float* mean = data.scaling.mean.data() + series[w] * data.scaling.num_channels;
-    const float* sd = data.scaling.stdev.data() + series[w] * data.scaling.num_channels;
-    float* base = p + w * per_window;
-    const int64_t groups = per_window / (cout * H);  // quantiles, or 1
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t c = 0; c < cout; ++c) {
-        const int64_t ch = data.layout.target_channels[c];
-        float* row = base + (g * cout + c) * H;
-        for (int64_t t = 0; t < H; ++t) row[t] = row[t] * sd[ch] + mean[ch];
-      }
-  }
-}
-}  // namespace
-
 torch::Tensor Trainer::predict(const DataSplit& data, bool unscale) {
   use_thread_setting();
-  torch::NoGradGuard no_grad;
-  model_->eval();
-  const int64_t n = data.index.size();
-  const int64_t L = data.index.context();
-  const int64_t cin = static_cast<int64_t>(data.layout.input_channels.size());
-  const int64_t bs = std::max<int64_t>(opts_.batch_size, 256);
-  auto x_host = torch::empty({bs, cin, L});
-  std::vector<int64_t> ids(static_cast<size_t>(bs));
-  std::vector<int32_t> series(static_cast<size_t>(n));
-  std::vector<torch::Tensor> parts;
-  const auto targets_at = target_index(data);
-  for (int64_t first = 0; first < n; first += bs) {
-    const int64_t m = std::min(bs, n - first);
-    for (int64_t i = 0; i < m; ++i) ids[i] = first + i;
-    gather_batch(*data.store, data.index, data.scaling, data.layout, ids.data(), m, x_host.data_ptr<float>(), nullptr,
-                 series.data() + first);
-    parts.push_back(select_targets(forward(x_host.narrow(0, 0, m).to(device_)), targets_at).to(torch::kCPU));
-  }
-  auto out = parts.empty() ? torch::empty({0}) : torch::cat(parts, 0).contiguous();
-  if (unscale) unscale_targets(out, data, series);
-  return out;
+  return forecast_split(*model_, data, {device_, opts_.precision, std::max<int64_t>(opts_.batch_size, 256)}, unscale);
 }
 
 torch::Tensor Trainer::targets(const DataSplit& data, bool unscale) {
@@ -567,44 +476,17 @@ void Trainer::save_checkpoint(const std::string& path) const {
   write_file_atomically(path, bytes.str(), "checkpoint");
 }
 
-namespace {
-torch::serialize::InputArchive open_checkpoint(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error("checkpoint not found: " + path);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("checkpoint " + path + " is unreadable (not a tsfm checkpoint, or truncated)");
-  }
-  return archive;
-}
-
-void check_signature(torch::serialize::InputArchive& archive, const std::string& path, const ModelSpec& spec) {
-  c10::IValue sig;
-  if (!archive.try_read("meta/signature", sig)) throw std::runtime_error("checkpoint " + path + " is not a tsfm checkpoint");
-  const std::string expected = spec_signature(spec);
-  if (sig.toStringRef() != expected)
-    throw std::runtime_error("checkpoint " + path + " belongs to another model (" + sig.toStringRef() + "), not this one (" +
-                             expected + ")");
-}
-}  // namespace
-
 void Trainer::load_weights(const std::string& path) {
-  auto archive = open_checkpoint(path);
-  check_signature(archive, path, model_->spec());
-  torch::serialize::InputArchive model_archive;
-  archive.read("model", model_archive);
-  model_->load(model_archive);
+  auto archive = open_checkpoint(path, model_->spec());
+  read_model_weights(archive, *model_);
   model_->to(device_);
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
-  auto archive = open_checkpoint(path);
-  check_signature(archive, path, model_->spec());
-  torch::serialize::InputArchive model_archive, optim_archive;
-  archive.read("model", model_archive);
-  model_->load(model_archive);
+  auto archive = open_checkpoint(path, model_->spec());
+  read_model_weights(archive, *model_);
   model_->to(device_);
+  torch::serialize::InputArchive optim_archive;
   archive.read("optimizer", optim_archive);
   optimizer_->load(optim_archive);
   c10::IValue v;

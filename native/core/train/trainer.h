@@ -9,21 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "data/batch.h"
-#include "data/series_store.h"
-#include "data/window_index.h"
+#include "data/split.h"
 #include "models/model.h"
 #include "train/options.h"
 #include "train/step_timer.h"
 
 namespace tsfm {
-
-struct DataSplit {
-  const SeriesStore* store = nullptr;
-  WindowIndex index;
-  Scaling scaling;
-  BatchLayout layout;
-};
 
 struct ProgressEvent {
   std::string kind;  // "step" | "epoch"
@@ -82,9 +73,6 @@ class Trainer {
  private:
   void use_thread_setting() const;
   torch::Tensor forward(const torch::Tensor& x);
-  // Positions of the target channels among the model's outputs (undefined: all of them, in order).
-  torch::Tensor target_index(const DataSplit& data) const;
-  static torch::Tensor select_targets(const torch::Tensor& pred, const torch::Tensor& index);
   int64_t steps_per_epoch(int64_t windows, int64_t per_step) const;
   // Loss, squared and absolute error sums over the windows rank, rank + world, ... of `data`.
   torch::Tensor eval_sums(const DataSplit& data, int64_t rank, int64_t world);
