@@ -78,7 +78,7 @@ const common = ['-std=c++17', '-fsyntax-only', '-fopenmp', '-D_GLIBCXX_USE_CXX11
   '-DNAPI_VERSION=8', '-DNODE_ADDON_API_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-Wno-psabi'];
 const sources = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
   e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.cpp') ? [path.join(dir, e.name)] : []);
-const tree = argv.includes('--only-extra') ? [] : [...sources(path.join(root, 'native', 'core')), ...sources(path.join(root, 'native', 'binding'))];
+const tree = argv.includes('--only-extra') ? [] : [...sources(path.join(root, 'native', 'core')), ...sources(path.join(root, 'native', 'binding')), ...sources(path.join(root, 'native', 'tests'))];
 const units = [...tree, ...extras].map((file) => ({ file, flags: common }));
 const cudaInclude = [process.env.CUDA_HOME && path.join(process.env.CUDA_HOME, 'include'), '/usr/local/cuda/include'].find((d) => d && existsSync(path.join(d, 'cuda_runtime_api.h')));
 if (cudaInclude && tree.length)  // the CUDA-only code, as a CUDA build compiles it

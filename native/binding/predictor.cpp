@@ -2,10 +2,11 @@
 
 #include <string>
 
+#include "addon_data.h"
 #include "convert.h"
 #include "promise_worker.h"
-#include "workers.h"
-#include "wraps.h"
+#include "split.h"
+#include "tensor.h"
 
 namespace tsfm::binding {
 namespace {
@@ -43,7 +44,7 @@ class PredictWorker : public PromiseWorker {
 
  private:
   std::shared_ptr<Predictor> predictor_;  // outlives a dispose() during the call
-  SplitHandle split_;                     // holds the dataset object
+  SplitHandle split_;                     // holds the dataset's columns
   bool unscale_;
   torch::Tensor out_;
 };

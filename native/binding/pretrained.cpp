@@ -5,43 +5,35 @@
 
 #include "convert.h"
 #include "io/hf_checkpoint.h"
-#include "wraps.h"
+#include "model.h"
+#include "promise_worker.h"
 
 namespace tsfm::binding {
 namespace {
 
-class HfWeightsWorker : public Napi::AsyncWorker {
+class HfWeightsWorker : public PromiseWorker {
  public:
   HfWeightsWorker(Napi::Env env, Napi::Object model_obj, std::shared_ptr<ForecastModelImpl> model, bool save, std::string dir)
-      : Napi::AsyncWorker(env, "tsfm:hfWeights"), deferred_(Napi::Promise::Deferred::New(env)),
-        model_ref_(Napi::Persistent(model_obj)), model_(std::move(model)), save_(save), dir_(std::move(dir)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "tsfm:hfWeights"), model_(std::move(model)), save_(save), dir_(std::move(dir)) {
+    Keep(model_obj);  // the JS model stays alive while the worker runs
+  }
 
  protected:
-  void Execute() override {
-    try {
-      if (save_) {
-        save_hf_weights(*model_, dir_);
-      } else {
-        count_ = load_hf_weights(*model_, dir_);
-      }
-    } catch (const std::exception& e) {
-      SetError(message_of(e));
+  void Run() override {
+    if (save_) {
+      save_hf_weights(*model_, dir_);
+    } else {
+      count_ = load_hf_weights(*model_, dir_);
     }
   }
-  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(count_))); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(count_)); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference model_ref_;  // the JS model stays alive while the worker runs
   std::shared_ptr<ForecastModelImpl> model_;
   bool save_;
   std::string dir_;
   int64_t count_ = 0;
 };
-
-}  // namespace
 
 Napi::Value HfWeightsJs(const Napi::CallbackInfo& info) {
   auto env = info.Env();
@@ -56,10 +48,14 @@ Napi::Value HfWeightsJs(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     rethrow_as_js(env, e);
   }
-  auto* w = new HfWeightsWorker(env, info[0].As<Napi::Object>(), model, op == "save", info[2].As<Napi::String>().Utf8Value());
-  auto p = w->Promise();
-  w->Queue();
-  return p;
+  return queue_promise<HfWeightsWorker>(env, info[0].As<Napi::Object>(), std::move(model), op == "save",
+                                        info[2].As<Napi::String>().Utf8Value());
+}
+
+}  // namespace
+
+void export_pretrained_functions(Napi::Env env, Napi::Object exports) {
+  exports.Set("hfWeights", Napi::Function::New(env, HfWeightsJs));
 }
 
 }  // namespace tsfm::binding

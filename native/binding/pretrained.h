@@ -5,6 +5,6 @@
 
 namespace tsfm::binding {
 
-Napi::Value HfWeightsJs(const Napi::CallbackInfo& info);
+void export_pretrained_functions(Napi::Env env, Napi::Object exports);
 
 }  // namespace tsfm::binding

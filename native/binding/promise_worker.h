@@ -3,7 +3,8 @@
 // libuv pool thread (no JS there), Result() builds the value the promise resolves to on the JS thread. A
 // std::exception from Run() rejects the promise with a JS Error carrying its message, as does a Napi::Error
 // from Result(). Keep() holds a JS object (a dataset, the wrapper itself) until the worker has settled, so
-// nothing the pool thread reads is collected under it.
+// nothing the pool thread reads is collected under it. A pool thread never waits on the JS thread: Node joins
+// the pool at exit, so such a wait would hang process.exit().
 #include <napi.h>
 
 #include <utility>
@@ -24,14 +25,8 @@ class PromiseWorker : public Napi::AsyncWorker {
   void Keep(const Napi::Object& o) { kept_.push_back(Napi::Persistent(o)); }
   Napi::Promise::Deferred& deferred() { return deferred_; }
 
- private:
-  void Execute() final {
-    try {
-      Run();
-    } catch (const std::exception& e) {
-      SetError(message_of(e));
-    }
-  }
+  // Settle the promise on the JS thread; a worker whose results also reach JS another way (fit's progress
+  // events) overrides them to settle after that.
   void OnOK() override {
     try {
       deferred_.Resolve(Result(Env()));
@@ -40,6 +35,15 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  void Execute() final {
+    try {
+      Run();
+    } catch (const std::exception& e) {
+      SetError(message_of(e));
+    }
+  }
 
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> kept_;

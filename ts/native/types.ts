@@ -1,6 +1,7 @@
 /**
  * The native addon's raw surface, as the binding (native/binding/) defines it. The binding is mechanical;
- * these declarations are its contract, and the rest of ts/ uses the addon only through them.
+ * these declarations are its contract, and the rest of ts/ uses the addon only through them. NativeAddon lists
+ * every export, no more and no fewer: tests/addon/native/contract.test.ts checks it against the built addon.
  */
 
 /** A tensor that crossed the boundary: a Float32Array over the tensor's own memory (no copy) and its shape. */
@@ -233,7 +234,9 @@ export interface NativePredictor {
   dispose(): void;
 }
 
+/** NativePredictor's class: built only by open() (calling it directly throws). */
 export interface NativePredictorClass {
+  prototype: NativePredictor;
   /** Builds the model and reads the checkpoint off the JS thread; rejects naming the file when it is missing, unreadable or another model's. */
   open(spec: NativeModelSpec, checkpoint: string, opts?: NativePredictorOptions): Promise<NativePredictor>;
 }
@@ -269,6 +272,4 @@ export interface NativeAddon {
   /** All-reduce (sum, float32) of each size in bytes over a process group this process joins as `rank`. */
   benchAllReduce(opts: { rank: number; worldSize: number; masterAddr?: string; masterPort?: number; backend?: string; device?: string; sizes: number[]; minSeconds?: number; timeoutMs?: number }): Promise<BenchThroughput[]>;
   benchCopy(opts: { device?: string; bytes?: number; pinned?: boolean; direction?: 'h2d' | 'd2h' | string; minSeconds?: number }): Promise<BenchThroughput>;
-  /** Members added by later binding work are reachable but untyped until declared here. */
-  [extra: string]: unknown;
 }
