@@ -101,7 +101,20 @@ export async function loadDatasetConfig(file: string): Promise<DatasetConfig> {
   } catch (e) {
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message}`, { file });
   }
-  return parseDatasetConfig(raw, file);
+  return parseDatasetConfig(resolveConfigPaths(raw, path.dirname(path.resolve(file))), file);
+}
+
+/**
+ * A dataset YAML's relative `path`s resolve against the YAML's own folder: returns a copy of the parsed
+ * config with each relative `path` made absolute against `dir` (anything that is not a config object is returned as is).
+ */
+export function resolveConfigPaths<T>(raw: T, dir: string): T {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const p = (raw as { path?: unknown }).path;
+  const abs = (x: unknown): unknown => (typeof x === 'string' && x.length > 0 ? path.resolve(dir, x) : x);
+  if (typeof p === 'string') return { ...raw, path: abs(p) };
+  if (Array.isArray(p)) return { ...raw, path: p.map(abs) };
+  return raw;
 }
 
 /** Default time zone of a format. */

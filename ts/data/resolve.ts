@@ -5,8 +5,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configsDir, packageRoot } from '../config/index.js';
+import { configsDir } from '../config/index.js';
 import { DataError } from './errors.js';
+import { resolveConfigPaths } from './config.js';
 import { loadDataset } from './load.js';
 import { readDatasetIPC } from './arrow.js';
 import type { IngestResult } from './ingest.js';
@@ -50,8 +51,9 @@ export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): P
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }
   const cacheDir = opts.cacheDir === undefined ? '.tsfm-cache' : opts.cacheDir;
-  const result = await loadDataset({ ...raw, ...(opts.overrides ?? {}) }, {
-    baseDir: packageRoot(),
+  // The YAML's relative paths resolve against its folder; a `path` in the overrides against the working directory.
+  const result = await loadDataset({ ...resolveConfigPaths(raw, path.dirname(path.resolve(file))), ...(opts.overrides ?? {}) }, {
+    baseDir: process.cwd(),
     cacheDir: cacheDir === false ? false : path.resolve(cacheDir),
     minSegmentLength: opts.minSegmentLength,
   }, file);
