@@ -15,8 +15,8 @@ export const DatasetConfigSchema = z
   .object({
     /** Dataset name (cache directory prefix, reports). */
     name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
-    /** Source layout: a known adapter, or a generic long/wide mapping. */
-    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide']),
+    /** Source layout: a known adapter (a dataset or a CGM device export), or a generic long/wide mapping. */
+    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide', 'dexcom_clarity', 'libreview', 'nightscout']),
     /** File, directory (all supported files in it) or glob (`*`, `?`, `**`); or a list of these. */
     path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     /** Series id column (long). Absent: one series per file, named after the file. */
@@ -151,7 +151,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
  * Expands `path` (file, directory, glob, or list) against baseDir into absolute, sorted,
  * de-duplicated file paths. A missing file, or a directory/glob with no data files, is an error.
  */
-export async function resolveDataPaths(spec: string | string[], baseDir: string = process.cwd()): Promise<string[]> {
+export async function resolveDataPaths(spec: string | string[], baseDir: string = process.cwd(), dataFiles: RegExp = SUPPORTED_EXTENSIONS): Promise<string[]> {
   const specs = Array.isArray(spec) ? spec : [spec];
   const out = new Set<string>();
   for (const s of specs) {
@@ -181,8 +181,8 @@ export async function resolveDataPaths(spec: string | string[], baseDir: string 
     if (st.isDirectory()) {
       const files: string[] = [];
       await walk(abs, files);
-      const data = files.filter((f) => SUPPORTED_EXTENSIONS.test(f));
-      if (data.length === 0) throw new DataError(`no data files (.csv, .csv.gz, .arrow, .feather, .parquet) in directory ${abs}`, { file: abs });
+      const data = files.filter((f) => dataFiles.test(f));
+      if (data.length === 0) throw new DataError(`no data files (${dataFiles === SUPPORTED_EXTENSIONS ? '.csv, .csv.gz, .arrow, .feather, .parquet' : dataFiles.source}) in directory ${abs}`, { file: abs });
       data.forEach((f) => out.add(f));
     } else out.add(abs);
   }
