@@ -459,7 +459,8 @@ export async function readNightscout(ctx: AdapterContext): Promise<AdapterResult
     const b = run.seriesFor(file, device ? { device } : {});
     const glucose = new Float64Array(n).fill(NaN);
     const censored = new Int8Array(n);
-    const all = Array.from({ length: n }, (_, i) => i);
+    // Nightscout lists entries newest first: read them oldest first.
+    const all = Array.from({ length: n }, (_, i) => i).sort((a, b) => (times[a]! - times[b]!) || a - b);
     // Dexcom codes first: 0-12 are sensor errors (no reading), 39 is below 40.
     const cells: (string | null)[] = Array.from(sgv, (x) => x);
     let codes = 0;
