@@ -233,7 +233,7 @@ export async function configForDataFile(file: string, opts: FileMappingOptions =
   if (sniffed.kind === 'table') return detectTable(file, opts);
   const given = (['time', 'target', 'id'] as const).filter((k) => opts[k] !== undefined);
   if (given.length) {
-    throw new DataError(`${file}: is ${DEVICE_FORMAT_LABEL[sniffed.kind]}, whose columns are known; ${given.map((k) => `--${k}`).join(', ')} do not apply (write a dataset YAML with format: long to map it by hand)`, { file });
+    throw new DataError(`${file}: is ${DEVICE_FORMAT_LABEL[sniffed.kind]}, whose columns are known; ${given.map((k) => `--${k}`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply (write a dataset YAML with format: long to map it by hand)`, { file });
   }
   const config: DatasetConfigInput = {
     name: datasetNameFor(file),

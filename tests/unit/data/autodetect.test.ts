@@ -89,7 +89,7 @@ describe('device exports named directly', () => {
     expect(lib.dataset.segments[0]!.startMs).toBe(Date.UTC(2026, 1, 13, 22, 7));
     const ns = await openDataset(await writeText(dir, 'entries.json', nightscoutFile([100, 101, 102])), { cacheDir: false });
     expect(ns.note).toMatch(/as Nightscout entries JSON \(format: nightscout\): the sgv entries, one series$/);
-    await expect(openDataset(dex, { cacheDir: false, file: { target: 'Glucose Value (mg/dL)' } })).rejects.toThrow(/is a Dexcom Clarity export, whose columns are known; --target do not apply/);
+    await expect(openDataset(dex, { cacheDir: false, file: { target: 'Glucose Value (mg/dL)' } })).rejects.toThrow(/is a Dexcom Clarity export, whose columns are known; --target does not apply/);
   });
 
   test('a missing data file, and mapping flags with a dataset name, are one clear line', async () => {

@@ -147,3 +147,17 @@ describe('loadDatasetFile', async () => {
     expect(b.dataset.values[0]).toEqual(a.dataset.values[0]);
   }, 60_000);
 });
+
+describe('docs/datasets.md', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const { DatasetConfigSchema, parseDatasetConfig } = await import('../../../ts/data/config.js');
+  const { repoRoot } = await import('./helpers.js');
+  const text = readFileSync(path.join(repoRoot, 'docs/datasets.md'), 'utf8');
+  test('documents every dataset YAML key and has an example per format, each of which validates', () => {
+    for (const key of Object.keys(DatasetConfigSchema.shape)) expect(text, key).toContain(`| \`${key}\` |`);
+    const examples = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseDatasetConfig(parse(m[1]!), 'docs/datasets.md'));
+    const formats = DatasetConfigSchema.shape.format.options;
+    expect(new Set(examples.map((e) => e.format))).toEqual(new Set(formats));
+  });
+});
