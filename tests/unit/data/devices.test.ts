@@ -64,6 +64,25 @@ describe('Dexcom Clarity', () => {
   });
 });
 
+describe('quirks', () => {
+  test("Clarity's 'YYYY-MM-DD H:MM:SS' times; mixed-unit rows counted in skip mode; Nightscout dateString without date", async () => {
+    const dir = await tmpDir();
+    const text = dexcomFile(['112', '6.3', '118']).replace(/2024-03-01T00:(\d\d):47/g, '2024-03-01 0:$1:47');
+    const file = await writeText(dir, 'c.csv', text);
+    const ds = await ingestDataset({ name: 'c', format: 'dexcom_clarity', path: file, on_error: 'skip', max_gap: '15min' });
+    expectReconciled(ds);
+    expect(ds.segments[0]!.startMs).toBe(Date.UTC(2024, 2, 1, 0, 1, 47));
+    expect(ds.report.dropped).toEqual({ unit_mismatch: 1 });
+    const ns = JSON.stringify([
+      { type: 'sgv', sgv: 101, dateString: '2024-05-02T08:05:00.000+0200' },
+      { type: 'sgv', sgv: 100, dateString: '2024-05-02T08:00:00.000+0200' },
+    ]);
+    const n = await ingestDataset({ name: 'n', format: 'nightscout', path: await writeText(dir, 'n.json', ns) });
+    expect(n.segments[0]!.startMs).toBe(Date.UTC(2024, 4, 2, 6, 0));
+    expect(Array.from(n.values[0])).toEqual([100, 101]);
+  });
+});
+
 describe('LibreView', () => {
   test('title line, DD-MM-YYYY times, historic rows only, LO/HI at 40/500', async () => {
     const dir = await tmpDir();
