@@ -15,8 +15,8 @@ export const DatasetConfigSchema = z
   .object({
     /** Dataset name (cache directory prefix, reports). */
     name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
-    /** Source layout: a known adapter, or a generic long/wide mapping. */
-    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide']),
+    /** Source layout: a known adapter (a dataset or a CGM device export), or a generic long/wide mapping. */
+    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide', 'dexcom_clarity', 'libreview', 'nightscout']),
     /** File, directory (all supported files in it) or glob (`*`, `?`, `**`); or a list of these. */
     path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     /** Series id column (long). Absent: one series per file, named after the file. */
@@ -101,7 +101,20 @@ export async function loadDatasetConfig(file: string): Promise<DatasetConfig> {
   } catch (e) {
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message}`, { file });
   }
-  return parseDatasetConfig(raw, file);
+  return parseDatasetConfig(resolveConfigPaths(raw, path.dirname(path.resolve(file))), file);
+}
+
+/**
+ * A dataset YAML's relative `path`s resolve against the YAML's own folder: returns a copy of the parsed
+ * config with each relative `path` made absolute against `dir` (anything that is not a config object is returned as is).
+ */
+export function resolveConfigPaths<T>(raw: T, dir: string): T {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const p = (raw as { path?: unknown }).path;
+  const abs = (x: unknown): unknown => (typeof x === 'string' && x.length > 0 ? path.resolve(dir, x) : x);
+  if (typeof p === 'string') return { ...raw, path: abs(p) };
+  if (Array.isArray(p)) return { ...raw, path: p.map(abs) };
+  return raw;
 }
 
 /** Default time zone of a format. */
@@ -138,7 +151,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
  * Expands `path` (file, directory, glob, or list) against baseDir into absolute, sorted,
  * de-duplicated file paths. A missing file, or a directory/glob with no data files, is an error.
  */
-export async function resolveDataPaths(spec: string | string[], baseDir: string = process.cwd()): Promise<string[]> {
+export async function resolveDataPaths(spec: string | string[], baseDir: string = process.cwd(), dataFiles: RegExp = SUPPORTED_EXTENSIONS): Promise<string[]> {
   const specs = Array.isArray(spec) ? spec : [spec];
   const out = new Set<string>();
   for (const s of specs) {
@@ -168,8 +181,8 @@ export async function resolveDataPaths(spec: string | string[], baseDir: string 
     if (st.isDirectory()) {
       const files: string[] = [];
       await walk(abs, files);
-      const data = files.filter((f) => SUPPORTED_EXTENSIONS.test(f));
-      if (data.length === 0) throw new DataError(`no data files (.csv, .csv.gz, .arrow, .feather, .parquet) in directory ${abs}`, { file: abs });
+      const data = files.filter((f) => dataFiles.test(f));
+      if (data.length === 0) throw new DataError(`no data files (${dataFiles === SUPPORTED_EXTENSIONS ? '.csv, .csv.gz, .arrow, .feather, .parquet' : dataFiles.source}) in directory ${abs}`, { file: abs });
       data.forEach((f) => out.add(f));
     } else out.add(abs);
   }

@@ -224,6 +224,8 @@ export interface CsvTable {
 export interface ReadCsvOptions extends CsvParseOptions {
   /** Columns to keep (by header name); all when omitted. */
   columns?: (header: string[]) => string[];
+  /** Records before the header that are skipped (a title line such as LibreView's). Line numbers stay physical. */
+  skipRecords?: number;
 }
 
 /** Streams a (possibly gzipped) CSV file into columns. */
@@ -237,8 +239,13 @@ export async function readCsv(path: string, opts: ReadCsvOptions = {}): Promise<
   let lines = new Int32Array(1024);
   let rowCount = 0;
   const malformed: Array<{ line: number; fields: number }> = [];
+  let toSkip = opts.skipRecords ?? 0;
   const parser = new CsvParser(
     (fields, line) => {
+      if (toSkip > 0) {
+        toSkip--;
+        return;
+      }
       if (header === undefined) {
         header = fields.map((f) => f.trim());
         const wanted = opts.columns ? opts.columns(header) : header;

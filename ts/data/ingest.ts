@@ -11,6 +11,7 @@ import { parseDuration, formatDuration } from './units.js';
 import { readGeneric } from './adapters/generic.js';
 import type { AdapterContext } from './adapters/generic.js';
 import { readShanghai } from './adapters/shanghai.js';
+import { readDexcomClarity, readLibreView, readNightscout } from './adapters/devices.js';
 import type { AdapterResult, ChannelSpec } from './raw.js';
 import { inferIntervalMs, regularizeSeries } from './regularize.js';
 import type { RegularizedSeries } from './regularize.js';
@@ -41,7 +42,8 @@ export function effectiveConfig(cfg: DatasetConfig, opts: IngestOptions = {}): D
   return {
     ...cfg,
     time_zone: defaultTimeZone(cfg),
-    time_format: cfg.time_format ?? DEFAULT_TIME_FORMAT,
+    // LibreView's day/month order is read from the file unless a time_format is given.
+    time_format: cfg.time_format ?? (cfg.format === 'libreview' ? undefined : DEFAULT_TIME_FORMAT),
     on_error: cfg.on_error ?? 'error',
     duplicates: cfg.duplicates ?? 'mean',
     snap_tolerance: cfg.snap_tolerance ?? 1 / 3,
@@ -53,13 +55,24 @@ async function readSource(cfg: DatasetConfig, files: string[]): Promise<AdapterR
   const zone = new ZoneConverter(cfg.time_zone);
   const fmt = cfg.time_format ?? DEFAULT_TIME_FORMAT;
   const ctx: AdapterContext = { cfg, files, zone, parser: makeWallParser(fmt), timeFormatLabel: fmt };
-  return cfg.format === 'shanghai' ? readShanghai(ctx) : readGeneric(ctx);
+  switch (cfg.format) {
+    case 'shanghai':
+      return readShanghai(ctx);
+    case 'dexcom_clarity':
+      return readDexcomClarity(ctx);
+    case 'libreview':
+      return readLibreView(ctx);
+    case 'nightscout':
+      return readNightscout(ctx);
+    default:
+      return readGeneric(ctx);
+  }
 }
 
 /** Ingests (or loads from cache) and reports whether the cache was used. */
 export async function ingestDatasetWithInfo(config: DatasetConfig | DatasetConfigInput | unknown, opts: IngestOptions = {}): Promise<IngestResult> {
   const cfg = effectiveConfig(parseDatasetConfig(config), opts);
-  const files = await resolveDataPaths(cfg.path, opts.baseDir);
+  const files = await resolveDataPaths(cfg.path, opts.baseDir, cfg.format === 'nightscout' ? /\.json(\.gz)?$/i : undefined);
   let cachePath: string | undefined;
   let version: string | undefined;
   if (opts.cacheDir) {
@@ -179,6 +192,7 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
     warnings: warnings.length > 200 ? [...warnings.slice(0, 200), `... ${warnings.length - 200} more warnings`] : warnings,
     counters,
   };
+  if (src.seriesCounters && Object.keys(src.seriesCounters).length) report.seriesCounters = src.seriesCounters;
   const channels: ChannelInfo[] = src.channels.map((c) => {
     const info: ChannelInfo = { name: c.name, role: c.role, kind: fillToKind(c.fill) };
     if (c.unit !== undefined) info.unit = c.unit;

@@ -4,10 +4,11 @@
  * Both are cached under `<cacheDir>/<name>-<version>/` when a cache directory is given.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { TimeSeriesDataset } from './types.js';
 import { DataError } from './errors.js';
-import { parseDatasetConfig } from './config.js';
+import { parseDatasetConfig, resolveConfigPaths } from './config.js';
 import { ingestDatasetWithInfo } from './ingest.js';
 import type { IngestOptions, IngestResult } from './ingest.js';
 import { cacheDirFor, readCachedDataset, writeCachedDataset } from './cache.js';
@@ -31,7 +32,7 @@ export async function loadDataset(raw: unknown, opts: IngestOptions = {}, source
   return ingestDatasetWithInfo(parseDatasetConfig(raw, source), opts);
 }
 
-/** Loads the dataset of a YAML config file. Relative data paths resolve against opts.baseDir (default: cwd). */
+/** Loads the dataset of a YAML config file. Relative data paths resolve against the YAML's own folder. */
 export async function loadDatasetFile(file: string, opts: IngestOptions = {}): Promise<IngestResult> {
   let text: string;
   try {
@@ -45,5 +46,5 @@ export async function loadDatasetFile(file: string, opts: IngestOptions = {}): P
   } catch (e) {
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message}`, { file });
   }
-  return loadDataset(raw, opts, file);
+  return loadDataset(resolveConfigPaths(raw, path.dirname(path.resolve(file))), opts, file);
 }

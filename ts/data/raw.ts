@@ -49,6 +49,8 @@ export interface AdapterResult {
   files: FileStat[];
   warnings: string[];
   counters: Record<string, number>;
+  /** Counts per series id (device readers: censored_low, censored_high, ...). */
+  seriesCounters?: Record<string, Record<string, number>>;
 }
 
 export function newFileStat(p: string): FileStat {

@@ -16,7 +16,7 @@ export type Column =
 
 export interface RawTable {
   path: string;
-  format: 'csv' | 'arrow' | 'parquet';
+  format: 'csv' | 'arrow' | 'parquet' | 'json';
   header: string[];
   rowCount: number;
   /** Source line (CSV) or 1-based row number (Arrow/Parquet) of data row i. */
@@ -53,11 +53,11 @@ async function assertReadable(path: string): Promise<void> {
  * Reads a table. For CSV, `columns` selects which header names to materialise (saves memory on wide
  * files); it receives the header.
  */
-export async function readTable(path: string, opts: { columns?: (header: string[]) => string[]; delimiter?: string } = {}): Promise<RawTable> {
+export async function readTable(path: string, opts: { columns?: (header: string[]) => string[]; delimiter?: string; skipRecords?: number } = {}): Promise<RawTable> {
   await assertReadable(path);
   const format = detectFormat(path);
   if (format === 'csv') {
-    const t = await readCsv(path, { columns: opts.columns, delimiter: opts.delimiter });
+    const t = await readCsv(path, { columns: opts.columns, delimiter: opts.delimiter, skipRecords: opts.skipRecords });
     return {
       path,
       format,

@@ -326,7 +326,7 @@ export function inferIntervalMs(series: RawSeries[]): number {
   for (const s of series) {
     const t = s.times;
     for (let i = 1; i < t.length; i += step) {
-      const d = t[i] - t[i - 1];
+      const d = Math.abs(t[i] - t[i - 1]); // files listed newest first step backwards
       if (d > 0 && Number.isFinite(d)) diffs.push(d);
     }
   }

@@ -10,6 +10,13 @@ export function renderIngestReport(ds: Pick<TimeSeriesDataset, 'name' | 'version
     `rows read ${r.rowsRead} = kept ${r.rowsKept} + dropped ${droppedTotal}; points interpolated ${r.pointsInterpolated}; gaps split ${r.gapsSplit}`,
   ];
   if (dropped.length) lines.push(`dropped by reason: ${dropped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const low = r.counters?.censored_low ?? 0;
+  const high = r.counters?.censored_high ?? 0;
+  if (low || high) {
+    const per = Object.entries(r.seriesCounters ?? {}).filter(([, c]) => c.censored_low || c.censored_high);
+    lines.push(`censored readings kept at the device limits: ${low} low, ${high} high, in ${per.length} series` +
+      (per.length <= 5 ? ` (${per.map(([id, c]) => `${id}: ${c.censored_low ?? 0} low, ${c.censored_high ?? 0} high`).join('; ')})` : ' (--json lists them per series)'));
+  }
   const failed = r.files.filter((f) => f.error);
   lines.push(`files ${r.files.length}${failed.length ? `, ${failed.length} skipped:` : ''}`);
   for (const f of failed) lines.push(`  ${f.path}: ${f.error}`);

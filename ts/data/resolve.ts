@@ -5,11 +5,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { configsDir, packageRoot } from '../config/index.js';
+import { configsDir } from '../config/index.js';
 import { DataError } from './errors.js';
+import { resolveConfigPaths } from './config.js';
 import { loadDataset } from './load.js';
 import { readDatasetIPC } from './arrow.js';
 import type { IngestResult } from './ingest.js';
+import { configForDataFile, isDataFile } from './autodetect.js';
+import type { FileMappingOptions } from './autodetect.js';
 
 /** The dataset YAML a reference names, or throws listing where it looked. */
 export function datasetConfigPath(ref: string): string {
@@ -29,6 +32,8 @@ export function listDatasetNames(): string[] {
 }
 
 export interface OpenDatasetOptions {
+  /** For a data file named directly: column mapping and options that override auto-detection. */
+  file?: FileMappingOptions;
   /** Cache root for ingested datasets (default .tsfm-cache); false for none. */
   cacheDir?: string | false;
   /** Segments shorter than this are dropped (a trainer passes context + horizon). */
@@ -37,10 +42,28 @@ export interface OpenDatasetOptions {
   overrides?: Record<string, unknown>;
 }
 
-/** Opens a dataset by name, YAML path or ingested directory: ingesting, simulating or reading the cache. */
-export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): Promise<IngestResult & { source: string }> {
+/**
+ * Opens a dataset by name, YAML path, ingested directory or data file (a device export, or a table whose
+ * columns are auto-detected; `note` then says what was chosen): ingesting, simulating or reading the cache.
+ */
+export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): Promise<IngestResult & { source: string; note?: string }> {
+  const mapping = Object.entries(opts.file ?? {}).filter(([, v]) => v !== undefined);
+  const cacheDir = opts.cacheDir === undefined ? '.tsfm-cache' : opts.cacheDir;
+  const ingestOpts = { baseDir: process.cwd(), cacheDir: cacheDir === false ? (false as const) : path.resolve(cacheDir), minSegmentLength: opts.minSegmentLength };
+  if (isDataFile(ref)) {
+    const { config, note } = await configForDataFile(ref, opts.file);
+    const result = await loadDataset({ ...config, ...(opts.overrides ?? {}) }, ingestOpts, ref);
+    return { ...result, source: ref, note };
+  }
+  if (mapping.length) {
+    const flags = mapping.map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new DataError(`${flags} ${mapping.length > 1 ? 'apply' : 'applies'} only to a data file named directly; '${ref}' is ${existsSync(ref) && statSync(ref).isDirectory() ? 'an ingested dataset directory' : 'a dataset name or YAML'} (set these in its YAML)`);
+  }
   if (existsSync(ref) && statSync(ref).isDirectory()) {
     return { dataset: await readDatasetIPC(ref), cacheHit: true, cachePath: ref, source: ref };
+  }
+  if (!existsSync(ref) && /\.(csv|tsv|txt|json|arrow|feather|ipc|arrows|parquet|pq)(\.gz)?$/i.test(ref)) {
+    throw new DataError(`data file not found: ${path.resolve(ref)}`, { file: ref });
   }
   const file = datasetConfigPath(ref);
   let raw: Record<string, unknown>;
@@ -49,11 +72,7 @@ export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): P
   } catch (e) {
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }
-  const cacheDir = opts.cacheDir === undefined ? '.tsfm-cache' : opts.cacheDir;
-  const result = await loadDataset({ ...raw, ...(opts.overrides ?? {}) }, {
-    baseDir: packageRoot(),
-    cacheDir: cacheDir === false ? false : path.resolve(cacheDir),
-    minSegmentLength: opts.minSegmentLength,
-  }, file);
+  // The YAML's relative paths resolve against its folder; a `path` in the overrides against the working directory.
+  const result = await loadDataset({ ...resolveConfigPaths(raw, path.dirname(path.resolve(file))), ...(opts.overrides ?? {}) }, ingestOpts, file);
   return { ...result, source: file };
 }

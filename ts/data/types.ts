@@ -73,6 +73,11 @@ export interface IngestReport {
    * adapter counts (e.g. 'meals', 'sc_doses_bolus'), ...
    */
   counters?: Record<string, number>;
+  /**
+   * Counts per series id, where a reader keeps them: device exports count source readings reported only as
+   * out of range ('censored_low', 'censored_high'; kept at the device limits), 'outside_device_range', 'sensor_error_code'.
+   */
+  seriesCounters?: Record<string, Record<string, number>>;
 }
 
 export interface TimeSeriesDataset {

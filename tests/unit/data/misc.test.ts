@@ -99,15 +99,29 @@ describe('configs/datasets/*.yaml', async () => {
   const { loadDatasetConfig } = await import('../../../ts/data/config.js');
   const { repoRoot } = await import('./helpers.js');
   const dir = path.join(repoRoot, 'configs/datasets');
-  test('every dataset config validates and its path resolves (relative to the repository root)', async () => {
+  test('every dataset config validates and its path resolves (relative to the YAML\'s folder)', async () => {
     // the real-data configs (simulated_t1d.yaml belongs to the simulator and has its own schema)
     const names = ['broll.yaml', 'etth1.yaml', 'etth2.yaml', 'ettm1.yaml', 'shanghai_t1dm.yaml', 'shanghai_t2dm.yaml'];
     for (const n of names) expect(readdirSync(dir)).toContain(n);
     for (const n of names) {
       const cfg = await loadDatasetConfig(path.join(dir, n));
       expect(cfg.name).toBe(n.replace('.yaml', ''));
-      expect((await resolveDataPaths(cfg.path, repoRoot)).length).toBeGreaterThan(0);
+      expect(path.isAbsolute(String(cfg.path))).toBe(true);
+      expect((await resolveDataPaths(cfg.path, '/nonexistent')).length).toBeGreaterThan(0);
     }
+  });
+  test("a relative path in a user's YAML resolves against the YAML's folder, not the working directory", async () => {
+    const { tmpDir, writeText } = await import('./helpers.js');
+    const { loadDatasetFile } = await import('../../../ts/data/load.js');
+    const root = await tmpDir();
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(root, 'study', 'raw'), { recursive: true });
+    await writeText(path.join(root, 'study', 'raw'), 'a.csv', 't,g\n2021-01-01 00:00:00,100\n2021-01-01 00:05:00,110\n');
+    const yaml = await writeText(path.join(root, 'study'), 'cgm.yaml', 'name: cgm\nformat: long\npath: raw/a.csv\ntime: t\ntarget: g\n');
+    const cfg = await loadDatasetConfig(yaml);
+    expect(cfg.path).toBe(path.join(root, 'study', 'raw', 'a.csv'));
+    const r = await loadDatasetFile(yaml, { baseDir: '/nonexistent' });
+    expect(r.dataset.report.files.map((f) => f.path)).toEqual([path.join(root, 'study', 'raw', 'a.csv')]);
   });
 });
 
@@ -132,4 +146,18 @@ describe('loadDatasetFile', async () => {
     expect(b.cacheHit).toBe(true);
     expect(b.dataset.values[0]).toEqual(a.dataset.values[0]);
   }, 60_000);
+});
+
+describe('docs/datasets.md', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const { DatasetConfigSchema, parseDatasetConfig } = await import('../../../ts/data/config.js');
+  const { repoRoot } = await import('./helpers.js');
+  const text = readFileSync(path.join(repoRoot, 'docs/datasets.md'), 'utf8');
+  test('documents every dataset YAML key and has an example per format, each of which validates', () => {
+    for (const key of Object.keys(DatasetConfigSchema.shape)) expect(text, key).toContain(`| \`${key}\` |`);
+    const examples = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseDatasetConfig(parse(m[1]!), 'docs/datasets.md'));
+    const formats = DatasetConfigSchema.shape.format.options;
+    expect(new Set(examples.map((e) => e.format))).toEqual(new Set(formats));
+  });
 });

@@ -5,6 +5,27 @@ import { openDataset } from '../../data/resolve.js';
 import { simulateCohort, cohortStatistics } from '../../data/simulate/index.js';
 import { renderIngestReport } from '../../data/report.js';
 import { positiveIntOption } from '../options.js';
+import type { FileMappingOptions } from '../../data/autodetect.js';
+
+const FILE_HELP = 'a name from configs/datasets, a dataset YAML file, or a data file (CSV, Parquet, Arrow; Dexcom Clarity, LibreView or Nightscout export)';
+
+/** The mapping flags of a data file named directly (`--time COL` ...). */
+function withFileOptions(cmd: Command): Command {
+  return cmd
+    .option('--time <col>', 'data file: the time column (default: detected)')
+    .option('--target <col>', 'data file: the glucose/target column (default: detected)')
+    .option('--id <col>', 'data file: the series id column (default: detected, or one series)')
+    .option('--units <unit>', 'data file: glucose unit of the target, mg/dL or mmol/L (default: from the name or the values)')
+    .option('--interval <d>', 'data file: sampling interval, e.g. 5min (default: the median step)')
+    .option('--time-format <fmt>', "data file: time pattern such as 'DD/MM/YYYY HH:mm', or epoch_s / epoch_ms (default: detected)")
+    .option('--time-zone <zone>', 'data file: IANA zone of local timestamps (default: kept as written, UTC)');
+}
+
+function fileOptions(o: Record<string, unknown>): FileMappingOptions {
+  if (o.units !== undefined && o.units !== 'mg/dL' && o.units !== 'mmol/L') throw new Error(`--units must be mg/dL or mmol/L, got '${String(o.units)}'`);
+  return { time: o.time as string | undefined, target: o.target as string | undefined, id: o.id as string | undefined, units: o.units as FileMappingOptions['units'],
+    interval: o.interval as string | undefined, timeFormat: o.timeFormat as string | undefined, timeZone: o.timeZone as string | undefined };
+}
 
 /** `tsfm data simulate|ingest|describe`: make, read and inspect datasets without training. */
 export function registerData(program: Command): void {
@@ -37,37 +58,42 @@ export function registerData(program: Command): void {
       if (o.out) console.log(`wrote ${o.out}`);
     });
 
-  data
+  withFileOptions(data
     .command('ingest')
     .description('read a dataset into the canonical Arrow layout and report every row kept, interpolated or dropped')
-    .argument('<dataset>', 'a name from configs/datasets, or a dataset YAML file')
+    .argument('<dataset>', FILE_HELP))
     .option('--out <dir>', 'also write the ingested dataset (Arrow IPC) to this directory')
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
     .option('--no-cache', 'ingest from the source files even when a cached copy exists')
     .option('--min-segment <n>', 'drop segments shorter than this many points', positiveIntOption('--min-segment'))
     .option('--json', 'print the ingest report as JSON')
     .action(async (ref: string, o) => {
-      const r = await openDataset(ref, { cacheDir: o.cache === false ? false : o.cacheDir, minSegmentLength: o.minSegment });
+      const r = await openDataset(ref, { cacheDir: o.cache === false ? false : o.cacheDir, minSegmentLength: o.minSegment, file: fileOptions(o) });
       if (o.out) await writeDatasetIPC(r.dataset, o.out);
       if (o.json) {
-        console.log(JSON.stringify({ name: r.dataset.name, version: r.dataset.version, cachePath: r.cachePath ?? null, cacheHit: r.cacheHit, report: r.dataset.report }, null, 2));
+        console.log(JSON.stringify({ name: r.dataset.name, version: r.dataset.version, cachePath: r.cachePath ?? null, cacheHit: r.cacheHit, detected: r.note ?? null, report: r.dataset.report }, null, 2));
         return;
       }
+      if (r.note) console.log(r.note);
       console.log(renderIngestReport(r.dataset));
       console.log(r.cacheHit ? `from cache ${r.cachePath}` : r.cachePath ? `cached at ${r.cachePath}` : 'not cached');
       if (o.out) console.log(`wrote ${o.out}`);
     });
 
-  data
+  withFileOptions(data
     .command('describe')
     .description('series, lengths, gaps, value ranges and glucose time in range of a dataset')
-    .argument('<dataset>', 'a name from configs/datasets, a dataset YAML file, or a directory written by --out')
+    .argument('<dataset>', `${FILE_HELP}, or a directory written by --out`))
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
     .option('--max-series <n>', 'rows of the per-series table', positiveIntOption('--max-series'), 50)
     .option('--json', 'print the description as JSON')
     .action(async (ref: string, o) => {
-      const r = await openDataset(ref, { cacheDir: o.cacheDir });
+      const r = await openDataset(ref, { cacheDir: o.cacheDir, file: fileOptions(o) });
       const d = describeDataset(r.dataset);
-      console.log(o.json ? JSON.stringify(d, null, 2) : renderDescription(d, { maxSeries: o.maxSeries }));
+      if (o.json) console.log(JSON.stringify(r.note ? { detected: r.note, ...d } : d, null, 2));
+      else {
+        if (r.note) console.log(r.note);
+        console.log(renderDescription(d, { maxSeries: o.maxSeries }));
+      }
     });
 }
