@@ -7,3 +7,5 @@ export * from './pruners.js';
 export { sampleUniform } from './random-sampler.js';
 export { parzenEstimator, defaultWeights, DEFAULT_PARZEN, type ParzenOptions } from './parzen.js';
 export * from './store.js';
+export * from './study.js';
+export * from './runner.js';

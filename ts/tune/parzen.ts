@@ -13,8 +13,12 @@ export interface ParzenOptions {
   magicClip: boolean;
   endpoints: boolean;
   weights: (n: number) => number[];
-  /** Leave out -log(sigma) from a kernel's log density, as Optuna 3.1.0 does (for comparison only). */
-  optuna310LogPdf?: boolean;
+  /**
+   * Add -log(sigma) to each kernel's log density, making l and g true densities. Optuna 3.1.0 leaves it out
+   * (its truncnorm.logpdf ignores the scale), and so does tsfm by default: on the sampler benchmark
+   * (bench/tune-samplers.mjs) the term made TPE worse on the 5-D sphere.
+   */
+  bandwidthTerm?: boolean;
 }
 
 /** Optuna's default_weights: the newest 25 trials weigh 1, older ones ramp linearly from 1/n. */
@@ -99,7 +103,7 @@ function numeric(d: Exclude<Distribution, { kind: 'categorical' }>, raw: number[
   const minSigma = o.magicClip ? (high - low) / Math.min(100, 1 + mus.length) : 1e-12;
   for (let i = 0; i < sigmas.length; i++) sigmas[i] = Math.min(maxSigma, Math.max(minSigma, sigmas[i]!));
   sigmas[n] = high - low; // the prior kernel
-  const withScale = !o.optuna310LogPdf;
+  const withScale = o.bandwidthTerm ?? false;
 
   const toExternal = (x: number): number => {
     if (d.kind === 'float') return d.log ? Math.exp(x) : x;

@@ -68,10 +68,10 @@ export function truncnormPpf(q: number, a: number, b: number): number {
 }
 
 /**
- * log density at x of N(loc, scale) truncated to [loc + a scale, loc + b scale]. Optuna 3.1.0 leaves out
- * the -log(scale) term (so narrow kernels count for less than they should); `withScale` false reproduces that.
+ * log density at x of N(loc, scale) truncated to [loc + a scale, loc + b scale]; without `withScale`, less
+ * the -log(scale) term, as Optuna 3.1.0's truncnorm.logpdf computes it.
  */
-export function truncnormLogPdf(x: number, a: number, b: number, loc: number, scale: number, withScale = true): number {
+export function truncnormLogPdf(x: number, a: number, b: number, loc: number, scale: number, withScale = false): number {
   const z = (x - loc) / scale;
   if (a === b) return NaN;
   if (z < a || z > b) return -Infinity;
