@@ -9,3 +9,4 @@ export { parzenEstimator, defaultWeights, DEFAULT_PARZEN, type ParzenOptions } f
 export * from './store.js';
 export * from './study.js';
 export * from './runner.js';
+export * from './report.js';
