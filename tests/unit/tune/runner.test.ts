@@ -88,6 +88,17 @@ describe('tune runner', () => {
     expect(trials[2]!.value).toBe(1.5);
   });
 
+  it('an interrupt (Ctrl-C) leaves the running trials to be retried by the next tuner', async () => {
+    const { study, command } = setup({ trials: 3, workers: 2 });
+    const controller = new AbortController();
+    const first = await runStudy(study, { command, pollMs: 10, signal: controller.signal, onEvent: (e) => e.type === 'start' && e.trial.number === 1 && controller.abort() });
+    expect(first.interrupted).toBe(true);
+    expect(first.trials.map((t) => [t.number, t.state])).toEqual([[0, 'running'], [1, 'running']]);
+    const second = await runStudy(study, { command, pollMs: 10 });
+    expect(second.trials.map((t) => [t.number, t.state, t.attempt])).toEqual([[0, 'completed', 2], [1, 'completed', 2], [2, 'completed', 1]]);
+    expect(second.trials[0]!.params).toEqual(first.trials[0]!.params);
+  });
+
   it('names the key of a space entry the config does not have', () => {
     expect(() => setup({ space: { 'training.lrr': { uniform: [0, 1] } } })).toThrow(/study\.yaml: space training\.lrr: unknown key 'training\.lrr'/);
   });
