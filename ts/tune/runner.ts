@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
@@ -80,6 +81,8 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
       else retries.push(t);
     }
     const workers = Math.max(1, opts.workers ?? c.workers);
+    // Parallel trials share the CPU cores unless the study sets training.threads itself.
+    const threads = workers > 1 && !c.set.some((x) => x.startsWith('training.threads=')) ? [`training.threads=${Math.max(1, Math.floor(os.availableParallelism() / workers))}`] : [];
     opts.onEvent?.({ type: 'plan', done: store.trials().filter((t) => t.state !== 'running').length, retries: retries.length, total: c.trials, workers });
     const cli = path.join(packageRoot(), 'dist', 'ts', 'cli', 'main.js');
     const command = opts.command ?? ((args: string[]) => ({ file: process.execPath, args: [cli, 'train', ...args] }));
@@ -107,7 +110,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
       new Promise<void>((resolve) => {
         live.set(t.number, t);
         const runDir = runDirOf(t);
-        const args = [study.base, ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]), '--set', `output.runs_dir=${study.runsDir}`, '--run-id', t.runId!, '--tag', `study=${c.name}`, '--tag', `trial=${t.number}`];
+        const args = [study.base, ...threads.flatMap((s) => ['--set', s]), ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]), '--set', `output.runs_dir=${study.runsDir}`, '--run-id', t.runId!, '--tag', `study=${c.name}`, '--tag', `trial=${t.number}`];
         const { file, args: argv } = command(args);
         const fd = openSync(path.join(dir, 'logs', `${t.runId}.log`), 'w');
         // Own process group and TSFM_RUNNER_PID, as experiment cells: one SIGINT reaches it, and it ends if the tuner dies.
