@@ -2,7 +2,8 @@
  * What a study found: its trials, the best one, simple parameter importances and the best config as a
  * YAML ready for `tsfm train`. Importance (fANOVA-lite): the share of the objective's variance over the
  * completed trials that the mean per bin of the parameter explains (eta squared; bins: the choices of a
- * categorical, else up to 4 quantile bins), so 0 means the bins' means do not differ.
+ * categorical, else up to 4 quantile bins of 2+ trials), so 0 means the bins' means do not differ. Under
+ * MIN_TRIALS completed trials with the parameter it is not computed (NaN): a bin per trial explains everything.
  */
 import { loadConfig, renderConfigYaml } from '../config/index.js';
 import type { Param, SearchSpace } from './space.js';
@@ -11,6 +12,7 @@ import type { Trial } from './trial.js';
 export const bestTrial = (trials: Trial[]): Trial | undefined =>
   trials.filter((t) => t.state === 'completed' && Number.isFinite(t.value)).reduce<Trial | undefined>((b, t) => (!b || t.value! < b.value! ? t : b), undefined);
 
+const MIN_TRIALS = 4;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Bin of each value: the choice for a categorical, else the quantile bin (log scale for log parameters). */
@@ -34,17 +36,17 @@ export function importances(space: SearchSpace, trials: Trial[], nBins = 4): Imp
   return space.params
     .map((p) => {
       const with_ = done.filter((t) => t.params[p.id] !== undefined);
-      if (with_.length < 2) return { id: p.id, importance: 0, trials: with_.length };
+      if (with_.length < MIN_TRIALS) return { id: p.id, importance: NaN, trials: with_.length };
       const y = with_.map((t) => t.value!);
       const m = mean(y);
       const total = y.reduce((a, v) => a + (v - m) ** 2, 0);
-      const b = bins(p, with_.map((t) => t.params[p.id]!), nBins);
+      const b = bins(p, with_.map((t) => t.params[p.id]!), Math.min(nBins, Math.floor(with_.length / 2)));
       const groups = new Map<string, number[]>();
       b.forEach((key, i) => groups.set(key, [...(groups.get(key) ?? []), y[i]!]));
       const between = [...groups.values()].reduce((a, g) => a + g.length * (mean(g) - m) ** 2, 0);
       return { id: p.id, importance: total > 0 ? between / total : 0, trials: with_.length };
     })
-    .sort((a, b) => b.importance - a.importance);
+    .sort((a, b) => (Number.isNaN(a.importance) ? 1 : 0) - (Number.isNaN(b.importance) ? 1 : 0) || b.importance - a.importance);
 }
 
 /** The best trial's config, fully resolved, with a header naming where it came from. */

@@ -21,6 +21,9 @@ describe('study report', () => {
     expect(imp.map((i) => i.id)).toEqual(['lr', 'act', 'noise']);
     expect(imp[0]!.importance).toBeGreaterThan(0.5);
     expect(imp[2]!.importance).toBeLessThan(0.1);
+    // too few trials with a parameter: not computed, listed last
+    const few = importances(space, trials.slice(0, 3));
+    expect(few.every((i) => Number.isNaN(i.importance))).toBe(true);
   });
 
   it('picks the best completed trial and writes its config ready to train', () => {

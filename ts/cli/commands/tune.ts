@@ -29,7 +29,7 @@ function show(s: Pick<Study, 'config' | 'base' | 'space' | 'runsDir'>): void {
   console.log(`best: trial ${best.number} (run ${best.runId}) ${s.config.objective} ${formatNumber(best.value)}: ${trialOverrides(s as Study, best.params).join(' ')}`);
   const imp = importances(s.space, trials);
   console.log(`\nparameter importance (share of the ${s.config.objective} variance explained by the parameter's bins, over completed trials):`);
-  console.log(renderTable(['parameter', 'importance', 'trials'], imp.map((i) => [i.id, i.importance.toFixed(3), String(i.trials)])));
+  console.log(renderTable(['parameter', 'importance', 'trials'], imp.map((i) => [i.id, Number.isNaN(i.importance) ? '- (too few trials)' : i.importance.toFixed(3), String(i.trials)])));
   const file = path.join(dir, 'best.yaml');
   writeFileSync(file, bestConfigYaml(s.base, trialOverrides(s as Study, best.params), { study: s.config.name, trial: best, objective: s.config.objective }));
   console.log(`best config: ${file}`);
