@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // no cycle forms) or a lower layer; never a higher one. Every folder of ts/ must be placed here.
 const LAYERS: string[][] = [
   ['(root)', 'cli'],
-  ['experiments', 'report', 'bench', 'doctor'],
+  ['experiments', 'tune', 'report', 'bench', 'doctor'],
   ['train', 'evaluate', 'predict'],
   ['pipeline'],
   ['native', 'data', 'metrics', 'runs', 'parallel', 'system', 'pretrained'],

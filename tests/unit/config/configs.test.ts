@@ -3,11 +3,11 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configsDir, loadConfig } from '../../../ts/config/index.js';
 
-/** Every run config shipped in configs/ (datasets/ and experiments/ hold other schemas, tested with their modules). */
+/** Every run config shipped in configs/ (datasets/, experiments/ and search/ hold other schemas, tested with their modules). */
 function runConfigs(dir = configsDir()): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return ['datasets', 'experiments'].includes(e.name) && dir === configsDir() ? [] : runConfigs(p);
+    if (e.isDirectory()) return ['datasets', 'experiments', 'search'].includes(e.name) && dir === configsDir() ? [] : runConfigs(p);
     return /\.ya?ml$/.test(e.name) ? [p] : [];
   });
 }
