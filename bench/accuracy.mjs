@@ -34,13 +34,32 @@ const metrics = JSON.parse(readFileSync(path.join(runDir, 'metrics.json'), 'utf8
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-} catch { /* not a checkout */ }
-const machine = { host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+} catch {
+  /* not a checkout */
+}
+const machine = {
+  host: hostname(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
 const record = {
-  name, date: new Date().toISOString(), commit, command: `node bench/accuracy.mjs ${args.join(' ')}`, machine, wallSeconds: seconds,
-  test: metrics.test, baselines: metrics.baselines, epochs: metrics.epochs?.length, bestEpoch: metrics.best_epoch, status: metrics.status,
+  name,
+  date: new Date().toISOString(),
+  commit,
+  command: `node bench/accuracy.mjs ${args.join(' ')}`,
+  machine,
+  wallSeconds: seconds,
+  test: metrics.test,
+  baselines: metrics.baselines,
+  epochs: metrics.epochs?.length,
+  bestEpoch: metrics.best_epoch,
+  status: metrics.status,
 };
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 const file = path.join(root, 'bench', 'results', `accuracy-${name}.json`);
 writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
-console.log(`${name}: test MSE ${metrics.test.mse.toFixed(4)} MAE ${metrics.test.mae.toFixed(4)} in ${seconds.toFixed(0)} s -> ${path.relative(root, file)}`);
+console.log(
+  `${name}: test MSE ${metrics.test.mse.toFixed(4)} MAE ${metrics.test.mae.toFixed(4)} in ${seconds.toFixed(0)} s -> ${path.relative(root, file)}`,
+);

@@ -69,15 +69,29 @@ const mseLoop = time(() => {
   return se / truth.length;
 });
 const copy = time(() => {
-  const a = new Float32Array(truth.length), b = new Float32Array(point.length);
+  const a = new Float32Array(truth.length),
+    b = new Float32Array(point.length);
   a.set(truth);
   b.set(point);
   return a[0] + b[0];
 });
 
 // everything first (the path users run), then each part on the same Float64 arrays evaluateForecasts uses
-const all = time(() => evaluateForecasts({ windows: N, horizon: H, truth, point, quantiles: { levels, values: quant }, context: { values: context, length: C }, night, glucose: true }));
-const t64 = Float64Array.from(truth), p64 = Float64Array.from(point), q64 = Float64Array.from(quant);
+const all = time(() =>
+  evaluateForecasts({
+    windows: N,
+    horizon: H,
+    truth,
+    point,
+    quantiles: { levels, values: quant },
+    context: { values: context, length: C },
+    night,
+    glucose: true,
+  }),
+);
+const t64 = Float64Array.from(truth),
+  p64 = Float64Array.from(point),
+  q64 = Float64Array.from(quant);
 const parts = {
   point: time(() => evaluatePoint(t64, p64, N, H)).s,
   quantiles: time(() => evaluateQuantiles(t64, { levels, values: q64 }, N, H)).s,
@@ -90,7 +104,10 @@ const parts = {
 };
 
 const result = {
-  points: N * H, windows: N, horizon: H, quantiles: Q,
+  points: N * H,
+  windows: N,
+  horizon: H,
+  quantiles: Q,
   seconds: { all_metrics: all.s, ...parts, peer_mse_loop: mseLoop.s, peer_copy: copy.s },
   cpu_seconds: { all_metrics: all.cpu, peer_mse_loop: mseLoop.cpu, peer_copy: copy.cpu },
   ratio_all_vs_mse_loop: all.s / mseLoop.s,
@@ -99,8 +116,14 @@ const result = {
   check: { rmse: all.out.metrics.pooled.rmse, mse_loop_rmse: Math.sqrt(mseLoop.out) },
   node: process.version,
 };
-console.log(`all metrics on ${(N * H).toExponential(2)} forecast points (${Q} quantiles, ${H} steps): ${all.s.toFixed(2)} s (${all.cpu.toFixed(2)} CPU s)`);
-console.log(`  parts: point ${parts.point.toFixed(2)} s, quantiles ${parts.quantiles.toFixed(2)} s, clinical ${parts.clinical.toFixed(2)} s, hypo (2 thresholds) ${parts.hypo.toFixed(2)} s`);
-console.log(`  peers: plain MSE loop ${mseLoop.s.toFixed(3)} s (ratio ${result.ratio_all_vs_mse_loop.toFixed(0)}x), copying truth+forecast ${copy.s.toFixed(3)} s (ratio ${result.ratio_all_vs_copy.toFixed(0)}x)`);
+console.log(
+  `all metrics on ${(N * H).toExponential(2)} forecast points (${Q} quantiles, ${H} steps): ${all.s.toFixed(2)} s (${all.cpu.toFixed(2)} CPU s)`,
+);
+console.log(
+  `  parts: point ${parts.point.toFixed(2)} s, quantiles ${parts.quantiles.toFixed(2)} s, clinical ${parts.clinical.toFixed(2)} s, hypo (2 thresholds) ${parts.hypo.toFixed(2)} s`,
+);
+console.log(
+  `  peers: plain MSE loop ${mseLoop.s.toFixed(3)} s (ratio ${result.ratio_all_vs_mse_loop.toFixed(0)}x), copying truth+forecast ${copy.s.toFixed(3)} s (ratio ${result.ratio_all_vs_copy.toFixed(0)}x)`,
+);
 const out = arg('json', '');
 if (out) writeFileSync(out, JSON.stringify(result, null, 2));

@@ -24,7 +24,11 @@ const DATA = {
   simulated: { yaml: 'dataset: simulated_t1d, overrides: {patients: 80, days: 28}', context: 96, horizon: 72 },
   shanghai: { yaml: 'dataset: shanghai_t1dm', context: 32, horizon: 24 },
 };
-const BUDGET = { dlinear: 'epochs: 20, max_steps_per_epoch: 200', ttm: 'epochs: 6, max_steps_per_epoch: 100', patchtst: 'epochs: 6, max_steps_per_epoch: 100' };
+const BUDGET = {
+  dlinear: 'epochs: 20, max_steps_per_epoch: 200',
+  ttm: 'epochs: 6, max_steps_per_epoch: 100',
+  patchtst: 'epochs: 6, max_steps_per_epoch: 100',
+};
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-nocturnal-bench-'));
 const rows = [];
@@ -32,10 +36,16 @@ for (const ds of datasets) {
   for (const fam of families) {
     const d = DATA[ds];
     const config = path.join(dir, `${fam}-${ds}.yaml`);
-    writeFileSync(config, `defaults: [models/${fam}]\nmodel: {context_length: ${d.context}, horizon: ${d.horizon}}\ndata: {${d.yaml}}\ntraining: {${BUDGET[fam]}, val_max_windows: 2000, threads: ${Math.min(4, cpus().length)}}\n`);
+    writeFileSync(
+      config,
+      `defaults: [models/${fam}]\nmodel: {context_length: ${d.context}, horizon: ${d.horizon}}\ndata: {${d.yaml}}\ntraining: {${BUDGET[fam]}, val_max_windows: 2000, threads: ${Math.min(4, cpus().length)}}\n`,
+    );
     const id = `${fam}-${ds}`;
     const t0 = Date.now();
-    for (const cmd of [['train', config, '--run-id', id], ['evaluate', '--run', id, '--split', 'nocturnal']]) {
+    for (const cmd of [
+      ['train', config, '--run-id', id],
+      ['evaluate', '--run', id, '--split', 'nocturnal'],
+    ]) {
       const r = spawnSync(process.execPath, [cli, ...cmd, '--runs-dir', path.join(dir, 'runs')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${cmd.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
     }
@@ -47,21 +57,35 @@ for (const ds of datasets) {
 }
 
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-const auroc = (d) => (d.reportable ? `${f3(d.auroc)} (${f3(d.aurocCI.lo)}-${f3(d.aurocCI.hi)})` : `n/r: ${d.positives} pos. (CI ${f3(d.aurocCI.lo)}-${f3(d.aurocCI.hi)})`);
-const lines = [`# Nocturnal hypoglycaemia from bedtime (${new Date().toISOString().slice(0, 10)})`, '',
-  'Command: `node bench/nocturnal.mjs` (CPU). Context ends at midnight, the model forecasts 00:00-06:00; the model\'s',
+const auroc = (d) =>
+  d.reportable
+    ? `${f3(d.auroc)} (${f3(d.aurocCI.lo)}-${f3(d.aurocCI.hi)})`
+    : `n/r: ${d.positives} pos. (CI ${f3(d.aurocCI.lo)}-${f3(d.aurocCI.hi)})`;
+const lines = [
+  `# Nocturnal hypoglycaemia from bedtime (${new Date().toISOString().slice(0, 10)})`,
+  '',
+  "Command: `node bench/nocturnal.mjs` (CPU). Context ends at midnight, the model forecasts 00:00-06:00; the model's",
   'score is the copula probability of the night minimum below the threshold, Platt-recalibrated on validation nights.',
-  'Baselines: threshold crossing of the point forecast, the patient\'s own rate (training nights), bedtime logistic regression.',
-  'AUROC with a stratified bootstrap 95% CI; n/r: fewer than 10 positive test nights (no point AUROC). ECE: 10 bins.', ''];
+  "Baselines: threshold crossing of the point forecast, the patient's own rate (training nights), bedtime logistic regression.",
+  'AUROC with a stratified bootstrap 95% CI; n/r: fewer than 10 positive test nights (no point AUROC). ECE: 10 bins.',
+  '',
+];
 for (const thr of [70, 54]) {
   for (const win of ['night', '00:00-03:00', '03:00-06:00']) {
-    lines.push(`## < ${thr} mg/dL, ${win}`, '', '| dataset | model run | test nights | positive | forecaster | AUROC (95% CI) | Brier | ECE |', '|---|---|---|---|---|---|---|---|');
+    lines.push(
+      `## < ${thr} mg/dL, ${win}`,
+      '',
+      '| dataset | model run | test nights | positive | forecaster | AUROC (95% CI) | Brier | ECE |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const r of rows) {
       const res = r.night.results.find((x) => x.threshold === thr && x.window === win);
       for (const f of ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
         const s = res.forecasters[f];
         if (!s) continue;
-        lines.push(`| ${r.ds} | ${r.fam} | ${r.night.counts.test_nights} | ${res.positives} | ${f} | ${auroc(s.discrimination)} | ${f3(s.brier.brier)} | ${f3(s.ece)} |`);
+        lines.push(
+          `| ${r.ds} | ${r.fam} | ${r.night.counts.test_nights} | ${res.positives} | ${f} | ${auroc(s.discrimination)} | ${f3(s.brier.brier)} | ${f3(s.ece)} |`,
+        );
       }
     }
     lines.push('');

@@ -30,7 +30,9 @@ const FUNCTIONS = {
   branin: {
     space: { space: { x1: { uniform: [-5, 10] }, x2: { uniform: [0, 15] } } },
     f: ({ x1, x2 }) => {
-      const b = 5.1 / (4 * Math.PI ** 2), c = 5 / Math.PI, t = 1 / (8 * Math.PI);
+      const b = 5.1 / (4 * Math.PI ** 2),
+        c = 5 / Math.PI,
+        t = 1 / (8 * Math.PI);
       return (x2 - b * x1 ** 2 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
     },
     optimum: 0.397887,
@@ -75,7 +77,11 @@ for (const [name, fn] of Object.entries(FUNCTIONS)) {
   }
 }
 const t0 = performance.now();
-const py = spawnSync(PYTHON, [path.join(root, 'bench', 'python', 'tune_samplers.py'), '--trials', String(TRIALS), '--seeds', String(SEEDS)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const py = spawnSync(
+  PYTHON,
+  [path.join(root, 'bench', 'python', 'tune_samplers.py'), '--trials', String(TRIALS), '--seeds', String(SEEDS)],
+  { encoding: 'utf8', maxBuffer: 1 << 26 },
+);
 if (py.status !== 0) throw new Error(`${PYTHON} tune_samplers.py failed: ${py.stderr.trim().split('\n').pop()}`);
 const optuna = JSON.parse(py.stdout);
 seconds['Optuna (TPE + random)'] = (performance.now() - t0) / 1000;
@@ -97,17 +103,31 @@ const lines = [
   '',
 ];
 for (const [name, fn] of Object.entries(FUNCTIONS)) {
-  lines.push(`## ${name} (optimum ${fn.optimum})`, '', `| sampler | ${CHECKPOINTS.map((n) => `median best @${n}`).join(' | ')} | ${CHECKPOINTS.map((n) => `beats Optuna TPE @${n}`).join(' | ')} |`, `|---|${CHECKPOINTS.map(() => '---:').join('|')}|${CHECKPOINTS.map(() => '---:').join('|')}|`);
+  lines.push(
+    `## ${name} (optimum ${fn.optimum})`,
+    '',
+    `| sampler | ${CHECKPOINTS.map((n) => `median best @${n}`).join(' | ')} | ${CHECKPOINTS.map((n) => `beats Optuna TPE @${n}`).join(' | ')} |`,
+    `|---|${CHECKPOINTS.map(() => '---:').join('|')}|${CHECKPOINTS.map(() => '---:').join('|')}|`,
+  );
   const ref = results[name][`Optuna ${optuna.optuna} TPE`];
   for (const [label, curves] of Object.entries(results[name])) {
     const med = CHECKPOINTS.map((n) => median(curves.map((c) => c[n - 1])).toPrecision(4));
     // paired by seed index only as a count of "how often lower", not a paired test (the generators differ)
     const wins = CHECKPOINTS.map((n) => `${curves.filter((c, i) => c[n - 1] < ref[i][n - 1]).length}/${SEEDS}`);
-    lines.push(`| ${label} | ${med.join(' | ')} | ${label.includes('Optuna') && label.includes('TPE') ? CHECKPOINTS.map(() => '—').join(' | ') : wins.join(' | ')} |`);
+    lines.push(
+      `| ${label} | ${med.join(' | ')} | ${label.includes('Optuna') && label.includes('TPE') ? CHECKPOINTS.map(() => '—').join(' | ') : wins.join(' | ')} |`,
+    );
   }
   lines.push('');
 }
-lines.push('Wall time (all functions and seeds): ' + Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ') + '.', '');
+lines.push(
+  'Wall time (all functions and seeds): ' +
+    Object.entries(seconds)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ') +
+    '.',
+  '',
+);
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 const file = path.join(root, 'bench', 'results', `tune-samplers-${date}${SEEDS !== 20 || TRIALS !== 50 ? `-t${TRIALS}s${SEEDS}` : ''}.md`);
 writeFileSync(file, lines.join('\n'));

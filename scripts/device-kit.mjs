@@ -40,19 +40,30 @@ mkdirSync(path.join(pkgDir, 'dist', 'ts', 'cli'), { recursive: true });
 // The CLI and its JS dependencies in one ES module. CommonJS dependencies call require(), which an ES module
 // lacks: the banner gives the bundle one.
 await build({
-  entryPoints: [cliEntry], outfile: path.join(pkgDir, 'dist', 'ts', 'cli', 'main.js'), bundle: true,
-  platform: 'node', format: 'esm', target: 'node22', external: ['parquet-wasm'], logLevel: 'error',
+  entryPoints: [cliEntry],
+  outfile: path.join(pkgDir, 'dist', 'ts', 'cli', 'main.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  external: ['parquet-wasm'],
+  logLevel: 'error',
   banner: { js: "import { createRequire as __tsfmRequire } from 'node:module'; const require = __tsfmRequire(import.meta.url);" },
 });
 chmodSync(path.join(pkgDir, 'dist', 'ts', 'cli', 'main.js'), 0o755);
 
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', private: true }, null, 2) + '\n');
+writeFileSync(
+  path.join(pkgDir, 'package.json'),
+  JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', private: true }, null, 2) + '\n',
+);
 const notCache = (src) => !/__pycache__|\.pyc$/.test(src);
 for (const p of ['CMakeLists.txt', 'native', 'configs', path.join('bench', 'python')])
   cpSync(path.join(root, p), path.join(pkgDir, p), { recursive: true, filter: notCache });
 cpSync(path.join(root, 'node_modules', 'node-addon-api'), path.join(pkgDir, 'node_modules', 'node-addon-api'), { recursive: true });
-cpSync(path.join(root, 'node_modules', 'node-api-headers', 'include'), path.join(pkgDir, 'node_modules', 'node-api-headers', 'include'), { recursive: true });
+cpSync(path.join(root, 'node_modules', 'node-api-headers', 'include'), path.join(pkgDir, 'node_modules', 'node-api-headers', 'include'), {
+  recursive: true,
+});
 
 if (withNode) {
   const nodeBin = path.join(root, 'node_modules', 'node', 'bin', 'node');
@@ -63,7 +74,9 @@ if (withNode) {
   if (xz.error || xz.status !== 0) fail(`xz failed (${xz.error?.message ?? `exit ${xz.status}`}): apt-get install xz-utils`);
 }
 
-writeFileSync(path.join(out, 'run.sh'), `#!/usr/bin/env bash
+writeFileSync(
+  path.join(out, 'run.sh'),
+  `#!/usr/bin/env bash
 # tsfm from this kit (made by scripts/device-kit.mjs): Node, the addon built here, doctor, then the command.
 set -euo pipefail
 KIT="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
@@ -93,6 +106,7 @@ fi
 node dist/ts/cli/main.js doctor --json > "$OUT/doctor.json" || true
 if [ "$#" -eq 0 ]; then set -- bench --quick --out "$OUT"; fi
 exec node dist/ts/cli/main.js "$@"
-`);
+`,
+);
 chmodSync(path.join(out, 'run.sh'), 0o755);
 console.log(`device-kit: wrote ${path.relative(process.cwd(), out) || '.'} (${withNode ? 'with' : 'without'} Node)`);

@@ -22,14 +22,26 @@ for (const f of existsSync(prebuildDir) ? readdirSync(prebuildDir).filter((n) =>
     console.log(`tsfm install: using the prebuilt addon ${path.relative(root, file)}`);
     process.exit(0);
   }
-  console.log(`tsfm install: prebuilt ${path.relative(root, file)} does not load here (${(probe.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? 'error').trim()}); building`);
+  console.log(
+    `tsfm install: prebuilt ${path.relative(root, file)} does not load here (${(
+      probe.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Error/.test(l)) ?? 'error'
+    ).trim()}); building`,
+  );
 }
 
 const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 if (!existsSync(cmakeJs)) {
-  console.error('tsfm install: no prebuilt addon for this platform and cmake-js is not installed; install it (npm install cmake-js) with cmake and a C++17 compiler, then run `npm run build:native`');
+  console.error(
+    'tsfm install: no prebuilt addon for this platform and cmake-js is not installed; install it (npm install cmake-js) with cmake and a C++17 compiler, then run `npm run build:native`',
+  );
   process.exit(1);
 }
-const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', '--log-level', 'warn'], { cwd: root, stdio: 'inherit',
-  env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2' } });
+const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', '--log-level', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2' },
+});
 process.exit(r.status ?? 1);

@@ -13,7 +13,11 @@ const env = { ...process.env, PREBUILD_NODE_GYP: path.join(root, 'node_modules',
 const nodeDir = path.resolve(path.dirname(process.execPath), '..');
 if (!env.npm_config_nodedir && existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = nodeDir;
 const bin = path.join(root, 'node_modules', 'prebuildify', 'bin.js');
-const r = spawnSync(process.execPath, [bin, '--napi', '--strip', '--tag-libc', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
+const r = spawnSync(process.execPath, [bin, '--napi', '--strip', '--tag-libc', ...process.argv.slice(2)], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 if (r.status !== 0) process.exit(r.status ?? 1);
 // node-gyp's rebuild emptied build/ and prebuildify moved the module out of it: put the (unstripped) local
 // build back so a checkout keeps working exactly as before.

@@ -3,7 +3,10 @@ import type { Page } from 'puppeteer-core';
 
 export async function inChromium<T>(htmlFile: string, inspect: (page: Page) => Promise<T>): Promise<{ problems: string[]; result: T }> {
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless=new'],
+  });
   try {
     const page = await browser.newPage();
     const problems: string[] = [];

@@ -14,13 +14,17 @@ describe('bench: data-parallel suite', () => {
     for (const z of r.sizes) {
       expect(z.repeats).toBeGreaterThan(0);
       expect(z.algGBps).toBeGreaterThan(0);
-      expect(z.busGBps).toBeCloseTo(z.algGBps, 10);  // 2(N-1)/N = 1 for two ranks
+      expect(z.busGBps).toBeCloseTo(z.algGBps, 10); // 2(N-1)/N = 1 for two ranks
     }
   });
 
   it("fails with the worker's own error when a rank cannot run", async () => {
-    await expect(allReduceBench({ device: 'cpu', ranks: 2, sizes: [2], minSeconds: 0.05, cli })).rejects.toThrow(/sizes must be >= 4 bytes/);
-    expect(() => execFileSync(process.execPath, [cli, 'bench-worker', 'broadcast', '{}'], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/unknown kind 'broadcast'/);
+    await expect(allReduceBench({ device: 'cpu', ranks: 2, sizes: [2], minSeconds: 0.05, cli })).rejects.toThrow(
+      /sizes must be >= 4 bytes/,
+    );
+    expect(() => execFileSync(process.execPath, [cli, 'bench-worker', 'broadcast', '{}'], { encoding: 'utf8', stdio: 'pipe' })).toThrow(
+      /unknown kind 'broadcast'/,
+    );
   });
 
   it('runs plain, world-size-1 DDP and two-worker training and reports them in the bench result', async () => {

@@ -15,7 +15,9 @@ const root = mkdtempSync(path.join(tmpdir(), 'tsfm-ddp-'));
 const config = path.join(root, 'tiny.yaml');
 // Small enough for 4 processes on 2 cores; dlinear has no dropout or batch statistics, so ranks must match a
 // single process exactly up to float rounding.
-writeFileSync(config, `
+writeFileSync(
+  config,
+  `
 defaults: [models/dlinear]
 model: {context_length: 32, horizon: 6, output: point}
 data:
@@ -34,9 +36,15 @@ training:
   grad_clip: 0.05
   early_stopping: {patience: 0}
   distributed: {bucket_mb: 0.0005}
-`);
+`,
+);
 
-interface Run { code: number | null; stdout: string; stderr: string; seconds: number }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -47,13 +55,23 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, child); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, child);
+    });
     child.on('exit', (code) => setTimeout(() => resolve({ code, stdout, stderr, seconds: (Date.now() - t0) / 1000 }), 100));
   });
 }
@@ -85,7 +103,13 @@ function survivors(): string[] {
 
 async function weights(runId: string): Promise<Map<string, Float32Array>> {
   const native = loadNative();
-  const model = new native.NativeModel({ family: 'dlinear', contextLength: 32, horizon: 6, channels: 3, params: { kernel_size: 25, individual: 0 } });
+  const model = new native.NativeModel({
+    family: 'dlinear',
+    contextLength: 32,
+    horizon: 6,
+    channels: 3,
+    params: { kernel_size: 25, individual: 0 },
+  });
   const trainer = new native.NativeTrainer(model, { epochs: 1 });
   await trainer.loadWeights(path.join(root, 'runs', runId, 'checkpoints', 'last.pt'));
   const sd = model.stateDict() as Record<string, { data: Float32Array }>;
@@ -116,8 +140,11 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
     expect(two.stderr).not.toMatch(/\[rank 1\] epoch/);
     // 4 workers started by hand with torchrun's variables (as `torchrun --no-python` would).
     const port = String(await freePort());
-    const four = await Promise.all([0, 1, 2, 3].map((r) =>
-      train('w4', [], { RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: '4', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port })));
+    const four = await Promise.all(
+      [0, 1, 2, 3].map((r) =>
+        train('w4', [], { RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: '4', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port }),
+      ),
+    );
     for (const r of four) expect(r.code, r.stderr).toBe(0);
     const w1 = await weights('w1');
     const d2 = maxDiff(w1, await weights('w2'));
@@ -138,20 +165,46 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
 
   it('two launchers as two nodes, and srun-style tasks, train like one process', async () => {
     const port = String(await freePort());
-    const node = (rank: number) => train('nodes', ['--nproc-per-node', '1', '--nnodes', '2', '--node-rank', String(rank), '--master-addr', '127.0.0.1', '--master-port', port]);
+    const node = (rank: number) =>
+      train('nodes', [
+        '--nproc-per-node',
+        '1',
+        '--nnodes',
+        '2',
+        '--node-rank',
+        String(rank),
+        '--master-addr',
+        '127.0.0.1',
+        '--master-port',
+        port,
+      ]);
     const nodes = await Promise.all([node(0), node(1)]);
     for (const r of nodes) expect(r.code, r.stderr).toBe(0);
     expect(maxDiff(await weights('w1'), await weights('nodes'))).toBeLessThan(1e-5);
     // What srun gives each task; the master comes from the job's node list.
-    const slurm = (rank: number) => ({ SLURM_PROCID: String(rank), SLURM_LOCALID: String(rank), SLURM_NTASKS: '2', SLURM_STEP_ID: '0',
-      SLURM_JOB_ID: '1', SLURM_JOB_NODELIST: 'localhost', MASTER_PORT: port });
+    const slurm = (rank: number) => ({
+      SLURM_PROCID: String(rank),
+      SLURM_LOCALID: String(rank),
+      SLURM_NTASKS: '2',
+      SLURM_STEP_ID: '0',
+      SLURM_JOB_ID: '1',
+      SLURM_JOB_NODELIST: 'localhost',
+      MASTER_PORT: port,
+    });
     const tasks = await Promise.all([0, 1].map((r) => train('srun', [], slurm(r))));
     for (const r of tasks) expect(r.code, r.stderr).toBe(0);
     expect(maxDiff(await weights('w1'), await weights('srun'))).toBeLessThan(1e-5);
   });
 
   it('gradient accumulation gives the same parameters as one big batch', async () => {
-    const acc = await train('acc', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.grad_accumulation_steps=2']);
+    const acc = await train('acc', [
+      '--nproc-per-node',
+      '2',
+      '--master-port',
+      String(await freePort()),
+      '--set',
+      'training.grad_accumulation_steps=2',
+    ]);
     expect(acc.code, acc.stderr).toBe(0);
     expect(maxDiff(await weights('w1'), await weights('acc'))).toBeLessThan(1e-5);
   });
@@ -181,52 +234,99 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
   });
 
   it('a hung rank brings the job down after the collective timeout', async () => {
-    const r = await train('hang', ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.distributed.timeout_seconds=4'],
-      { TSFM_TEST_FAULT: '1:2:hang' });
+    const r = await train(
+      'hang',
+      ['--nproc-per-node', '2', '--master-port', String(await freePort()), '--set', 'training.distributed.timeout_seconds=4'],
+      { TSFM_TEST_FAULT: '1:2:hang' },
+    );
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(60);
     // The hung rank is named, not the healthy rank 0 that timed out waiting for it.
-    expect(r.stderr).toMatch(/tsfm: rank 1 hung: it stopped responding \(process \d+ is still running but never reached the collective\); rank 0 timed out waiting for it: distributed: a collective failed \(a peer crashed, or hung past the 4 s timeout\)/);
+    expect(r.stderr).toMatch(
+      /tsfm: rank 1 hung: it stopped responding \(process \d+ is still running but never reached the collective\); rank 0 timed out waiting for it: distributed: a collective failed \(a peer crashed, or hung past the 4 s timeout\)/,
+    );
     expect(JSON.parse(readFileSync(path.join(root, 'runs', 'hang', 'failure.json'), 'utf8'))).toMatchObject({ rank: 1, hung: true });
     expect(survivors()).toEqual([]);
   });
 
   it('a stopped rank (SIGSTOP) is named as the one that hung', async () => {
     let stopped = false;
-    const r = await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=stopped', '--set', 'training.epochs=400',
-      '--set', 'training.distributed.timeout_seconds=4', '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text) => {
-      if (!stopped && /epoch 2\/400/.test(text)) {
-        const m = /"pid":\s*(\d+)/.exec(readFileSync(path.join(root, 'runs', 'stopped', 'metadata.json'), 'utf8'));
-        // The run's owner is rank 0; rank 1 is the other worker of the launcher, found by its RANK.
-        const rank1 = workerPid(1, Number(m![1]));
-        if (rank1) {
-          stopped = true;
-          process.kill(rank1, 'SIGSTOP');
+    const r = await run(
+      [
+        'train',
+        config,
+        '--runs-dir',
+        path.join(root, 'runs'),
+        '--set',
+        'output.run_id=stopped',
+        '--set',
+        'training.epochs=400',
+        '--set',
+        'training.distributed.timeout_seconds=4',
+        '--nproc-per-node',
+        '2',
+        '--master-port',
+        String(await freePort()),
+      ],
+      {},
+      (text) => {
+        if (!stopped && /epoch 2\/400/.test(text)) {
+          const m = /"pid":\s*(\d+)/.exec(readFileSync(path.join(root, 'runs', 'stopped', 'metadata.json'), 'utf8'));
+          // The run's owner is rank 0; rank 1 is the other worker of the launcher, found by its RANK.
+          const rank1 = workerPid(1, Number(m![1]));
+          if (rank1) {
+            stopped = true;
+            process.kill(rank1, 'SIGSTOP');
+          }
         }
-      }
-    });
+      },
+    );
     expect(stopped).toBe(true);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tsfm: rank 1 hung: it stopped responding \(process \d+ is stopped \(SIGSTOP or a debugger\)\); rank 0 timed out waiting for it/);
+    expect(r.stderr).toMatch(
+      /tsfm: rank 1 hung: it stopped responding \(process \d+ is stopped \(SIGSTOP or a debugger\)\); rank 0 timed out waiting for it/,
+    );
     expect(survivors()).toEqual([]);
   });
 
   it('a peer that never shows up gives one clear rendezvous error', async () => {
-    const r = await train('alone', ['--set', 'training.distributed.rendezvous_timeout_seconds=2'],
-      { RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) });
+    const r = await train('alone', ['--set', 'training.distributed.rendezvous_timeout_seconds=2'], {
+      RANK: '0',
+      WORLD_SIZE: '2',
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: String(await freePort()),
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/rendezvous at 127\.0\.0\.1:\d+ timed out after 2.* 1 of 2 ranks joined \(missing rank 1\)/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /rendezvous at 127\.0\.0\.1:\d+ timed out after 2.* 1 of 2 ranks joined \(missing rank 1\)/,
+    );
   });
 
   it('SIGINT to the launcher stops every worker after a checkpoint', async () => {
     let sent = false;
-    const r = await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=sigint', '--set', 'training.epochs=400',
-      '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text, child) => {
-      if (!sent && /epoch 2\/400/.test(text)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    const r = await run(
+      [
+        'train',
+        config,
+        '--runs-dir',
+        path.join(root, 'runs'),
+        '--set',
+        'output.run_id=sigint',
+        '--set',
+        'training.epochs=400',
+        '--nproc-per-node',
+        '2',
+        '--master-port',
+        String(await freePort()),
+      ],
+      {},
+      (text, child) => {
+        if (!sent && /epoch 2\/400/.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stdout).toMatch(/run sigint interrupted/);
@@ -236,13 +336,29 @@ describe('distributed data-parallel training (Gloo, loopback)', () => {
 
   it('workers do not outlive a launcher killed with SIGKILL', async () => {
     let killedAt = 0;
-    await run(['train', config, '--runs-dir', path.join(root, 'runs'), '--set', 'output.run_id=orphans', '--set', 'training.epochs=400',
-      '--nproc-per-node', '2', '--master-port', String(await freePort())], {}, (text, child) => {
-      if (!killedAt && /epoch 2\/400/.test(text)) {
-        killedAt = Date.now();
-        child.kill('SIGKILL');
-      }
-    });
+    await run(
+      [
+        'train',
+        config,
+        '--runs-dir',
+        path.join(root, 'runs'),
+        '--set',
+        'output.run_id=orphans',
+        '--set',
+        'training.epochs=400',
+        '--nproc-per-node',
+        '2',
+        '--master-port',
+        String(await freePort()),
+      ],
+      {},
+      (text, child) => {
+        if (!killedAt && /epoch 2\/400/.test(text)) {
+          killedAt = Date.now();
+          child.kill('SIGKILL');
+        }
+      },
+    );
     expect(killedAt).toBeGreaterThan(0);
     while (survivors().length > 0 && Date.now() - killedAt < 20_000) await new Promise((r) => setTimeout(r, 250));
     expect(survivors()).toEqual([]);

@@ -35,7 +35,9 @@ describe('tsfm experiment run under faults', () => {
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/experiment 'faults' is already running \(process \d+ on \S+, lock .*runner\.lock\)/);
 
-    const cell = JSON.parse(execFileSync('cat', [path.join(runsDir, runMetadata(runsDir)[0]!.run_id, 'metadata.json')], { encoding: 'utf8' }));
+    const cell = JSON.parse(
+      execFileSync('cat', [path.join(runsDir, runMetadata(runsDir)[0]!.run_id, 'metadata.json')], { encoding: 'utf8' }),
+    );
     const cellPid = cell.owner.pid as number;
     expect(alive(cellPid)).toBe(true);
     runner.kill('SIGKILL');
@@ -43,14 +45,23 @@ describe('tsfm experiment run under faults', () => {
 
     // The next runner takes the dead runner's lock; with short settings the cell completes (a new attempt).
     writeFileSync(file, experiment(1, 3));
-    const out = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toMatch(/experiment faults: 1 completed, 0 already done/);
-    const again = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const again = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(again).toMatch(/experiment faults: 0 completed, 1 already done/);
 
     // Two epochs instead of one: the finished cell no longer stands and runs again.
     writeFileSync(file, experiment(2, 3));
-    const changed = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const changed = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(changed).toMatch(/experiment faults: 1 completed, 0 already done/);
     const completed = runMetadata(runsDir).filter((m) => m.status === 'completed');
     expect(completed).toHaveLength(2);

@@ -25,7 +25,10 @@ describe('tsfm experiment run', () => {
   it('3 models × 2 datasets × 2 seeds: interrupted, resumed without repeating finished cells, aggregated', async () => {
     const { file, runsDir } = setup(`name: grid\nworkers: 2\ndatasets: [simulated_t1d, broll]\nseeds: [1, 2]\n${TINY}`);
     // In its own process group, interrupted like a terminal's Ctrl-C: SIGINT to the whole group.
-    const first = spawn(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const first = spawn(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out1 = '';
     first.stdout.on('data', (d) => (out1 += d));
     first.stderr.on('data', (d) => (out1 += d));
@@ -42,8 +45,13 @@ describe('tsfm experiment run', () => {
     // Cells running at the interrupt recorded themselves as interrupted, not left 'running'.
     expect(before.filter((m) => m.status !== 'completed' && m.status !== 'interrupted')).toEqual([]);
 
-    const out2 = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(out2).toMatch(new RegExp(`experiment grid: ${12 - doneBefore.length} completed, ${doneBefore.length} already done, 0 failed, 0 not finished`));
+    const out2 = execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runsDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(out2).toMatch(
+      new RegExp(`experiment grid: ${12 - doneBefore.length} completed, ${doneBefore.length} already done, 0 failed, 0 not finished`),
+    );
     const after = runMetadata(runsDir);
     // Finished cells were not repeated: each has exactly one completed run, the same as before.
     const completedAfter = after.filter((m) => m.status === 'completed');
@@ -56,7 +64,9 @@ describe('tsfm experiment run', () => {
       expect(m.run_id).toMatch(/\.a1$/);
     }
 
-    const csv = readFileSync(path.join(runsDir, 'experiments', 'grid', 'results.csv'), 'utf8').trim().split('\n');
+    const csv = readFileSync(path.join(runsDir, 'experiments', 'grid', 'results.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(csv).toHaveLength(1 + 6);
     const rows = csv.slice(1).map((l) => l.split(','));
     expect(rows.every((r) => r[7] === '2' && Number(r[5]) > 0 && Number(r[6]) >= 0)).toBe(true);
@@ -70,7 +80,13 @@ describe('tsfm experiment run', () => {
     const md = readFileSync(path.join(runsDir, 'experiments', 'grid', 'results.md'), 'utf8');
     expect(md).toMatch(/\| broll \| global \| 32 \| \*\*\w+\*\* \| \*\*[\d.]+ ± [\d.]+\*\* \| 2 \|/);
     // The registry answers for the experiment too.
-    const listed = execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runsDir, '--experiment', 'grid', '--status', 'completed', '--json'], { encoding: 'utf8' }).trim().split('\n');
+    const listed = execFileSync(
+      process.execPath,
+      [cli, 'runs', 'list', '--runs-dir', runsDir, '--experiment', 'grid', '--status', 'completed', '--json'],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
     expect(listed).toHaveLength(12);
   });
 
@@ -90,7 +106,8 @@ describe('tsfm experiment run', () => {
   });
 
   it('a failing cell is reported and the others complete', () => {
-    const { file, runsDir } = setup(`name: partial\nworkers: 1\ndatasets: [simulated_t1d]\nseeds: [1]\nset: [training.epochs=1, training.max_steps_per_epoch=3, training.val_max_windows=50, model.context_length=32]
+    const { file, runsDir } =
+      setup(`name: partial\nworkers: 1\ndatasets: [simulated_t1d]\nseeds: [1]\nset: [training.epochs=1, training.max_steps_per_epoch=3, training.val_max_windows=50, model.context_length=32]
 models:
   - {name: dlinear, set: [model.params.kernel_size=5]}
   - {name: broken, config: models/ttm, set: [model.params.no_such_param=1]}

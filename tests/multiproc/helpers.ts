@@ -16,7 +16,9 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
 }
 
 /** metadata.json of every run directory under runsDir (unreadable ones skipped). */
-export function runMetadata(runsDir: string): Array<{ run_id: string; status: string; tags: Record<string, string>; error: string | null }> {
+export function runMetadata(
+  runsDir: string,
+): Array<{ run_id: string; status: string; tags: Record<string, string>; error: string | null }> {
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir).flatMap((d) => {
     try {

@@ -23,7 +23,9 @@ for (let i = 0; i < Number(n); i++) {
 
 function runWriter(runsDir: string, w: number, t0: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', writer, runsDir, String(w), String(RUNS_EACH), String(t0)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', writer, runsDir, String(w), String(RUNS_EACH), String(t0)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('exit', (code) => resolve({ code, stderr }));

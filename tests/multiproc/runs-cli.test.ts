@@ -8,7 +8,11 @@ import { cli } from './helpers.js';
 
 function makeRuns(): string {
   const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-cli-'));
-  for (const [id, status, rmse] of [['good', 'completed', 10], ['better', 'completed', 8], ['bad', 'failed', 0]] as const) {
+  for (const [id, status, rmse] of [
+    ['good', 'completed', 10],
+    ['better', 'completed', 8],
+    ['bad', 'failed', 0],
+  ] as const) {
     const run = openRun({ runsDir: runs, runId: id, tags: { task: 'nocturnal' } });
     run.update({ model: { family: 'ttm', parameters: 10, horizon: 12 }, dataset: { name: 'broll', version: 'v' } });
     run.writeArtifact('checkpoints/best.pt', 'w');
@@ -36,7 +40,9 @@ describe('runs / models commands', () => {
     const bad = tsfm(['models', 'stage', 'better', 'prod', ...d]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/stage: unknown stage 'prod'/);
-    expect(tsfm(['models', 'stage', 'bad', 'staging', ...d]).stderr).toMatch(/run 'bad' is not a model \(it failed; a model is a completed run with a checkpoint\)/);
+    expect(tsfm(['models', 'stage', 'bad', 'staging', ...d]).stderr).toMatch(
+      /run 'bad' is not a model \(it failed; a model is a completed run with a checkpoint\)/,
+    );
   });
 
   it('rm and gc ask for confirmation, keep production models, and never lose saved runs on refusal', () => {
@@ -55,7 +61,9 @@ describe('runs / models commands', () => {
     expect(existsSync(path.join(runs, 'better'))).toBe(true);
     expect(existsSync(path.join(runs, 'good'))).toBe(false);
     expect(tsfm(['runs', 'gc', '--older-than', 'soon', ...d]).stderr).toMatch(/--older-than: expected an age like 30d/);
-    const list = execFileSync(process.execPath, [cli, 'runs', 'list', '--json', ...d], { encoding: 'utf8' }).trim().split('\n');
+    const list = execFileSync(process.execPath, [cli, 'runs', 'list', '--json', ...d], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(list.map((l) => JSON.parse(l).run_id)).toEqual(['better']);
   });
 });

@@ -9,11 +9,35 @@ describe('a training killed with SIGKILL', () => {
   it('shows as failed in `runs list` once its process is gone, and stays failed after a rebuild', async () => {
     const runsDir = mkdtempSync(path.join(tmpdir(), 'tsfm-kill-'));
     // Long enough that it is still training when killed.
-    const child = spawn(process.execPath, [cli, 'train', '--runs-dir', runsDir, '--run-id', 'victim', '--epochs', '200',
-      '--set', 'training.max_steps_per_epoch=200', '--set', 'training.threads=1', '--set', 'model.context_length=32', '--set', 'training.early_stopping.patience=0'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--runs-dir',
+        runsDir,
+        '--run-id',
+        'victim',
+        '--epochs',
+        '200',
+        '--set',
+        'training.max_steps_per_epoch=200',
+        '--set',
+        'training.threads=1',
+        '--set',
+        'model.context_length=32',
+        '--set',
+        'training.early_stopping.patience=0',
+      ],
+      { stdio: 'ignore' },
+    );
     const log = path.join(runsDir, 'victim', 'logs', 'run.log');
     await waitFor(() => existsSync(log) && /parameters/.test(readFileSync(log, 'utf8')), 120_000, 'training to start');
-    const listed = () => execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runsDir, '--json'], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+    const listed = () =>
+      execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runsDir, '--json'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     expect(listed()[0]).toMatchObject({ run_id: 'victim', status: 'running' });
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGKILL');

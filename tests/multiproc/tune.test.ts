@@ -25,7 +25,12 @@ conditional:
 
 const trialsOf = (dir: string) => {
   const d = path.join(dir, 'runs', 'studies', 'tiny', 'trials');
-  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(d, f), 'utf8'))).sort((a, b) => a.number - b.number) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(path.join(d, f), 'utf8')))
+        .sort((a, b) => a.number - b.number)
+    : [];
 };
 
 describe('tsfm tune', () => {
@@ -34,11 +39,17 @@ describe('tsfm tune', () => {
     const file = path.join(dir, 'study.yaml');
     writeFileSync(file, study(dir));
     const first = spawn(process.execPath, [cli, 'tune', file], { stdio: 'ignore' });
-    await waitFor(() => trialsOf(dir).filter((t) => t.state !== 'running').length >= 2 && trialsOf(dir).some((t) => t.state === 'running'), 240_000, 'two finished trials and a running one');
+    await waitFor(
+      () => trialsOf(dir).filter((t) => t.state !== 'running').length >= 2 && trialsOf(dir).some((t) => t.state === 'running'),
+      240_000,
+      'two finished trials and a running one',
+    );
     const exited = new Promise((r) => first.on('exit', r));
     first.kill('SIGKILL');
     await exited;
-    const left = trialsOf(dir).filter((t) => t.state === 'running').map((t) => t.number);
+    const left = trialsOf(dir)
+      .filter((t) => t.state === 'running')
+      .map((t) => t.number);
     expect(left.length).toBeGreaterThan(0);
     await sleep(3000); // the orphaned trainings notice their tuner is gone and end
 

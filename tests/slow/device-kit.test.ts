@@ -21,13 +21,16 @@ describe('device kit', () => {
       const out = path.join(kit, 'results');
       const env = { ...process.env, OUT: out, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` };
       delete env.TSFM_ADDON;
-      const r = spawnSync('bash', [path.join(kit, 'run.sh'), 'bench', '--quick', '--suite', 'micro', '--no-python', '--out', out], { encoding: 'utf8', env });
+      const r = spawnSync('bash', [path.join(kit, 'run.sh'), 'bench', '--quick', '--suite', 'micro', '--no-python', '--out', out], {
+        encoding: 'utf8',
+        env,
+      });
       expect(r.status, `${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`).toBe(0);
       expect(existsSync(path.join(kit, 'tsfm', 'build', 'Release', 'tsfm.node'))).toBe(true);
 
       const doctor = JSON.parse(readFileSync(path.join(out, 'doctor.json'), 'utf8'));
       expect(doctor.ok).toBe(true);
-      expect(doctor.addon.path.startsWith(path.join(kit, 'tsfm'))).toBe(true);  // its own addon, not the checkout's
+      expect(doctor.addon.path.startsWith(path.join(kit, 'tsfm'))).toBe(true); // its own addon, not the checkout's
       expect(doctor.checks.find((c: { name: string }) => c.name === 'optimizer-step').status).toBe('ok');
       const results = readdirSync(out).filter((f) => f.endsWith('-quick.json'));
       expect(results.length).toBe(1);

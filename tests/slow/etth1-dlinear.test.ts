@@ -13,7 +13,11 @@ const data = path.resolve('../shared/data/ett/ETTh1.csv');
 describe.skipIf(!existsSync(data))('DLinear on ETTh1 (336 -> 96)', () => {
   it('reaches test MSE <= 0.386 on the normalised scale', () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-etth1-'));
-    const out = execFileSync(process.execPath, [cli, 'train', 'configs/examples/etth1-dlinear.yaml', '--runs-dir', runs, '--set', 'training.threads=2'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [cli, 'train', 'configs/examples/etth1-dlinear.yaml', '--runs-dir', runs, '--set', 'training.threads=2'],
+      { encoding: 'utf8' },
+    );
     const dir = /run \S+ \S+: (\S+)/.exec(out)![1];
     const m = JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
     expect(m.test.windows).toBe(2785); // 14400 - 11520 - 96 + 1: every test origin, none dropped

@@ -10,8 +10,22 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = path.resolve('dist/ts/cli/main.js');
-const args = ['--epochs', '12', '--set', 'training.threads=1', '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=4',
-  '--set', 'training.early_stopping.patience=1000', '--set', 'model.context_length=32', '--set', 'training.val_max_windows=200'];
+const args = [
+  '--epochs',
+  '12',
+  '--set',
+  'training.threads=1',
+  '--set',
+  'data.overrides.patients=3',
+  '--set',
+  'data.overrides.days=4',
+  '--set',
+  'training.early_stopping.patience=1000',
+  '--set',
+  'model.context_length=32',
+  '--set',
+  'training.val_max_windows=200',
+];
 
 /** A deterministic stream of kill delays (ms) so a failure can be replayed. */
 function delays(seed: number, n: number, lo: number, hi: number): number[] {
@@ -40,7 +54,11 @@ function tmpFiles(dir: string): string[] {
 }
 
 const listRuns = (runsDir: string) =>
-  execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runsDir, '--json'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runsDir, '--json'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe('fault injection: SIGKILL at random points, then resume', () => {
   it('loses and changes nothing, and ends where an uninterrupted run ends', async () => {
@@ -84,10 +102,18 @@ describe('fault injection: SIGKILL at random points, then resume', () => {
     const clean = JSON.parse(cleanMetrics.toString());
     expect(finalMetrics.status).toBe('completed');
     expect(finalMetrics.test).toEqual(clean.test);
-    expect(finalMetrics.epochs.map((e: { trainLoss: number }) => e.trainLoss)).toEqual(clean.epochs.map((e: { trainLoss: number }) => e.trainLoss));
+    expect(finalMetrics.epochs.map((e: { trainLoss: number }) => e.trainLoss)).toEqual(
+      clean.epochs.map((e: { trainLoss: number }) => e.trainLoss),
+    );
     expect(tmpFiles(victim)).toEqual([]);
-    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(runsDir))).toEqual([]);
+    expect(
+      execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(runsDir)),
+    ).toEqual([]);
     expect(faults).toBeGreaterThanOrEqual(3);
-    console.log(`fault injection: ${faults} SIGKILLs, ${checks + 1} run states checked, ${cleanMetrics.length * (checks + 2)} bytes of completed results compared`);
+    console.log(
+      `fault injection: ${faults} SIGKILLs, ${checks + 1} run states checked, ${cleanMetrics.length * (checks + 2)} bytes of completed results compared`,
+    );
   });
 });

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const headers = path.resolve(process.env.TSFM_LIBTORCH2_HEADERS ?? '.cache/libtorch2');
 const present = existsSync(path.join(headers, 'usr', 'include', 'torch'));
-const check = (...args: string[]) => spawnSync(process.execPath, ['scripts/check-libtorch2.mjs', '--headers', headers, ...args], { encoding: 'utf8' });
+const check = (...args: string[]) =>
+  spawnSync(process.execPath, ['scripts/check-libtorch2.mjs', '--headers', headers, ...args], { encoding: 'utf8' });
 
 describe.skipIf(!present)('LibTorch 2.x headers', () => {
   it('every native source compiles against them (and the CUDA-only code where CUDA headers exist)', () => {

@@ -15,22 +15,31 @@ describe('nocturnal hypoglycaemia probability on the simulated cohort', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-nocturnal-'));
     const config = path.join(dir, 'night.yaml');
     // 80 patients x 28 days: 400 test nights under the default temporal split; 6 h nights of 5-min readings.
-    writeFileSync(config, `defaults: [models/dlinear]
+    writeFileSync(
+      config,
+      `defaults: [models/dlinear]
 model: {context_length: 96, horizon: 72}
 data: {dataset: simulated_t1d, covariates: false, overrides: {patients: 80, days: 28}, cache_dir: ${path.join(dir, 'cache')}}
 training: {epochs: 20, max_steps_per_epoch: 200, val_max_windows: 2000, threads: 2}
-`);
+`,
+    );
     const runs = path.join(dir, 'runs');
     const t = spawnSync(process.execPath, [cli, 'train', config, '--runs-dir', runs, '--run-id', 'night'], { encoding: 'utf8' });
     expect(t.status, t.stderr).toBe(0);
-    const e = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal'], { encoding: 'utf8' });
+    const e = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal'], {
+      encoding: 'utf8',
+    });
     expect(e.status, e.stderr).toBe(0);
-    const s = JSON.parse(readFileSync(path.join(runs, 'night', 'eval', 'simulated_t1d-nocturnal', 'summary.json'), 'utf8')) as EvaluationSummary;
+    const s = JSON.parse(
+      readFileSync(path.join(runs, 'night', 'eval', 'simulated_t1d-nocturnal', 'summary.json'), 'utf8'),
+    ) as EvaluationSummary;
     const night70 = s.night!.results.find((r) => r.threshold === 70 && r.window === 'night')!;
     expect(s.night!.counts.test_nights).toBeGreaterThanOrEqual(100);
     expect(night70.positives).toBeGreaterThanOrEqual(30);
     const model = night70.forecasters.model!;
-    console.log(`nocturnal < 70: ${s.night!.counts.test_nights} test nights, ${night70.positives} positive; model ECE ${model.ece.toFixed(3)}, Brier ${model.brier.brier.toFixed(3)}`);
+    console.log(
+      `nocturnal < 70: ${s.night!.counts.test_nights} test nights, ${night70.positives} positive; model ECE ${model.ece.toFixed(3)}, Brier ${model.brier.brier.toFixed(3)}`,
+    );
     expect(model.ece).toBeLessThan(0.05);
     for (const f of ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
       const d = night70.forecasters[f]!.discrimination;

@@ -10,9 +10,14 @@ import { describe, expect, it } from 'vitest';
 describe('prebuildify packaging', () => {
   it('builds a prebuild through binding.gyp that the loader finds and that trains', () => {
     const copy = mkdtempSync(path.join(tmpdir(), 'tsfm-pkg-'));
-    for (const f of ['package.json', 'binding.gyp', 'CMakeLists.txt', 'native', 'scripts']) cpSync(f, path.join(copy, f), { recursive: true });
+    for (const f of ['package.json', 'binding.gyp', 'CMakeLists.txt', 'native', 'scripts'])
+      cpSync(f, path.join(copy, f), { recursive: true });
     symlinkSync(path.resolve('node_modules'), path.join(copy, 'node_modules'));
-    const r = spawnSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs')], { cwd: copy, encoding: 'utf8', env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: '2' } });
+    const r = spawnSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs')], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: '2' },
+    });
     expect(r.status, r.stdout.slice(-2000) + r.stderr.slice(-2000)).toBe(0);
     const dir = path.join(copy, 'prebuilds', `${process.platform}-${process.arch}`);
     expect(readdirSync(dir)).toContain('tsfm.glibc.node');
@@ -29,9 +34,26 @@ describe('prebuildify packaging', () => {
     const out = execFileSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(out).toContain(path.join('prebuilds', `${process.platform}-${process.arch}`, 'tsfm.glibc.node'));
     expect(out.trim().split('\n')[1]).toBe('4');
-    const train = execFileSync(process.execPath, [path.join(pkg, 'dist/ts/cli/main.js'), 'train', '--epochs', '1', '--runs-dir', path.join(pkg, 'runs'),
-      '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=20', '--set', 'data.overrides.patients=2', '--set', 'data.overrides.days=2'],
-      { cwd: pkg, encoding: 'utf8' });
+    const train = execFileSync(
+      process.execPath,
+      [
+        path.join(pkg, 'dist/ts/cli/main.js'),
+        'train',
+        '--epochs',
+        '1',
+        '--runs-dir',
+        path.join(pkg, 'runs'),
+        '--set',
+        'training.max_steps_per_epoch=2',
+        '--set',
+        'training.val_max_windows=20',
+        '--set',
+        'data.overrides.patients=2',
+        '--set',
+        'data.overrides.days=2',
+      ],
+      { cwd: pkg, encoding: 'utf8' },
+    );
     expect(train).toMatch(/run \S+ completed/);
   });
 });

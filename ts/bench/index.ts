@@ -45,15 +45,27 @@ export interface BenchOptions {
   ddpRepeats?: number;
   allReduceSizes?: number[];
   note?: string;
-  outDir?: string | null;  // null: write nothing
+  outDir?: string | null; // null: write nothing
   compare?: string;
   onLog?: (line: string) => void;
 }
 
 export interface BenchResult {
-  tool: 'tsfm-bench'; version: 1; startedAt: string; seconds: number;
+  tool: 'tsfm-bench';
+  version: 1;
+  startedAt: string;
+  seconds: number;
   fingerprint: Fingerprint;
-  options: { quick: boolean; suites: Suite[]; families: string[]; sizes: string[]; steps: number; warmupSteps: number; threads: number; setups: Setup[] };
+  options: {
+    quick: boolean;
+    suites: Suite[];
+    families: string[];
+    sizes: string[];
+    steps: number;
+    warmupSteps: number;
+    threads: number;
+    setups: Setup[];
+  };
   micro?: { matmul: MatmulResult[]; copy: CopyResult[]; memcpy: { bytes: number; gbPerSec: number } };
   ddp?: DdpBenchResult;
   training?: TrainingCaseResult[];
@@ -81,7 +93,9 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const quick = o.quick ?? false;
   const suites = o.suites ?? SUITES;
   const families = o.families ?? [...FAMILIES];
-  for (const fam of families) if (!(FAMILIES as readonly string[]).includes(fam)) throw new Error(`bench --families: unknown family '${fam}' (expected ${FAMILIES.join(', ')})`);
+  for (const fam of families)
+    if (!(FAMILIES as readonly string[]).includes(fam))
+      throw new Error(`bench --families: unknown family '${fam}' (expected ${FAMILIES.join(', ')})`);
   const sizes = o.sizes ?? (quick ? ['small', 'medium'] : SIZES);
   for (const s of sizes) if (!SIZES.includes(s)) throw new Error(`bench --sizes: unknown size '${s}' (expected ${SIZES.join(', ')})`);
   const threads = o.threads ?? rt.intraOpThreads;
@@ -89,12 +103,17 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const steps = o.steps ?? (quick ? 20 : 100);
   const warmupSteps = o.warmupSteps ?? (quick ? 3 : 10);
   const setups = setupsFor(o.devices, rt.cudaAvailable);
-  if (setups.some((s) => s.device !== 'cpu') && !rt.cudaAvailable) throw new Error('bench --devices: cuda asked for, but this LibTorch sees no usable CUDA GPU');
+  if (setups.some((s) => s.device !== 'cpu') && !rt.cudaAvailable)
+    throw new Error('bench --devices: cuda asked for, but this LibTorch sees no usable CUDA GPU');
   const before = o.compare ? (JSON.parse(readFileSync(o.compare, 'utf8')) as BenchResult) : undefined;
   if (before && before.tool !== 'tsfm-bench') throw new Error(`bench --compare: ${o.compare} is not a tsfm bench result`);
 
   const result: BenchResult = {
-    tool: 'tsfm-bench', version: 1, startedAt: new Date().toISOString(), seconds: 0, fingerprint: machineFingerprint(o.note),
+    tool: 'tsfm-bench',
+    version: 1,
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+    fingerprint: machineFingerprint(o.note),
     options: { quick, suites, families, sizes, steps, warmupSteps, threads, setups },
   };
   native.setThreads(threads);
@@ -103,7 +122,11 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     if (suites.includes('micro') || suites.includes('train')) {
       log('micro: matmul, memcpy, host<->device copies');
       const matmul = await matmulBench(devices, o.matmulSize ?? (devices.some((d) => d !== 'cpu') ? 4096 : 1024), quick ? 0.3 : 1.0);
-      result.micro = { matmul, copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0), memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0) };
+      result.micro = {
+        matmul,
+        copy: await copyBench(devices, 256 << 20, quick ? 0.3 : 1.0),
+        memcpy: await memcpyBench(256 << 20, quick ? 0.3 : 1.0),
+      };
     }
     if (suites.includes('train')) {
       const peaks: Record<string, number | undefined> = {};
@@ -112,7 +135,19 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
         const m = result.micro?.matmul.find((x) => x.device === s.device && x.dtype === (s.device === 'cpu' ? 'fp32' : dtype));
         peaks[s.name] = m?.peakTflops ? m.peakTflops * 1e12 : m?.tflops ? m.tflops * 1e12 : undefined;
       }
-      result.training = await trainingBench({ families, sizes, setups, warmupSteps, steps, rounds: o.rounds ?? (quick ? 2 : 3), threads, python: o.python ?? true, deterministic: true, peaks, onLog: log });
+      result.training = await trainingBench({
+        families,
+        sizes,
+        setups,
+        warmupSteps,
+        steps,
+        rounds: o.rounds ?? (quick ? 2 : 3),
+        threads,
+        python: o.python ?? true,
+        deterministic: true,
+        peaks,
+        onLog: log,
+      });
     }
     // Windowing after training: the collection of its 400 MB, which V8 runs in background threads when it
     // chooses, would otherwise overlap training rounds and count in their process CPU time. Its memory
@@ -120,12 +155,24 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     if (suites.includes('windowing')) {
       const points = o.windowingPoints ?? WINDOWING_DEFAULTS.points;
       log(`windowing: ${points.toExponential(0)} points, context ${WINDOWING_DEFAULTS.context}`);
-      result.windowing = await windowingBench({ ...WINDOWING_DEFAULTS, threads, points, segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
-        epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1) });
+      result.windowing = await windowingBench({
+        ...WINDOWING_DEFAULTS,
+        threads,
+        points,
+        segments: Math.max(1, Math.min(100, Math.floor(points / 1e6))),
+        epochFraction: o.windowingEpochFraction ?? (quick ? 0.02 : 1),
+      });
     }
     if (suites.includes('ddp')) {
-      result.ddp = await ddpBench({ devices, cudaDeviceCount: rt.cudaDeviceCount, trainSteps: o.ddpSteps ?? (quick ? 100 : 300), repeats: o.ddpRepeats ?? (quick ? 2 : 3),
-        allReduceSizes: o.allReduceSizes ?? (quick ? [1 << 20, 16 << 20] : [1 << 20, 16 << 20, 64 << 20, 256 << 20]), minSeconds: quick ? 0.3 : 1.0, onLog: log });
+      result.ddp = await ddpBench({
+        devices,
+        cudaDeviceCount: rt.cudaDeviceCount,
+        trainSteps: o.ddpSteps ?? (quick ? 100 : 300),
+        repeats: o.ddpRepeats ?? (quick ? 2 : 3),
+        allReduceSizes: o.allReduceSizes ?? (quick ? [1 << 20, 16 << 20] : [1 << 20, 16 << 20, 64 << 20, 256 << 20]),
+        minSeconds: quick ? 0.3 : 1.0,
+        onLog: log,
+      });
     }
   } finally {
     native.setThreads(rt.intraOpThreads);

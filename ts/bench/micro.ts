@@ -2,8 +2,22 @@
 import { loadNative } from '../native/loader.js';
 import { nvidiaGpus } from '../system/probe.js';
 
-export interface MatmulResult { device: string; dtype: string; size: number; tflops?: number; peakTflops?: number; fractionOfPeak?: number; skipped?: string }
-export interface CopyResult { device: string; direction: 'h2d' | 'd2h'; pinned: boolean; bytes: number; gbPerSec: number }
+export interface MatmulResult {
+  device: string;
+  dtype: string;
+  size: number;
+  tflops?: number;
+  peakTflops?: number;
+  fractionOfPeak?: number;
+  skipped?: string;
+}
+export interface CopyResult {
+  device: string;
+  direction: 'h2d' | 'd2h';
+  pinned: boolean;
+  bytes: number;
+  gbPerSec: number;
+}
 
 /**
  * Dense peak TFLOP/s by GPU name (vendor data sheets; SXM parts, no sparsity). CPUs have no reliable
@@ -11,7 +25,7 @@ export interface CopyResult { device: string; direction: 'h2d' | 'd2h'; pinned: 
  */
 const GPU_PEAKS: { match: RegExp; peaks: Record<string, number> }[] = [
   { match: /H200|H100.*(SXM|HBM3)/i, peaks: { fp32: 67, tf32: 494.5, bf16: 989.5, fp16: 989.5 } },
-  { match: /H100/i, peaks: { fp32: 51, tf32: 378, bf16: 756, fp16: 756 } },  // PCIe
+  { match: /H100/i, peaks: { fp32: 51, tf32: 378, bf16: 756, fp16: 756 } }, // PCIe
   { match: /A100/i, peaks: { fp32: 19.5, tf32: 156, bf16: 312, fp16: 312 } },
   { match: /L40S/i, peaks: { fp32: 91.6, tf32: 183, bf16: 362, fp16: 362 } },
   { match: /A10G?\b/i, peaks: { fp32: 31.2, tf32: 62.5, bf16: 125, fp16: 125 } },
@@ -43,7 +57,11 @@ export async function matmulBench(devices: string[], size: number, minSeconds: n
     // On the CPU the measured fp32 rate is the reference "peak".
     if (device === 'cpu') {
       const fp32 = out.find((m) => m.device === 'cpu' && m.dtype === 'fp32' && m.tflops);
-      for (const m of out) if (m.device === 'cpu' && m.tflops && fp32?.tflops) { m.peakTflops = fp32.tflops; m.fractionOfPeak = m.tflops / fp32.tflops; }
+      for (const m of out)
+        if (m.device === 'cpu' && m.tflops && fp32?.tflops) {
+          m.peakTflops = fp32.tflops;
+          m.fractionOfPeak = m.tflops / fp32.tflops;
+        }
     }
   }
   return out;

@@ -7,7 +7,10 @@ import { packageRoot } from '../config/index.js';
 
 const run = promisify(execFile);
 
-export interface PythonTorch { python: string; torch: string }
+export interface PythonTorch {
+  python: string;
+  torch: string;
+}
 
 let found: Promise<PythonTorch | null> | undefined;
 
@@ -19,7 +22,9 @@ export function findPythonTorch(): Promise<PythonTorch | null> {
       try {
         const { stdout } = await run(python, ['-c', 'import torch; print(torch.__version__)'], { timeout: 60_000 });
         return { python, torch: stdout.trim() };
-      } catch { /* next */ }
+      } catch {
+        /* next */
+      }
     }
     return null;
   })();
@@ -44,10 +49,21 @@ export class PythonPeer {
   constructor(python: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
     this.child = spawn(python, [benchPythonScript(script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const rl = createInterface({ input: this.child.stdout! });
-    rl.on('line', (l) => { const w = this.waiting.shift(); if (w) w(l); else this.lines.push(l); });
-    this.child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });
-    this.child.on('close', () => { this.closed = true; for (const w of this.waiting.splice(0)) w(null); });
-    this.child.on('error', (e) => { this.stderr += `\n${e.message}`; });
+    rl.on('line', (l) => {
+      const w = this.waiting.shift();
+      if (w) w(l);
+      else this.lines.push(l);
+    });
+    this.child.stderr!.on('data', (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+    });
+    this.child.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiting.splice(0)) w(null);
+    });
+    this.child.on('error', (e) => {
+      this.stderr += `\n${e.message}`;
+    });
   }
 
   private next(): Promise<string> {
@@ -62,7 +78,9 @@ export class PythonPeer {
     return new Error(`bench/python peer: ${last}`);
   }
 
-  async ready(): Promise<void> { await this.next(); }
+  async ready(): Promise<void> {
+    await this.next();
+  }
 
   // One JSON line of the Python peer (its shape: bench/python/train_loop.py).
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

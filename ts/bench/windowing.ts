@@ -9,24 +9,52 @@ import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
 import { memcpyBench } from './micro.js';
 
 export interface WindowingOptions {
-  points: number; context: number; horizon: number; batch: number; segments: number; epochFraction: number; threads: number;
+  points: number;
+  context: number;
+  horizon: number;
+  batch: number;
+  segments: number;
+  epochFraction: number;
+  threads: number;
   /** alternating gather / memcpy bursts for the bandwidth ratio */
   bandwidthRounds: number;
 }
 
 export interface WindowingResult {
-  points: number; dataBytes: number; bandwidthRounds: number; context: number; horizon: number; batch: number; threads: number;
-  windows: number; windowsIterated: number; epochFraction: number;
+  points: number;
+  dataBytes: number;
+  bandwidthRounds: number;
+  context: number;
+  horizon: number;
+  batch: number;
+  threads: number;
+  windows: number;
+  windowsIterated: number;
+  epochFraction: number;
   /** windows/s and GB/s over the whole iterated (part of an) epoch. */
-  windowsPerSec: number; epochGatherGbPerSec: number;
+  windowsPerSec: number;
+  epochGatherGbPerSec: number;
   /** best gather and memcpy bursts of the alternating rounds. */
-  gatherGbPerSec: number; memcpyGbPerSec: number; bandwidthRatio: number;
-  generateSeconds: number; indexSeconds: number;
-  rssGrowthBytes: number; memoryRatio: number;
+  gatherGbPerSec: number;
+  memcpyGbPerSec: number;
+  bandwidthRatio: number;
+  generateSeconds: number;
+  indexSeconds: number;
+  rssGrowthBytes: number;
+  memoryRatio: number;
   targets: { memoryRatioMax: number; bandwidthRatioMin: number; memoryOk: boolean; bandwidthOk: boolean };
 }
 
-export const WINDOWING_DEFAULTS: WindowingOptions = { points: 1e8, context: 512, horizon: 64, batch: 256, segments: 100, epochFraction: 1, threads: 1, bandwidthRounds: 3 };
+export const WINDOWING_DEFAULTS: WindowingOptions = {
+  points: 1e8,
+  context: 512,
+  horizon: 64,
+  batch: 256,
+  segments: 100,
+  epochFraction: 1,
+  threads: 1,
+  bandwidthRounds: 3,
+};
 
 export async function windowingBench(o: WindowingOptions): Promise<WindowingResult> {
   const native = loadNative();
@@ -56,7 +84,8 @@ export async function windowingBench(o: WindowingOptions): Promise<WindowingResu
   // processes does not decide the ratio. After the memory reading: memcpy's two buffers would otherwise
   // count as windowing memory.
   const burstBatches = Math.max(10, Math.round((0.3 * g.windows) / g.seconds / o.batch));
-  let gatherBest = g.bytes / g.seconds, memcpyBest = 0;
+  let gatherBest = g.bytes / g.seconds,
+    memcpyBest = 0;
   native.setThreads(o.threads);
   try {
     for (let round = 0; round < o.bandwidthRounds; round++) {
@@ -71,12 +100,28 @@ export async function windowingBench(o: WindowingOptions): Promise<WindowingResu
   const dataBytes = series.byteLength;
   const gatherGbPerSec = gatherBest / 1e9;
   const memcpy = { gbPerSec: memcpyBest / 1e9 };
-  const memoryRatio = rssGrowthBytes / dataBytes, bandwidthRatio = gatherGbPerSec / memcpy.gbPerSec;
+  const memoryRatio = rssGrowthBytes / dataBytes,
+    bandwidthRatio = gatherGbPerSec / memcpy.gbPerSec;
   return {
-    points: o.points, dataBytes, bandwidthRounds: o.bandwidthRounds, context: o.context, horizon: o.horizon, batch: o.batch, threads: o.threads,
-    windows, windowsIterated: g.windows, epochFraction: g.windows / windows,
-    windowsPerSec: g.windows / g.seconds, epochGatherGbPerSec: g.bytes / g.seconds / 1e9, gatherGbPerSec, memcpyGbPerSec: memcpy.gbPerSec, bandwidthRatio,
-    generateSeconds, indexSeconds, rssGrowthBytes, memoryRatio,
+    points: o.points,
+    dataBytes,
+    bandwidthRounds: o.bandwidthRounds,
+    context: o.context,
+    horizon: o.horizon,
+    batch: o.batch,
+    threads: o.threads,
+    windows,
+    windowsIterated: g.windows,
+    epochFraction: g.windows / windows,
+    windowsPerSec: g.windows / g.seconds,
+    epochGatherGbPerSec: g.bytes / g.seconds / 1e9,
+    gatherGbPerSec,
+    memcpyGbPerSec: memcpy.gbPerSec,
+    bandwidthRatio,
+    generateSeconds,
+    indexSeconds,
+    rssGrowthBytes,
+    memoryRatio,
     targets: { memoryRatioMax: 1.1, bandwidthRatioMin: 0.5, memoryOk: memoryRatio <= 1.1, bandwidthOk: bandwidthRatio >= 0.5 },
   };
 }

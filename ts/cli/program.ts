@@ -52,7 +52,11 @@ program.parseAsync().catch((err: Error) => {
   console.error(`tsfm: ${err.message.split('\n').join('\n  ')}`);
   // A worker of `tsfm train --nproc-per-node` hands its error to the launcher, which reports it.
   if (process.env.TSFM_ERROR_FILE) {
-    try { writeFileSync(process.env.TSFM_ERROR_FILE, err.message); } catch { /* the launcher falls back to the exit code */ }
+    try {
+      writeFileSync(process.env.TSFM_ERROR_FILE, err.message);
+    } catch {
+      /* the launcher falls back to the exit code */
+    }
   }
   process.exit(1);
 });

@@ -15,11 +15,7 @@ export { ConfigError } from './errors.js';
 
 type Obj = Record<string, unknown>;
 
-export type DeepPartial<T> = T extends ReadonlyArray<unknown>
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends ReadonlyArray<unknown> ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 export interface LoadOptions {
   /** `--set` overrides, each `dotted.path=value`; the value is parsed as a YAML scalar or flow collection. */
@@ -185,7 +181,8 @@ function readYamlFile(file: string, label: string): Obj {
   }
   const v: unknown = doc.toJS();
   // An empty file is a mistake (a truncated copy, a wrong path), not a request for the default model.
-  if (v === null || v === undefined) throw new ConfigError([`${label}: the file is empty (no config sections); to train the default config, give no file`]);
+  if (v === null || v === undefined)
+    throw new ConfigError([`${label}: the file is empty (no config sections); to train the default config, give no file`]);
   if (!isPlainObject(v)) throw new ConfigError([`${label}: expected a mapping of config sections at the top level, got ${formatValue(v)}`]);
   return v;
 }
@@ -250,7 +247,9 @@ function applyOverride(layered: Layered, arg: string): void {
     const child = childNode(node, path[i]!, valueAt(layered.value, parentPath));
     if (!child) {
       const full = formatPath(path);
-      throw new ConfigError([`${source}: unknown key '${full}'${unknownKeyText(parentPath, path[i]!, layered.value).replace(/^unknown key/, '')}`]);
+      throw new ConfigError([
+        `${source}: unknown key '${full}'${unknownKeyText(parentPath, path[i]!, layered.value).replace(/^unknown key/, '')}`,
+      ]);
     }
     node = child;
   }
@@ -333,5 +332,8 @@ function canonical(v: unknown): unknown {
 
 /** sha256 of the canonical JSON (sorted keys, no undefined) of the config, first 12 hex digits. */
 export function configHash(config: TsfmConfig, length = 12): string {
-  return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex').slice(0, length);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(config)))
+    .digest('hex')
+    .slice(0, length);
 }

@@ -28,10 +28,7 @@ export const ModelSchema = z
       .describe(
         'Model family: `dlinear` (trend/seasonal decomposition + linear maps), `ttm` (TinyTimeMixer-style patch MLP-mixer), `patchtst` (patch Transformer) or `granite_ttm` (IBM Granite TinyTimeMixer, exactly as granite-tsfm: loads its Hugging Face checkpoints with `model.pretrained`). Changing the family in a later file or with --set drops the earlier `model.params`.',
       ),
-    context_length: int()
-      .min(2)
-      .default(512)
-      .describe('Number of past time steps the model sees (the look-back window).'),
+    context_length: int().min(2).default(512).describe('Number of past time steps the model sees (the look-back window).'),
     horizon: int().min(1).default(96).describe('Number of future time steps forecast at once.'),
     output: z
       .enum(['point', 'quantile'])
@@ -41,11 +38,15 @@ export const ModelSchema = z
       .array(z.number().gt(0).lt(1))
       .min(1)
       .default([0.1, 0.25, 0.5, 0.75, 0.9])
-      .describe('Quantile levels forecast when `model.output` is `quantile` (each in (0, 1), strictly increasing). Ignored for point output.'),
+      .describe(
+        'Quantile levels forecast when `model.output` is `quantile` (each in (0, 1), strictly increasing). Ignored for point output.',
+      ),
     loss: z
       .enum(LOSSES)
       .optional()
-      .describe('Training loss. Defaults to `mse` for point output and `pinball` for quantile output; `pinball` needs quantile output and `mse`/`mae` need point output.'),
+      .describe(
+        'Training loss. Defaults to `mse` for point output and `pinball` for quantile output; `pinball` needs quantile output and `mse`/`mae` need point output.',
+      ),
     pretrained: z
       .string()
       .min(1)
@@ -56,7 +57,9 @@ export const ModelSchema = z
     params: z
       .record(z.string(), z.number())
       .default({})
-      .describe('Family hyper-parameters (e.g. `d_model`, `patch_length`, `n_layers`), name → number. Validated by the native core, which also supplies defaults for absent ones; see configs/models/.'),
+      .describe(
+        'Family hyper-parameters (e.g. `d_model`, `patch_length`, `n_layers`), name → number. Validated by the native core, which also supplies defaults for absent ones; see configs/models/.',
+      ),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -80,7 +83,12 @@ export const ModelSchema = z
       });
     }
     if (m.pretrained !== undefined && m.output === 'quantile') {
-      ctx.addIssue({ code: 'custom', path: ['output'], input: m.output, message: 'a pretrained granite_ttm checkpoint has a point head: set model.output to point' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output'],
+        input: m.output,
+        message: 'a pretrained granite_ttm checkpoint has a point head: set model.output to point',
+      });
     }
     if (m.loss === 'pinball' && m.output !== 'quantile') {
       ctx.addIssue({
@@ -106,23 +114,30 @@ export const ModelSchema = z
 
 // ----------------------------------------------------------------------------------------------- data
 
-const splitSeed = () => int().min(0).default(42).describe('Seed of the random assignment of series to splits (independent of `training.seed`).');
+const splitSeed = () =>
+  int().min(0).default(42).describe('Seed of the random assignment of series to splits (independent of `training.seed`).');
 const groupBy = () =>
   z
     .string()
     .min(1)
     .optional()
-    .describe('Series attribute whose equal values always land in the same split (e.g. `patient` when a patient has several series). Default: each series on its own.');
+    .describe(
+      'Series attribute whose equal values always land in the same split (e.g. `patient` when a patient has several series). Default: each series on its own.',
+    );
 
 const TemporalSplit = z
   .object({
-    protocol: z.literal('temporal').describe('Chronological split of every series: the first `train` fraction of its time steps, then `val`, then `test`.'),
+    protocol: z
+      .literal('temporal')
+      .describe('Chronological split of every series: the first `train` fraction of its time steps, then `val`, then `test`.'),
     train: fraction().default(0.7).describe('Fraction of each series used for training (the earliest part).'),
     val: fraction().default(0.1).describe('Fraction of each series used for validation (after train).'),
     test: fraction().default(0.2).describe('Fraction of each series used for testing (the latest part).'),
     cutoffs: z
       .object({
-        val: z.union([z.string(), z.number()]).describe('First time of the validation part: ISO date-time (local time of the dataset unless it has an offset) or epoch ms.'),
+        val: z
+          .union([z.string(), z.number()])
+          .describe('First time of the validation part: ISO date-time (local time of the dataset unless it has an offset) or epoch ms.'),
         test: z.union([z.string(), z.number()]).describe('First time of the test part (after `val`).'),
       })
       .strict()
@@ -134,7 +149,9 @@ const TemporalSplit = z
 
 const SeriesSplit = z
   .object({
-    protocol: z.literal('series').describe('Whole series (e.g. patients) are assigned at random to train, val or test: generalisation to unseen series.'),
+    protocol: z
+      .literal('series')
+      .describe('Whole series (e.g. patients) are assigned at random to train, val or test: generalisation to unseen series.'),
     val_fraction: fraction().default(0.1).describe('Fraction of series (or groups) assigned to validation.'),
     test_fraction: fraction().default(0.2).describe('Fraction of series (or groups) assigned to test.'),
     seed: splitSeed(),
@@ -154,8 +171,14 @@ const SeriesSplit = z
 
 const HybridSplit = z
   .object({
-    protocol: z.literal('hybrid').describe('A `holdout_fraction` of series is held out as an out-of-distribution test set; the rest is split chronologically (`train`/`val`/`test`).'),
-    holdout_fraction: fraction().default(0.2).describe('Fraction of series (or groups) held out entirely as the out-of-distribution test set.'),
+    protocol: z
+      .literal('hybrid')
+      .describe(
+        'A `holdout_fraction` of series is held out as an out-of-distribution test set; the rest is split chronologically (`train`/`val`/`test`).',
+      ),
+    holdout_fraction: fraction()
+      .default(0.2)
+      .describe('Fraction of series (or groups) held out entirely as the out-of-distribution test set.'),
     seed: splitSeed(),
     train: fraction().default(0.7).describe('Fraction of each remaining series used for training (the earliest part).'),
     val: fraction().default(0.1).describe('Fraction of each remaining series used for validation.'),
@@ -167,25 +190,40 @@ const HybridSplit = z
 
 const GlucobenchSplit = z
   .object({
-    protocol: z.literal('glucobench').describe('The GlucoBench protocol (Sergazinov et al., 2023): an out-of-distribution set of whole series plus in-distribution val/test blocks cut from the end of every other series.'),
-    block: int().min(1).default(240).describe('Length, in time steps, of the in-distribution validation and test blocks taken from the end of each series.'),
+    protocol: z
+      .literal('glucobench')
+      .describe(
+        'The GlucoBench protocol (Sergazinov et al., 2023): an out-of-distribution set of whole series plus in-distribution val/test blocks cut from the end of every other series.',
+      ),
+    block: int()
+      .min(1)
+      .default(240)
+      .describe('Length, in time steps, of the in-distribution validation and test blocks taken from the end of each series.'),
     ood_fraction: fraction().default(0.1).describe('Fraction of series (or groups) held out as the out-of-distribution test set.'),
     seed: splitSeed(),
     group_by: groupBy(),
     mode: z
       .enum(['last_segment', 'every_segment'])
       .default('last_segment')
-      .describe("'last_segment': val/test blocks from the end of each series' last segment (the protocol as the paper describes it); 'every_segment': from the end of every segment (as GlucoBench's code splits)."),
+      .describe(
+        "'last_segment': val/test blocks from the end of each series' last segment (the protocol as the paper describes it); 'every_segment': from the end of every segment (as GlucoBench's code splits).",
+      ),
   })
   .strict();
 
 const EttSplit = z
   .object({
-    protocol: z.literal('ett').describe('The standard ETT benchmark split (Informer/Autoformer): the first 12 months (30-day months) train, the next 4 validation, the next 4 test, whatever the sampling interval; val/test contexts reach back into the preceding split.'),
+    protocol: z
+      .literal('ett')
+      .describe(
+        'The standard ETT benchmark split (Informer/Autoformer): the first 12 months (30-day months) train, the next 4 validation, the next 4 test, whatever the sampling interval; val/test contexts reach back into the preceding split.',
+      ),
     borders: z
       .tuple([int().min(1), int().min(1), int().min(1)])
       .optional()
-      .describe('Row borders [train end, val end, test end] instead of the standard months (default 8640/11520/14400 rows for hourly data, x4 for 15-minute data).'),
+      .describe(
+        'Row borders [train end, val end, test end] instead of the standard months (default 8640/11520/14400 rows for hourly data, x4 for 15-minute data).',
+      ),
   })
   .strict();
 
@@ -204,7 +242,9 @@ function checkSum(s: Record<string, unknown>, keys: string[], ctx: z.core.$Refin
 export const SplitSchema = z
   .discriminatedUnion('protocol', [TemporalSplit, SeriesSplit, HybridSplit, GlucobenchSplit, EttSplit])
   .prefault({ protocol: 'temporal' })
-  .describe('How rows are divided into train/val/test; chosen by `protocol`. Changing the protocol in a later file or with --set discards the earlier split options.');
+  .describe(
+    'How rows are divided into train/val/test; chosen by `protocol`. Changing the protocol in a later file or with --set discards the earlier split options.',
+  );
 
 export const DataSchema = z
   .object({
@@ -212,35 +252,48 @@ export const DataSchema = z
       .string()
       .min(1)
       .default('simulated_t1d')
-      .describe('Dataset: the name of a dataset config under configs/datasets/ (e.g. `simulated_t1d`, `shanghai_t1dm`, `etth1`) or a path to a dataset YAML file.'),
+      .describe(
+        'Dataset: the name of a dataset config under configs/datasets/ (e.g. `simulated_t1d`, `shanghai_t1dm`, `etth1`) or a path to a dataset YAML file.',
+      ),
     overrides: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('Options merged into the dataset config (e.g. a different source directory or interpolation limit); see configs/datasets/.'),
+      .describe(
+        'Options merged into the dataset config (e.g. a different source directory or interpolation limit); see configs/datasets/.',
+      ),
     split: SplitSchema,
     stride: int().min(1).default(1).describe('Step, in time steps, between the start of consecutive training windows.'),
     scaler: z
       .enum(['none', 'global', 'per_series'])
       .default('per_series')
-      .describe('Standardisation fitted on training rows only: `none`, `global` (one mean/std per channel) or `per_series` (one per series and channel).'),
-    target_channels: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe("Channels to forecast. Default: the dataset's target channels."),
+      .describe(
+        'Standardisation fitted on training rows only: `none`, `global` (one mean/std per channel) or `per_series` (one per series and channel).',
+      ),
+    target_channels: z.array(z.string().min(1)).min(1).optional().describe("Channels to forecast. Default: the dataset's target channels."),
     series: z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('Train (and test) on these series of the dataset only, by id (e.g. one patient: `[sim-003]`). Default: all series. An unknown id is an error.'),
+      .describe(
+        'Train (and test) on these series of the dataset only, by id (e.g. one patient: `[sim-003]`). Default: all series. An unknown id is an error.',
+      ),
     train_fraction: z
       .number()
       .gt(0)
       .max(1)
       .default(1)
-      .describe("Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations."),
-    covariates: z.boolean().default(true).describe("Feed the dataset's covariate channels (e.g. insulin, carbohydrates) to the model as inputs."),
-    cache_dir: z.string().min(1).default('.tsfm-cache').describe('Directory for ingested datasets (Arrow files), relative to the working directory.'),
+      .describe(
+        "Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations.",
+      ),
+    covariates: z
+      .boolean()
+      .default(true)
+      .describe("Feed the dataset's covariate channels (e.g. insulin, carbohydrates) to the model as inputs."),
+    cache_dir: z
+      .string()
+      .min(1)
+      .default('.tsfm-cache')
+      .describe('Directory for ingested datasets (Arrow files), relative to the working directory.'),
   })
   .strict();
 
@@ -248,7 +301,10 @@ export const DataSchema = z
 
 export const EarlyStoppingSchema = z
   .object({
-    metric: z.enum(['val_loss', 'val_mse', 'val_mae']).default('val_loss').describe('Validation quantity watched for early stopping and for choosing the best checkpoint.'),
+    metric: z
+      .enum(['val_loss', 'val_mse', 'val_mae'])
+      .default('val_loss')
+      .describe('Validation quantity watched for early stopping and for choosing the best checkpoint.'),
     patience: int().min(0).default(3).describe('Epochs without improvement before training stops; 0 disables early stopping.'),
     min_delta: z.number().min(0).default(0).describe('Smallest decrease of the metric that counts as an improvement.'),
   })
@@ -280,13 +336,34 @@ export const DistributedSchema = z
 
 export const TrainingSchema = z
   .object({
-    epochs: int().min(0).default(10).describe('Maximum number of passes over the training windows; 0 trains nothing and evaluates the model as it is (zero-shot, with `model.pretrained`).'),
-    batch_size: int().min(1).default(64).describe('Windows per optimisation step, in total over all processes of a distributed run (each of W ranks takes batch_size / W).'),
+    epochs: int()
+      .min(0)
+      .default(10)
+      .describe(
+        'Maximum number of passes over the training windows; 0 trains nothing and evaluates the model as it is (zero-shot, with `model.pretrained`).',
+      ),
+    batch_size: int()
+      .min(1)
+      .default(64)
+      .describe('Windows per optimisation step, in total over all processes of a distributed run (each of W ranks takes batch_size / W).'),
     lr: z.number().gt(0).default(1e-3).describe('Peak learning rate of AdamW.'),
     weight_decay: z.number().min(0).default(1e-4).describe('AdamW decoupled weight decay.'),
-    warmup_steps: int().min(0).optional().describe('Linear warm-up length in optimisation steps; when set it takes precedence over `warmup_fraction`.'),
-    warmup_fraction: z.number().min(0).lt(1).default(0.05).describe('Linear warm-up length as a fraction of all training steps (used when `warmup_steps` is not set).'),
-    schedule: z.enum(['cosine', 'constant', 'halving']).default('cosine').describe('Learning-rate schedule after warm-up: `cosine` decay to zero at the last step, `constant`, or `halving` every epoch (the LTSF-Linear/PatchTST benchmark scripts\' schedule).'),
+    warmup_steps: int()
+      .min(0)
+      .optional()
+      .describe('Linear warm-up length in optimisation steps; when set it takes precedence over `warmup_fraction`.'),
+    warmup_fraction: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.05)
+      .describe('Linear warm-up length as a fraction of all training steps (used when `warmup_steps` is not set).'),
+    schedule: z
+      .enum(['cosine', 'constant', 'halving'])
+      .default('cosine')
+      .describe(
+        "Learning-rate schedule after warm-up: `cosine` decay to zero at the last step, `constant`, or `halving` every epoch (the LTSF-Linear/PatchTST benchmark scripts' schedule).",
+      ),
     grad_clip: z.number().min(0).default(1.0).describe('Clip the global gradient norm to this value; 0 disables clipping.'),
     early_stopping: EarlyStoppingSchema.prefault({}).describe('Early stopping on a validation metric.'),
     seed: int().min(0).default(42).describe('Seed for weight initialisation, shuffling and dropout.'),
@@ -295,22 +372,43 @@ export const TrainingSchema = z
       .string()
       .regex(/^(auto|cpu|cuda|cuda:\d+)$/)
       .default('auto')
-      .describe("Compute device: `auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`."),
-    precision: z.enum(['fp32', 'bf16', 'fp16']).default('fp32').describe('Numeric precision of training; `bf16` and `fp16` (mixed precision) need a CUDA device.'),
+      .describe('Compute device: `auto` (CUDA when available), `cpu`, `cuda` or `cuda:N`.'),
+    precision: z
+      .enum(['fp32', 'bf16', 'fp16'])
+      .default('fp32')
+      .describe('Numeric precision of training; `bf16` and `fp16` (mixed precision) need a CUDA device.'),
     prefetch: z
       .enum(['auto', 'on', 'off'])
       .default('auto')
-      .describe('Gather the next batch on a background thread while the current one trains (`auto`: on CUDA, where it also copies from page-locked memory without blocking). The batches are the same either way.'),
-    max_steps_per_epoch: int().min(1).optional().describe('Cap on optimisation steps per epoch (windows are drawn at random). Default: one full pass.'),
-    val_max_windows: int().min(1).optional().describe('Evaluate validation on at most this many windows (a fixed random subset) for speed. Default: all.'),
+      .describe(
+        'Gather the next batch on a background thread while the current one trains (`auto`: on CUDA, where it also copies from page-locked memory without blocking). The batches are the same either way.',
+      ),
+    max_steps_per_epoch: int()
+      .min(1)
+      .optional()
+      .describe('Cap on optimisation steps per epoch (windows are drawn at random). Default: one full pass.'),
+    val_max_windows: int()
+      .min(1)
+      .optional()
+      .describe('Evaluate validation on at most this many windows (a fixed random subset) for speed. Default: all.'),
     log_every: int().min(1).default(50).describe('Log training loss every this many steps.'),
-    checkpoint_every_epochs: int().min(0).default(1).describe('Save a checkpoint every this many epochs; 0 saves only the best and the final one.'),
-    deterministic: z.boolean().default(true).describe('Use deterministic kernels and ordering so that a run is reproducible from its config (may be slower on CUDA).'),
+    checkpoint_every_epochs: int()
+      .min(0)
+      .default(1)
+      .describe('Save a checkpoint every this many epochs; 0 saves only the best and the final one.'),
+    deterministic: z
+      .boolean()
+      .default(true)
+      .describe('Use deterministic kernels and ordering so that a run is reproducible from its config (may be slower on CUDA).'),
     grad_accumulation_steps: int()
       .min(1)
       .default(1)
-      .describe('Micro-batches per optimisation step: `batch_size` is split into this many backward passes whose gradients add up (less memory, same result). Distributed runs synchronise gradients only on the last one.'),
-    distributed: DistributedSchema.prefault({}).describe('Data-parallel training over several processes (`tsfm train --nproc-per-node`, torchrun or SLURM); see docs/distributed.md.'),
+      .describe(
+        'Micro-batches per optimisation step: `batch_size` is split into this many backward passes whose gradients add up (less memory, same result). Distributed runs synchronise gradients only on the last one.',
+      ),
+    distributed: DistributedSchema.prefault({}).describe(
+      'Data-parallel training over several processes (`tsfm train --nproc-per-node`, torchrun or SLURM); see docs/distributed.md.',
+    ),
   })
   .strict();
 
@@ -322,12 +420,16 @@ export const EvaluationSchema = z
       .array(z.enum(METRICS))
       .min(1)
       .default(['mse', 'mae', 'rmse'])
-      .describe('Metrics reported on the evaluation split, in the original (unscaled) units. `pinball` and `coverage` need quantile output.'),
+      .describe(
+        'Metrics reported on the evaluation split, in the original (unscaled) units. `pinball` and `coverage` need quantile output.',
+      ),
     split: z.enum(['test', 'val']).default('test').describe('Split the final evaluation runs on.'),
     scale: z
       .enum(['original', 'scaled'])
       .default('original')
-      .describe("Units of the reported metrics: 'original' (the data's units, e.g. mg/dL) or 'scaled' (after the train-fitted scaler; the ETT benchmark protocol reports MSE/MAE on z-normalised data)."),
+      .describe(
+        "Units of the reported metrics: 'original' (the data's units, e.g. mg/dL) or 'scaled' (after the train-fitted scaler; the ETT benchmark protocol reports MSE/MAE on z-normalised data).",
+      ),
     max_windows: int().min(1).optional().describe('Evaluate on at most this many windows (a fixed random subset). Default: all.'),
   })
   .strict();

@@ -104,7 +104,12 @@ function columnValues(table: Table, name: string): Float32Array {
   const col = table.getChild(name);
   if (!col) throw new DataError(`Arrow table has no column '${name}'; columns: ${table.schema.fields.map((f) => f.name).join(', ')}`);
   const n = table.numRows;
-  if (col.data.length === 1 && col.type.typeId === Type.Float && (col.data[0].values as unknown) instanceof Float32Array && col.data[0].nullCount === 0) {
+  if (
+    col.data.length === 1 &&
+    col.type.typeId === Type.Float &&
+    (col.data[0].values as unknown) instanceof Float32Array &&
+    col.data[0].nullCount === 0
+  ) {
     const v = col.data[0].values as Float32Array;
     return v.length === n ? v : v.subarray(0, n);
   }
@@ -183,7 +188,8 @@ function inferFromTable(table: Table): TimeSeriesDataset {
   for (let i = 0; i < n; i++) {
     const newSeries = i === 0 || ids[i] !== ids[i - 1];
     if (newSeries) {
-      if (series.some((s) => s.id === ids[i])) throw new DataError(`Arrow table rows are not grouped by series ('${ids[i]}' appears twice)`);
+      if (series.some((s) => s.id === ids[i]))
+        throw new DataError(`Arrow table rows are not grouped by series ('${ids[i]}' appears twice)`);
       series.push({ id: ids[i] });
     }
     if (newSeries || t[i] - t[i - 1] !== intervalMs) segments.push({ series: series.length - 1, offset: i, length: 0, startMs: t[i] });
@@ -201,7 +207,17 @@ function inferFromTable(table: Table): TimeSeriesDataset {
     values: channels.map((c) => columnValues(table, c.name)),
     series,
     segments,
-    report: { files: [], rowsRead: n, rowsKept: n, pointsInterpolated: 0, dropped: {}, gapsSplit: 0, segments: segments.length, series: series.length, warnings: [] },
+    report: {
+      files: [],
+      rowsRead: n,
+      rowsKept: n,
+      pointsInterpolated: 0,
+      dropped: {},
+      gapsSplit: 0,
+      segments: segments.length,
+      series: series.length,
+      warnings: [],
+    },
   };
 }
 
@@ -235,7 +251,9 @@ export async function readDatasetIPC(dir: string): Promise<TimeSeriesDataset> {
   }
   const meta = JSON.parse(metaText) as DatasetMeta;
   if (meta.formatVersion !== DATASET_FORMAT_VERSION) {
-    throw new DataError(`${dir}: dataset format version ${meta.formatVersion} is not supported (expected ${DATASET_FORMAT_VERSION})`, { file: dir });
+    throw new DataError(`${dir}: dataset format version ${meta.formatVersion} is not supported (expected ${DATASET_FORMAT_VERSION})`, {
+      file: dir,
+    });
   }
   // Arrow needs 8-byte aligned buffers to view them without copying.
   const u8 = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);

@@ -44,9 +44,52 @@ export function isDataFile(ref: string): boolean {
 }
 
 const norm = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
-const TIME_NAMES = new Set(['time', 'timestamp', 'datetime', 'date', 'ts', 'dt', 'devicetimestamp', 'displaytime', 'systemtime', 'localtime', 'eventtime']);
-const TARGET_NAMES = new Set(['glucose', 'gl', 'sgv', 'bg', 'cgm', 'glu', 'value', 'glucosevalue', 'glucoselevel', 'sensorglucose', 'bloodglucose', 'historicglucose', 'reading', 'egv']);
-const ID_NAMES = new Set(['id', 'subject', 'subjectid', 'patient', 'patientid', 'pid', 'ptid', 'participant', 'participantid', 'user', 'userid', 'series', 'seriesid', 'person', 'personid']);
+const TIME_NAMES = new Set([
+  'time',
+  'timestamp',
+  'datetime',
+  'date',
+  'ts',
+  'dt',
+  'devicetimestamp',
+  'displaytime',
+  'systemtime',
+  'localtime',
+  'eventtime',
+]);
+const TARGET_NAMES = new Set([
+  'glucose',
+  'gl',
+  'sgv',
+  'bg',
+  'cgm',
+  'glu',
+  'value',
+  'glucosevalue',
+  'glucoselevel',
+  'sensorglucose',
+  'bloodglucose',
+  'historicglucose',
+  'reading',
+  'egv',
+]);
+const ID_NAMES = new Set([
+  'id',
+  'subject',
+  'subjectid',
+  'patient',
+  'patientid',
+  'pid',
+  'ptid',
+  'participant',
+  'participantid',
+  'user',
+  'userid',
+  'series',
+  'seriesid',
+  'person',
+  'personid',
+]);
 const ROW_NUMBER_NAMES = new Set(['', 'index', 'unnamed0', 'rownames', 'row']);
 
 function timeNameScore(h: string): number {
@@ -80,7 +123,8 @@ function stringTimeFormat(values: ArrayLike<string | null>): { format: string; c
   const cells = sample(values);
   if (cells.length === 0) return undefined;
   const tmp: ParsedTime = { ms: 0, absolute: false };
-  const share = (parse: (s: string, o: ParsedTime) => number): number => cells.filter((s) => Number.isFinite(parse(s, tmp))).length / cells.length;
+  const share = (parse: (s: string, o: ParsedTime) => number): number =>
+    cells.filter((s) => Number.isFinite(parse(s, tmp))).length / cells.length;
   if (share(parseIsoInto) >= 0.95) return { format: 'YYYY-MM-DD HH:MM:SS' };
   if (cells.every((s) => /^\d{9,13}(\.\d+)?$/.test(s))) return { format: +cells[0]! > 1e11 ? 'epoch_ms' : 'epoch_s' };
   const m = /^(\d{1,2})([-/.])(\d{1,2})\2\d{4}(?:[ T](\d{1,2}):(\d{2})(:\d{2})?)?/.exec(cells[0]!);
@@ -140,7 +184,11 @@ function chooseTime(table: RawTable, opts: FileMappingOptions): TimeChoice {
   if (opts.time) {
     if (!table.header.includes(opts.time)) throw unknownColumnError(table.path, opts.time, '--time', table.header);
     const t = timeOf(table, opts.time, opts.timeFormat);
-    if (!t) throw new DataError(`${table.path}: --time column '${opts.time}' does not hold times tsfm can read; pass --time-format (e.g. 'DD/MM/YYYY HH:mm')`, { file: table.path, column: opts.time });
+    if (!t)
+      throw new DataError(
+        `${table.path}: --time column '${opts.time}' does not hold times tsfm can read; pass --time-format (e.g. 'DD/MM/YYYY HH:mm')`,
+        { file: table.path, column: opts.time },
+      );
     return t;
   }
   const candidates = table.header
@@ -151,7 +199,10 @@ function chooseTime(table: RawTable, opts: FileMappingOptions): TimeChoice {
     const t = timeOf(table, c.h, opts.timeFormat);
     if (t) return t;
   }
-  throw new DataError(`${table.path}: no column whose values parse as times (columns: ${table.header.map((h) => `'${h}'`).join(', ')}); pass --time COL (and --time-format if it is not ISO)`, { file: table.path });
+  throw new DataError(
+    `${table.path}: no column whose values parse as times (columns: ${table.header.map((h) => `'${h}'`).join(', ')}); pass --time COL (and --time-format if it is not ISO)`,
+    { file: table.path },
+  );
 }
 
 /** Plain-table mapping by detection (see the module comment). */
@@ -168,7 +219,10 @@ async function detectTable(file: string, opts: FileMappingOptions): Promise<File
     if (!table.header.includes(target)) throw unknownColumnError(file, target, '--target', table.header);
   } else {
     const numeric = rest.filter((h) => h !== id && !ROW_NUMBER_NAMES.has(norm(h)) && numericShare(table.column(h)) >= 0.8);
-    const named = numeric.map((h, i) => ({ h, i, s: targetNameScore(h) })).filter((c) => c.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
+    const named = numeric
+      .map((h, i) => ({ h, i, s: targetNameScore(h) }))
+      .filter((c) => c.s > 0)
+      .sort((a, b) => b.s - a.s || a.i - b.i);
     if (named.length) target = named[0]!.h;
     else if (numeric.length === 1) {
       target = numeric[0]!;
@@ -217,14 +271,25 @@ async function detectTable(file: string, opts: FileMappingOptions): Promise<File
     `read ${path.basename(file)} as a table: time '${time.column}'${time.format ? ` (${time.format}${time.caveat ? `; ${time.caveat}` : ''})` : ''}, ` +
     `target '${target}'${how}${units ? ` (${units}${unitsHow})` : ' (no glucose unit; pass --units to declare glucose)'}, ` +
     `${id !== undefined ? `id '${id}' (${seriesCount} series)` : 'no id column (one series)'}` +
-    `${ignored.length ? `; not read: ${ignored.slice(0, 6).map((h) => `'${h}'`).join(', ')}${ignored.length > 6 ? ', ...' : ''}` : ''}` +
+    `${
+      ignored.length
+        ? `; not read: ${ignored
+            .slice(0, 6)
+            .map((h) => `'${h}'`)
+            .join(', ')}${ignored.length > 6 ? ', ...' : ''}`
+        : ''
+    }` +
     `; override with --time, --target, --id, --units${time.caveat ? ', --time-format' : ''}`;
   return { config, note };
 }
 
 /** A dataset name from a file name (letters, digits, '.', '_', '-'). */
 export function datasetNameFor(file: string): string {
-  return fileStem(file).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'data';
+  return (
+    fileStem(file)
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'data'
+  );
 }
 
 /** The dataset config of a data file named directly, and the line saying what was chosen. */
@@ -233,7 +298,10 @@ export async function configForDataFile(file: string, opts: FileMappingOptions =
   if (sniffed.kind === 'table') return detectTable(file, opts);
   const given = (['time', 'target', 'id'] as const).filter((k) => opts[k] !== undefined);
   if (given.length) {
-    throw new DataError(`${file}: is ${DEVICE_FORMAT_LABEL[sniffed.kind]}, whose columns are known; ${given.map((k) => `--${k}`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply (write a dataset YAML with format: long to map it by hand)`, { file });
+    throw new DataError(
+      `${file}: is ${DEVICE_FORMAT_LABEL[sniffed.kind]}, whose columns are known; ${given.map((k) => `--${k}`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply (write a dataset YAML with format: long to map it by hand)`,
+      { file },
+    );
   }
   const config: DatasetConfigInput = {
     name: datasetNameFor(file),
@@ -244,7 +312,18 @@ export async function configForDataFile(file: string, opts: FileMappingOptions =
     ...(opts.timeZone ? { time_zone: opts.timeZone } : {}),
     ...(opts.interval ? { interval: opts.interval } : {}),
   };
-  const what = sniffed.kind === 'dexcom_clarity' ? "the EGV rows' glucose" : sniffed.kind === 'libreview' ? 'the historic glucose (Record Type 0)' : 'the sgv entries';
-  const zone = sniffed.kind === 'nightscout' || opts.timeZone ? '' : "; local clock times kept as written (pass --time-zone to place them in the wearer's zone)";
-  return { config, note: `read ${path.basename(file)} as ${DEVICE_FORMAT_LABEL[sniffed.kind]} (format: ${sniffed.kind}): ${what}, one series${zone}` };
+  const what =
+    sniffed.kind === 'dexcom_clarity'
+      ? "the EGV rows' glucose"
+      : sniffed.kind === 'libreview'
+        ? 'the historic glucose (Record Type 0)'
+        : 'the sgv entries';
+  const zone =
+    sniffed.kind === 'nightscout' || opts.timeZone
+      ? ''
+      : "; local clock times kept as written (pass --time-zone to place them in the wearer's zone)";
+  return {
+    config,
+    note: `read ${path.basename(file)} as ${DEVICE_FORMAT_LABEL[sniffed.kind]} (format: ${sniffed.kind}): ${what}, one series${zone}`,
+  };
 }

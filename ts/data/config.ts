@@ -14,7 +14,10 @@ export const FillKindSchema = z.enum(['interpolate', 'zero', 'ffill']);
 export const DatasetConfigSchema = z
   .object({
     /** Dataset name (cache directory prefix, reports). */
-    name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
     /** Source layout: a known adapter (a dataset or a CGM device export), or a generic long/wide mapping. */
     format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide', 'dexcom_clarity', 'libreview', 'nightscout']),
     /** File, directory (all supported files in it) or glob (`*`, `?`, `**`); or a list of these. */
@@ -151,7 +154,11 @@ async function walk(dir: string, out: string[]): Promise<void> {
  * Expands `path` (file, directory, glob, or list) against baseDir into absolute, sorted,
  * de-duplicated file paths. A missing file, or a directory/glob with no data files, is an error.
  */
-export async function resolveDataPaths(spec: string | string[], baseDir: string = process.cwd(), dataFiles: RegExp = SUPPORTED_EXTENSIONS): Promise<string[]> {
+export async function resolveDataPaths(
+  spec: string | string[],
+  baseDir: string = process.cwd(),
+  dataFiles: RegExp = SUPPORTED_EXTENSIONS,
+): Promise<string[]> {
   const specs = Array.isArray(spec) ? spec : [spec];
   const out = new Set<string>();
   for (const s of specs) {
@@ -182,7 +189,11 @@ export async function resolveDataPaths(spec: string | string[], baseDir: string 
       const files: string[] = [];
       await walk(abs, files);
       const data = files.filter((f) => dataFiles.test(f));
-      if (data.length === 0) throw new DataError(`no data files (${dataFiles === SUPPORTED_EXTENSIONS ? '.csv, .csv.gz, .arrow, .feather, .parquet' : dataFiles.source}) in directory ${abs}`, { file: abs });
+      if (data.length === 0)
+        throw new DataError(
+          `no data files (${dataFiles === SUPPORTED_EXTENSIONS ? '.csv, .csv.gz, .arrow, .feather, .parquet' : dataFiles.source}) in directory ${abs}`,
+          { file: abs },
+        );
       data.forEach((f) => out.add(f));
     } else out.add(abs);
   }

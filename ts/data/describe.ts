@@ -104,14 +104,30 @@ class Acc {
     this.a250 += o.a250;
   }
   summary(name: string): ChannelSummary {
-    return { name, min: this.n ? this.min : NaN, max: this.n ? this.max : NaN, mean: this.n ? this.sum / this.n : NaN, nonzero: this.n ? this.nz / this.n : NaN };
+    return {
+      name,
+      min: this.n ? this.min : NaN,
+      max: this.n ? this.max : NaN,
+      mean: this.n ? this.sum / this.n : NaN,
+      nonzero: this.n ? this.nz / this.n : NaN,
+    };
   }
   glucose(): GlucoseMetrics {
     const n = this.n || NaN;
     const mean = this.sum / n;
     const sd = Math.sqrt(Math.max(0, this.sq / n - mean * mean));
     const pct = (k: number): number => (100 * k) / n;
-    return { mean, sd, cv: (100 * sd) / mean, gmi: 3.31 + 0.02392 * mean, tir: pct(this.tir), below70: pct(this.b70), below54: pct(this.b54), above180: pct(this.a180), above250: pct(this.a250) };
+    return {
+      mean,
+      sd,
+      cv: (100 * sd) / mean,
+      gmi: 3.31 + 0.02392 * mean,
+      tir: pct(this.tir),
+      below70: pct(this.b70),
+      below54: pct(this.b54),
+      above180: pct(this.a180),
+      above250: pct(this.a250),
+    };
   }
 }
 
@@ -181,7 +197,13 @@ export function describeDataset(ds: TimeSeriesDataset): DatasetDescription {
     timeZone: ds.timeZone,
     series,
     overall,
-    report: { rowsRead: r.rowsRead, rowsKept: r.rowsKept, pointsInterpolated: r.pointsInterpolated, dropped: r.dropped, gapsSplit: r.gapsSplit },
+    report: {
+      rowsRead: r.rowsRead,
+      rowsKept: r.rowsKept,
+      pointsInterpolated: r.pointsInterpolated,
+      dropped: r.dropped,
+      gapsSplit: r.gapsSplit,
+    },
   };
 }
 
@@ -202,9 +224,17 @@ export function renderDescription(d: DatasetDescription, opts: { maxSeries?: num
   const dr = Object.entries(d.report.dropped)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  out.push(`rows read ${d.report.rowsRead}, kept ${d.report.rowsKept}, interpolated ${d.report.pointsInterpolated}, gaps split ${d.report.gapsSplit}${dr ? `, dropped: ${dr}` : ''}`);
+  out.push(
+    `rows read ${d.report.rowsRead}, kept ${d.report.rowsKept}, interpolated ${d.report.pointsInterpolated}, gaps split ${d.report.gapsSplit}${dr ? `, dropped: ${dr}` : ''}`,
+  );
   const g = d.overall.glucose !== undefined;
-  const head = ['series', 'rows', 'segs', 'days', ...(g ? ['mean', 'SD', 'CV%', 'TIR%', '<70%', '<54%', '>180%', '>250%'] : ['min', 'max', 'mean'])];
+  const head = [
+    'series',
+    'rows',
+    'segs',
+    'days',
+    ...(g ? ['mean', 'SD', 'CV%', 'TIR%', '<70%', '<54%', '>180%', '>250%'] : ['min', 'max', 'mean']),
+  ];
   const row = (id: string, s: Pick<SeriesDescription, 'rows' | 'segments' | 'spanHours' | 'channels' | 'glucose'>): string[] => {
     const base = [id, String(s.rows), String(s.segments), fmt(s.spanHours / 24)];
     if (g && s.glucose) {
@@ -221,7 +251,12 @@ export function renderDescription(d: DatasetDescription, opts: { maxSeries?: num
   out.push(table(head, rows));
   if (d.overall.channels.length > 1) {
     out.push('');
-    out.push(table(['channel', 'min', 'max', 'mean', 'nonzero%'], d.overall.channels.map((c) => [c.name, fmt(c.min, 2), fmt(c.max, 2), fmt(c.mean, 3), fmt(c.nonzero * 100)])));
+    out.push(
+      table(
+        ['channel', 'min', 'max', 'mean', 'nonzero%'],
+        d.overall.channels.map((c) => [c.name, fmt(c.min, 2), fmt(c.max, 2), fmt(c.mean, 3), fmt(c.nonzero * 100)]),
+      ),
+    );
   }
   return out.join('\n');
 }

@@ -17,7 +17,12 @@ export class DataError extends Error {
 
 /** No segment of a dataset is as long as asked (`required` rows); `longest` is the longest one found. */
 export class ShortSegmentsError extends DataError {
-  constructor(message: string, readonly dataset: string, readonly required: number, readonly longest: number) {
+  constructor(
+    message: string,
+    readonly dataset: string,
+    readonly required: number,
+    readonly longest: number,
+  ) {
     super(message);
     this.name = 'ShortSegmentsError';
   }
@@ -60,7 +65,8 @@ export function didYouMean(name: string, candidates: readonly string[]): string 
     const a = lower.replace(/[^a-z0-9]/g, '');
     const b = cl.replace(/[^a-z0-9]/g, '');
     if (a === b) d = 0.5;
-    else if (Math.min(a.length, b.length) >= 2 && (b.includes(a) || a.includes(b))) d = Math.min(d, 1 + Math.abs(a.length - b.length) / 100);
+    else if (Math.min(a.length, b.length) >= 2 && (b.includes(a) || a.includes(b)))
+      d = Math.min(d, 1 + Math.abs(a.length - b.length) / 100);
     if (d < bestD) {
       bestD = d;
       best = c;

@@ -12,7 +12,17 @@ export { makeSplits, nocturnalWindows, prandialWindows, seriesGroups, seededShuf
 export type { SplitProtocol, SplitResult, WindowParams, EventWindowsResult } from './splits.js';
 export { countWindows, forEachWindow, windowStarts, coverageMask, rowSeries, seriesRowRanges } from './windows.js';
 export type { RowRange } from './windows.js';
-export { fitScaler, applyScaler, applyInverse, scaleInPlace, inverseScaleInPlace, scalerParams, scalerToJSON, scalerFromJSON, STD_FLOOR } from './scaler.js';
+export {
+  fitScaler,
+  applyScaler,
+  applyInverse,
+  scaleInPlace,
+  inverseScaleInPlace,
+  scalerParams,
+  scalerToJSON,
+  scalerFromJSON,
+  STD_FLOOR,
+} from './scaler.js';
 export { describeDataset, renderDescription } from './describe.js';
 export type { DatasetDescription, SeriesDescription, GlucoseMetrics } from './describe.js';
 export { MGDL_PER_MMOLL, parseDuration, formatDuration, checkGlucoseUnits } from './units.js';

@@ -70,7 +70,10 @@ async function readSource(cfg: DatasetConfig, files: string[]): Promise<AdapterR
 }
 
 /** Ingests (or loads from cache) and reports whether the cache was used. */
-export async function ingestDatasetWithInfo(config: DatasetConfig | DatasetConfigInput | unknown, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestDatasetWithInfo(
+  config: DatasetConfig | DatasetConfigInput | unknown,
+  opts: IngestOptions = {},
+): Promise<IngestResult> {
   const cfg = effectiveConfig(parseDatasetConfig(config), opts);
   const files = await resolveDataPaths(cfg.path, opts.baseDir, cfg.format === 'nightscout' ? /\.json(\.gz)?$/i : undefined);
   let cachePath: string | undefined;
@@ -87,7 +90,10 @@ export async function ingestDatasetWithInfo(config: DatasetConfig | DatasetConfi
 }
 
 /** Ingests a dataset config into the canonical dataset (see regularize.ts for the rules). */
-export async function ingestDataset(config: DatasetConfig | DatasetConfigInput | unknown, opts: IngestOptions = {}): Promise<TimeSeriesDataset> {
+export async function ingestDataset(
+  config: DatasetConfig | DatasetConfigInput | unknown,
+  opts: IngestOptions = {},
+): Promise<TimeSeriesDataset> {
   return (await ingestDatasetWithInfo(config, opts)).dataset;
 }
 
@@ -100,7 +106,10 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
   if (cfg.interval) intervalMs = parseDuration(cfg.interval);
   else {
     intervalMs = inferIntervalMs(src.series);
-    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new DataError(`dataset '${cfg.name}': cannot infer the sampling interval (fewer than two timestamps per series); set 'interval'`);
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0)
+      throw new DataError(
+        `dataset '${cfg.name}': cannot infer the sampling interval (fewer than two timestamps per series); set 'interval'`,
+      );
     warnings.push(`interval inferred as ${formatDuration(intervalMs)} (median step)`);
   }
   let maxGapMs = cfg.max_gap ? parseDuration(cfg.max_gap) : intervalMs;
@@ -143,7 +152,9 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
   if (regs.length === 0) {
     throw new ShortSegmentsError(
       `dataset '${cfg.name}': no segment of at least ${params.minSegmentLength} rows remains after ingest (${src.files.length} file(s); the longest has ${longest.rows} rows); lower min_segment_length or raise max_gap`,
-      cfg.name, params.minSegmentLength, longest.rows,
+      cfg.name,
+      params.minSegmentLength,
+      longest.rows,
     );
   }
   let total = 0;

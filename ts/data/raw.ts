@@ -80,7 +80,10 @@ export class RowFilter {
   reject(i: number, reason: string, message: string): void {
     const where = `${this.table.path}:${this.table.lineOf(i)}`;
     if (this.onError === 'error') {
-      throw new DataError(`${where}: ${message} (set on_error: skip to drop such rows)`, { file: this.table.path, line: this.table.lineOf(i) });
+      throw new DataError(`${where}: ${message} (set on_error: skip to drop such rows)`, {
+        file: this.table.path,
+        line: this.table.lineOf(i),
+      });
     }
     if (this.ok[i]) {
       this.ok[i] = 0;
@@ -96,7 +99,10 @@ export function handleMalformed(table: RawTable, stat: FileStat, onError: 'error
   if (table.malformed.length === 0) return;
   const m = table.malformed[0];
   if (onError === 'error') {
-    throw new DataError(`${table.path}:${m.line}: malformed row: ${m.message} (set on_error: skip to drop such rows)`, { file: table.path, line: m.line });
+    throw new DataError(`${table.path}:${m.line}: malformed row: ${m.message} (set on_error: skip to drop such rows)`, {
+      file: table.path,
+      line: m.line,
+    });
   }
   bump(stat.dropped, 'malformed_row', table.malformed.length);
   warnings.push(`skipped ${table.malformed.length} malformed row(s) in ${table.path}, first at line ${m.line}: ${m.message}`);
@@ -141,7 +147,15 @@ export function parseNumberColumn(col: Column, name: string, f: RowFilter): Floa
  * Times of a column as UTC ms. When `offsets` is given, the explicit UTC offset (minutes) of each string cell is
  * written there (NaN where the cell has none), for checkOffsetChanges.
  */
-export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser: WallParser, zone: ZoneConverter, formatLabel: string, offsets?: Float64Array): Float64Array {
+export function parseTimeColumn(
+  col: Column,
+  name: string,
+  f: RowFilter,
+  parser: WallParser,
+  zone: ZoneConverter,
+  formatLabel: string,
+  offsets?: Float64Array,
+): Float64Array {
   const n = f.table.rowCount;
   const out = new Float64Array(n);
   if (col.kind === 'time') {
@@ -180,14 +194,20 @@ export function parseTimeColumn(col: Column, name: string, f: RowFilter, parser:
   return out;
 }
 
-const fmtOffset = (m: number) => `${m < 0 ? '-' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
+const fmtOffset = (m: number) =>
+  `${m < 0 ? '-' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
 
 /**
  * Explicit UTC offsets within one series: a change now and then is daylight saving or travel (rows are placed by
  * their offsets, with a warning); offsets that change more than twice and more often than once a week are an
  * export fault (placed by them, the series breaks into dozens of segments), and fail naming the first change.
  */
-export function checkOffsetChanges(file: string, series: string, rows: ReadonlyArray<{ offset: number; ms: number; line: number }>, warnings: string[]): void {
+export function checkOffsetChanges(
+  file: string,
+  series: string,
+  rows: ReadonlyArray<{ offset: number; ms: number; line: number }>,
+  warnings: string[],
+): void {
   const changes: Array<{ from: number; to: number; line: number }> = [];
   let last = NaN;
   for (const r of rows) {
@@ -200,7 +220,10 @@ export function checkOffsetChanges(file: string, series: string, rows: ReadonlyA
   const first = changes[0]!;
   const what = `the UTC offset changes ${changes.length} time${changes.length === 1 ? '' : 's'} in ${days.toFixed(1)} days (first at line ${first.line}: ${fmtOffset(first.from)} to ${fmtOffset(first.to)})`;
   if (changes.length > 2 && changes.length / days > 1 / 7)
-    throw new DataError(`${file}: series '${series}': ${what}; timestamps with inconsistent offsets cannot be placed in time: fix the export, or drop the offsets and set the dataset's time_zone`, { file, line: first.line });
+    throw new DataError(
+      `${file}: series '${series}': ${what}; timestamps with inconsistent offsets cannot be placed in time: fix the export, or drop the offsets and set the dataset's time_zone`,
+      { file, line: first.line },
+    );
   warnings.push(`${file}: series '${series}': ${what} (daylight saving or travel); rows are placed by their offsets`);
 }
 
@@ -218,7 +241,10 @@ export function glucoseToMgdl(values: Float64Array, unit: GlucoseUnit, file: str
 
 /** A stable, readable series name for a file: its base name without data extensions. */
 export function fileStem(p: string): string {
-  return path.basename(p).replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt|arrow|feather|ipc|arrows|parquet|pq)$/i, '');
+  return path
+    .basename(p)
+    .replace(/\.gz$/i, '')
+    .replace(/\.(csv|tsv|txt|arrow|feather|ipc|arrows|parquet|pq)$/i, '');
 }
 
 /** Growable builder of observations for one series (across files). */

@@ -53,7 +53,10 @@ async function assertReadable(path: string): Promise<void> {
  * Reads a table. For CSV, `columns` selects which header names to materialise (saves memory on wide
  * files); it receives the header.
  */
-export async function readTable(path: string, opts: { columns?: (header: string[]) => string[]; delimiter?: string; skipRecords?: number } = {}): Promise<RawTable> {
+export async function readTable(
+  path: string,
+  opts: { columns?: (header: string[]) => string[]; delimiter?: string; skipRecords?: number } = {},
+): Promise<RawTable> {
   await assertReadable(path);
   const format = detectFormat(path);
   if (format === 'csv') {

@@ -289,7 +289,8 @@ export function regularizeSeries(
   // 6. state channels: forward fill of observed values (0 before the first one)
   if (fIdx.length) {
     const slotTimes = new Float64Array(outLen);
-    for (let si = 0; si < segments.length; si++) for (let j = 0; j < segments[si].length; j++) slotTimes[segOut[si] + j] = segments[si].startMs + j * I;
+    for (let si = 0; si < segments.length; si++)
+      for (let j = 0; j < segments[si].length; j++) slotTimes[segOut[si] + j] = segments[si].startMs + j * I;
     for (const c of fIdx) {
       const src = raw.values[c];
       const obsT: number[] = [];

@@ -14,8 +14,12 @@ export function renderIngestReport(ds: Pick<TimeSeriesDataset, 'name' | 'version
   const high = r.counters?.censored_high ?? 0;
   if (low || high) {
     const per = Object.entries(r.seriesCounters ?? {}).filter(([, c]) => c.censored_low || c.censored_high);
-    lines.push(`censored readings kept at the device limits: ${low} low, ${high} high, in ${per.length} series` +
-      (per.length <= 5 ? ` (${per.map(([id, c]) => `${id}: ${c.censored_low ?? 0} low, ${c.censored_high ?? 0} high`).join('; ')})` : ' (--json lists them per series)'));
+    lines.push(
+      `censored readings kept at the device limits: ${low} low, ${high} high, in ${per.length} series` +
+        (per.length <= 5
+          ? ` (${per.map(([id, c]) => `${id}: ${c.censored_low ?? 0} low, ${c.censored_high ?? 0} high`).join('; ')})`
+          : ' (--json lists them per series)'),
+    );
   }
   const failed = r.files.filter((f) => f.error);
   lines.push(`files ${r.files.length}${failed.length ? `, ${failed.length} skipped:` : ''}`);

@@ -28,7 +28,10 @@ export function datasetConfigPath(ref: string): string {
 export function listDatasetNames(): string[] {
   const dir = path.join(configsDir(), 'datasets');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort();
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => f.replace(/\.ya?ml$/, ''))
+    .sort();
 }
 
 export interface OpenDatasetOptions {
@@ -49,7 +52,11 @@ export interface OpenDatasetOptions {
 export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): Promise<IngestResult & { source: string; note?: string }> {
   const mapping = Object.entries(opts.file ?? {}).filter(([, v]) => v !== undefined);
   const cacheDir = opts.cacheDir === undefined ? '.tsfm-cache' : opts.cacheDir;
-  const ingestOpts = { baseDir: process.cwd(), cacheDir: cacheDir === false ? (false as const) : path.resolve(cacheDir), minSegmentLength: opts.minSegmentLength };
+  const ingestOpts = {
+    baseDir: process.cwd(),
+    cacheDir: cacheDir === false ? (false as const) : path.resolve(cacheDir),
+    minSegmentLength: opts.minSegmentLength,
+  };
   if (isDataFile(ref)) {
     const { config, note } = await configForDataFile(ref, opts.file);
     const result = await loadDataset({ ...config, ...(opts.overrides ?? {}) }, ingestOpts, ref);
@@ -57,7 +64,9 @@ export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): P
   }
   if (mapping.length) {
     const flags = mapping.map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
-    throw new DataError(`${flags} ${mapping.length > 1 ? 'apply' : 'applies'} only to a data file named directly; '${ref}' is ${existsSync(ref) && statSync(ref).isDirectory() ? 'an ingested dataset directory' : 'a dataset name or YAML'} (set these in its YAML)`);
+    throw new DataError(
+      `${flags} ${mapping.length > 1 ? 'apply' : 'applies'} only to a data file named directly; '${ref}' is ${existsSync(ref) && statSync(ref).isDirectory() ? 'an ingested dataset directory' : 'a dataset name or YAML'} (set these in its YAML)`,
+    );
   }
   if (existsSync(ref) && statSync(ref).isDirectory()) {
     return { dataset: await readDatasetIPC(ref), cacheHit: true, cachePath: ref, source: ref };
@@ -73,6 +82,10 @@ export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): P
     throw new DataError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }
   // The YAML's relative paths resolve against its folder; a `path` in the overrides against the working directory.
-  const result = await loadDataset({ ...resolveConfigPaths(raw, path.dirname(path.resolve(file))), ...(opts.overrides ?? {}) }, ingestOpts, file);
+  const result = await loadDataset(
+    { ...resolveConfigPaths(raw, path.dirname(path.resolve(file))), ...(opts.overrides ?? {}) },
+    ingestOpts,
+    file,
+  );
   return { ...result, source: file };
 }

@@ -111,14 +111,26 @@ export function applyScaler(ds: TimeSeriesDataset, state: ScalerState): Float32A
 }
 
 /** Scales values of one (series, channel) in place. */
-export function scaleInPlace(state: ScalerState, nChannels: number, series: number, channel: number, values: Float32Array | Float64Array): void {
+export function scaleInPlace(
+  state: ScalerState,
+  nChannels: number,
+  series: number,
+  channel: number,
+  values: Float32Array | Float64Array,
+): void {
   const { mean, std } = scalerParams(state, nChannels, series, channel);
   const inv = 1 / std;
   for (let i = 0; i < values.length; i++) values[i] = (values[i] - mean) * inv;
 }
 
 /** Inverse of scaleInPlace, for predictions of one (series, channel): x = y * std + mean. */
-export function inverseScaleInPlace(state: ScalerState, nChannels: number, series: number, channel: number, values: Float32Array | Float64Array): void {
+export function inverseScaleInPlace(
+  state: ScalerState,
+  nChannels: number,
+  series: number,
+  channel: number,
+  values: Float32Array | Float64Array,
+): void {
   const { mean, std } = scalerParams(state, nChannels, series, channel);
   for (let i = 0; i < values.length; i++) values[i] = values[i] * std + mean;
 }
@@ -138,7 +150,8 @@ export function applyInverse(
   const out = new Float32Array(preds.length);
   const K = channels.length;
   const per = horizon * K;
-  if (preds.length !== windowSeries.length * per) throw new RangeError(`applyInverse: expected ${windowSeries.length}x${horizon}x${K} values, got ${preds.length}`);
+  if (preds.length !== windowSeries.length * per)
+    throw new RangeError(`applyInverse: expected ${windowSeries.length}x${horizon}x${K} values, got ${preds.length}`);
   for (let w = 0; w < windowSeries.length; w++) {
     const s = windowSeries[w];
     for (let k = 0; k < K; k++) {

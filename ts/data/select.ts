@@ -17,7 +17,9 @@ export function selectSeries(ds: TimeSeriesDataset, ids: readonly string[], what
     if (!index.has(id)) {
       const hint = didYouMean(id, known);
       const list = known.length > 8 ? `${known.slice(0, 8).join(', ')}, ... (${known.length} series)` : known.join(', ');
-      throw new DataError(`${what}: unknown series '${id}' in dataset '${ds.name}'${hint ? ` (did you mean '${hint}'?)` : ''}; series: ${list}`);
+      throw new DataError(
+        `${what}: unknown series '${id}' in dataset '${ds.name}'${hint ? ` (did you mean '${hint}'?)` : ''}; series: ${list}`,
+      );
     }
   }
   const keep = new Set(ids.map((id) => index.get(id)!));

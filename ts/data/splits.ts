@@ -108,7 +108,8 @@ export function seriesGroups(ds: TimeSeriesDataset, groupBy?: string): number[][
 }
 
 function checkFractions(f: [number, number, number]): void {
-  if (f.some((x) => !(x >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-6) throw new DataError(`split fractions must be >= 0 and sum to 1 (got ${f.join(', ')})`);
+  if (f.some((x) => !(x >= 0)) || Math.abs(f[0] + f[1] + f[2] - 1) > 1e-6)
+    throw new DataError(`split fractions must be >= 0 and sum to 1 (got ${f.join(', ')})`);
 }
 
 function toUtcMs(d: DateLike, zone: string): number {
@@ -131,7 +132,12 @@ function firstRowAtOrAfter(ds: TimeSeriesDataset, segs: TimeSeriesDataset['segme
 }
 
 /** Temporal blocks of one series. */
-function temporalBlocks(ds: TimeSeriesDataset, range: RowRange, segs: TimeSeriesDataset['segments'], p: { fractions?: [number, number, number]; cutoffs?: { val: DateLike; test: DateLike } }): [RowRange, RowRange, RowRange] {
+function temporalBlocks(
+  ds: TimeSeriesDataset,
+  range: RowRange,
+  segs: TimeSeriesDataset['segments'],
+  p: { fractions?: [number, number, number]; cutoffs?: { val: DateLike; test: DateLike } },
+): [RowRange, RowRange, RowRange] {
   const [r0, r1] = range;
   let a: number;
   let b: number;
@@ -194,10 +200,17 @@ export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: Sp
       if (vf < 0 || tf < 0 || vf + tf >= 1) throw new DataError(`series split: valFraction + testFraction must be < 1`);
       const nTest = tf > 0 ? Math.max(1, Math.round(G * tf)) : 0;
       const nVal = vf > 0 ? Math.max(1, Math.round(G * vf)) : 0;
-      if (nTest + nVal >= G) throw new DataError(`series split: ${G} series group(s) are too few to hold out ${nTest} for test and ${nVal} for validation`);
+      if (nTest + nVal >= G)
+        throw new DataError(`series split: ${G} series group(s) are too few to hold out ${nTest} for test and ${nVal} for validation`);
       const shuffled = seededShuffle(groups, protocol.seed ?? 0);
-      const test = shuffled.slice(0, nTest).flat().sort((a, b) => a - b);
-      const val = shuffled.slice(nTest, nTest + nVal).flat().sort((a, b) => a - b);
+      const test = shuffled
+        .slice(0, nTest)
+        .flat()
+        .sort((a, b) => a - b);
+      const val = shuffled
+        .slice(nTest, nTest + nVal)
+        .flat()
+        .sort((a, b) => a - b);
       const testSet = new Set(test);
       const valSet = new Set(val);
       ds.series.forEach((_, si) => {
@@ -260,7 +273,10 @@ export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: Sp
         }
         const last = segs[segs.length - 1];
         const c = cut(last);
-        if (!c.test) warnings.push(`glucobench: series '${s.id}': last segment has ${last.length} rows, fewer than 2*${L}+${context}; ${c.val ? 'no test block' : 'no validation or test block'}`);
+        if (!c.test)
+          warnings.push(
+            `glucobench: series '${s.id}': last segment has ${last.length} rows, fewer than 2*${L}+${context}; ${c.val ? 'no test block' : 'no validation or test block'}`,
+          );
         blocks.train.push([ranges[si][0], c.trainEnd]);
         if (c.val) blocks.val.push(c.val);
         if (c.test) blocks.test.push(c.test);
@@ -273,7 +289,10 @@ export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: Sp
       let borders = protocol.borders;
       if (!borders) {
         const factor = 3_600_000 / ds.intervalMs;
-        if (factor !== 1 && factor !== 4) throw new DataError(`ett split: default borders are defined for hourly and 15-minute data (interval is ${ds.intervalMs} ms); pass borders`);
+        if (factor !== 1 && factor !== 4)
+          throw new DataError(
+            `ett split: default borders are defined for hourly and 15-minute data (interval is ${ds.intervalMs} ms); pass borders`,
+          );
         borders = [8640 * factor, 11520 * factor, 14400 * factor];
       }
       const [r0, r1] = ranges[0];
@@ -341,7 +360,15 @@ export interface EventWindowsResult {
  */
 export function nocturnalWindows(
   ds: TimeSeriesDataset,
-  opts: { context: number; originLocalTime?: string; horizonHours?: number; horizon?: number; timeZone?: string; targetBlocks?: RowRange[]; series?: number[] },
+  opts: {
+    context: number;
+    originLocalTime?: string;
+    horizonHours?: number;
+    horizon?: number;
+    timeZone?: string;
+    targetBlocks?: RowRange[];
+    series?: number[];
+  },
 ): EventWindowsResult {
   const I = ds.intervalMs;
   const horizon = opts.horizon ?? Math.round(((opts.horizonHours ?? 8) * 3_600_000) / I);
@@ -398,7 +425,10 @@ export function prandialWindows(
 ): EventWindowsResult {
   const names = opts.channel ? [opts.channel] : ['meal', 'carbs_g', 'meal_g', 'carbs'];
   const ci = ds.channels.findIndex((c) => names.includes(c.name));
-  if (ci < 0) throw new DataError(`prandialWindows: dataset '${ds.name}' has no meal channel (${names.join(', ')}); channels: ${ds.channels.map((c) => c.name).join(', ')}`);
+  if (ci < 0)
+    throw new DataError(
+      `prandialWindows: dataset '${ds.name}' has no meal channel (${names.join(', ')}); channels: ${ds.channels.map((c) => c.name).join(', ')}`,
+    );
   const v = ds.values[ci];
   const off = opts.originOffset ?? 1;
   const minSep = opts.minSeparation ?? 0;

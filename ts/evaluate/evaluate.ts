@@ -101,7 +101,8 @@ export function resolveRunDir(ref: string, runsDir?: string): string {
 function rowTimes(ds: TimeSeriesDataset): (row: number) => number {
   const offs = ds.segments.map((s) => s.offset);
   return (row: number) => {
-    let lo = 0, hi = offs.length - 1;
+    let lo = 0,
+      hi = offs.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (offs[mid] <= row) lo = mid;
@@ -143,6 +144,7 @@ function pickSamples(task: TaskWindows, nightly: boolean, truth: Float64Array, H
 }
 
 /** Evaluates given forecasts (and the baselines) on task windows of `ds`: the addon-free core of `evaluateRun`. */
+// eslint-disable-next-line max-lines-per-function -- one pass per target channel computing every forecaster on the same windows
 export function evaluateTask(args: {
   ds: TimeSeriesDataset;
   task: TaskWindows;
@@ -156,7 +158,12 @@ export function evaluateTask(args: {
   trainWindows: Parameters<typeof fitLinReg>[1];
   linregLags: number;
   baselines?: readonly BaselineName[];
-}): { channels: ChannelEvaluation[]; perWindow: Record<string, Record<string, WindowColumns>>; forecasts: Record<string, Record<string, Float64Array | Float32Array>>; truth: Record<string, Float64Array> } {
+}): {
+  channels: ChannelEvaluation[];
+  perWindow: Record<string, Record<string, WindowColumns>>;
+  forecasts: Record<string, Record<string, Float64Array | Float32Array>>;
+  truth: Record<string, Float64Array>;
+} {
   const { ds, task, context: C, horizon: H } = args;
   const N = task.starts.length;
   const rs = rowSeries(ds);
@@ -167,6 +174,7 @@ export function evaluateTask(args: {
   const forecasts: Record<string, Record<string, Float64Array | Float32Array>> = {};
   const truths: Record<string, Float64Array> = {};
   const timeOf = rowTimes(ds);
+  // eslint-disable-next-line max-lines-per-function -- the per-channel body of evaluateTask
   args.targetChannels.forEach((ci, k) => {
     const info = ds.channels[ci];
     const values = ds.values[ci];
@@ -178,19 +186,34 @@ export function evaluateTask(args: {
     const wanted = args.baselines ?? BASELINES;
     if (wanted.includes('last_value')) fc.last_value = lastValueForecast(values, task.starts, C, H);
     if (wanted.includes('seasonal_naive')) fc.seasonal_naive = seasonalNaiveForecast(ds, ci, task.starts, C, H);
-    if (wanted.includes('linreg')) fc.linreg = linRegForecast(fitLinReg(values, args.trainWindows, args.linregLags, H), values, task.starts, C);
+    if (wanted.includes('linreg'))
+      fc.linreg = linRegForecast(fitLinReg(values, args.trainWindows, args.linregLags, H), values, task.starts, C);
     const forecasters: Record<string, ForecasterMetrics> = {};
     const pw: Record<string, WindowColumns> = {};
     for (const [name, f] of Object.entries(fc)) {
       const q = name === 'model' && args.quantiles ? { levels: args.quantiles.levels, values: args.quantiles.values[k] } : undefined;
       const r = evaluateForecasts({
-        windows: N, horizon: H, truth, point: f, quantiles: q, context, series, seriesNames, night: task.night, glucose,
-        allowMissingForecast: name === 'seasonal_naive', label: name === 'model' ? 'model' : `baseline ${name}`,
+        windows: N,
+        horizon: H,
+        truth,
+        point: f,
+        quantiles: q,
+        context,
+        series,
+        seriesNames,
+        night: task.night,
+        glucose,
+        allowMissingForecast: name === 'seasonal_naive',
+        label: name === 'model' ? 'model' : `baseline ${name}`,
       });
       forecasters[name] = r.metrics;
       pw[name] = r.perWindow;
     }
-    const comparisons = fc.model ? Object.keys(fc).filter((n) => n !== 'model').map((n) => comparePaired({ name: 'model', perWindow: pw.model.rmse }, { name: n, perWindow: pw[n].rmse }, 'rmse')) : [];
+    const comparisons = fc.model
+      ? Object.keys(fc)
+          .filter((n) => n !== 'model')
+          .map((n) => comparePaired({ name: 'model', perWindow: pw.model.rmse }, { name: n, perWindow: pw[n].rmse }, 'rmse'))
+      : [];
     // fan-chart samples: the last 2 horizons of context, the forecast and its central intervals
     const mainName = fc.model ? 'model' : fc.linreg ? 'linreg' : 'last_value';
     const main = fc[mainName];
@@ -203,11 +226,20 @@ export function evaluateTask(args: {
         title: `${seriesNames[series[w0]]} ${new Date(origin).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
         contextMinutes: Array.from({ length: shown }, (_, j) => minutes(task.starts[w0] + C - shown + j)),
         context: round(context.values.subarray(w0 * C + C - shown, w0 * C + C)),
-        minutes: [], truth: [], forecast: [], bands: [],
+        minutes: [],
+        truth: [],
+        forecast: [],
+        bands: [],
       };
       if (fc.model && fc.linreg) s.baseline = { name: 'linreg', values: [] };
       const levels = args.quantiles?.levels ?? [];
-      const pairs = [0.5, 0.8, 0.9].map((c) => ({ c, lo: levels.findIndex((l) => Math.abs(l - (1 - c) / 2) < 1e-9), hi: levels.findIndex((l) => Math.abs(l - (1 + c) / 2) < 1e-9) })).filter((p) => p.lo >= 0 && p.hi >= 0);
+      const pairs = [0.5, 0.8, 0.9]
+        .map((c) => ({
+          c,
+          lo: levels.findIndex((l) => Math.abs(l - (1 - c) / 2) < 1e-9),
+          hi: levels.findIndex((l) => Math.abs(l - (1 + c) / 2) < 1e-9),
+        }))
+        .filter((p) => p.lo >= 0 && p.hi >= 0);
       for (const p of pairs) s.bands.push({ nominal: p.c, lo: [], hi: [] });
       for (const w of ws)
         for (let h = 0; h < H; h++) {
@@ -224,7 +256,8 @@ export function evaluateTask(args: {
         }
       return s;
     });
-    const gridTruth: number[] = [], gridForecast: number[] = [];
+    const gridTruth: number[] = [],
+      gridForecast: number[] = [];
     const step = Math.max(1, Math.ceil((N * H) / 1000));
     for (let i = 0; i < N * H; i += step) {
       if (Number.isFinite(truth[i]) && Number.isFinite(main[i])) {
@@ -232,7 +265,15 @@ export function evaluateTask(args: {
         gridForecast.push(Math.round(main[i] * 10) / 10);
       }
     }
-    channels.push({ channel: info.name, unit: info.unit, glucose, forecasters, comparisons, samples, gridSample: { forecaster: mainName, truth: gridTruth, forecast: gridForecast } });
+    channels.push({
+      channel: info.name,
+      unit: info.unit,
+      glucose,
+      forecasters,
+      comparisons,
+      samples,
+      gridSample: { forecaster: mainName, truth: gridTruth, forecast: gridForecast },
+    });
     perWindow[info.name] = pw;
     forecasts[info.name] = fc;
     truths[info.name] = truth;
@@ -240,12 +281,34 @@ export function evaluateTask(args: {
   return { channels, perWindow, forecasts, truth: truths };
 }
 
-function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: number, H: number, r: ReturnType<typeof evaluateTask>, quantiles: { levels: number[]; values: Array<Float32Array | Float64Array> } | undefined, targetChannels: number[], saveForecasts: boolean): void {
+// eslint-disable-next-line max-lines-per-function -- the three Arrow tables of an evaluation, written in one pass over the results
+function writeTables(
+  dir: string,
+  ds: TimeSeriesDataset,
+  task: TaskWindows,
+  C: number,
+  H: number,
+  r: ReturnType<typeof evaluateTask>,
+  quantiles: { levels: number[]; values: Array<Float32Array | Float64Array> } | undefined,
+  targetChannels: number[],
+  saveForecasts: boolean,
+): void {
   const rs = rowSeries(ds);
   const timeOf = rowTimes(ds);
   const N = task.starts.length;
   // per window
-  const win: { window: number[]; series: string[]; origin_ms: number[]; night: number[]; channel: string[]; forecaster: string[]; mse: number[]; rmse: number[]; mae: number[]; mase: number[] } = { window: [], series: [], origin_ms: [], night: [], channel: [], forecaster: [], mse: [], rmse: [], mae: [], mase: [] };
+  const win: {
+    window: number[];
+    series: string[];
+    origin_ms: number[];
+    night: number[];
+    channel: string[];
+    forecaster: string[];
+    mse: number[];
+    rmse: number[];
+    mae: number[];
+    mase: number[];
+  } = { window: [], series: [], origin_ms: [], night: [], channel: [], forecaster: [], mse: [], rmse: [], mae: [], mase: [] };
   for (const [ch, byF] of Object.entries(r.perWindow))
     for (const [f, cols] of Object.entries(byF))
       for (let w = 0; w < N; w++) {
@@ -261,8 +324,16 @@ function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: n
         win.mase.push(cols.mase[w]);
       }
   writeArrowTable(path.join(dir, 'windows.arrow'), {
-    window: Int32Array.from(win.window), series: win.series, origin_ms: Float64Array.from(win.origin_ms), night: Int32Array.from(win.night),
-    channel: win.channel, forecaster: win.forecaster, mse: Float64Array.from(win.mse), rmse: Float64Array.from(win.rmse), mae: Float64Array.from(win.mae), mase: Float64Array.from(win.mase),
+    window: Int32Array.from(win.window),
+    series: win.series,
+    origin_ms: Float64Array.from(win.origin_ms),
+    night: Int32Array.from(win.night),
+    channel: win.channel,
+    forecaster: win.forecaster,
+    mse: Float64Array.from(win.mse),
+    rmse: Float64Array.from(win.rmse),
+    mae: Float64Array.from(win.mae),
+    mase: Float64Array.from(win.mase),
   });
   // per step
   const metricNames = new Set<string>();
@@ -277,13 +348,23 @@ function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: n
         (steps.step as number[]).push(h + 1);
         for (const k of metricNames) (steps[k] as number[]).push(m.perStep[k]?.[h] ?? NaN);
       }
-  const stepCols: Columns = { channel: steps.channel as string[], forecaster: steps.forecaster as string[], step: Int32Array.from(steps.step as number[]) };
+  const stepCols: Columns = {
+    channel: steps.channel as string[],
+    forecaster: steps.forecaster as string[],
+    step: Int32Array.from(steps.step as number[]),
+  };
   for (const k of metricNames) stepCols[k] = Float64Array.from(steps[k] as number[]);
   writeArrowTable(path.join(dir, 'steps.arrow'), stepCols);
   if (!saveForecasts) return;
   // forecasts: one row per (window, channel, step)
   const rows = N * H * targetChannels.length;
-  const cols: Columns = { window: new Int32Array(rows), channel: new Array<string>(rows), step: new Int32Array(rows), origin_ms: new Float64Array(rows), truth: new Float32Array(rows) };
+  const cols: Columns = {
+    window: new Int32Array(rows),
+    channel: new Array<string>(rows),
+    step: new Int32Array(rows),
+    origin_ms: new Float64Array(rows),
+    truth: new Float32Array(rows),
+  };
   const names = Object.keys(Object.values(r.forecasts)[0] ?? {});
   for (const n of names) cols[n] = new Float32Array(rows);
   const Q = quantiles?.levels.length ?? 0;
@@ -308,7 +389,10 @@ function writeTables(dir: string, ds: TimeSeriesDataset, task: TaskWindows, C: n
 }
 
 function writeJson(file: string, v: unknown): void {
-  writeFileAtomic(file, JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2));
+  writeFileAtomic(
+    file,
+    JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2),
+  );
 }
 
 export interface RunEvaluation {
@@ -327,6 +411,7 @@ export async function evaluateRun(runRef: string, opts: EvaluateRunOptions = {})
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the dataset x task loop of evaluateRun (load, scale, forecast, score, write)
 async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: EvaluateRunOptions): Promise<RunEvaluation[]> {
   const log = opts.onLog ?? (() => {});
   const runId = path.basename(runDir);
@@ -335,13 +420,18 @@ async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: E
   const quantileLevels = trained.quantiles;
   const results: RunEvaluation[] = [];
   for (const dsName of opts.datasets?.length ? opts.datasets : [config.data.dataset]) {
-    const cfg: TsfmConfig = { ...config, data: { ...config.data, dataset: dsName, overrides: dsName === config.data.dataset ? config.data.overrides : undefined } };
+    const cfg: TsfmConfig = {
+      ...config,
+      data: { ...config.data, dataset: dsName, overrides: dsName === config.data.dataset ? config.data.overrides : undefined },
+    };
     const loaded = await loadConfiguredDataset(cfg);
     // The run's own dataset: the series it was trained on (data.series); another dataset: all of its series.
     const ds = dsName === config.data.dataset && config.data.series ? selectSeries(loaded, config.data.series) : loaded;
     const { protocol, splits, targetChannels, inputChannels } = prepareDataset(cfg, ds);
     if (config.data.covariates && saved.channels && saved.channels.join(',') !== ds.channels.map((c) => c.name).join(',')) {
-      throw new EvalError(`dataset '${dsName}' has channels [${ds.channels.map((c) => c.name).join(', ')}] but run ${runId} was trained with covariates [${saved.channels.join(', ')}]`);
+      throw new EvalError(
+        `dataset '${dsName}' has channels [${ds.channels.map((c) => c.name).join(', ')}] but run ${runId} was trained with covariates [${saved.channels.join(', ')}]`,
+      );
     }
     const scalerNotes: string[] = [];
     const scaler = scalerForDataset(saved, ds, splits.train, scalerNotes);
@@ -349,18 +439,47 @@ async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: E
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
     try {
       for (const split of opts.splits?.length ? opts.splits : (['test'] as EvalSplit[])) {
-        const base = { run: runId, dataset: { name: ds.name, version: ds.version }, created: new Date().toISOString(), model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) }, intervalMinutes: ds.intervalMs / 60_000 };
+        const base = {
+          run: runId,
+          dataset: { name: ds.name, version: ds.version },
+          created: new Date().toISOString(),
+          model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) },
+          intervalMinutes: ds.intervalMs / 60_000,
+        };
         if (split === 'nocturnal') {
-          const { night } = await evaluateNightsOfRun({ trained, ds, nativeDs, scaling, splits, inputChannels, targetChannels, options: { anchor: opts.nightStart, nightHours: opts.nightHours, seed: config.training.seed } });
+          const { night } = await evaluateNightsOfRun({
+            trained,
+            ds,
+            nativeDs,
+            scaling,
+            splits,
+            inputChannels,
+            targetChannels,
+            options: { anchor: opts.nightStart, nightHours: opts.nightHours, seed: config.training.seed },
+          });
           const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);
           mkdirSync(dir, { recursive: true });
-          const summary: EvaluationSummary = { ...base, split, counts: night.counts, notes: [...splits.warnings, ...scalerNotes, ...night.notes], linregLags: 0, channels: [], night };
+          const summary: EvaluationSummary = {
+            ...base,
+            split,
+            counts: night.counts,
+            notes: [...splits.warnings, ...scalerNotes, ...night.notes],
+            linregLags: 0,
+            channels: [],
+            night,
+          };
           writeJson(path.join(dir, 'summary.json'), summary);
           for (const line of formatNightTask(ds.name, night)) log(line);
           results.push({ dir, summary });
           continue;
         }
-        const all = taskWindows(ds, splits, protocol, split, { context: C, horizon: H, stride: cfg.data.stride, nightStart: opts.nightStart, nightHours: opts.nightHours });
+        const all = taskWindows(ds, splits, protocol, split, {
+          context: C,
+          horizon: H,
+          stride: cfg.data.stride,
+          nightStart: opts.nightStart,
+          nightHours: opts.nightHours,
+        });
         const task = config.evaluation.max_windows ? limitWindows(all, config.evaluation.max_windows, config.training.seed) : all;
         const dir = path.join(runDir, 'eval', `${ds.name}-${split}`);
         mkdirSync(dir, { recursive: true });
@@ -369,7 +488,24 @@ async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: E
         if (N === 0) {
           notes.push(`no ${split} windows on ${ds.name}`);
           log(`tsfm: ${ds.name} ${split}: no windows (${JSON.stringify(task.counts)})`);
-          const empty: EvaluationSummary = { run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(), model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) }, intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags: 0, channels: [] };
+          const empty: EvaluationSummary = {
+            run: runId,
+            dataset: { name: ds.name, version: ds.version },
+            split,
+            created: new Date().toISOString(),
+            model: {
+              family: config.model.family,
+              context: C,
+              horizon: H,
+              quantiles: quantileLevels,
+              checkpoint: path.basename(checkpoint),
+            },
+            intervalMinutes: ds.intervalMs / 60_000,
+            counts: task.counts,
+            notes,
+            linregLags: 0,
+            channels: [],
+          };
           writeJson(path.join(dir, 'summary.json'), empty);
           results.push({ dir, summary: empty });
           continue;
@@ -378,24 +514,57 @@ async function evaluateOnDatasets(trained: TrainedModel, runDir: string, opts: E
         // evaluation.scale 'scaled' (the ETT convention): forecasts, truths and baselines all on the scaler's axis
         const unscale = config.evaluation.scale !== 'scaled';
         const pred = (await trained.predict(splitArg, { unscale })) as Tensor;
-        const point = targetChannels.map((_, k) => (quantileLevels ? medianFromQuantiles({ levels: quantileLevels, values: quantileChannelOf(pred, k) }, N, H) : channelOf(pred, k)));
-        const quantiles = quantileLevels ? { levels: quantileLevels, values: targetChannels.map((_, k) => quantileChannelOf(pred, k)) } : undefined;
+        const point = targetChannels.map((_, k) =>
+          quantileLevels ? medianFromQuantiles({ levels: quantileLevels, values: quantileChannelOf(pred, k) }, N, H) : channelOf(pred, k),
+        );
+        const quantiles = quantileLevels
+          ? { levels: quantileLevels, values: targetChannels.map((_, k) => quantileChannelOf(pred, k)) }
+          : undefined;
         const linregLags = opts.linregLags ?? Math.min(C, 288);
-        const evalDs: TimeSeriesDataset = unscale ? ds : { ...ds, values: applyScaler(ds, scaler), channels: ds.channels.map((c) => ({ ...c, unit: undefined })) };
-        if (!unscale) notes.push('metrics on the scaled axis (evaluation.scale: scaled); clinical metrics need original units and are omitted');
-        const r = evaluateTask({ ds: evalDs, task, context: C, horizon: H, targetChannels, point, quantiles, trainWindows: splits.train, linregLags });
-        if (!unscale) for (const ch of r.channels) for (const k of Object.keys(ch.forecasters)) ch.forecasters[k] = withoutPercentageErrors(ch.forecasters[k]!);
+        const evalDs: TimeSeriesDataset = unscale
+          ? ds
+          : { ...ds, values: applyScaler(ds, scaler), channels: ds.channels.map((c) => ({ ...c, unit: undefined })) };
+        if (!unscale)
+          notes.push('metrics on the scaled axis (evaluation.scale: scaled); clinical metrics need original units and are omitted');
+        const r = evaluateTask({
+          ds: evalDs,
+          task,
+          context: C,
+          horizon: H,
+          targetChannels,
+          point,
+          quantiles,
+          trainWindows: splits.train,
+          linregLags,
+        });
+        if (!unscale)
+          for (const ch of r.channels)
+            for (const k of Object.keys(ch.forecasters)) ch.forecasters[k] = withoutPercentageErrors(ch.forecasters[k]!);
         const summary: EvaluationSummary = {
-          run: runId, dataset: { name: ds.name, version: ds.version }, split, created: new Date().toISOString(),
+          run: runId,
+          dataset: { name: ds.name, version: ds.version },
+          split,
+          created: new Date().toISOString(),
           model: { family: config.model.family, context: C, horizon: H, quantiles: quantileLevels, checkpoint: path.basename(checkpoint) },
-          intervalMinutes: ds.intervalMs / 60_000, counts: task.counts, notes, linregLags, scale: unscale ? 'original' : 'scaled',
-          allChannels: poolChannels(r.channels), channels: r.channels,
+          intervalMinutes: ds.intervalMs / 60_000,
+          counts: task.counts,
+          notes,
+          linregLags,
+          scale: unscale ? 'original' : 'scaled',
+          allChannels: poolChannels(r.channels),
+          channels: r.channels,
         };
         writeTables(dir, evalDs, task, C, H, r, quantiles, targetChannels, opts.saveForecasts ?? config.output.save_predictions);
         writeJson(path.join(dir, 'summary.json'), summary);
         const scaledNote = unscale ? '' : ', scaled axis';
-        log(formatPooled(`tsfm: ${ds.name} ${split} (${N} windows, ${r.channels.length} channel${r.channels.length === 1 ? '' : 's'}${scaledNote})`, summary.allChannels!));
-        if (opts.perChannel) for (const ch of r.channels) log(formatPooled(`  ${ch.channel}${ch.unit ? ` (${ch.unit})` : ''}`, poolChannels([ch])));
+        log(
+          formatPooled(
+            `tsfm: ${ds.name} ${split} (${N} windows, ${r.channels.length} channel${r.channels.length === 1 ? '' : 's'}${scaledNote})`,
+            summary.allChannels!,
+          ),
+        );
+        if (opts.perChannel)
+          for (const ch of r.channels) log(formatPooled(`  ${ch.channel}${ch.unit ? ` (${ch.unit})` : ''}`, poolChannels([ch])));
         results.push({ dir, summary });
       }
     } finally {

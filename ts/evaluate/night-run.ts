@@ -11,7 +11,14 @@ import { formatDiscrimination } from '../metrics/night-metrics.js';
 import type { Tensor } from '../metrics/tensors.js';
 import type { NativeDataset, NativeSplit } from '../native/types.js';
 import type { TrainedModel } from '../pipeline/trained-model.js';
-import { evaluateNightTask, nightForecastWindows, nightTaskSets, type NightForecast, type NightTaskEvaluation, type NightTaskSets } from './night-task.js';
+import {
+  evaluateNightTask,
+  nightForecastWindows,
+  nightTaskSets,
+  type NightForecast,
+  type NightTaskEvaluation,
+  type NightTaskSets,
+} from './night-task.js';
 
 export interface NightRunOptions {
   /** Local anchor time, HH:MM (default 00:00). */
@@ -91,7 +98,10 @@ export async function evaluateNightsOfRun(args: {
   const parts = { train: fitting(all.train, C, H, rows), val: fitting(all.val, C, H, rows), test: fitting(all.test, C, H, rows) };
   const sets: NightTaskSets = { train: parts.train.result, val: parts.val.result, test: parts.test.result, channel: all.channel };
   const split = { dataset: args.nativeDs, scaling: args.scaling, inputChannels: args.inputChannels, targetChannels };
-  const forecasts = { val: await forecastNights(trained, split, sets.val.nights, k, steps), test: await forecastNights(trained, split, sets.test.nights, k, steps) };
+  const forecasts = {
+    val: await forecastNights(trained, split, sets.val.nights, k, steps),
+    test: await forecastNights(trained, split, sets.test.nights, k, steps),
+  };
   const night = evaluateNightTask({ ds, sets, forecasts, options: { seed: o.seed } });
   const dropped = parts.val.dropped + parts.test.dropped;
   if (dropped) night.notes.push(`${dropped} validation/test night(s) dropped: the model's ${H}-step window would run past the data's end`);
@@ -100,12 +110,16 @@ export async function evaluateNightsOfRun(args: {
 
 /** Log lines: per threshold and window, the model and each baseline (AUROC only with >= 10 positive nights). */
 export function formatNightTask(dsName: string, e: NightTaskEvaluation): string[] {
-  const lines = [`tsfm: ${dsName} nocturnal (${e.counts.test_nights} test nights, ${e.counts.val_nights} validation nights for calibration):`];
+  const lines = [
+    `tsfm: ${dsName} nocturnal (${e.counts.test_nights} test nights, ${e.counts.val_nights} validation nights for calibration):`,
+  ];
   for (const r of e.results) {
     lines.push(`  < ${r.threshold} mg/dL, ${r.window} (${r.positives} positive):`);
     for (const [name, s] of Object.entries(r.forecasters)) {
       if (name === 'model_raw' || name === 'model_max_step') continue;
-      lines.push(`    ${name.padEnd(18)} ${formatDiscrimination(s.discrimination)}; Brier ${s.brier.brier.toFixed(3)}, ECE ${s.ece.toFixed(3)}`);
+      lines.push(
+        `    ${name.padEnd(18)} ${formatDiscrimination(s.discrimination)}; Brier ${s.brier.brier.toFixed(3)}, ECE ${s.ece.toFixed(3)}`,
+      );
     }
   }
   return lines;

@@ -210,7 +210,11 @@ function checkForecast(what: string, f: NightForecast, nights: number, steps: nu
 
 /** Nights per split and the skipped anchors by reason. */
 function nightCounts(sets: NightTaskSets): Record<string, number> {
-  const counts: Record<string, number> = { train_nights: sets.train.nights.length, val_nights: sets.val.nights.length, test_nights: sets.test.nights.length };
+  const counts: Record<string, number> = {
+    train_nights: sets.train.nights.length,
+    val_nights: sets.val.nights.length,
+    test_nights: sets.test.nights.length,
+  };
   for (const [set, r] of Object.entries({ train: sets.train, val: sets.val, test: sets.test }))
     // 'outside_blocks' would count the other splits' nights: left out
     for (const [reason, n] of Object.entries(r.skipped)) if (n && reason !== 'outside_blocks') counts[`${set}_skipped_${reason}`] = n;
@@ -218,6 +222,7 @@ function nightCounts(sets: NightTaskSets): Record<string, number> {
 }
 
 /** Scores every forecaster on the test nights for each threshold and window. */
+// eslint-disable-next-line max-lines-per-function -- per threshold and window, every forecaster scored on the same nights
 export function evaluateNightTask(args: {
   ds: TimeSeriesDataset;
   sets: NightTaskSets;
@@ -304,7 +309,15 @@ export function evaluateNightTask(args: {
         forecasters[f] = nightSummary(test, testLabels[w], { ...summaryOpts, operatingThreshold });
       }
       const testScores = Object.fromEntries(Object.entries(scores).map(([f, [, test]]) => [f, Array.from(test)]));
-      results.push({ threshold: thr, window: name, positives: testLabels[w].reduce((a, v) => a + v, 0), calibration, forecasters, scores: testScores, labels: Array.from(testLabels[w]) });
+      results.push({
+        threshold: thr,
+        window: name,
+        positives: testLabels[w].reduce((a, v) => a + v, 0),
+        calibration,
+        forecasters,
+        scores: testScores,
+        labels: Array.from(testLabels[w]),
+      });
     });
   });
 

@@ -18,7 +18,16 @@ import { makeSplits, nocturnalWindows, prandialWindows, seededShuffle, type Spli
 import { WindowSetBuilder, windowStarts, type RowRange } from '../data/windows.js';
 import { EvalError } from '../metrics/errors.js';
 
-export const EVAL_SPLITS = ['test', 'val', 'test-ood', 'holdout-patients', 'sliding', 'nocturnal', 'nocturnal-rolling', 'prandial'] as const;
+export const EVAL_SPLITS = [
+  'test',
+  'val',
+  'test-ood',
+  'holdout-patients',
+  'sliding',
+  'nocturnal',
+  'nocturnal-rolling',
+  'prandial',
+] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
 /** The tasks evaluated on windows of this module (the bedtime-anchored 'nocturnal' is night-run.ts's). */
 export type WindowTask = Exclude<EvalSplit, 'nocturnal'>;
@@ -44,11 +53,18 @@ export interface TaskWindows {
 }
 
 export function parseEvalSplit(s: string): EvalSplit {
-  if (!(EVAL_SPLITS as readonly string[]).includes(s)) throw new EvalError(`--split: unknown split '${s}' (choose from ${EVAL_SPLITS.join(', ')})`);
+  if (!(EVAL_SPLITS as readonly string[]).includes(s))
+    throw new EvalError(`--split: unknown split '${s}' (choose from ${EVAL_SPLITS.join(', ')})`);
   return s as EvalSplit;
 }
 
-export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol: SplitProtocol, split: WindowTask, o: TaskOptions): TaskWindows {
+export function taskWindows(
+  ds: TimeSeriesDataset,
+  splits: SplitResult,
+  protocol: SplitProtocol,
+  split: WindowTask,
+  o: TaskOptions,
+): TaskWindows {
   const notes = [...splits.warnings];
   const evalBlocks: RowRange[] = [...splits.blocks.test, ...(splits.blocks.testOOD ?? [])];
   const plain = (ws: WindowSet): TaskWindows => {
@@ -64,7 +80,9 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
     case 'holdout-patients': {
       if (splits.testOOD) return plain(splits.testOOD);
       if (protocol.kind === 'series') return plain(splits.test);
-      throw new EvalError(`--split ${split}: the '${protocol.kind}' split protocol holds out no patients (use data.split.protocol series, hybrid or glucobench)`);
+      throw new EvalError(
+        `--split ${split}: the '${protocol.kind}' split protocol holds out no patients (use data.split.protocol series, hybrid or glucobench)`,
+      );
     }
     case 'sliding': {
       const s = makeSplits(ds, { context: o.context, horizon: o.horizon, stride: o.stride, evalStride: o.horizon }, protocol);
@@ -76,7 +94,12 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
       const nightSteps = Math.round((hours * 3_600_000) / I);
       if (nightSteps < 1) throw new EvalError(`--night-hours ${hours}: shorter than one sampling interval`);
       const k = Math.ceil(nightSteps / o.horizon);
-      const nights = nocturnalWindows(ds, { context: o.context, originLocalTime: o.nightStart ?? '00:00', horizon: k * o.horizon, targetBlocks: evalBlocks });
+      const nights = nocturnalWindows(ds, {
+        context: o.context,
+        originLocalTime: o.nightStart ?? '00:00',
+        horizon: k * o.horizon,
+        targetBlocks: evalBlocks,
+      });
       const b = new WindowSetBuilder(o.context, o.horizon, 1);
       const nightOf: number[] = [];
       windowStarts(nights.windows).forEach((s, n) => {
@@ -86,17 +109,35 @@ export function taskWindows(ds: TimeSeriesDataset, splits: SplitResult, protocol
         }
       });
       const ws = b.build();
-      if (k * o.horizon !== nightSteps) notes.push(`nocturnal-rolling: the night is covered by ${k} rolling forecasts of ${o.horizon} steps (${k * o.horizon} steps, ${((k * o.horizon * I) / 3_600_000).toFixed(2)} h)`);
+      if (k * o.horizon !== nightSteps)
+        notes.push(
+          `nocturnal-rolling: the night is covered by ${k} rolling forecasts of ${o.horizon} steps (${k * o.horizon} steps, ${((k * o.horizon * I) / 3_600_000).toFixed(2)} h)`,
+        );
       return {
-        split, windows: ws, starts: windowStarts(ws), night: Float64Array.from(nightOf),
-        counts: { nights: nights.origins.length, candidates: nights.candidates, skipped_gap: nights.skipped.gap, skipped_outside_test: nights.skipped.outside_blocks, windows: nightOf.length },
+        split,
+        windows: ws,
+        starts: windowStarts(ws),
+        night: Float64Array.from(nightOf),
+        counts: {
+          nights: nights.origins.length,
+          candidates: nights.candidates,
+          skipped_gap: nights.skipped.gap,
+          skipped_outside_test: nights.skipped.outside_blocks,
+          windows: nightOf.length,
+        },
         notes,
       };
     }
     case 'prandial': {
       const r = prandialWindows(ds, { context: o.context, horizon: o.horizon, targetBlocks: evalBlocks });
       const starts = windowStarts(r.windows);
-      return { split, windows: r.windows, starts, counts: { meals: r.candidates, skipped_gap: r.skipped.gap, skipped_outside_test: r.skipped.outside_blocks, windows: starts.length }, notes };
+      return {
+        split,
+        windows: r.windows,
+        starts,
+        counts: { meals: r.candidates, skipped_gap: r.skipped.gap, skipped_outside_test: r.skipped.outside_blocks, windows: starts.length },
+        notes,
+      };
     }
   }
 }
@@ -113,10 +154,19 @@ export function limitWindows(task: TaskWindows, max: number, seed: number): Task
     task.night.forEach((n, w) => (groups[n] ??= []).push(w));
   } else for (let w = 0; w < N; w++) groups.push([w]);
   const perGroup = Math.max(1, groups[0]?.length ?? 1);
-  const keep = seededShuffle(groups.filter(Boolean), seed).slice(0, Math.max(1, Math.floor(max / perGroup))).flat().sort((a, b) => a - b);
+  const keep = seededShuffle(groups.filter(Boolean), seed)
+    .slice(0, Math.max(1, Math.floor(max / perGroup)))
+    .flat()
+    .sort((a, b) => a - b);
   const b = new WindowSetBuilder(task.windows.context, task.windows.horizon, 1);
   for (const w of keep) b.addOne(task.starts[w]);
-  const out: TaskWindows = { ...task, windows: b.build(), starts: Float64Array.from(keep, (w) => task.starts[w]), counts: { ...task.counts, windows: keep.length, windows_before_limit: N }, notes: [...task.notes, `evaluated on ${keep.length} of ${N} windows (evaluation.max_windows = ${max})`] };
+  const out: TaskWindows = {
+    ...task,
+    windows: b.build(),
+    starts: Float64Array.from(keep, (w) => task.starts[w]),
+    counts: { ...task.counts, windows: keep.length, windows_before_limit: N },
+    notes: [...task.notes, `evaluated on ${keep.length} of ${N} windows (evaluation.max_windows = ${max})`],
+  };
   if (task.night) {
     // renumber nights 0.. in order
     const ids = new Map<number, number>();

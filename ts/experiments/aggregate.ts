@@ -85,7 +85,8 @@ export function scoreMatrix(rows: AggregateRow[]): { models: string[]; blocks: s
   return { models, blocks, scores: blocks.map((b) => models.map((m) => byBlock.get(b)!.get(m)!)) };
 }
 
-const groupOf = (r: AggregateRow) => `${r.dataset}/${r.strategy}/ctx${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}`;
+const groupOf = (r: AggregateRow) =>
+  `${r.dataset}/${r.strategy}/ctx${r.context_length}${(r.train_fraction ?? 1) !== 1 ? `/f${r.train_fraction}` : ''}`;
 const round = (x: number) => +x.toPrecision(4);
 
 /**
@@ -110,18 +111,34 @@ export function statisticalTests(rows: AggregateRow[]): StatisticalComparison[] 
       const b = shared.map((s) => best.values[best.seeds.indexOf(s)]!);
       const ci = pairedBootstrapCI(a, b, { seed: 1 });
       const w = wilcoxonSignedRank(a, b);
-      out.push({ test: 'paired bootstrap + Wilcoxon over seeds', group, detail: {
-        model: other.model, versus: best.model, seeds: shared.length, mean_difference: round(ci.meanDiff), ci95: [round(ci.lo), round(ci.hi)], wilcoxon_p: round(w.p),
-      } });
+      out.push({
+        test: 'paired bootstrap + Wilcoxon over seeds',
+        group,
+        detail: {
+          model: other.model,
+          versus: best.model,
+          seeds: shared.length,
+          mean_difference: round(ci.meanDiff),
+          ci95: [round(ci.lo), round(ci.hi)],
+          wilcoxon_p: round(w.p),
+        },
+      });
     }
   }
-  const across = compareAcrossDatasets(rows.filter((r) => r.mean !== null).map((r) => ({ dataset: groupOf(r), model: r.model, score: r.mean! })));
+  const across = compareAcrossDatasets(
+    rows.filter((r) => r.mean !== null).map((r) => ({ dataset: groupOf(r), model: r.model, score: r.mean! })),
+  );
   if (across.cd) {
-    out.push({ test: 'Friedman + Nemenyi critical difference', group: `${across.datasets.length} groups`, detail: {
-      friedman_p: round(across.cd.friedman.p), cd: round(across.cd.cd),
-      average_ranks: Object.fromEntries(across.models.map((m, i) => [m, round(across.cd!.avgRanks[i]!)])),
-      not_significantly_different: across.cd.groups,
-    } });
+    out.push({
+      test: 'Friedman + Nemenyi critical difference',
+      group: `${across.datasets.length} groups`,
+      detail: {
+        friedman_p: round(across.cd.friedman.p),
+        cd: round(across.cd.cd),
+        average_ranks: Object.fromEntries(across.models.map((m, i) => [m, round(across.cd!.avgRanks[i]!)])),
+        not_significantly_different: across.cd.groups,
+      },
+    });
   }
   return out;
 }
@@ -161,7 +178,27 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
     const id = [c.dataset, c.strategy, c.contextLength, c.trainFraction ?? 1, c.model].join('\u0000');
     let g = groups.get(id);
     if (!g) {
-      g = { row: { dataset: c.dataset, strategy: c.strategy, context_length: c.contextLength, train_fraction: c.trainFraction ?? 1, model: c.model, metric: exp.metric, n: 0, mean: null, std: null, seeds: [], values: [], runs: [], missing: [], best: false, series: 0, transfer: {} }, bySeed: new Map() };
+      g = {
+        row: {
+          dataset: c.dataset,
+          strategy: c.strategy,
+          context_length: c.contextLength,
+          train_fraction: c.trainFraction ?? 1,
+          model: c.model,
+          metric: exp.metric,
+          n: 0,
+          mean: null,
+          std: null,
+          seeds: [],
+          values: [],
+          runs: [],
+          missing: [],
+          best: false,
+          series: 0,
+          transfer: {},
+        },
+        bySeed: new Map(),
+      };
       groups.set(id, g);
     }
     g.bySeed.set(c.seed, [...(g.bySeed.get(c.seed) ?? []), c]);
@@ -196,8 +233,23 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
     const seen = [...new Set(cells.map(pick))];
     return (v: string | number) => seen.indexOf(v);
   };
-  const [od, os, oc, of, om] = [order((c) => c.dataset), order((c) => c.strategy), order((c) => c.contextLength), order((c) => c.trainFraction ?? 1), order((c) => c.model)];
-  const rows = [...groups.values()].map((g) => g.row).sort((a, b) => od(a.dataset) - od(b.dataset) || os(a.strategy) - os(b.strategy) || oc(a.context_length) - oc(b.context_length) || of(a.train_fraction) - of(b.train_fraction) || om(a.model) - om(b.model));
+  const [od, os, oc, of, om] = [
+    order((c) => c.dataset),
+    order((c) => c.strategy),
+    order((c) => c.contextLength),
+    order((c) => c.trainFraction ?? 1),
+    order((c) => c.model),
+  ];
+  const rows = [...groups.values()]
+    .map((g) => g.row)
+    .sort(
+      (a, b) =>
+        od(a.dataset) - od(b.dataset) ||
+        os(a.strategy) - os(b.strategy) ||
+        oc(a.context_length) - oc(b.context_length) ||
+        of(a.train_fraction) - of(b.train_fraction) ||
+        om(a.model) - om(b.model),
+    );
   for (const r of rows) Object.assign(r, meanStd(r.values), { n: r.values.length });
   // Best (lowest mean) per dataset × strategy × context length × fraction.
   const bestOf = new Map<string, AggregateRow>();
@@ -223,8 +275,15 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
     `# Experiment ${res.experiment}`,
     '',
     `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy, context length${fractions ? ' and training fraction' : ''}.`,
-    ...(series ? ['', 'Per-series strategies (series > 0): one model per series; a seed\'s value is the mean over its series, counted when all of them completed.'] : []),
-    ...(labels.length ? ['', `→ <dataset>: transfer, the ${res.metric} of the same models evaluated on another dataset (\`tsfm evaluate --data\`).`] : []),
+    ...(series
+      ? [
+          '',
+          "Per-series strategies (series > 0): one model per series; a seed's value is the mean over its series, counted when all of them completed.",
+        ]
+      : []),
+    ...(labels.length
+      ? ['', `→ <dataset>: transfer, the ${res.metric} of the same models evaluated on another dataset (\`tsfm evaluate --data\`).`]
+      : []),
     '',
     `| Dataset | Strategy | Context |${fractions ? ' Train fraction |' : ''}${series ? ' Series |' : ''} Model | ${res.metric} | n |${labels.map((l) => ` → ${l} |`).join('')}`,
     `|---|---|---|${fractions ? '---|' : ''}${series ? '---|' : ''}---|---|---|${labels.map(() => '---|').join('')}`,
@@ -233,7 +292,9 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
       return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer?.[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
     }),
     '',
-    res.tests.length ? '## Statistical tests' : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
+    res.tests.length
+      ? '## Statistical tests'
+      : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
     ...res.tests.map((t) => `- ${t.test} (${t.group}): ${JSON.stringify(t.detail)}`),
   ];
   if (failed.length) lines.push('', '## Failed cells', '', ...failed.map((f) => `- ${f.key}: ${f.error}`));
@@ -247,9 +308,42 @@ function csvField(v: unknown): string {
 
 export function resultsCsv(res: ExperimentResults): string {
   const labels = [...new Set(res.rows.flatMap((r) => Object.keys(r.transfer ?? {})))];
-  const header = ['dataset', 'strategy', 'context_length', 'model', 'metric', 'mean', 'std', 'n', 'best', 'seeds', 'runs', 'train_fraction', 'series', ...labels.flatMap((l) => [`transfer_${l}_mean`, `transfer_${l}_std`, `transfer_${l}_n`])];
-  const rows = res.rows.map((r) => [r.dataset, r.strategy, r.context_length, r.model, r.metric, r.mean, r.std, r.n, r.best, r.seeds.join(' '), r.runs.join(' '), r.train_fraction ?? 1, r.series ?? 0,
-    ...labels.flatMap((l) => [r.transfer?.[l]?.mean ?? null, r.transfer?.[l]?.std ?? null, r.transfer?.[l]?.n ?? 0])].map(csvField).join(','));
+  const header = [
+    'dataset',
+    'strategy',
+    'context_length',
+    'model',
+    'metric',
+    'mean',
+    'std',
+    'n',
+    'best',
+    'seeds',
+    'runs',
+    'train_fraction',
+    'series',
+    ...labels.flatMap((l) => [`transfer_${l}_mean`, `transfer_${l}_std`, `transfer_${l}_n`]),
+  ];
+  const rows = res.rows.map((r) =>
+    [
+      r.dataset,
+      r.strategy,
+      r.context_length,
+      r.model,
+      r.metric,
+      r.mean,
+      r.std,
+      r.n,
+      r.best,
+      r.seeds.join(' '),
+      r.runs.join(' '),
+      r.train_fraction ?? 1,
+      r.series ?? 0,
+      ...labels.flatMap((l) => [r.transfer?.[l]?.mean ?? null, r.transfer?.[l]?.std ?? null, r.transfer?.[l]?.n ?? 0]),
+    ]
+      .map(csvField)
+      .join(','),
+  );
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 

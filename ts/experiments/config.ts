@@ -14,20 +14,24 @@ const overrides = () => z.array(z.string().min(1)).default([]).describe('`--set`
 
 export const ModelEntrySchema = z.union([
   name(),
-  z.object({
-    name: name().describe('Label of the model in tables and run ids.'),
-    config: z.string().min(1).optional().describe('Model config file (default: configs/models/<name>.yaml).'),
-    set: overrides(),
-  }).strict(),
+  z
+    .object({
+      name: name().describe('Label of the model in tables and run ids.'),
+      config: z.string().min(1).optional().describe('Model config file (default: configs/models/<name>.yaml).'),
+      set: overrides(),
+    })
+    .strict(),
 ]);
 
 export const DatasetEntrySchema = z.union([
   name(),
-  z.object({
-    name: name().describe('Label of the dataset in tables and run ids.'),
-    dataset: z.string().min(1).optional().describe('Dataset config name under configs/datasets/ or a YAML path (default: name).'),
-    set: overrides(),
-  }).strict(),
+  z
+    .object({
+      name: name().describe('Label of the dataset in tables and run ids.'),
+      dataset: z.string().min(1).optional().describe('Dataset config name under configs/datasets/ or a YAML path (default: name).'),
+      set: overrides(),
+    })
+    .strict(),
 ]);
 
 export const STRATEGY_KINDS = ['overrides', 'per_series', 'per_patient_finetune'] as const;
@@ -35,41 +39,99 @@ export const STRATEGY_KINDS = ['overrides', 'per_series', 'per_patient_finetune'
 export const StrategyEntrySchema = z.union([
   z.literal('global').describe('One model over all series of the dataset.'),
   z.literal('per_series').describe('One model per series of the dataset, each cell trained on that series only (data.series).'),
-  z.literal('per_patient_finetune').describe('A global model, then per series a fine-tuning cell starting from its best checkpoint, trained on that series only.'),
-  z.object({
-    name: name().describe('Label of the strategy, e.g. no_covariates.'),
-    kind: z.enum(STRATEGY_KINDS).default('overrides').describe('overrides: one cell per model × dataset × seed with these overrides; per_series / per_patient_finetune: as the named strategies, with these overrides.'),
-    series: z.array(z.string().min(1)).min(1).optional().describe('per_series / per_patient_finetune: only these series (default: every series of the dataset).'),
-    set: overrides().describe('Overrides that define the strategy, e.g. [data.covariates=false] for a covariate ablation.'),
-    init_from: z.string().min(1).optional().describe('Fine-tune: start every cell of this strategy from these weights (a run id in the runs directory, or a checkpoint path); the model must have the same shape.'),
-  }).strict()
-    .refine((s) => s.kind !== 'overrides' || !s.series, { message: '`series` needs kind per_series or per_patient_finetune', path: ['series'] })
-    .refine((s) => s.kind !== 'per_patient_finetune' || !s.init_from, { message: 'per_patient_finetune starts from its own global cell; init_from cannot be given', path: ['init_from'] }),
+  z
+    .literal('per_patient_finetune')
+    .describe('A global model, then per series a fine-tuning cell starting from its best checkpoint, trained on that series only.'),
+  z
+    .object({
+      name: name().describe('Label of the strategy, e.g. no_covariates.'),
+      kind: z
+        .enum(STRATEGY_KINDS)
+        .default('overrides')
+        .describe(
+          'overrides: one cell per model × dataset × seed with these overrides; per_series / per_patient_finetune: as the named strategies, with these overrides.',
+        ),
+      series: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe('per_series / per_patient_finetune: only these series (default: every series of the dataset).'),
+      set: overrides().describe('Overrides that define the strategy, e.g. [data.covariates=false] for a covariate ablation.'),
+      init_from: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Fine-tune: start every cell of this strategy from these weights (a run id in the runs directory, or a checkpoint path); the model must have the same shape.',
+        ),
+    })
+    .strict()
+    .refine((s) => s.kind !== 'overrides' || !s.series, {
+      message: '`series` needs kind per_series or per_patient_finetune',
+      path: ['series'],
+    })
+    .refine((s) => s.kind !== 'per_patient_finetune' || !s.init_from, {
+      message: 'per_patient_finetune starts from its own global cell; init_from cannot be given',
+      path: ['init_from'],
+    }),
 ]);
 
 /** Metrics of the aggregate table that a transfer evaluation (tsfm evaluate) also gives. */
 export const TRANSFER_METRICS = ['test_rmse', 'test_mae', 'test_mse', 'test_medianRmse', 'test_medianMae'] as const;
 
-export const ExperimentSchema = z.object({
-  name: name().describe('Experiment name: tags its runs and names its directory <runs_dir>/experiments/<name>/.'),
-  description: z.string().optional(),
-  task: z.string().min(1).optional().describe('Task label stored on every run (`tsfm models best --task`).'),
-  base: z.string().min(1).optional().describe('Base training config (path relative to the experiment file, or a name under configs/). Default: configs/default.yaml.'),
-  set: overrides().describe('Overrides applied to every cell.'),
-  models: z.array(ModelEntrySchema).min(1),
-  datasets: z.array(DatasetEntrySchema).min(1),
-  seeds: z.array(z.number().int().min(0)).min(1).default([42]),
-  strategies: z.array(StrategyEntrySchema).min(1).default(['global']),
-  train_fractions: z.array(z.number().gt(0).max(1)).min(1).optional().describe("Values of data.train_fraction to cross with the rest: a data-size ablation (each cell keeps the most recent fraction of each series' training windows)."),
-  test_datasets: z.array(DatasetEntrySchema).min(1).optional().describe('Transfer: after training, every cell is also evaluated on these datasets (`tsfm evaluate --data`); the table gets the metric on each.'),
-  context_lengths: z.array(z.number().int().min(2)).min(1).optional().describe('Values of model.context_length to cross with the rest (default: the base config\'s).'),
-  metric: z.string().regex(/^[A-Za-z0-9_]+$/).default('test_rmse').describe('Metric of the comparison table (lower is better).'),
-  workers: z.number().int().min(1).optional().describe('Cells run at once on CPU (default: CPU cores / threads_per_worker). With CUDA: one per GPU.'),
-  threads_per_worker: z.number().int().min(1).default(1).describe('training.threads of each CPU cell.'),
-  runs_dir: z.string().min(1).optional().describe('Runs directory (default: the base config\'s output.runs_dir).'),
-}).strict().refine((e) => !e.test_datasets || (TRANSFER_METRICS as readonly string[]).includes(e.metric), {
-  message: `with test_datasets the metric must be one that tsfm evaluate reports: ${TRANSFER_METRICS.join(', ')}`, path: ['metric'],
-});
+export const ExperimentSchema = z
+  .object({
+    name: name().describe('Experiment name: tags its runs and names its directory <runs_dir>/experiments/<name>/.'),
+    description: z.string().optional(),
+    task: z.string().min(1).optional().describe('Task label stored on every run (`tsfm models best --task`).'),
+    base: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Base training config (path relative to the experiment file, or a name under configs/). Default: configs/default.yaml.'),
+    set: overrides().describe('Overrides applied to every cell.'),
+    models: z.array(ModelEntrySchema).min(1),
+    datasets: z.array(DatasetEntrySchema).min(1),
+    seeds: z.array(z.number().int().min(0)).min(1).default([42]),
+    strategies: z.array(StrategyEntrySchema).min(1).default(['global']),
+    train_fractions: z
+      .array(z.number().gt(0).max(1))
+      .min(1)
+      .optional()
+      .describe(
+        "Values of data.train_fraction to cross with the rest: a data-size ablation (each cell keeps the most recent fraction of each series' training windows).",
+      ),
+    test_datasets: z
+      .array(DatasetEntrySchema)
+      .min(1)
+      .optional()
+      .describe(
+        'Transfer: after training, every cell is also evaluated on these datasets (`tsfm evaluate --data`); the table gets the metric on each.',
+      ),
+    context_lengths: z
+      .array(z.number().int().min(2))
+      .min(1)
+      .optional()
+      .describe("Values of model.context_length to cross with the rest (default: the base config's)."),
+    metric: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .default('test_rmse')
+      .describe('Metric of the comparison table (lower is better).'),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Cells run at once on CPU (default: CPU cores / threads_per_worker). With CUDA: one per GPU.'),
+    threads_per_worker: z.number().int().min(1).default(1).describe('training.threads of each CPU cell.'),
+    runs_dir: z.string().min(1).optional().describe("Runs directory (default: the base config's output.runs_dir)."),
+  })
+  .strict()
+  .refine((e) => !e.test_datasets || (TRANSFER_METRICS as readonly string[]).includes(e.metric), {
+    message: `with test_datasets the metric must be one that tsfm evaluate reports: ${TRANSFER_METRICS.join(', ')}`,
+    path: ['metric'],
+  });
 
 export type ExperimentConfig = z.output<typeof ExperimentSchema>;
 export type ModelEntry = z.output<typeof ModelEntrySchema>;
@@ -110,4 +172,5 @@ export function loadExperimentFile(file: string): { config: ExperimentConfig; fi
 
 export const entryName = (e: ModelEntry | DatasetEntry | StrategyEntry): string => (typeof e === 'string' ? e : e.name);
 
-export const strategyKind = (e: StrategyEntry): (typeof STRATEGY_KINDS)[number] => (typeof e === 'string' ? (e === 'global' ? 'overrides' : e) : e.kind);
+export const strategyKind = (e: StrategyEntry): (typeof STRATEGY_KINDS)[number] =>
+  typeof e === 'string' ? (e === 'global' ? 'overrides' : e) : e.kind;

@@ -1,6 +1,36 @@
 /** Experiments: a matrix of training cells run in parallel, resumable, aggregated into a comparison table. */
-export { ExperimentSchema, TRANSFER_METRICS, parseExperiment, loadExperimentFile, ExperimentConfigError, type ExperimentConfig } from './config.js';
+export {
+  ExperimentSchema,
+  TRANSFER_METRICS,
+  parseExperiment,
+  loadExperimentFile,
+  ExperimentConfigError,
+  type ExperimentConfig,
+} from './config.js';
 export { expandCells, needsSeriesIds, type Cell, type SeriesIds } from './matrix.js';
-export { runExperiment, transferMetric, transferRecordPath, type TransferRecord, completedCells, experimentDir, runsDirOfCells, type CellOutcome, type ExperimentEvent, type RunExperimentOptions } from './scheduler.js';
-export { aggregate, meanStd, scoreMatrix, statisticalTests, resultsMarkdown, resultsCsv, writeResults, type AggregateRow, type TransferScore, type ExperimentResults, type StatisticalComparison } from './aggregate.js';
+export {
+  runExperiment,
+  transferMetric,
+  transferRecordPath,
+  type TransferRecord,
+  completedCells,
+  experimentDir,
+  runsDirOfCells,
+  type CellOutcome,
+  type ExperimentEvent,
+  type RunExperimentOptions,
+} from './scheduler.js';
+export {
+  aggregate,
+  meanStd,
+  scoreMatrix,
+  statisticalTests,
+  resultsMarkdown,
+  resultsCsv,
+  writeResults,
+  type AggregateRow,
+  type TransferScore,
+  type ExperimentResults,
+  type StatisticalComparison,
+} from './aggregate.js';
 export { prepareDatasets, planExperiment } from './prepare.js';

@@ -5,7 +5,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError, configHash, configsDir, defaultConfigPath, loadConfig, MODEL_FAMILIES, resolveConfigRef, type TsfmConfig } from '../config/index.js';
+import {
+  ConfigError,
+  configHash,
+  configsDir,
+  defaultConfigPath,
+  loadConfig,
+  MODEL_FAMILIES,
+  resolveConfigRef,
+  type TsfmConfig,
+} from '../config/index.js';
 import { datasetConfigPath, listDatasetNames } from '../data/resolve.js';
 import { entryName, ExperimentConfigError, strategyKind, type ExperimentConfig } from './config.js';
 
@@ -47,7 +56,12 @@ export type SeriesIds = Map<string, string[]>;
 const keyPart = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 function yamlNames(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => f.replace(/\.ya?ml$/, ''))
+        .sort()
+    : [];
 }
 
 /** `a.b.c=value` overrides for every leaf of a config object (arrays whole), in document order. */
@@ -90,7 +104,9 @@ function datasetRef(exp: ExperimentConfig, i: number, file: string): string {
     datasetConfigPath(ref);
     return ref;
   } catch {
-    throw new ExperimentConfigError([`${file}: datasets[${i}]: unknown dataset '${ref}' (known: ${listDatasetNames().join(', ')}, or a dataset YAML or ingested directory)`]);
+    throw new ExperimentConfigError([
+      `${file}: datasets[${i}]: unknown dataset '${ref}' (known: ${listDatasetNames().join(', ')}, or a dataset YAML or ingested directory)`,
+    ]);
   }
 }
 
@@ -124,6 +140,7 @@ function testDatasetRefs(exp: ExperimentConfig, file: string): Array<{ name: str
  * Strategies per_series and per_patient_finetune expand over the series of each dataset, given in
  * `seriesIds` (planExperiment loads the datasets and passes them).
  */
+// eslint-disable-next-line max-lines-per-function -- the experiment matrix expanded in order (models x datasets x strategies x seeds)
 export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir?: string; seriesIds?: SeriesIds } = {}): Cell[] {
   const runsDir = opts.runsDir ?? exp.runs_dir;
   checkUnique(exp.models.map(entryName), 'models', file);
@@ -148,10 +165,16 @@ export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir
         let series: Array<string | undefined> = [undefined];
         if (kind !== 'overrides') {
           const ids = opts.seriesIds?.get(entryName(d));
-          if (!ids) throw new ExperimentConfigError([`${file}: strategies[${si}]: ${kind} needs the series of dataset '${entryName(d)}' (expand with planExperiment(), which loads the datasets)`]);
+          if (!ids)
+            throw new ExperimentConfigError([
+              `${file}: strategies[${si}]: ${kind} needs the series of dataset '${entryName(d)}' (expand with planExperiment(), which loads the datasets)`,
+            ]);
           const wanted = typeof s === 'object' && s.series ? s.series : ids;
           for (const id of wanted) {
-            if (!ids.includes(id)) throw new ExperimentConfigError([`${file}: strategies[${si}].series: unknown series '${id}' in dataset '${entryName(d)}' (series: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''})`]);
+            if (!ids.includes(id))
+              throw new ExperimentConfigError([
+                `${file}: strategies[${si}].series: unknown series '${id}' in dataset '${entryName(d)}' (series: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''})`,
+              ]);
           }
           series = wanted;
         }
@@ -160,18 +183,40 @@ export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir
             for (const seed of exp.seeds) {
               const make = (serie: string | undefined, role: 'global' | 'series' | 'finetune', dependsOn?: string): Cell => {
                 const sets = [
-                  ...models[mi]!, ...exp.set, ...(typeof m === 'object' ? m.set : []),
-                  `data.dataset=${datasets[di]}`, ...(typeof d === 'object' ? d.set : []),
+                  ...models[mi]!,
+                  ...exp.set,
+                  ...(typeof m === 'object' ? m.set : []),
+                  `data.dataset=${datasets[di]}`,
+                  ...(typeof d === 'object' ? d.set : []),
                   ...(typeof s === 'object' ? s.set : []),
                   ...(serie !== undefined ? [`data.series=${JSON.stringify([serie])}`] : []),
                   ...(ctx !== undefined ? [`model.context_length=${ctx}`] : []),
                   ...(frac !== undefined ? [`data.train_fraction=${frac}`] : []),
-                  `training.seed=${seed}`, `training.threads=${exp.threads_per_worker}`,
+                  `training.seed=${seed}`,
+                  `training.threads=${exp.threads_per_worker}`,
                   ...(runsDir ? [`output.runs_dir=${path.resolve(runsDir)}`] : []),
                 ];
-                const where = kind === 'per_patient_finetune' ? (serie === undefined ? ['global'] : [keyPart(serie)]) : serie !== undefined ? [keyPart(serie)] : [];
-                const key = [entryName(m), entryName(d), entryName(s), ...where, ...(ctx !== undefined ? [`ctx${ctx}`] : []), ...(frac !== undefined ? [`f${frac}`] : []), `s${seed}`].join('.');
-                if (keys.has(key)) throw new ExperimentConfigError([`${file}: strategies[${si}]: two cells would share the key '${key}' (series ids that differ only in characters other than letters, digits, '.', '_' and '-'?)`]);
+                const where =
+                  kind === 'per_patient_finetune'
+                    ? serie === undefined
+                      ? ['global']
+                      : [keyPart(serie)]
+                    : serie !== undefined
+                      ? [keyPart(serie)]
+                      : [];
+                const key = [
+                  entryName(m),
+                  entryName(d),
+                  entryName(s),
+                  ...where,
+                  ...(ctx !== undefined ? [`ctx${ctx}`] : []),
+                  ...(frac !== undefined ? [`f${frac}`] : []),
+                  `s${seed}`,
+                ].join('.');
+                if (keys.has(key))
+                  throw new ExperimentConfigError([
+                    `${file}: strategies[${si}]: two cells would share the key '${key}' (series ids that differ only in characters other than letters, digits, '.', '_' and '-'?)`,
+                  ]);
                 keys.add(key);
                 let config: TsfmConfig;
                 try {
@@ -181,9 +226,15 @@ export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir
                   throw new ExperimentConfigError(issues.map((i) => `${file}: cell ${key} (models[${mi}] × datasets[${di}]): ${i}`));
                 }
                 return {
-                  key, model: entryName(m), dataset: entryName(d),
+                  key,
+                  model: entryName(m),
+                  dataset: entryName(d),
                   strategy: kind === 'per_patient_finetune' && role === 'global' ? `${entryName(s)}/global` : entryName(s),
-                  contextLength: config.model.context_length, seed, config, trainFraction: config.data.train_fraction, testDatasets,
+                  contextLength: config.model.context_length,
+                  seed,
+                  config,
+                  trainFraction: config.data.train_fraction,
+                  testDatasets,
                   ...(serie !== undefined ? { series: serie } : {}),
                   ...(dependsOn ? { dependsOn } : {}),
                   ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}),

@@ -15,7 +15,11 @@ const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
  * Loads the datasets of the cells (and their transfer datasets) and checks each cell's data.series;
  * returns the series ids of each dataset, by its label.
  */
-export async function prepareDatasets(cells: Cell[], file: string, onLoaded?: (dataset: string, series: number) => void): Promise<SeriesIds> {
+export async function prepareDatasets(
+  cells: Cell[],
+  file: string,
+  onLoaded?: (dataset: string, series: number) => void,
+): Promise<SeriesIds> {
   const loaded = new Map<string, TimeSeriesDataset>();
   const ids: SeriesIds = new Map();
   const load = async (key: string, label: string, what: string, config: Cell['config']) => {
@@ -34,7 +38,11 @@ export async function prepareDatasets(cells: Cell[], file: string, onLoaded?: (d
     const d = c.config.data;
     const key = JSON.stringify([d.dataset, d.overrides ?? null, d.cache_dir, c.config.model.context_length + c.config.model.horizon]);
     const ds = await load(key, c.dataset, `dataset '${c.dataset}' (cell ${c.key})`, c.config);
-    if (!ids.has(c.dataset)) ids.set(c.dataset, ds.series.map((s) => s.id));
+    if (!ids.has(c.dataset))
+      ids.set(
+        c.dataset,
+        ds.series.map((s) => s.id),
+      );
     if (d.series) {
       try {
         selectSeries({ ...ds, values: [], segments: [] }, d.series);
@@ -50,9 +58,14 @@ export async function prepareDatasets(cells: Cell[], file: string, onLoaded?: (d
       const names = (x: TimeSeriesDataset) => x.channels.map((ch) => ch.name);
       const targets = d.target_channels ?? ds.channels.filter((ch) => ch.role === 'target').map((ch) => ch.name);
       const missing = targets.find((n) => !names(tds).includes(n));
-      if (missing) throw new ExperimentConfigError([`${file}: test_datasets '${t.name}': no channel '${missing}' that cell ${c.key} forecasts (channels: ${names(tds).join(', ')})`]);
+      if (missing)
+        throw new ExperimentConfigError([
+          `${file}: test_datasets '${t.name}': no channel '${missing}' that cell ${c.key} forecasts (channels: ${names(tds).join(', ')})`,
+        ]);
       if (d.covariates && names(tds).join(',') !== names(ds).join(',')) {
-        throw new ExperimentConfigError([`${file}: test_datasets '${t.name}': channels [${names(tds).join(', ')}] differ from the [${names(ds).join(', ')}] cell ${c.key} trains with; set data.covariates=false to transfer on the target alone`]);
+        throw new ExperimentConfigError([
+          `${file}: test_datasets '${t.name}': channels [${names(tds).join(', ')}] differ from the [${names(ds).join(', ')}] cell ${c.key} trains with; set data.covariates=false to transfer on the target alone`,
+        ]);
       }
     }
   }
@@ -63,7 +76,11 @@ export async function prepareDatasets(cells: Cell[], file: string, onLoaded?: (d
  * The experiment's cells, ready to run: expanded (per-series strategies over the series of each
  * dataset, loaded here), every dataset loaded and every series and transfer dataset checked.
  */
-export async function planExperiment(exp: ExperimentConfig, file: string, opts: { runsDir?: string; onLoaded?: (dataset: string, series: number) => void } = {}): Promise<Cell[]> {
+export async function planExperiment(
+  exp: ExperimentConfig,
+  file: string,
+  opts: { runsDir?: string; onLoaded?: (dataset: string, series: number) => void } = {},
+): Promise<Cell[]> {
   let seriesIds: SeriesIds | undefined;
   if (needsSeriesIds(exp)) {
     // The datasets as the cells load them, before the series are known: the same matrix with one global strategy.

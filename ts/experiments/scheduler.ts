@@ -43,10 +43,20 @@ export function transferRecordPath(dir: string, runId: string, label: string): s
 }
 
 /** The experiment metric read from a `tsfm evaluate` summary (first target channel, the model). */
-export function transferMetric(summary: { channels?: Array<{ forecasters?: Record<string, { pooled?: Record<string, number>; medianPerWindow?: Record<string, number> }> }> }, metric: string): number | null {
+export function transferMetric(
+  summary: {
+    channels?: Array<{ forecasters?: Record<string, { pooled?: Record<string, number>; medianPerWindow?: Record<string, number> }> }>;
+  },
+  metric: string,
+): number | null {
   const m = summary.channels?.[0]?.forecasters?.model;
   if (!m) return null;
-  const v = metric === 'test_medianRmse' ? m.medianPerWindow?.rmse : metric === 'test_medianMae' ? m.medianPerWindow?.mae : m.pooled?.[metric.replace(/^test_/, '')];
+  const v =
+    metric === 'test_medianRmse'
+      ? m.medianPerWindow?.rmse
+      : metric === 'test_medianMae'
+        ? m.medianPerWindow?.mae
+        : m.pooled?.[metric.replace(/^test_/, '')];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
@@ -104,7 +114,10 @@ async function cudaDeviceCount(cells: Cell[]): Promise<number> {
 
 function lastLine(file: string): string {
   try {
-    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines[lines.length - 1] ?? 'no output';
   } catch {
     return 'no output';
@@ -130,7 +143,11 @@ function failureOf(runDir: string, log: string, code: number | null, signal: Nod
   return `${signal ? `killed by ${signal}` : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
 }
 
-export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: RunExperimentOptions = {}): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
+export async function runExperiment(
+  exp: ExperimentConfig,
+  cells: Cell[],
+  opts: RunExperimentOptions = {},
+): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
   const runsDir = runsDirOfCells(cells);
   const dir = experimentDir(runsDir, exp.name);
   mkdirSync(path.join(dir, 'cells'), { recursive: true });
@@ -145,7 +162,13 @@ export async function runExperiment(exp: ExperimentConfig, cells: Cell[], opts: 
 }
 
 // eslint-disable-next-line max-lines-per-function -- the experiment runner loop (spawn, record, resume, interrupt) sharing its bookkeeping
-async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimentOptions, runsDir: string, dir: string): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
+async function runCells(
+  exp: ExperimentConfig,
+  cells: Cell[],
+  opts: RunExperimentOptions,
+  runsDir: string,
+  dir: string,
+): Promise<{ outcomes: CellOutcome[]; interrupted: boolean }> {
   const registry = Registry.open(runsDir);
   let done: Map<string, string>;
   try {
@@ -155,8 +178,11 @@ async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimen
   }
   const gpus = opts.cudaDevices ?? (await cudaDeviceCount(cells));
   const devices = gpus > 0 ? Array.from({ length: gpus }, (_, i) => `cuda:${i}`) : [];
-  const workers = devices.length || opts.workers || exp.workers || Math.max(1, Math.floor(os.availableParallelism() / exp.threads_per_worker));
-  const outcomes: CellOutcome[] = cells.map((cell) => (done.has(cell.key) ? { cell, status: 'skipped', runId: done.get(cell.key) } : { cell, status: 'not_started' }));
+  const workers =
+    devices.length || opts.workers || exp.workers || Math.max(1, Math.floor(os.availableParallelism() / exp.threads_per_worker));
+  const outcomes: CellOutcome[] = cells.map((cell) =>
+    done.has(cell.key) ? { cell, status: 'skipped', runId: done.get(cell.key) } : { cell, status: 'not_started' },
+  );
   opts.onEvent?.({ type: 'plan', total: cells.length, done: done.size, workers, devices });
   const queue = outcomes.filter((o) => o.status === 'not_started');
   const cli = path.join(packageRoot(), 'dist', 'ts', 'cli', 'main.js');
@@ -178,17 +204,35 @@ async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimen
       writeFileAtomic(cellFile, renderConfigYaml(config));
       const log = path.join(dir, 'logs', `${runId}.log`);
       const fd = openSync(log, 'w');
-      const tags: Record<string, string> = { experiment: exp.name, cell: o.cell.key, cell_hash: cellHash(o.cell), strategy: o.cell.strategy, model: o.cell.model, dataset: o.cell.dataset, ...(exp.task ? { task: exp.task } : {}) };
+      const tags: Record<string, string> = {
+        experiment: exp.name,
+        cell: o.cell.key,
+        cell_hash: cellHash(o.cell),
+        strategy: o.cell.strategy,
+        model: o.cell.model,
+        dataset: o.cell.dataset,
+        ...(exp.task ? { task: exp.task } : {}),
+      };
       const initFrom = o.cell.dependsOn ? outcomes.find((x) => x.cell.key === o.cell.dependsOn)!.runId! : o.cell.initFrom;
       if (o.cell.series) tags.series = o.cell.series;
       if (o.cell.dependsOn) tags.global_run = initFrom!;
-      const args = [cli, 'train', cellFile, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]), ...(initFrom ? ['--init-from', initFrom] : [])];
+      const args = [
+        cli,
+        'train',
+        cellFile,
+        ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`]),
+        ...(initFrom ? ['--init-from', initFrom] : []),
+      ];
       const start = Date.now();
       o.runId = runId;
       // Own process group: a terminal Ctrl-C reaches only the runner, which passes one SIGINT on (a cell that
       // got two would exit at once instead of saving a checkpoint).
       // TSFM_RUNNER_PID: the cell ends itself when the runner is gone (killed), instead of training on as an orphan.
-      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) } });
+      const child = spawn(process.execPath, args, {
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) },
+      });
       closeSync(fd);
       children.add(child);
       opts.onEvent?.({ type: 'start', outcome: o, slot });
@@ -221,8 +265,15 @@ async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimen
       const started = Date.now();
       const code = await new Promise<number | null>((resolve) => {
         const fd = openSync(log, 'w');
-        const child = spawn(process.execPath, [cli, 'evaluate', '--run', o.runId!, '--runs-dir', runsDir, '--data', t.ref, '--split', 'test', '--no-forecasts'],
-          { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) } });
+        const child = spawn(
+          process.execPath,
+          [cli, 'evaluate', '--run', o.runId!, '--runs-dir', runsDir, '--data', t.ref, '--split', 'test', '--no-forecasts'],
+          {
+            stdio: ['ignore', fd, fd],
+            detached: true,
+            env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) },
+          },
+        );
         closeSync(fd);
         children.add(child);
         child.on('exit', (c) => {
@@ -234,13 +285,27 @@ async function runCells(exp: ExperimentConfig, cells: Cell[], opts: RunExperimen
       if (interrupted) return; // stopped by the interrupt: evaluated again on resume
       // The summary this evaluation wrote: <run>/eval/<dataset name>-test/summary.json, the newest one.
       const evalDir = path.join(runDir, 'eval');
-      const written = existsSync(evalDir) ? readdirSync(evalDir).map((d) => path.join(evalDir, d, 'summary.json')).filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] : undefined;
+      const written = existsSync(evalDir)
+        ? readdirSync(evalDir)
+            .map((d) => path.join(evalDir, d, 'summary.json'))
+            .filter((f) => existsSync(f) && statSync(f).mtimeMs >= started - 1000)
+            .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
+        : undefined;
       if (code !== 0 || !written) {
-        (o.transferErrors ??= {})[t.name] = `tsfm evaluate ${code === 0 ? 'wrote no summary' : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
+        (o.transferErrors ??= {})[t.name] =
+          `tsfm evaluate ${code === 0 ? 'wrote no summary' : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
         continue;
       }
       const value = transferMetric(JSON.parse(readFileSync(written, 'utf8')), exp.metric);
-      const rec: TransferRecord = { run: o.runId!, cell: o.cell.key, dataset: t.name, ref: t.ref, metric: exp.metric, value, summary: written };
+      const rec: TransferRecord = {
+        run: o.runId!,
+        cell: o.cell.key,
+        dataset: t.name,
+        ref: t.ref,
+        metric: exp.metric,
+        value,
+        summary: written,
+      };
       mkdirSync(path.dirname(record), { recursive: true });
       writeJsonAtomic(record, rec);
     }

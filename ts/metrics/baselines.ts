@@ -24,7 +24,14 @@ export function lastValueForecast(values: Numeric, starts: Numeric, context: num
  * up to the forecast origin is used. NaN where that time is not in the series (the point is then
  * skipped and counted by the point metrics).
  */
-export function seasonalNaiveForecast(ds: TimeSeriesDataset, channel: number, starts: Numeric, context: number, horizon: number, periodMs = 86_400_000): Float64Array {
+export function seasonalNaiveForecast(
+  ds: TimeSeriesDataset,
+  channel: number,
+  starts: Numeric,
+  context: number,
+  horizon: number,
+  periodMs = 86_400_000,
+): Float64Array {
   const I = ds.intervalMs;
   const values = ds.values[channel];
   const rs = rowSeries(ds);
@@ -98,12 +105,16 @@ function choleskySolve(A: Float64Array, d: number, B: Float64Array[], what: stri
 export function fitLinReg(values: Numeric, trainWindows: WindowSet, lags: number, horizon: number, maxWindows = 500_000): LinRegModel {
   const C = trainWindows.context;
   if (lags > C) throw new EvalError(`linreg: lags (${lags}) exceed the context length (${C})`);
-  if (horizon > trainWindows.horizon) throw new EvalError(`linreg: horizon ${horizon} is longer than the training windows' (${trainWindows.horizon}); their targets would leave the training rows`);
+  if (horizon > trainWindows.horizon)
+    throw new EvalError(
+      `linreg: horizon ${horizon} is longer than the training windows' (${trainWindows.horizon}); their targets would leave the training rows`,
+    );
   const L = lags;
   const starts: number[] = [];
   forEachWindow(trainWindows, (s) => starts.push(s));
   const step = Math.max(1, Math.ceil(starts.length / maxWindows));
-  const mx = new Float64Array(L), my = new Float64Array(horizon);
+  const mx = new Float64Array(L),
+    my = new Float64Array(horizon);
   let n = 0;
   const use: number[] = [];
   for (let i = 0; i < starts.length; i += step) {

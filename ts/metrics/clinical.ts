@@ -15,7 +15,8 @@ export type Zone = (typeof ZONES)[number];
  * boundary line belongs to the less severe zone beside it.
  */
 export function clarkeZone(ref: number, pred: number): number {
-  const r = ref, p = pred;
+  const r = ref,
+    p = pred;
   if ((r < 70 && p < 70) || Math.abs(p - r) <= 0.2 * r) return 0; // A
   if ((r < 70 && p > 180) || (r > 180 && p < 70)) return 4; // E
   if ((r >= 70 && r < 290 && p > r + 110) || (r >= 130 && r <= 180 && p < 1.4 * r - 182)) return 2; // C
@@ -36,7 +37,8 @@ function curveAt(c: Curve, x: number): number {
   const n = xs.length;
   let i = 1;
   while (i < n - 1 && x > xs[i]) i++;
-  const x0 = xs[i - 1], x1 = xs[i];
+  const x0 = xs[i - 1],
+    x1 = xs[i];
   return ys[i - 1] + ((x - x0) / (x1 - x0)) * (ys[i] - ys[i - 1]);
 }
 
@@ -48,15 +50,49 @@ function curveAt(c: Curve, x: number): number {
  */
 export const PARKES_T1 = {
   upper: [
-    [[0, 50], [30, 50], [140, 170], [280, 380], [430, 550]],
-    [[0, 60], [30, 60], [50, 80], [70, 110], [260, 550]],
-    [[0, 100], [25, 100], [50, 125], [80, 215], [125, 550]],
-    [[0, 150], [35, 155], [50, 550]],
+    [
+      [0, 50],
+      [30, 50],
+      [140, 170],
+      [280, 380],
+      [430, 550],
+    ],
+    [
+      [0, 60],
+      [30, 60],
+      [50, 80],
+      [70, 110],
+      [260, 550],
+    ],
+    [
+      [0, 100],
+      [25, 100],
+      [50, 125],
+      [80, 215],
+      [125, 550],
+    ],
+    [
+      [0, 150],
+      [35, 155],
+      [50, 550],
+    ],
   ] as Array<Array<[number, number]>>,
   lower: [
-    [[50, 30], [170, 145], [385, 300], [550, 450]],
-    [[120, 30], [260, 130], [550, 250]],
-    [[250, 40], [550, 150]],
+    [
+      [50, 30],
+      [170, 145],
+      [385, 300],
+      [550, 450],
+    ],
+    [
+      [120, 30],
+      [260, 130],
+      [550, 250],
+    ],
+    [
+      [250, 40],
+      [550, 150],
+    ],
   ] as Array<Array<[number, number]>>,
 };
 const T1_UPPER = PARKES_T1.upper.map(curve);
@@ -86,7 +122,8 @@ function grid(truth: Numeric, pred: Numeric, zone: (r: number, p: number) => num
   const c = [0, 0, 0, 0, 0];
   let n = 0;
   for (let i = 0; i < truth.length; i++) {
-    const r = truth[i], p = pred[i];
+    const r = truth[i],
+      p = pred[i];
     if (r !== r || p !== p) continue;
     c[zone(r, p)]++;
     n++;
@@ -113,7 +150,14 @@ export function timeInRanges(values: Numeric): Record<(typeof RANGE_NAMES)[numbe
     c[rangeIndex(v)]++;
     n++;
   }
-  return { below_54: (100 * c[0]) / n, '54_69': (100 * c[1]) / n, '70_180': (100 * c[2]) / n, '181_250': (100 * c[3]) / n, above_250: (100 * c[4]) / n, n };
+  return {
+    below_54: (100 * c[0]) / n,
+    '54_69': (100 * c[1]) / n,
+    '70_180': (100 * c[2]) / n,
+    '181_250': (100 * c[3]) / n,
+    above_250: (100 * c[4]) / n,
+    n,
+  };
 }
 
 /**
@@ -128,7 +172,9 @@ export function bgRiskSigned(g: number): number {
 
 /** Low and high blood glucose indices (Kovatchev et al. 1998, 2006): means of the left and right risk. */
 export function lbgiHbgi(values: Numeric): { lbgi: number; hbgi: number; n: number } {
-  let lo = 0, hi = 0, n = 0;
+  let lo = 0,
+    hi = 0,
+    n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v) continue;
@@ -160,11 +206,16 @@ export interface DetectionResult {
 
 /** Event detection per point: `event(truth)` vs `event(forecast)`. */
 export function detection(truth: Numeric, pred: Numeric, event: (g: number) => boolean): DetectionResult {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < truth.length; i++) {
-    const r = truth[i], p = pred[i];
+    const r = truth[i],
+      p = pred[i];
     if (r !== r || p !== p) continue;
-    const a = event(r), b = event(p);
+    const a = event(r),
+      b = event(p);
     if (a && b) tp++;
     else if (b) fp++;
     else if (a) fn++;
@@ -188,7 +239,8 @@ export interface ClinicalEvaluation {
 }
 
 export function evaluateClinical(truth: Numeric, pred: Numeric): ClinicalEvaluation {
-  const rt = lbgiHbgi(truth), rf = lbgiHbgi(pred);
+  const rt = lbgiHbgi(truth),
+    rf = lbgiHbgi(pred);
   return {
     clarke: clarkeGrid(truth, pred),
     parkes: parkesGrid(truth, pred),

@@ -17,11 +17,18 @@ export function probBelowFromQuantiles(qf: QuantileForecast, windows: number, ho
 }
 
 /** P(glucose < thr) for several thresholds in one pass over the quantiles. */
-export function probBelowManyFromQuantiles(qf: QuantileForecast, windows: number, horizon: number, thresholds: readonly number[]): Float64Array[] {
+export function probBelowManyFromQuantiles(
+  qf: QuantileForecast,
+  windows: number,
+  horizon: number,
+  thresholds: readonly number[],
+): Float64Array[] {
   const { levels, values } = prepareQuantiles(qf, windows, horizon);
   const Q = levels.length;
   const out = thresholds.map(() => new Float64Array(windows * horizon));
-  const tau = new Float64Array(Q + 2), x = new Float64Array(Q + 2), qs = new Float64Array(Q);
+  const tau = new Float64Array(Q + 2),
+    x = new Float64Array(Q + 2),
+    qs = new Float64Array(Q);
   for (let w = 0; w < windows; w++) {
     const base = w * Q * horizon;
     for (let h = 0; h < horizon; h++) {
@@ -41,21 +48,31 @@ export function probBelowFromPoint(point: Numeric, thr: number): Float64Array {
 }
 
 /** Brier score per step and overall: mean (P - 1[y < thr])^2 over points with known truth. */
-export function brierScore(prob: Numeric, truth: Numeric, windows: number, horizon: number, thr: number): { perStep: number[]; mean: number; events: number; n: number } {
-  if (prob.length !== windows * horizon || truth.length !== windows * horizon) throw new EvalError(`brier: expected ${windows}*${horizon} probabilities and truths, got ${prob.length} and ${truth.length}`);
-  const s = new Float64Array(horizon), n = new Float64Array(horizon);
+export function brierScore(
+  prob: Numeric,
+  truth: Numeric,
+  windows: number,
+  horizon: number,
+  thr: number,
+): { perStep: number[]; mean: number; events: number; n: number } {
+  if (prob.length !== windows * horizon || truth.length !== windows * horizon)
+    throw new EvalError(`brier: expected ${windows}*${horizon} probabilities and truths, got ${prob.length} and ${truth.length}`);
+  const s = new Float64Array(horizon),
+    n = new Float64Array(horizon);
   let events = 0;
   for (let w = 0; w < windows; w++)
     for (let h = 0; h < horizon; h++) {
       const i = w * horizon + h;
-      const y = truth[i], p = prob[i];
+      const y = truth[i],
+        p = prob[i];
       if (y !== y || p !== p) continue;
       const o = y < thr ? 1 : 0;
       events += o;
       s[h] += (p - o) ** 2;
       n[h]++;
     }
-  let tot = 0, cnt = 0;
+  let tot = 0,
+    cnt = 0;
   const perStep = Array.from(s, (v, h) => ((tot += v), (cnt += n[h]), v / n[h]));
   return { perStep, mean: tot / cnt, events, n: cnt };
 }
@@ -63,8 +80,9 @@ export function brierScore(prob: Numeric, truth: Numeric, windows: number, horiz
 /** Area under the ROC curve: the Mann-Whitney probability that a positive outscores a negative (ties count 1/2). NaN without both classes. */
 export function auroc(scores: Numeric, labels: ArrayLike<number | boolean>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let pos = 0, rankSum = 0;
-  for (let i = 0; i < idx.length; ) {
+  let pos = 0,
+    rankSum = 0;
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const rank = (i + j) / 2 + 1;
@@ -86,8 +104,11 @@ export function auprc(scores: Numeric, labels: ArrayLike<number | boolean>): num
   let pos = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
   if (!pos) return NaN;
-  let tp = 0, fp = 0, ap = 0, prevRecall = 0;
-  for (let i = 0; i < idx.length; ) {
+  let tp = 0,
+    fp = 0,
+    ap = 0,
+    prevRecall = 0;
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     for (let k = i; k <= j; k++) labels[idx[k]] ? tp++ : fp++;
@@ -106,8 +127,9 @@ export function rocCurve(scores: Numeric, labels: ArrayLike<number | boolean>): 
   for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
   const neg = labels.length - pos;
   const out = [{ fpr: 0, tpr: 0 }];
-  let tp = 0, fp = 0;
-  for (let i = 0; i < idx.length; ) {
+  let tp = 0,
+    fp = 0;
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     for (let k = i; k <= j; k++) labels[idx[k]] ? tp++ : fp++;
@@ -136,7 +158,15 @@ export interface NightResult {
  * The max of per-step probabilities is a lower bound on P(night minimum < thr), not that
  * probability: night-probability.ts estimates it for bedtime-anchored nights.
  */
-export function nightLevel(prob: Numeric, truth: Numeric, windows: number, horizon: number, nightOf: Numeric, thr: number, aggregate: 'max' | 'mean' = 'max'): NightResult & { scores: number[]; labels: number[] } {
+export function nightLevel(
+  prob: Numeric,
+  truth: Numeric,
+  windows: number,
+  horizon: number,
+  nightOf: Numeric,
+  thr: number,
+  aggregate: 'max' | 'mean' = 'max',
+): NightResult & { scores: number[]; labels: number[] } {
   const score = new Map<number, { s: number; n: number; label: number }>();
   for (let w = 0; w < windows; w++) {
     const k = nightOf[w];
@@ -144,7 +174,8 @@ export function nightLevel(prob: Numeric, truth: Numeric, windows: number, horiz
     if (!e) score.set(k, (e = { s: 0, n: 0, label: 0 }));
     for (let h = 0; h < horizon; h++) {
       const i = w * horizon + h;
-      const y = truth[i], p = prob[i];
+      const y = truth[i],
+        p = prob[i];
       if (y === y && y < thr) e.label = 1;
       if (p !== p) continue;
       if (aggregate === 'max') e.s = Math.max(e.s, p);
@@ -152,7 +183,8 @@ export function nightLevel(prob: Numeric, truth: Numeric, windows: number, horiz
       e.n++;
     }
   }
-  const scores: number[] = [], labels: number[] = [];
+  const scores: number[] = [],
+    labels: number[] = [];
   for (const e of score.values()) {
     scores.push(aggregate === 'mean' ? (e.n ? e.s / e.n : NaN) : e.s);
     labels.push(e.label);
@@ -160,7 +192,15 @@ export function nightLevel(prob: Numeric, truth: Numeric, windows: number, horiz
   let brier = 0;
   for (let i = 0; i < scores.length; i++) brier += (scores[i] - labels[i]) ** 2;
   return {
-    threshold: thr, aggregate, nights: scores.length, positives: labels.reduce((a, b) => a + b, 0),
-    auroc: auroc(scores, labels), auprc: auprc(scores, labels), brier: brier / scores.length, roc: rocCurve(scores, labels), scores, labels,
+    threshold: thr,
+    aggregate,
+    nights: scores.length,
+    positives: labels.reduce((a, b) => a + b, 0),
+    auroc: auroc(scores, labels),
+    auprc: auprc(scores, labels),
+    brier: brier / scores.length,
+    roc: rocCurve(scores, labels),
+    scores,
+    labels,
   };
 }

@@ -78,7 +78,8 @@ export function medianFromQuantiles(input: QuantileForecast, windows: number, ho
   const out = new Float64Array(windows * horizon);
   for (let w = 0; w < windows; w++)
     for (let h = 0; h < horizon; h++) {
-      const a = qf.values[(w * Q + lo) * horizon + h], b = qf.values[(w * Q + hi) * horizon + h];
+      const a = qf.values[(w * Q + lo) * horizon + h],
+        b = qf.values[(w * Q + hi) * horizon + h];
       out[w * horizon + h] = a + f * (b - a);
     }
   return out;
@@ -87,7 +88,11 @@ export function medianFromQuantiles(input: QuantileForecast, windows: number, ho
 /** Float64Array view or copy: the metric loops then see one array type (monomorphic, several times faster in V8). */
 const f64 = (x: Numeric): Float64Array => (x instanceof Float64Array ? x : Float64Array.from(x as ArrayLike<number>));
 
-export function evaluateForecasts(input: ForecastSet): { metrics: ForecasterMetrics; perWindow: WindowColumns; probBelow?: Record<number, Float64Array> } {
+export function evaluateForecasts(input: ForecastSet): {
+  metrics: ForecasterMetrics;
+  perWindow: WindowColumns;
+  probBelow?: Record<number, Float64Array>;
+} {
   const fs: ForecastSet = {
     ...input,
     truth: f64(input.truth),
@@ -104,13 +109,23 @@ export function evaluateForecasts(input: ForecastSet): { metrics: ForecasterMetr
     crossed = prep.crossedPoints;
     fs.quantiles = { levels: fs.quantiles.levels, values: prep.values };
   }
-  if (fs.series && fs.series.length !== N) throw new EvalError(`${label}: series has ${fs.series.length} entries, expected one per window (${N})`);
+  if (fs.series && fs.series.length !== N)
+    throw new EvalError(`${label}: series has ${fs.series.length} entries, expected one per window (${N})`);
   const maseScale = fs.context ? naiveScale(fs.context.values, N, fs.context.length) : undefined;
   const pe = evaluatePoint(fs.truth, fs.point, N, H, { maseScale, allowMissingForecast: fs.allowMissingForecast, label });
-  const perStep: Record<string, number[]> = { rmse: [...pe.perStep.rmse], mae: [...pe.perStep.mae], mape: [...pe.perStep.mape], smape: [...pe.perStep.smape] };
+  const perStep: Record<string, number[]> = {
+    rmse: [...pe.perStep.rmse],
+    mae: [...pe.perStep.mae],
+    mape: [...pe.perStep.mape],
+    smape: [...pe.perStep.smape],
+  };
   const m: ForecasterMetrics = {
-    label, windows: N, horizon: H,
-    pooled: pe.pooled, meanPerWindow: pe.meanPerWindow, medianPerWindow: pe.medianPerWindow,
+    label,
+    windows: N,
+    horizon: H,
+    pooled: pe.pooled,
+    meanPerWindow: pe.meanPerWindow,
+    medianPerWindow: pe.medianPerWindow,
     skipped: { truth: pe.skippedTruth, forecast: pe.skippedForecast },
     perStep,
   };
@@ -129,7 +144,9 @@ export function evaluateForecasts(input: ForecastSet): { metrics: ForecasterMetr
   if (fs.glucose) {
     m.clinical = evaluateClinical(fs.truth, fs.point);
     probBelow = {};
-    const probs = fs.quantiles ? probBelowManyFromQuantiles(fs.quantiles, N, H, HYPO_THRESHOLDS) : HYPO_THRESHOLDS.map((thr) => probBelowFromPoint(fs.point, thr));
+    const probs = fs.quantiles
+      ? probBelowManyFromQuantiles(fs.quantiles, N, H, HYPO_THRESHOLDS)
+      : HYPO_THRESHOLDS.map((thr) => probBelowFromPoint(fs.point, thr));
     m.hypo = HYPO_THRESHOLDS.map((thr, t) => {
       const p = probs[t];
       probBelow![thr] = p;
@@ -141,10 +158,17 @@ export function evaluateForecasts(input: ForecastSet): { metrics: ForecasterMetr
           const { scores: _s, labels: _l, ...rest } = x;
           return rest;
         };
-        r.nights = { max: strip(nightLevel(p, fs.truth, N, H, fs.night, thr, 'max')), mean: strip(nightLevel(p, fs.truth, N, H, fs.night, thr, 'mean')) };
+        r.nights = {
+          max: strip(nightLevel(p, fs.truth, N, H, fs.night, thr, 'max')),
+          mean: strip(nightLevel(p, fs.truth, N, H, fs.night, thr, 'mean')),
+        };
       }
       return r;
     });
   }
-  return { metrics: m, perWindow: { mse: pe.perWindow.mse, rmse: pe.perWindow.rmse, mae: pe.perWindow.mae, mase: pe.perWindow.mase }, probBelow };
+  return {
+    metrics: m,
+    perWindow: { mse: pe.perWindow.mse, rmse: pe.perWindow.rmse, mae: pe.perWindow.mae, mase: pe.perWindow.mase },
+    probBelow,
+  };
 }

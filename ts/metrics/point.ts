@@ -30,7 +30,17 @@ export interface PointEvaluation {
   medianPerWindow: PointSummary;
   perStep: { mse: Float64Array; rmse: Float64Array; mae: Float64Array; mape: Float64Array; smape: Float64Array; n: Float64Array };
   /** Per window: sums for regrouping (per series) and the window's own metrics (NaN for a window with no points). */
-  perWindow: { sse: Float64Array; sae: Float64Array; n: Float64Array; mse: Float64Array; rmse: Float64Array; mae: Float64Array; mape: Float64Array; smape: Float64Array; mase: Float64Array };
+  perWindow: {
+    sse: Float64Array;
+    sae: Float64Array;
+    n: Float64Array;
+    mse: Float64Array;
+    rmse: Float64Array;
+    mae: Float64Array;
+    mape: Float64Array;
+    smape: Float64Array;
+    mase: Float64Array;
+  };
   skippedTruth: number;
   skippedForecast: number;
 }
@@ -90,15 +100,31 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
   const N = windows;
   const H = horizon;
   if (truth.length !== N * H) throw new EvalError(`truth has ${truth.length} values, expected windows*horizon = ${N}*${H}`);
-  if (pred.length !== N * H) throw new EvalError(`${opts.label ?? 'forecast'} has ${pred.length} values, expected windows*horizon = ${N}*${H}`);
-  if (opts.maseScale && opts.maseScale.length !== N) throw new EvalError(`maseScale has ${opts.maseScale.length} values, expected one per window (${N})`);
-  const stepSe = new Float64Array(H), stepAe = new Float64Array(H), stepApe = new Float64Array(H), stepSape = new Float64Array(H);
-  const stepN = new Float64Array(H), stepNape = new Float64Array(H);
-  const wSe = new Float64Array(N), wAe = new Float64Array(N), wN = new Float64Array(N), wApe = new Float64Array(N), wNape = new Float64Array(N), wSape = new Float64Array(N);
+  if (pred.length !== N * H)
+    throw new EvalError(`${opts.label ?? 'forecast'} has ${pred.length} values, expected windows*horizon = ${N}*${H}`);
+  if (opts.maseScale && opts.maseScale.length !== N)
+    throw new EvalError(`maseScale has ${opts.maseScale.length} values, expected one per window (${N})`);
+  const stepSe = new Float64Array(H),
+    stepAe = new Float64Array(H),
+    stepApe = new Float64Array(H),
+    stepSape = new Float64Array(H);
+  const stepN = new Float64Array(H),
+    stepNape = new Float64Array(H);
+  const wSe = new Float64Array(N),
+    wAe = new Float64Array(N),
+    wN = new Float64Array(N),
+    wApe = new Float64Array(N),
+    wNape = new Float64Array(N),
+    wSape = new Float64Array(N);
   let skippedTruth = 0;
   let skippedForecast = 0;
   for (let w = 0; w < N; w++) {
-    let se = 0, ae = 0, n = 0, ape = 0, nape = 0, sape = 0;
+    let se = 0,
+      ae = 0,
+      n = 0,
+      ape = 0,
+      nape = 0,
+      sape = 0;
     const o = w * H;
     for (let h = 0; h < H; h++) {
       const y = truth[o + h];
@@ -108,7 +134,8 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
         continue;
       }
       if (p !== p) {
-        if (!opts.allowMissingForecast) throw new EvalError(`${opts.label ?? 'forecast'} is NaN at window ${w}, step ${h + 1} where the truth is ${y}`);
+        if (!opts.allowMissingForecast)
+          throw new EvalError(`${opts.label ?? 'forecast'} is NaN at window ${w}, step ${h + 1} where the truth is ${y}`);
         skippedForecast++;
         continue;
       }
@@ -150,7 +177,12 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     smape: new Float64Array(N),
     mase: new Float64Array(N),
   };
-  let se = 0, ae = 0, n = 0, ape = 0, nape = 0, sape = 0;
+  let se = 0,
+    ae = 0,
+    n = 0,
+    ape = 0,
+    nape = 0,
+    sape = 0;
   for (let w = 0; w < N; w++) {
     const k = wN[w];
     perWindow.mse[w] = k ? wSe[w] / k : NaN;
@@ -170,14 +202,31 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
   const maseMean = finiteMean(perWindow.mase);
   const pooled: PointSummary = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, mape: ape / nape, smape: sape / n, mase: maseMean, n };
   const meanPerWindow: PointSummary = {
-    mse: finiteMean(perWindow.mse), rmse: finiteMean(perWindow.rmse), mae: finiteMean(perWindow.mae),
-    mape: finiteMean(perWindow.mape), smape: finiteMean(perWindow.smape), mase: maseMean, n,
+    mse: finiteMean(perWindow.mse),
+    rmse: finiteMean(perWindow.rmse),
+    mae: finiteMean(perWindow.mae),
+    mape: finiteMean(perWindow.mape),
+    smape: finiteMean(perWindow.smape),
+    mase: maseMean,
+    n,
   };
   const medianPerWindow: PointSummary = {
-    mse: median(perWindow.mse), rmse: median(perWindow.rmse), mae: median(perWindow.mae),
-    mape: median(perWindow.mape), smape: median(perWindow.smape), mase: median(perWindow.mase), n,
+    mse: median(perWindow.mse),
+    rmse: median(perWindow.rmse),
+    mae: median(perWindow.mae),
+    mape: median(perWindow.mape),
+    smape: median(perWindow.smape),
+    mase: median(perWindow.mase),
+    n,
   };
-  const perStep = { mse: new Float64Array(H), rmse: new Float64Array(H), mae: new Float64Array(H), mape: new Float64Array(H), smape: new Float64Array(H), n: stepN };
+  const perStep = {
+    mse: new Float64Array(H),
+    rmse: new Float64Array(H),
+    mae: new Float64Array(H),
+    mape: new Float64Array(H),
+    smape: new Float64Array(H),
+    n: stepN,
+  };
   for (let h = 0; h < H; h++) {
     perStep.mse[h] = stepSe[h] / stepN[h];
     perStep.rmse[h] = Math.sqrt(perStep.mse[h]);
@@ -189,7 +238,11 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
 }
 
 /** Pooled RMSE / MAE per group (e.g. series) from the per-window sums of `evaluatePoint`. */
-export function groupPointMetrics(pw: PointEvaluation['perWindow'], group: Numeric, names: readonly string[]): Array<{ group: string; windows: number; n: number; rmse: number; mae: number; medianRmse: number }> {
+export function groupPointMetrics(
+  pw: PointEvaluation['perWindow'],
+  group: Numeric,
+  names: readonly string[],
+): Array<{ group: string; windows: number; n: number; rmse: number; mae: number; medianRmse: number }> {
   const out: Array<{ group: string; windows: number; n: number; rmse: number; mae: number; medianRmse: number }> = [];
   const members = new Map<number, number[]>();
   for (let w = 0; w < group.length; w++) {
@@ -198,7 +251,9 @@ export function groupPointMetrics(pw: PointEvaluation['perWindow'], group: Numer
     m.push(w);
   }
   for (const [g, ws] of [...members].sort((a, b) => a[0] - b[0])) {
-    let se = 0, ae = 0, n = 0;
+    let se = 0,
+      ae = 0,
+      n = 0;
     const r: number[] = [];
     for (const w of ws) {
       se += pw.sse[w];

@@ -51,7 +51,13 @@ function readPosition(tau: Float64Array, p: number): { i: number; f: number } {
 }
 const readAt = (x: Float64Array, r: { i: number; f: number }): number => x[r.i - 1] + r.f * (x[r.i] - x[r.i - 1]);
 
-export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows: number, horizon: number, opts: { crossing?: 'sort' | 'error'; pitBins?: number } = {}): ProbabilisticEvaluation {
+export function evaluateQuantiles(
+  truth: Numeric,
+  qf: QuantileForecast,
+  windows: number,
+  horizon: number,
+  opts: { crossing?: 'sort' | 'error'; pitBins?: number } = {},
+): ProbabilisticEvaluation {
   const N = windows;
   const H = horizon;
   if (truth.length !== N * H) throw new EvalError(`truth has ${truth.length} values, expected windows*horizon = ${N}*${H}`);
@@ -60,7 +66,8 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
   const Q = levels.length;
   const bins = opts.pitBins ?? 10;
   const pin = new Float64Array(Q);
-  const stepCrps = new Float64Array(H), stepN = new Float64Array(H);
+  const stepCrps = new Float64Array(H),
+    stepN = new Float64Array(H);
   const below = new Float64Array(Q);
   const cal = GLUCOBENCH_CAL_LEVELS;
   const calBelow = new Float64Array(cal.length * H);
@@ -70,7 +77,9 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
     const ok = lo >= levels[0] - 1e-9 && 1 - lo <= levels[Q - 1] + 1e-9;
     return { c, lo, hi: 1 - lo, ok, inside: 0, width: 0 };
   });
-  const tau = new Float64Array(Q + 2), x = new Float64Array(Q + 2), qs = new Float64Array(Q);
+  const tau = new Float64Array(Q + 2),
+    x = new Float64Array(Q + 2),
+    qs = new Float64Array(Q);
   // the levels are the same for every point, so where each needed level p falls among the knots
   // (segment and fraction) is computed once; reading q_p is then x[i-1] + f (x[i] - x[i-1])
   knots(levels, new Float64Array(Q), tau, x);
@@ -104,7 +113,8 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
       for (let j = 0; j < iv.length; j++) {
         const it = iv[j];
         if (!it.ok) continue;
-        const a = readAt(x, ivAt[j][0]), b = readAt(x, ivAt[j][1]);
+        const a = readAt(x, ivAt[j][0]),
+          b = readAt(x, ivAt[j][1]);
         if (y >= a && y <= b) it.inside++;
         it.width += b - a;
       }
@@ -140,13 +150,21 @@ export function evaluateQuantiles(truth: Numeric, qf: QuantileForecast, windows:
  * GlucoBench's calibration error for point forecasts ("GaussianMean"): F(y) = Phi((y - ŷ) / sigma),
  * sigma^2 the mean per-window MSE; per step, sum over p in {0, .1, ..., 1} of (mean 1[F(y) <= p] - p)^2.
  */
-export function gaussianCalibration(truth: Numeric, point: Numeric, windows: number, horizon: number, meanWindowMse: number): { perStep: number[]; mean: number } {
+export function gaussianCalibration(
+  truth: Numeric,
+  point: Numeric,
+  windows: number,
+  horizon: number,
+  meanWindowMse: number,
+): { perStep: number[]; mean: number } {
   const sigma = Math.sqrt(meanWindowMse);
   const cal = GLUCOBENCH_CAL_LEVELS;
-  const cnt = new Float64Array(cal.length * horizon), n = new Float64Array(horizon);
+  const cnt = new Float64Array(cal.length * horizon),
+    n = new Float64Array(horizon);
   for (let w = 0; w < windows; w++)
     for (let h = 0; h < horizon; h++) {
-      const y = truth[w * horizon + h], p = point[w * horizon + h];
+      const y = truth[w * horizon + h],
+        p = point[w * horizon + h];
       if (y !== y || p !== p) continue;
       const u = normalCdf((y - p) / sigma);
       n[h]++;

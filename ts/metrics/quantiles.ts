@@ -35,11 +35,17 @@ export function checkLevels(levels: readonly number[]): Float64Array {
 }
 
 /** Validates shape and NaNs and sorts crossing quantiles (copying only when some cross). */
-export function prepareQuantiles(qf: QuantileForecast, windows: number, horizon: number, crossing: 'sort' | 'error' = 'sort'): PreparedQuantiles {
+export function prepareQuantiles(
+  qf: QuantileForecast,
+  windows: number,
+  horizon: number,
+  crossing: 'sort' | 'error' = 'sort',
+): PreparedQuantiles {
   const levels = checkLevels(qf.levels);
   const Q = levels.length;
   const H = horizon;
-  if (qf.values.length !== windows * Q * H) throw new EvalError(`quantile forecast has ${qf.values.length} values, expected windows*levels*horizon = ${windows}*${Q}*${H}`);
+  if (qf.values.length !== windows * Q * H)
+    throw new EvalError(`quantile forecast has ${qf.values.length} values, expected windows*levels*horizon = ${windows}*${Q}*${H}`);
   let values: Numeric = qf.values;
   let copy: Float64Array | null = null;
   let crossed = 0;
@@ -56,7 +62,8 @@ export function prepareQuantiles(qf: QuantileForecast, windows: number, horizon:
         prev = v;
       }
       if (!bad) continue;
-      if (crossing === 'error') throw new EvalError(`quantile forecast crosses at window ${w}, step ${h + 1} (levels ${levels.join(', ')})`);
+      if (crossing === 'error')
+        throw new EvalError(`quantile forecast crosses at window ${w}, step ${h + 1} (levels ${levels.join(', ')})`);
       if (!copy) values = copy = Float64Array.from(qf.values as ArrayLike<number>);
       for (let q = 0; q < Q; q++) buf[q] = copy[base + q * H + h];
       buf.sort();
@@ -96,7 +103,8 @@ export function quantileFromKnots(tau: Float64Array, x: Float64Array, p: number)
   if (p >= 1) return x[K - 1];
   let i = 1;
   while (i < K - 1 && tau[i] < p) i++;
-  const t0 = tau[i - 1], t1 = tau[i];
+  const t0 = tau[i - 1],
+    t1 = tau[i];
   return x[i - 1] + ((p - t0) / (t1 - t0)) * (x[i] - x[i - 1]);
 }
 
@@ -112,7 +120,8 @@ export function cdfFromKnots(tau: Float64Array, x: Float64Array, v: number, stri
   let i = 0;
   while (i + 1 < K && (strict ? x[i + 1] < v : x[i + 1] <= v)) i++;
   if (i + 1 >= K) return 1;
-  const x0 = x[i], x1 = x[i + 1];
+  const x0 = x[i],
+    x1 = x[i + 1];
   if (x1 === x0) return tau[strict ? i : i + 1];
   return tau[i] + ((v - x0) / (x1 - x0)) * (tau[i + 1] - tau[i]);
 }

@@ -54,7 +54,7 @@ export function pairedBootstrapCI(a: Numeric, b: Numeric, opts: { reps?: number;
 export function rankAverage(xs: Numeric): Float64Array {
   const idx = Array.from({ length: xs.length }, (_, i) => i).sort((p, q) => xs[p] - xs[q]);
   const r = new Float64Array(xs.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && xs[idx[j + 1]] === xs[idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;
@@ -110,7 +110,7 @@ export function wilcoxonSignedRank(a: Numeric, b: Numeric): WilcoxonResult {
   }
   let tieTerm = 0;
   const sorted = Array.from(ranks).sort((x, y) => x - y);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
     const t = j - i + 1;
@@ -127,7 +127,19 @@ export function wilcoxonSignedRank(a: Numeric, b: Numeric): WilcoxonResult {
 export function normalCdf(z: number): number {
   const a = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * a);
-  const r = t * Math.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -a * a -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return z >= 0 ? 1 - r / 2 : r / 2;
 }
 
@@ -152,7 +164,10 @@ export function normalQuantile(p: number): number {
   }
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** ln Gamma (Lanczos). */
@@ -170,14 +185,19 @@ function lnGamma(x: number): number {
 function gammaQ(a: number, x: number): number {
   if (x <= 0) return 1;
   if (x < a + 1) {
-    let sum = 1 / a, del = sum, ap = a;
+    let sum = 1 / a,
+      del = sum,
+      ap = a;
     for (let i = 0; i < 1000 && Math.abs(del) > Math.abs(sum) * 1e-15; i++) {
       del *= x / ++ap;
       sum += del;
     }
     return 1 - sum * Math.exp(-x + a * Math.log(x) - lnGamma(a));
   }
-  let b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
+  let b = x + 1 - a,
+    c = 1e300,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 1000; i++) {
     const an = -i * (i - a);
     b += 2;
@@ -223,7 +243,7 @@ export function friedmanTest(scores: number[][]): FriedmanResult {
     const rk = rankAverage(r);
     for (let j = 0; j < k; j++) sum[j] += rk[j];
     const sorted = [...r].sort((x, y) => x - y);
-    for (let i = 0; i < k; ) {
+    for (let i = 0; i < k;) {
       let j = i;
       while (j + 1 < k && sorted[j + 1] === sorted[i]) j++;
       const t = j - i + 1;

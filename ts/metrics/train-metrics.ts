@@ -19,7 +19,15 @@ export function trainTestMetrics(pred: Tensor, truth: Tensor, lastContext: Tenso
   const finite = pred.data.every(Number.isFinite);
   const q = quantiles ? { levels: quantiles, values: quantilesByRow(pred) } : undefined;
   const point = q ? medianFromQuantiles(q, rows, H) : pred.data;
-  const model = evaluateForecasts({ windows: rows, horizon: H, truth: truth.data, point, quantiles: finite ? q : undefined, label: 'model', allowMissingForecast: !finite }).metrics;
+  const model = evaluateForecasts({
+    windows: rows,
+    horizon: H,
+    truth: truth.data,
+    point,
+    quantiles: finite ? q : undefined,
+    label: 'model',
+    allowMissingForecast: !finite,
+  }).metrics;
   let lastValue: ForecasterMetrics | null = null;
   if (lastContext) {
     const lv = new Float32Array(rows * H);

@@ -29,7 +29,12 @@ export interface RuntimeInfo {
 }
 
 /** One check of a fused CPU kernel against the LibTorch reference ops (checkFusedKernels). */
-export interface FusedKernelCheck { name: string; ok: boolean; maxError: number; detail: string }
+export interface FusedKernelCheck {
+  name: string;
+  ok: boolean;
+  maxError: number;
+  detail: string;
+}
 
 export interface ModelFamilyInfo {
   family: string;
@@ -169,13 +174,31 @@ export interface NativeSplit {
 
 export interface NativeProgressEvent {
   kind: 'step' | 'epoch';
-  epoch: number; epochs: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number;
-  loss: number; lr: number; samplesPerSec: number; etaSeconds: number;
-  valLoss?: number; valMse?: number; valMae?: number; improved?: boolean;
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  globalStep: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  samplesPerSec: number;
+  etaSeconds: number;
+  valLoss?: number;
+  valMse?: number;
+  valMae?: number;
+  improved?: boolean;
 }
 
 export interface NativeEpochRecord {
-  epoch: number; trainLoss: number; valLoss: number; valMse: number; valMae: number; lr: number; seconds: number; improved: boolean;
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valMse: number;
+  valMae: number;
+  lr: number;
+  seconds: number;
+  improved: boolean;
 }
 
 export interface NativeFitResult {
@@ -241,7 +264,11 @@ export interface NativePredictorClass {
   open(spec: NativeModelSpec, checkpoint: string, opts?: NativePredictorOptions): Promise<NativePredictor>;
 }
 
-export interface BenchThroughput { work: number; seconds: number; repeats: number }
+export interface BenchThroughput {
+  work: number;
+  seconds: number;
+  repeats: number;
+}
 
 export interface NativeAddon {
   NativeDataset: new (opts: NativeDatasetOptions) => NativeDataset;
@@ -265,11 +292,35 @@ export interface NativeAddon {
   gatherBatch(split: NativeSplit, ids: ArrayLike<number>): { x: NativeTensor; y: NativeTensor; series: Int32Array };
   windowCount(split: NativeSplit): number;
   samplerOrder(n: number, opts?: { seed?: number; epoch?: number; rank?: number; worldSize?: number; shuffle?: boolean }): Float64Array;
-  benchGather(split: NativeSplit, opts?: { batchSize?: number; batches?: number; seed?: number; shuffle?: boolean }): Promise<{ windows: number; bytes: number; seconds: number }>;
+  benchGather(
+    split: NativeSplit,
+    opts?: { batchSize?: number; batches?: number; seed?: number; shuffle?: boolean },
+  ): Promise<{ windows: number; bytes: number; seconds: number }>;
   /** Micro-benchmarks: `work` is bytes (copies) or FLOPs (matmul) done in `seconds`. */
   memcpyBandwidth(opts?: { bytes?: number; minSeconds?: number }): Promise<BenchThroughput>;
-  benchMatmul(opts: { device?: string; dtype?: 'fp32' | 'tf32' | 'bf16' | 'fp16' | string; size?: number; minSeconds?: number }): Promise<BenchThroughput>;
+  benchMatmul(opts: {
+    device?: string;
+    dtype?: 'fp32' | 'tf32' | 'bf16' | 'fp16' | string;
+    size?: number;
+    minSeconds?: number;
+  }): Promise<BenchThroughput>;
   /** All-reduce (sum, float32) of each size in bytes over a process group this process joins as `rank`. */
-  benchAllReduce(opts: { rank: number; worldSize: number; masterAddr?: string; masterPort?: number; backend?: string; device?: string; sizes: number[]; minSeconds?: number; timeoutMs?: number }): Promise<BenchThroughput[]>;
-  benchCopy(opts: { device?: string; bytes?: number; pinned?: boolean; direction?: 'h2d' | 'd2h' | string; minSeconds?: number }): Promise<BenchThroughput>;
+  benchAllReduce(opts: {
+    rank: number;
+    worldSize: number;
+    masterAddr?: string;
+    masterPort?: number;
+    backend?: string;
+    device?: string;
+    sizes: number[];
+    minSeconds?: number;
+    timeoutMs?: number;
+  }): Promise<BenchThroughput[]>;
+  benchCopy(opts: {
+    device?: string;
+    bytes?: number;
+    pinned?: boolean;
+    direction?: 'h2d' | 'd2h' | string;
+    minSeconds?: number;
+  }): Promise<BenchThroughput>;
 }

@@ -14,7 +14,14 @@ export interface DistributedEnv {
   source: 'env' | 'slurm' | 'none';
 }
 
-export const SINGLE_PROCESS: DistributedEnv = { rank: 0, localRank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 29500, source: 'none' };
+export const SINGLE_PROCESS: DistributedEnv = {
+  rank: 0,
+  localRank: 0,
+  worldSize: 1,
+  masterAddr: '127.0.0.1',
+  masterPort: 29500,
+  source: 'none',
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -67,8 +74,11 @@ export function detectDistributed(env: Env = process.env): DistributedEnv {
     if (rank >= world) throw new Error(`RANK=${rank} is outside WORLD_SIZE=${world}`);
     if (world > 1 && !env.MASTER_ADDR) throw new Error('WORLD_SIZE > 1 but MASTER_ADDR is not set (the address of rank 0)');
     return {
-      rank, worldSize: world, localRank: intVar(env, 'LOCAL_RANK', 0) ?? 0,
-      masterAddr: env.MASTER_ADDR ?? '127.0.0.1', masterPort: intVar(env, 'MASTER_PORT', 1) ?? 29500,
+      rank,
+      worldSize: world,
+      localRank: intVar(env, 'LOCAL_RANK', 0) ?? 0,
+      masterAddr: env.MASTER_ADDR ?? '127.0.0.1',
+      masterPort: intVar(env, 'MASTER_PORT', 1) ?? 29500,
       source: world > 1 ? 'env' : 'none',
     };
   }
@@ -79,7 +89,9 @@ export function detectDistributed(env: Env = process.env): DistributedEnv {
     const nodelist = env.SLURM_STEP_NODELIST ?? env.SLURM_JOB_NODELIST;
     if (!env.MASTER_ADDR && !nodelist) throw new Error('SLURM job without SLURM_JOB_NODELIST or MASTER_ADDR: cannot find rank 0');
     return {
-      rank, worldSize: ntasks, localRank: intVar(env, 'SLURM_LOCALID', 0) ?? 0,
+      rank,
+      worldSize: ntasks,
+      localRank: intVar(env, 'SLURM_LOCALID', 0) ?? 0,
       masterAddr: env.MASTER_ADDR ?? firstSlurmHost(nodelist!),
       masterPort: intVar(env, 'MASTER_PORT', 1) ?? portForJob(env.SLURM_JOB_ID),
       source: 'slurm',

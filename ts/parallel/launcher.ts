@@ -45,7 +45,9 @@ function lines(input: Readable, cb: (line: string, complete: boolean) => void): 
       buf = '';
     }
   });
-  input.on('end', () => { if (buf) cb(buf, true); });
+  input.on('end', () => {
+    if (buf) cb(buf, true);
+  });
 }
 
 export interface LaunchHandle {
@@ -62,7 +64,12 @@ export interface LaunchResult {
   interrupted: boolean;
 }
 
-interface Worker { rank: number; child: ChildProcess; exited: boolean; errorFile: string }
+interface Worker {
+  rank: number;
+  child: ChildProcess;
+  exited: boolean;
+  errorFile: string;
+}
 
 /** The error a worker left in its error file (TSFM_ERROR_FILE, written by the CLI on failure), if any. */
 function workerError(w: Worker): string {
@@ -95,14 +102,21 @@ const HUNG_WINDOW_MS = 1500;
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-child.pid, sig);  // the worker's whole process group
+    process.kill(-child.pid, sig); // the worker's whole process group
   } catch {
-    try { child.kill(sig); } catch { /* already gone */ }
+    try {
+      child.kill(sig);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the worker launcher: spawn, watch, signal and reap the ranks together
 export function launch(o: LaunchOptions): LaunchHandle {
-  const nnodes = o.nnodes ?? 1, nodeRank = o.nodeRank ?? 0, n = o.nprocPerNode;
+  const nnodes = o.nnodes ?? 1,
+    nodeRank = o.nodeRank ?? 0,
+    n = o.nprocPerNode;
   if (!(n >= 1)) throw new Error(`--nproc-per-node: expected a positive number, got ${n}`);
   if (!(nodeRank >= 0 && nodeRank < nnodes)) throw new Error(`--node-rank ${nodeRank} is outside --nnodes ${nnodes}`);
   const world = nnodes * n;
@@ -112,7 +126,7 @@ export function launch(o: LaunchOptions): LaunchHandle {
   const grace = (o.graceSeconds ?? 10) * 1000;
   const workers: Worker[] = [];
   let failure: LaunchResult['failure'];
-  let provisional = false;  // the failure so far is a peer's timeout; the rank at fault may still show itself
+  let provisional = false; // the failure so far is a peer's timeout; the rank at fault may still show itself
   let interrupted = false;
   const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
 
@@ -120,7 +134,9 @@ export function launch(o: LaunchOptions): LaunchHandle {
   const done = new Promise<LaunchResult>((resolve) => {
     const teardown = (why: 'failure' | 'interrupt') => {
       for (const w of workers) if (!w.exited) killGroup(w.child, why === 'failure' ? 'SIGTERM' : 'SIGINT');
-      const t = setTimeout(() => { for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL'); }, grace);
+      const t = setTimeout(() => {
+        for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
+      }, grace);
       t.unref();
     };
     // A rank that times out waiting for a peer is not the one at fault: after a short window, the ranks
@@ -128,19 +144,25 @@ export function launch(o: LaunchOptions): LaunchHandle {
     const blameSilentRanks = (first: NonNullable<LaunchResult['failure']>) => {
       const t = setTimeout(() => {
         const silent = workers.filter((x) => !x.exited);
-        const explained = failure !== first;  // another rank failed on its own meanwhile
+        const explained = failure !== first; // another rank failed on its own meanwhile
         provisional = false;
         if (!explained && silent.length) {
           const hung = silent[0]!;
-          failure = { rank: hung.rank, code: null, signal: null, hung: true,
-            error: `it stopped responding (${processCondition(hung.child.pid)}); rank ${first.rank} timed out waiting for it: ${first.error.replace(/^tsfm: /, '')}` };
+          failure = {
+            rank: hung.rank,
+            code: null,
+            signal: null,
+            hung: true,
+            error: `it stopped responding (${processCondition(hung.child.pid)}); rank ${first.rank} timed out waiting for it: ${first.error.replace(/^tsfm: /, '')}`,
+          };
         }
         teardown('failure');
       }, HUNG_WINDOW_MS);
       t.unref();
     };
     onAbort = () => {
-      if (interrupted) {  // a second interrupt: no more waiting
+      if (interrupted) {
+        // a second interrupt: no more waiting
         for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
         return;
       }
@@ -156,9 +178,16 @@ export function launch(o: LaunchOptions): LaunchHandle {
     for (let local = 0; local < n; local++) {
       const rank = nodeRank * n + local;
       const env: NodeJS.ProcessEnv = {
-        ...base, RANK: String(rank), LOCAL_RANK: String(local), WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(n),
-        GROUP_RANK: String(nodeRank), MASTER_ADDR: o.masterAddr ?? '127.0.0.1', MASTER_PORT: String(o.masterPort ?? 29500),
-        TSFM_LAUNCHER_PID: String(process.pid), TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? threads,
+        ...base,
+        RANK: String(rank),
+        LOCAL_RANK: String(local),
+        WORLD_SIZE: String(world),
+        LOCAL_WORLD_SIZE: String(n),
+        GROUP_RANK: String(nodeRank),
+        MASTER_ADDR: o.masterAddr ?? '127.0.0.1',
+        MASTER_PORT: String(o.masterPort ?? 29500),
+        TSFM_LAUNCHER_PID: String(process.pid),
+        TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? threads,
         TSFM_ERROR_FILE: path.join(errors, `rank-${rank}.txt`),
       };
       // detached: its own process group, so a Ctrl-C at the terminal reaches the launcher only, and the
@@ -173,7 +202,8 @@ export function launch(o: LaunchOptions): LaunchHandle {
       }
       child.on('error', (err) => {
         if (!failure) failure = { rank, code: null, signal: null, error: `could not start: ${err.message}` };
-        if (child.pid === undefined) {  // never started: no 'exit' will follow
+        if (child.pid === undefined) {
+          // never started: no 'exit' will follow
           w.exited = true;
           teardown('failure');
           finish();

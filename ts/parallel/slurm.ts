@@ -27,8 +27,8 @@ function quote(a: string): string {
 }
 
 export function slurmScript(o: SlurmOptions): string {
-  const gpus = o.kind === 'single' ? 1 : o.gpusPerNode ?? 4;
-  const nodes = o.kind === 'multi-node' ? o.nodes ?? 2 : o.kind === 'adaptive' ? o.nodes ?? 1 : 1;
+  const gpus = o.kind === 'single' ? 1 : (o.gpusPerNode ?? 4);
+  const nodes = o.kind === 'multi-node' ? (o.nodes ?? 2) : o.kind === 'adaptive' ? (o.nodes ?? 1) : 1;
   if (!(gpus >= 1) || !(nodes >= 1)) throw new Error('--gpus-per-node and --nodes must be >= 1');
   const tsfm = o.tsfm ?? 'npx tsfm';
   const args = o.trainArgs.map(quote).join(' ');
@@ -56,7 +56,9 @@ export function slurmScript(o: SlurmOptions): string {
   lines.push('export TSFM_RUN_ID=${TSFM_RUN_ID:-slurm_${SLURM_JOB_ID}}   # the same run directory on every rank', '');
   if (o.kind === 'adaptive') {
     lines.push('# One launcher per node starts one worker per GPU that the job actually got on that node.');
-    lines.push(`srun --kill-on-bad-exit=1 bash -c '${tsfm} train ${args.replace(/'/g, `'\\''`)} --nproc-per-node auto --nnodes "$SLURM_NNODES" --node-rank "$SLURM_NODEID" --master-addr "$MASTER_ADDR" --master-port "$MASTER_PORT"'`);
+    lines.push(
+      `srun --kill-on-bad-exit=1 bash -c '${tsfm} train ${args.replace(/'/g, `'\\''`)} --nproc-per-node auto --nnodes "$SLURM_NNODES" --node-rank "$SLURM_NODEID" --master-addr "$MASTER_ADDR" --master-port "$MASTER_PORT"'`,
+    );
   } else {
     lines.push('# srun starts one task per GPU; each reads its rank from SLURM_PROCID / SLURM_LOCALID / SLURM_NTASKS.');
     lines.push('# --kill-on-bad-exit ends the whole step when one task fails.');
@@ -67,9 +69,13 @@ export function slurmScript(o: SlurmOptions): string {
 
 function describe(kind: SlurmKind): string {
   switch (kind) {
-    case 'single': return 'one GPU';
-    case 'multi-gpu': return 'several GPUs on one node, one task per GPU';
-    case 'multi-node': return 'several nodes, one task per GPU, master address from the node list';
-    case 'adaptive': return 'one launcher per node using every GPU the job got';
+    case 'single':
+      return 'one GPU';
+    case 'multi-gpu':
+      return 'several GPUs on one node, one task per GPU';
+    case 'multi-node':
+      return 'several nodes, one task per GPU, master address from the node list';
+    case 'adaptive':
+      return 'one launcher per node using every GPU the job got';
   }
 }

@@ -13,7 +13,10 @@ export function modelChannels(config: TsfmConfig, ds: TimeSeriesDataset): ModelC
   const names = config.data.target_channels ?? ds.channels.filter((c) => c.role === 'target').map((c) => c.name);
   const targetChannels = names.map((name) => {
     const i = ds.channels.findIndex((c) => c.name === name);
-    if (i < 0) throw new Error(`data.target_channels: dataset '${ds.name}' has no channel '${name}' (channels: ${ds.channels.map((c) => c.name).join(', ')})`);
+    if (i < 0)
+      throw new Error(
+        `data.target_channels: dataset '${ds.name}' has no channel '${name}' (channels: ${ds.channels.map((c) => c.name).join(', ')})`,
+      );
     return i;
   });
   const inputChannels = config.data.covariates ? ds.channels.map((_, i) => i) : [...targetChannels];

@@ -36,17 +36,43 @@ export function trainerOptionsOf(config: TsfmConfig, a: { runDir: string; device
   const force = process.env.TSFM_DDP_FORCE === '1';
   return {
     // epochs 0 (zero-shot) trains nothing, but the trainer still needs a valid schedule
-    epochs: Math.max(1, t.epochs), batchSize: t.batch_size, lr: t.lr, weightDecay: t.weight_decay,
-    warmupFraction: t.warmup_fraction, warmupSteps: t.warmup_steps ?? -1, schedule: t.schedule, gradClip: t.grad_clip,
-    loss: lossOf(config), earlyStoppingMetric: t.early_stopping.metric, patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta,
-    seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device: a.device,
-    precision: t.precision, prefetch: t.prefetch, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
-    logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(a.runDir, 'checkpoints'),
-    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
-    distributed: dist.worldSize > 1 || force ? {
-      rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
-      backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,
-      rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000, bucketMb: t.distributed.bucket_mb, force,
-    } : undefined,
+    epochs: Math.max(1, t.epochs),
+    batchSize: t.batch_size,
+    lr: t.lr,
+    weightDecay: t.weight_decay,
+    warmupFraction: t.warmup_fraction,
+    warmupSteps: t.warmup_steps ?? -1,
+    schedule: t.schedule,
+    gradClip: t.grad_clip,
+    loss: lossOf(config),
+    earlyStoppingMetric: t.early_stopping.metric,
+    patience: t.early_stopping.patience,
+    minDelta: t.early_stopping.min_delta,
+    seed: t.seed,
+    threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0),
+    device: a.device,
+    precision: t.precision,
+    prefetch: t.prefetch,
+    maxStepsPerEpoch: t.max_steps_per_epoch ?? 0,
+    valMaxWindows: t.val_max_windows ?? 0,
+    logEvery: t.log_every,
+    deterministic: t.deterministic,
+    checkpointDir: path.join(a.runDir, 'checkpoints'),
+    gradAccumSteps: t.grad_accumulation_steps,
+    ...faultFromEnv(dist.rank),
+    distributed:
+      dist.worldSize > 1 || force
+        ? {
+            rank: dist.rank,
+            worldSize: dist.worldSize,
+            masterAddr: dist.masterAddr,
+            masterPort: dist.masterPort,
+            backend: t.distributed.backend,
+            timeoutMs: t.distributed.timeout_seconds * 1000,
+            rendezvousTimeoutMs: t.distributed.rendezvous_timeout_seconds * 1000,
+            bucketMb: t.distributed.bucket_mb,
+            force,
+          }
+        : undefined,
   };
 }

@@ -28,7 +28,8 @@ export function prepareDataset(config: TsfmConfig, ds: TimeSeriesDataset, opts: 
   const protocol = toSplitProtocol(config.data.split);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, protocol);
-  if (opts.applyTrainFraction && config.data.train_fraction < 1) splits.train = keepLastFraction(ds, splits.train, config.data.train_fraction);
+  if (opts.applyTrainFraction && config.data.train_fraction < 1)
+    splits.train = keepLastFraction(ds, splits.train, config.data.train_fraction);
   return { dataset: ds, protocol, splits, ...modelChannels(config, ds) };
 }
 

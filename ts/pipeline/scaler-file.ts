@@ -34,7 +34,8 @@ export function scalerFileOf(ds: TimeSeriesDataset, train: WindowSet, scaler: Sc
 /** Reads `<runDir>/scaler.json`; throws one line when it is missing or unreadable. */
 export function readScalerFile(runDir: string): ScalerFile {
   const file = path.join(runDir, 'scaler.json');
-  if (!existsSync(file)) throw new Error(`${file}: missing (the run stopped before training started, or was trained by a tsfm that did not save its scaler)`);
+  if (!existsSync(file))
+    throw new Error(`${file}: missing (the run stopped before training started, or was trained by a tsfm that did not save its scaler)`);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ScalerFile;
   } catch (e) {
@@ -49,9 +50,13 @@ export function readScalerFile(runDir: string): ScalerFile {
  */
 export function scalerForDataset(saved: ScalerFile, ds: TimeSeriesDataset, train: WindowSet, notes: string[]): ScalerState {
   const key = (xs: readonly string[]) => xs.join('\u0000');
-  const same = !saved.channels || !saved.series || (key(saved.channels) === key(ds.channels.map((c) => c.name)) && key(saved.series) === key(ds.series.map((s) => s.id)));
+  const same =
+    !saved.channels ||
+    !saved.series ||
+    (key(saved.channels) === key(ds.channels.map((c) => c.name)) && key(saved.series) === key(ds.series.map((s) => s.id)));
   if (same) return scalerFromJSON(saved);
-  if (saved.kind !== 'none') notes.push(`scaler '${saved.kind}' refitted on ${ds.name}'s training windows (the run's statistics are for other series or channels)`);
+  if (saved.kind !== 'none')
+    notes.push(`scaler '${saved.kind}' refitted on ${ds.name}'s training windows (the run's statistics are for other series or channels)`);
   return fitScaler(ds, train, saved.kind);
 }
 
@@ -66,7 +71,12 @@ export function statisticsForSeries(saved: ScalerFile, seriesIds: readonly strin
   seriesIds.forEach((id, si) => {
     const k = saved.series.indexOf(id);
     for (let c = 0; c < C; c++) {
-      const [m, sd] = k >= 0 ? [saved.mean[k * C + c]!, saved.std[k * C + c]!] : saved.global ? [saved.global.mean[c]!, saved.global.std[c]!] : [saved.mean[c]!, saved.std[c]!];
+      const [m, sd] =
+        k >= 0
+          ? [saved.mean[k * C + c]!, saved.std[k * C + c]!]
+          : saved.global
+            ? [saved.global.mean[c]!, saved.global.std[c]!]
+            : [saved.mean[c]!, saved.std[c]!];
       mean[si * C + c] = m;
       std[si * C + c] = sd;
     }

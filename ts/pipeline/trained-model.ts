@@ -81,7 +81,11 @@ export class TrainedModel {
     const opening = this.opening;
     this.opening = undefined;
     if (this.predictor) this.predictor.dispose();
-    else opening?.predictor.then((p) => p.dispose(), () => {});
+    else
+      opening?.predictor.then(
+        (p) => p.dispose(),
+        () => {},
+      );
     this.predictor = undefined;
   }
 
@@ -94,7 +98,9 @@ export class TrainedModel {
       const opening = {
         channels,
         predictor: createPredictor(this.native, modelSpecOf(this.config, channels), this.checkpoint, {
-          device: this.device, precision: t.precision, threads: this.opts.threads ?? t.threads,
+          device: this.device,
+          precision: t.precision,
+          threads: this.opts.threads ?? t.threads,
           // At least 256 windows a pass, as the trainer's predict (and so the run's own test metrics) used.
           batchSize: Math.max(this.opts.batchSize ?? t.batch_size, 256),
         }).then((p) => {

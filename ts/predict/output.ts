@@ -25,14 +25,31 @@ export function forecastsCsv(c: ForecastColumns): string {
   const lines = [['series', 'origin_time', 'time', 'step', 'channel', 'forecast', 'actual', ...qHeader].join(',')];
   const num = (v: number) => (Number.isFinite(v) ? String(+v.toPrecision(7)) : '');
   for (let i = 0; i < c.forecast.length; i++) {
-    lines.push([JSON.stringify(c.series[i]), c.origin_time[i], c.time[i], c.step[i], c.channel[i], num(c.forecast[i]!), num(c.actual[i]!), ...c.quantiles.map((q) => num(q.values[i]!))].join(','));
+    lines.push(
+      [
+        JSON.stringify(c.series[i]),
+        c.origin_time[i],
+        c.time[i],
+        c.step[i],
+        c.channel[i],
+        num(c.forecast[i]!),
+        num(c.actual[i]!),
+        ...c.quantiles.map((q) => num(q.values[i]!)),
+      ].join(','),
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 function arrowTable(c: ForecastColumns) {
   const cols: Record<string, unknown> = {
-    series: c.series, origin_time: c.origin_time, time: c.time, step: c.step, channel: c.channel, forecast: c.forecast, actual: c.actual,
+    series: c.series,
+    origin_time: c.origin_time,
+    time: c.time,
+    step: c.step,
+    channel: c.channel,
+    forecast: c.forecast,
+    actual: c.actual,
   };
   for (const q of c.quantiles) cols[`q${q.level}`] = q.values;
   return tableFromArrays(cols as Parameters<typeof tableFromArrays>[0]);

@@ -35,11 +35,22 @@ function datasetForFile(config: TsfmConfig, file: string, channels: string[]): R
   } catch {
     cfgFile = undefined; // an ingested directory: no source mapping to reuse
   }
-  const base = cfgFile ? ({ ...(parseYaml(readFileSync(cfgFile, 'utf8')) as object), ...(config.data.overrides ?? {}) } as Record<string, unknown>) : {};
+  const base = cfgFile
+    ? ({ ...(parseYaml(readFileSync(cfgFile, 'utf8')) as object), ...(config.data.overrides ?? {}) } as Record<string, unknown>)
+    : {};
   if (base.format === 'simulated' || !cfgFile) {
     // Simulated data has no source file: read a long table with the channels as columns (as `tsfm` exports them).
-    return { name: 'predict', format: 'long', path: file, id: 'id', time: 'time', target: channels[0], past_covariates: channels.slice(1),
-      fill: Object.fromEntries(channels.slice(1).map((c) => [c, 'zero'])), interval: base.interval ?? undefined };
+    return {
+      name: 'predict',
+      format: 'long',
+      path: file,
+      id: 'id',
+      time: 'time',
+      target: channels[0],
+      past_covariates: channels.slice(1),
+      fill: Object.fromEntries(channels.slice(1).map((c) => [c, 'zero'])),
+      interval: base.interval ?? undefined,
+    };
   }
   return { ...base, path: path.resolve(file) };
 }
@@ -63,14 +74,24 @@ async function forecast(trained: TrainedModel, ds: TimeSeriesDataset, opts: Pred
   const C = scaler.channels.length;
   const srcIndex = scaler.channels.map((name) => {
     const i = ds.channels.findIndex((c) => c.name === name);
-    if (i < 0) throw new Error(`--data: channel '${name}' the model was trained with is missing (the data has: ${ds.channels.map((c) => c.name).join(', ')})`);
+    if (i < 0)
+      throw new Error(
+        `--data: channel '${name}' the model was trained with is missing (the data has: ${ds.channels.map((c) => c.name).join(', ')})`,
+      );
     return i;
   });
-  const targets = (config.data.target_channels ?? scaler.channels.filter((n) => ds.channels[srcIndex[scaler.channels.indexOf(n)]!]!.role === 'target')).map((n) => scaler.channels.indexOf(n));
+  const targets = (
+    config.data.target_channels ?? scaler.channels.filter((n) => ds.channels[srcIndex[scaler.channels.indexOf(n)]!]!.role === 'target')
+  ).map((n) => scaler.channels.indexOf(n));
   const inputs = config.data.covariates ? scaler.channels.map((_, i) => i) : targets;
-  const { mean, std } = statisticsForSeries(scaler, ds.series.map((s) => s.id));
+  const { mean, std } = statisticsForSeries(
+    scaler,
+    ds.series.map((s) => s.id),
+  );
   // Pad every segment with H empty rows so a window may forecast past the end of the data.
-  const segs = ds.segments.filter((s, i) => opts.origins === 'rolling' || i === ds.segments.length - 1 || ds.segments[i + 1]!.series !== s.series);
+  const segs = ds.segments.filter(
+    (s, i) => opts.origins === 'rolling' || i === ds.segments.length - 1 || ds.segments[i + 1]!.series !== s.series,
+  );
   const rows = segs.reduce((a, s) => a + s.length + H, 0);
   const columns = scaler.channels.map(() => new Float32Array(rows).fill(Number.NaN));
   const offsets: number[] = [];
@@ -85,27 +106,77 @@ async function forecast(trained: TrainedModel, ds: TimeSeriesDataset, opts: Pred
   const spanCount = segs.map((s) => (opts.origins === 'rolling' ? Math.floor((s.length - L) / stride) + 1 : 1));
 
   const native = loadNative();
-  const nds = new native.NativeDataset({ columns, segmentOffsets: offsets, segmentLengths: segs.map((s) => s.length + H), segmentSeries: segs.map((s) => s.series), numSeries: ds.series.length });
+  const nds = new native.NativeDataset({
+    columns,
+    segmentOffsets: offsets,
+    segmentLengths: segs.map((s) => s.length + H),
+    segmentSeries: segs.map((s) => s.series),
+    numSeries: ds.series.length,
+  });
   const quantiles = trained.quantiles ?? [];
   try {
-    const pred = await trained.predict({ dataset: nds, windows: { context: L, horizon: H, stride, spanStart: Float64Array.from(spanStart), spanCount: Float64Array.from(spanCount) },
-      scaling: scaler.kind === 'none' ? null : { kind: scaler.kind, mean, std, channels: C }, inputChannels: inputs, targetChannels: targets });
-    return toColumns(pred, { ds, segs, offsets, spanStart, spanCount, stride, targets, channels: scaler.channels, columns, L, H, quantiles });
+    const pred = await trained.predict({
+      dataset: nds,
+      windows: { context: L, horizon: H, stride, spanStart: Float64Array.from(spanStart), spanCount: Float64Array.from(spanCount) },
+      scaling: scaler.kind === 'none' ? null : { kind: scaler.kind, mean, std, channels: C },
+      inputChannels: inputs,
+      targetChannels: targets,
+    });
+    return toColumns(pred, {
+      ds,
+      segs,
+      offsets,
+      spanStart,
+      spanCount,
+      stride,
+      targets,
+      channels: scaler.channels,
+      columns,
+      L,
+      H,
+      quantiles,
+    });
   } finally {
     nds.dispose();
   }
 }
 
-function toColumns(pred: { data: Float32Array }, a: {
-  ds: TimeSeriesDataset; segs: TimeSeriesDataset['segments']; offsets: number[]; spanStart: number[]; spanCount: number[]; stride: number;
-  targets: number[]; channels: string[]; columns: Float32Array[]; L: number; H: number; quantiles: number[];
-}): ForecastColumns {
+function toColumns(
+  pred: { data: Float32Array },
+  a: {
+    ds: TimeSeriesDataset;
+    segs: TimeSeriesDataset['segments'];
+    offsets: number[];
+    spanStart: number[];
+    spanCount: number[];
+    stride: number;
+    targets: number[];
+    channels: string[];
+    columns: Float32Array[];
+    L: number;
+    H: number;
+    quantiles: number[];
+  },
+): ForecastColumns {
   const K = a.targets.length;
   const Q = Math.max(1, a.quantiles.length);
   let median = 0;
-  a.quantiles.forEach((q, i) => { if (Math.abs(q - 0.5) < Math.abs(a.quantiles[median]! - 0.5)) median = i; });
-  const out: ForecastColumns = { series: [], origin_time: [], time: [], step: new Int32Array(0), channel: [], forecast: new Float32Array(0), actual: new Float32Array(0), quantiles: [] };
-  const step: number[] = [], fc: number[] = [], actual: number[] = [];
+  a.quantiles.forEach((q, i) => {
+    if (Math.abs(q - 0.5) < Math.abs(a.quantiles[median]! - 0.5)) median = i;
+  });
+  const out: ForecastColumns = {
+    series: [],
+    origin_time: [],
+    time: [],
+    step: new Int32Array(0),
+    channel: [],
+    forecast: new Float32Array(0),
+    actual: new Float32Array(0),
+    quantiles: [],
+  };
+  const step: number[] = [],
+    fc: number[] = [],
+    actual: number[] = [];
   const qv: number[][] = a.quantiles.map(() => []);
   const iso = (ms: number) => new Date(ms).toISOString();
   let w = 0;

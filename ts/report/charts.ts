@@ -20,8 +20,15 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 const COLORS: Record<string, string> = {
-  model: '#1f77b4', last_value: '#7f7f7f', seasonal_naive: '#bcbd22', linreg: '#ff7f0e',
-  threshold_crossing: '#ff7f0e', patient_rate: '#7f7f7f', bedtime_logistic: '#2ca02c', model_raw: '#9467bd', model_max_step: '#8c564b',
+  model: '#1f77b4',
+  last_value: '#7f7f7f',
+  seasonal_naive: '#bcbd22',
+  linreg: '#ff7f0e',
+  threshold_crossing: '#ff7f0e',
+  patient_rate: '#7f7f7f',
+  bedtime_logistic: '#2ca02c',
+  model_raw: '#9467bd',
+  model_max_step: '#8c564b',
 };
 const colorScale = (names: string[]) => ({ domain: names, range: names.map((n) => COLORS[n] ?? '#2ca02c') });
 
@@ -30,12 +37,18 @@ type Seg = [number, number, number, number];
 /** Clarke zone boundaries (mg/dL) as drawn in Clarke et al. 1987, clipped to 0..400. */
 const CLARKE_LINES: Seg[] = [
   [0, 0, 400, 400],
-  [0, 70, 175 / 3, 70], [175 / 3, 70, 400 / 1.2, 400], // A upper: y = 1.2 x
-  [70, 0, 70, 56], [70, 56, 400, 320], // A lower: y = 0.8 x
-  [0, 180, 70, 180], [70, 180, 290, 400], // C upper: y = x + 110
+  [0, 70, 175 / 3, 70],
+  [175 / 3, 70, 400 / 1.2, 400], // A upper: y = 1.2 x
+  [70, 0, 70, 56],
+  [70, 56, 400, 320], // A lower: y = 0.8 x
+  [0, 180, 70, 180],
+  [70, 180, 290, 400], // C upper: y = x + 110
   [70, 84, 70, 400], // D left | B
-  [240, 70, 240, 180], [240, 180, 400, 180], // D right
-  [130, 0, 180, 70], [180, 0, 180, 70], [180, 70, 400, 70], // C lower, E lower
+  [240, 70, 240, 180],
+  [240, 180, 400, 180], // D right
+  [130, 0, 180, 70],
+  [180, 0, 180, 70],
+  [180, 70, 400, 70], // C lower, E lower
 ];
 
 function parkesLines(): Seg[] {
@@ -52,10 +65,28 @@ function gridChart(title: string, sample: ChannelEvaluation['gridSample'], lines
   const pts = sample.truth.map((t, i) => ({ ref: Math.min(t, max), pred: Math.max(0, Math.min(sample.forecast[i], max)) }));
   const scale = { domain: [0, max], nice: false, clamp: true };
   return {
-    title, width: 360, height: 360,
+    title,
+    width: 360,
+    height: 360,
     layer: [
-      { data: { values: pts }, mark: { type: 'circle', size: 8, opacity: 0.35, color: '#1f77b4' }, encoding: { x: { field: 'ref', type: 'quantitative', title: 'reference (mg/dL)', scale }, y: { field: 'pred', type: 'quantitative', title: 'forecast (mg/dL)', scale } } },
-      { data: { values: lines.map(([x, y, x2, y2]) => ({ x, y, x2, y2 })) }, mark: { type: 'rule', color: 'black', strokeWidth: 1, clip: true }, encoding: { x: { field: 'x', type: 'quantitative', scale }, y: { field: 'y', type: 'quantitative', scale }, x2: { field: 'x2' }, y2: { field: 'y2' } } },
+      {
+        data: { values: pts },
+        mark: { type: 'circle', size: 8, opacity: 0.35, color: '#1f77b4' },
+        encoding: {
+          x: { field: 'ref', type: 'quantitative', title: 'reference (mg/dL)', scale },
+          y: { field: 'pred', type: 'quantitative', title: 'forecast (mg/dL)', scale },
+        },
+      },
+      {
+        data: { values: lines.map(([x, y, x2, y2]) => ({ x, y, x2, y2 })) },
+        mark: { type: 'rule', color: 'black', strokeWidth: 1, clip: true },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', scale },
+          y: { field: 'y', type: 'quantitative', scale },
+          x2: { field: 'x2' },
+          y2: { field: 'y2' },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -63,11 +94,20 @@ function gridChart(title: string, sample: ChannelEvaluation['gridSample'], lines
 export const clarkeChart = (s: ChannelEvaluation['gridSample']) => gridChart('Clarke error grid', s, CLARKE_LINES, 400);
 export const parkesChart = (s: ChannelEvaluation['gridSample']) => gridChart('Parkes error grid (type 1)', s, parkesLines(), 550);
 
-export function horizonChart(forecasters: Record<string, ForecasterMetrics>, intervalMinutes: number, metric: 'rmse' | 'mae' = 'rmse'): TopLevelSpec {
+export function horizonChart(
+  forecasters: Record<string, ForecasterMetrics>,
+  intervalMinutes: number,
+  metric: 'rmse' | 'mae' = 'rmse',
+): TopLevelSpec {
   const names = Object.keys(forecasters);
-  const values = names.flatMap((n) => forecasters[n].perStep[metric].map((v, h) => ({ forecaster: n, minutes: (h + 1) * intervalMinutes, value: v })));
+  const values = names.flatMap((n) =>
+    forecasters[n].perStep[metric].map((v, h) => ({ forecaster: n, minutes: (h + 1) * intervalMinutes, value: v })),
+  );
   return {
-    title: `${metric.toUpperCase()} by horizon`, width: 420, height: 240, data: { values },
+    title: `${metric.toUpperCase()} by horizon`,
+    width: 420,
+    height: 240,
+    data: { values },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'minutes', type: 'quantitative', title: 'minutes ahead' },
@@ -84,28 +124,67 @@ export function fanChart(s: ForecastSample): TopLevelSpec {
     ...s.minutes.map((m, i) => ({ minutes: m, value: s.forecast[i], series: 'forecast' })),
     ...(s.baseline ? s.minutes.map((m, i) => ({ minutes: m, value: s.baseline!.values[i], series: s.baseline!.name })) : []),
   ];
-  const bands = s.bands.flatMap((b) => s.minutes.map((m, i) => ({ minutes: m, lo: b.lo[i], hi: b.hi[i], interval: `${Math.round(b.nominal * 100)}%` })));
+  const bands = s.bands.flatMap((b) =>
+    s.minutes.map((m, i) => ({ minutes: m, lo: b.lo[i], hi: b.hi[i], interval: `${Math.round(b.nominal * 100)}%` })),
+  );
   const layers: object[] = [];
-  if (bands.length) layers.push({ data: { values: bands }, mark: { type: 'area', opacity: 0.25, color: '#1f77b4' }, encoding: { x: { field: 'minutes', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, detail: { field: 'interval' } } });
+  if (bands.length)
+    layers.push({
+      data: { values: bands },
+      mark: { type: 'area', opacity: 0.25, color: '#1f77b4' },
+      encoding: {
+        x: { field: 'minutes', type: 'quantitative' },
+        y: { field: 'lo', type: 'quantitative' },
+        y2: { field: 'hi' },
+        detail: { field: 'interval' },
+      },
+    });
   layers.push({
-    data: { values: lines }, mark: { type: 'line', strokeWidth: 1.5 },
+    data: { values: lines },
+    mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
       x: { field: 'minutes', type: 'quantitative', title: 'minutes from forecast origin' },
       y: { field: 'value', type: 'quantitative', title: 'mg/dL', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', scale: { domain: ['observed', 'forecast', 'linreg'], range: ['black', '#1f77b4', '#ff7f0e'] } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        scale: { domain: ['observed', 'forecast', 'linreg'], range: ['black', '#1f77b4', '#ff7f0e'] },
+      },
       detail: { field: 'series' },
     },
   });
-  layers.push({ data: { values: [{ y: 70 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#d62728' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+  layers.push({
+    data: { values: [{ y: 70 }] },
+    mark: { type: 'rule', strokeDash: [4, 4], color: '#d62728' },
+    encoding: { y: { field: 'y', type: 'quantitative' } },
+  });
   return { title: s.title, width: 420, height: 200, layer: layers } as TopLevelSpec;
 }
 
 export function reliabilityChart(rel: Array<{ level: number; observed: number }>): TopLevelSpec {
   return {
-    title: 'Reliability (quantile levels)', width: 260, height: 260,
+    title: 'Reliability (quantile levels)',
+    width: 260,
+    height: 260,
     layer: [
-      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
-      { data: { values: rel }, mark: { type: 'line', point: true }, encoding: { x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: { domain: [0, 1] } }, y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: { domain: [0, 1] } } } },
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+      },
+      {
+        data: { values: rel },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: { domain: [0, 1] } },
+          y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: { domain: [0, 1] } },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -114,21 +193,58 @@ export function pitChart(pit: number[]): TopLevelSpec {
   const n = pit.reduce((a, b) => a + b, 0);
   const values = pit.map((c, i) => ({ lo: i / pit.length, hi: (i + 1) / pit.length, density: (c / n) * pit.length }));
   return {
-    title: 'PIT histogram', width: 260, height: 200,
+    title: 'PIT histogram',
+    width: 260,
+    height: 200,
     layer: [
-      { data: { values }, mark: { type: 'bar', stroke: 'white' }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: { domain: [0, 1] } }, x2: { field: 'hi' }, y: { field: 'density', type: 'quantitative', title: 'density' } } },
-      { data: { values: [{ y: 1 }] }, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 4] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values },
+        mark: { type: 'bar', stroke: 'white' },
+        encoding: {
+          x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: { domain: [0, 1] } },
+          x2: { field: 'hi' },
+          y: { field: 'density', type: 'quantitative', title: 'density' },
+        },
+      },
+      {
+        data: { values: [{ y: 1 }] },
+        mark: { type: 'rule', color: '#d62728', strokeDash: [4, 4] },
+        encoding: { y: { field: 'y', type: 'quantitative' } },
+      },
     ],
   } as TopLevelSpec;
 }
 
-export function rocChart(curves: Array<{ name: string; roc: Array<{ fpr: number; tpr: number }> }>, title = 'Night-level hypoglycaemia ROC'): TopLevelSpec {
+export function rocChart(
+  curves: Array<{ name: string; roc: Array<{ fpr: number; tpr: number }> }>,
+  title = 'Night-level hypoglycaemia ROC',
+): TopLevelSpec {
   const values = curves.flatMap((c) => c.roc.map((p, i) => ({ ...p, curve: c.name, order: i })));
   return {
-    title, width: 260, height: 260,
+    title,
+    width: 260,
+    height: 260,
     layer: [
-      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
-      { data: { values }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'fpr', type: 'quantitative', title: 'false positive rate' }, y: { field: 'tpr', type: 'quantitative', title: 'true positive rate' }, color: { field: 'curve', type: 'nominal', legend: { labelLimit: 320 } }, order: { field: 'order' } } },
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate' },
+          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate' },
+          color: { field: 'curve', type: 'nominal', legend: { labelLimit: 320 } },
+          order: { field: 'order' },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -136,10 +252,27 @@ export function rocChart(curves: Array<{ name: string; roc: Array<{ fpr: number;
 export function cdChart(models: string[], avgRanks: number[], cd: number): TopLevelSpec {
   const values = models.map((m, i) => ({ model: m, rank: avgRanks[i] }));
   return {
-    title: `Average rank (critical difference ${cd.toFixed(2)})`, width: 420, height: 30 + 22 * models.length,
+    title: `Average rank (critical difference ${cd.toFixed(2)})`,
+    width: 420,
+    height: 30 + 22 * models.length,
     layer: [
-      { data: { values }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'rank', type: 'quantitative', title: 'average rank (1 = best)', scale: { domain: [1, models.length] } }, y: { field: 'model', type: 'nominal', sort: { field: 'rank' }, title: null } } },
-      { data: { values: values.map((v) => ({ ...v, lo: v.rank - cd / 2, hi: v.rank + cd / 2 })) }, mark: { type: 'rule' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y: { field: 'model', type: 'nominal', sort: { field: 'rank' } } } },
+      {
+        data: { values },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x: { field: 'rank', type: 'quantitative', title: 'average rank (1 = best)', scale: { domain: [1, models.length] } },
+          y: { field: 'model', type: 'nominal', sort: { field: 'rank' }, title: null },
+        },
+      },
+      {
+        data: { values: values.map((v) => ({ ...v, lo: v.rank - cd / 2, hi: v.rank + cd / 2 })) },
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'lo', type: 'quantitative' },
+          x2: { field: 'hi' },
+          y: { field: 'model', type: 'nominal', sort: { field: 'rank' } },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -147,17 +280,35 @@ export function cdChart(models: string[], avgRanks: number[], cd: number): TopLe
 /** Reliability diagram of night-level probabilities: mean predicted vs observed frequency per non-empty bin, point size by nights in the bin. */
 export function nightReliabilityChart(curves: Array<{ name: string; bins: ReliabilityBin[] }>, title: string): TopLevelSpec {
   const names = curves.map((c) => c.name);
-  const values = curves.flatMap((c) => c.bins.filter((b) => b.count > 0).map((b) => ({ forecaster: c.name, predicted: b.meanPredicted, observed: b.observed, nights: b.count })));
+  const values = curves.flatMap((c) =>
+    c.bins
+      .filter((b) => b.count > 0)
+      .map((b) => ({ forecaster: c.name, predicted: b.meanPredicted, observed: b.observed, nights: b.count })),
+  );
   const unit = { domain: [0, 1], nice: false };
   return {
-    title, width: 300, height: 300,
+    title,
+    width: 300,
+    height: 300,
     layer: [
-      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative', scale: unit }, y: { field: 'y', type: 'quantitative', scale: unit } } },
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
+        encoding: { x: { field: 'x', type: 'quantitative', scale: unit }, y: { field: 'y', type: 'quantitative', scale: unit } },
+      },
       {
         data: { values },
         layer: [
           { mark: { type: 'line', opacity: 0.6 } },
-          { mark: { type: 'point', filled: true, opacity: 0.8 }, encoding: { size: { field: 'nights', type: 'quantitative', title: 'nights in bin', scale: { range: [20, 300] } } } },
+          {
+            mark: { type: 'point', filled: true, opacity: 0.8 },
+            encoding: { size: { field: 'nights', type: 'quantitative', title: 'nights in bin', scale: { range: [20, 300] } } },
+          },
         ],
         encoding: {
           x: { field: 'predicted', type: 'quantitative', title: 'mean predicted probability', scale: unit },
@@ -174,23 +325,47 @@ export function nightReliabilityChart(curves: Array<{ name: string; bins: Reliab
 export function nightPanelChart(p: NightPanel, title: string): TopLevelSpec {
   const pts = (minutes: number[], v: Array<number | null>, series: string) =>
     minutes.flatMap((m, i) => (v[i] === null || v[i] === undefined ? [] : [{ hours: m / 60, value: v[i] as number, series }]));
-  const lines = [...pts(p.contextMinutes, p.context, 'observed'), ...pts(p.minutes, p.truth, 'observed'), ...pts(p.minutes, p.forecast, 'forecast')];
+  const lines = [
+    ...pts(p.contextMinutes, p.context, 'observed'),
+    ...pts(p.minutes, p.truth, 'observed'),
+    ...pts(p.minutes, p.forecast, 'forecast'),
+  ];
   const x = { field: 'hours', type: 'quantitative', title: 'hours from bedtime' };
   const layers: object[] = [];
   if (p.band) {
-    const band = p.minutes.flatMap((m, i) => (p.band!.lo[i] === null || p.band!.hi[i] === null ? [] : [{ hours: m / 60, lo: p.band!.lo[i], hi: p.band!.hi[i] }]));
-    layers.push({ data: { values: band }, mark: { type: 'area', opacity: 0.25, color: '#1f77b4' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } });
+    const band = p.minutes.flatMap((m, i) =>
+      p.band!.lo[i] === null || p.band!.hi[i] === null ? [] : [{ hours: m / 60, lo: p.band!.lo[i], hi: p.band!.hi[i] }],
+    );
+    layers.push({
+      data: { values: band },
+      mark: { type: 'area', opacity: 0.25, color: '#1f77b4' },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+    });
   }
   layers.push({
-    data: { values: lines }, mark: { type: 'line', strokeWidth: 1.5 },
+    data: { values: lines },
+    mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
-      x, y: { field: 'value', type: 'quantitative', title: 'mg/dL', scale: { zero: false } },
+      x,
+      y: { field: 'value', type: 'quantitative', title: 'mg/dL', scale: { zero: false } },
       color: { field: 'series', type: 'nominal', scale: { domain: ['observed', 'forecast'], range: ['black', '#1f77b4'] } },
       detail: { field: 'series' },
     },
   });
-  layers.push({ data: { values: [{ y: 70 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#d62728' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
-  layers.push({ data: { values: [{ y: 54 }] }, mark: { type: 'rule', strokeDash: [2, 2], color: '#7f0000' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
-  layers.push({ data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'x', type: 'quantitative' } } });
+  layers.push({
+    data: { values: [{ y: 70 }] },
+    mark: { type: 'rule', strokeDash: [4, 4], color: '#d62728' },
+    encoding: { y: { field: 'y', type: 'quantitative' } },
+  });
+  layers.push({
+    data: { values: [{ y: 54 }] },
+    mark: { type: 'rule', strokeDash: [2, 2], color: '#7f0000' },
+    encoding: { y: { field: 'y', type: 'quantitative' } },
+  });
+  layers.push({
+    data: { values: [{ x: 0 }] },
+    mark: { type: 'rule', color: '#999' },
+    encoding: { x: { field: 'x', type: 'quantitative' } },
+  });
   return { title, width: 420, height: 200, layer: layers } as TopLevelSpec;
 }

@@ -16,7 +16,19 @@ import { readArrowTable } from '../evaluate/tables.js';
 import type { NightTaskEvaluation, NightTaskResult } from '../evaluate/night-task.js';
 import { rocCurve } from '../metrics/hypo.js';
 import type { DiscriminationSummary, Interval, NightSummary } from '../metrics/night-metrics.js';
-import { cdChart, clarkeChart, fanChart, horizonChart, nightPanelChart, nightReliabilityChart, parkesChart, pitChart, reliabilityChart, renderSvg, rocChart } from './charts.js';
+import {
+  cdChart,
+  clarkeChart,
+  fanChart,
+  horizonChart,
+  nightPanelChart,
+  nightReliabilityChart,
+  parkesChart,
+  pitChart,
+  reliabilityChart,
+  renderSvg,
+  rocChart,
+} from './charts.js';
 
 export interface ReportRun {
   id: string;
@@ -54,7 +66,10 @@ function experimentRunDirs(name: string, runsDir: string): string[] | undefined 
   if (!existsSync(path.join(runsDir, 'registry.sqlite'))) return undefined;
   const registry = Registry.open(runsDir);
   try {
-    const dirs = registry.listRuns({ experiment: name }).map((r) => r.run_dir).filter((d) => existsSync(d));
+    const dirs = registry
+      .listRuns({ experiment: name })
+      .map((r) => r.run_dir)
+      .filter((d) => existsSync(d));
     return dirs.length ? dirs : undefined;
   } finally {
     registry.close();
@@ -67,16 +82,28 @@ export function collectReport(target: string, runsDir = 'runs'): ReportInput {
   if (!existsSync(dir)) {
     const dirs = experimentRunDirs(target, runsDir);
     if (dirs) {
-      const runs = dirs.sort().map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) })).filter((r) => r.evaluations.length);
-      if (!runs.length) throw new EvalError(`report: experiment '${target}' has ${dirs.length} runs but none evaluated yet; run \`tsfm evaluate --run <id>\` on them first`);
+      const runs = dirs
+        .sort()
+        .map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) }))
+        .filter((r) => r.evaluations.length);
+      if (!runs.length)
+        throw new EvalError(
+          `report: experiment '${target}' has ${dirs.length} runs but none evaluated yet; run \`tsfm evaluate --run <id>\` on them first`,
+        );
       return { kind: 'experiment', title: `Experiment ${target}`, runs };
     }
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EvalError(`report: no run, run directory or registered experiment '${target}' (looked in . and ${runsDir}/)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new EvalError(`report: no run, run directory or registered experiment '${target}' (looked in . and ${runsDir}/)`);
   if (isRun(dir)) {
     const evaluations = readEvaluations(dir);
-    if (!evaluations.length) throw new EvalError(`report: run '${dir}' has no evaluations yet; run \`tsfm evaluate --run ${path.basename(dir)}\` first`);
-    return { kind: 'run', title: `Run ${path.basename(path.resolve(dir))}`, runs: [{ id: path.basename(path.resolve(dir)), dir, evaluations }] };
+    if (!evaluations.length)
+      throw new EvalError(`report: run '${dir}' has no evaluations yet; run \`tsfm evaluate --run ${path.basename(dir)}\` first`);
+    return {
+      kind: 'run',
+      title: `Run ${path.basename(path.resolve(dir))}`,
+      runs: [{ id: path.basename(path.resolve(dir)), dir, evaluations }],
+    };
   }
   const runs = readdirSync(dir)
     .map((d) => path.join(dir, d))
@@ -115,6 +142,7 @@ interface Section {
   figures: Figure[];
 }
 
+// eslint-disable-next-line max-lines-per-function -- one report section per channel, figures in reading order
 function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: string): Section {
   const f = ch.forecasters;
   const names = Object.keys(f);
@@ -122,39 +150,109 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
   const figures: Figure[] = [];
   tables.push({
     caption: 'Point accuracy (pooled over points; median = median over windows of the per-window value, as GlucoBench reports)',
-    head: ['forecaster', 'RMSE', 'MAE', 'median RMSE', 'median MAE', 'MAPE %', 'sMAPE %', 'MASE', ...(ch.glucose ? ['Clarke A', 'Clarke A+B', 'Parkes A', 'Parkes A+B', 'MCC hypo', 'MCC hyper'] : [])],
+    head: [
+      'forecaster',
+      'RMSE',
+      'MAE',
+      'median RMSE',
+      'median MAE',
+      'MAPE %',
+      'sMAPE %',
+      'MASE',
+      ...(ch.glucose ? ['Clarke A', 'Clarke A+B', 'Parkes A', 'Parkes A+B', 'MCC hypo', 'MCC hyper'] : []),
+    ],
     rows: names.map((n) => {
       const m = f[n];
-      const row = [n, fmt(m.pooled.rmse), fmt(m.pooled.mae), fmt(m.medianPerWindow.rmse), fmt(m.medianPerWindow.mae), fmt(m.pooled.mape), fmt(m.pooled.smape), fmt(m.pooled.mase, 3)];
+      const row = [
+        n,
+        fmt(m.pooled.rmse),
+        fmt(m.pooled.mae),
+        fmt(m.medianPerWindow.rmse),
+        fmt(m.medianPerWindow.mae),
+        fmt(m.pooled.mape),
+        fmt(m.pooled.smape),
+        fmt(m.pooled.mase, 3),
+      ];
       if (ch.glucose && m.clinical) {
         const c = m.clinical;
-        row.push(pct(c.clarke.percent.A), pct(c.clarke.percent.A + c.clarke.percent.B), pct(c.parkes.percent.A), pct(c.parkes.percent.A + c.parkes.percent.B), fmt(c.hypo.mcc, 3), fmt(c.hyper.mcc, 3));
+        row.push(
+          pct(c.clarke.percent.A),
+          pct(c.clarke.percent.A + c.clarke.percent.B),
+          pct(c.parkes.percent.A),
+          pct(c.parkes.percent.A + c.parkes.percent.B),
+          fmt(c.hypo.mcc, 3),
+          fmt(c.hyper.mcc, 3),
+        );
       }
       return row;
     }),
   });
   if (ch.comparisons.length) {
     tables.push({
-      caption: 'Model minus baseline, per-window RMSE on the same windows (negative favours the model): paired bootstrap 95% CI and Wilcoxon signed-rank p',
+      caption:
+        'Model minus baseline, per-window RMSE on the same windows (negative favours the model): paired bootstrap 95% CI and Wilcoxon signed-rank p',
       head: ['baseline', 'mean difference', '95% CI', 'Wilcoxon p', 'pairs'],
-      rows: ch.comparisons.map((c) => [c.b, fmt(c.bootstrap.meanDiff, 3), `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`, c.wilcoxon.p < 1e-12 ? '< 1e-12' : c.wilcoxon.p < 1e-4 ? c.wilcoxon.p.toExponential(1) : fmt(c.wilcoxon.p, 4), String(c.wilcoxon.n)]),
+      rows: ch.comparisons.map((c) => [
+        c.b,
+        fmt(c.bootstrap.meanDiff, 3),
+        `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`,
+        c.wilcoxon.p < 1e-12 ? '< 1e-12' : c.wilcoxon.p < 1e-4 ? c.wilcoxon.p.toExponential(1) : fmt(c.wilcoxon.p, 4),
+        String(c.wilcoxon.n),
+      ]),
     });
   }
   const pm = f.model?.probabilistic;
   if (pm) {
     tables.push({
       caption: `Probabilistic accuracy of the model's quantiles (${pm.levels.join(', ')})`,
-      head: ['CRPS', 'weighted QL', 'calibration (GlucoBench)', ...pm.intervals.map((i) => `${Math.round(i.nominal * 100)}% coverage / width`), 'crossed points'],
-      rows: [[fmt(pm.crps, 3), fmt(pm.weightedQuantileLoss, 4), fmt(pm.calibration, 4), ...pm.intervals.map((i) => (i.coverage === null ? '–' : `${pct(100 * i.coverage)} / ${fmt(i.width, 1)}`)), String(pm.crossedPoints)]],
+      head: [
+        'CRPS',
+        'weighted QL',
+        'calibration (GlucoBench)',
+        ...pm.intervals.map((i) => `${Math.round(i.nominal * 100)}% coverage / width`),
+        'crossed points',
+      ],
+      rows: [
+        [
+          fmt(pm.crps, 3),
+          fmt(pm.weightedQuantileLoss, 4),
+          fmt(pm.calibration, 4),
+          ...pm.intervals.map((i) => (i.coverage === null ? '–' : `${pct(100 * i.coverage)} / ${fmt(i.width, 1)}`)),
+          String(pm.crossedPoints),
+        ],
+      ],
     });
   }
   if (ch.glucose && f.model?.hypo) {
     const hasNights = f.model.hypo.some((h) => h.nights);
     tables.push({
-      caption: 'Hypoglycaemia probability: Brier score of P(glucose < threshold) per point' + (hasNights ? '; per night, AUROC / AUPRC of the night score (max or mean of P)' : ''),
-      head: ['forecaster', 'threshold', 'Brier', 'events', ...(hasNights ? ['nights', 'positive nights', 'AUROC (max)', 'AUPRC (max)', 'AUROC (mean)', 'AUPRC (mean)'] : [])],
+      caption:
+        'Hypoglycaemia probability: Brier score of P(glucose < threshold) per point' +
+        (hasNights ? '; per night, AUROC / AUPRC of the night score (max or mean of P)' : ''),
+      head: [
+        'forecaster',
+        'threshold',
+        'Brier',
+        'events',
+        ...(hasNights ? ['nights', 'positive nights', 'AUROC (max)', 'AUPRC (max)', 'AUROC (mean)', 'AUPRC (mean)'] : []),
+      ],
       rows: names.flatMap((n) =>
-        (f[n].hypo ?? []).map((h) => [n, `< ${h.threshold}`, fmt(h.brier, 4), String(h.events), ...(h.nights ? [String(h.nights.max.nights), String(h.nights.max.positives), fmt(h.nights.max.auroc, 3), fmt(h.nights.max.auprc, 3), fmt(h.nights.mean.auroc, 3), fmt(h.nights.mean.auprc, 3)] : [])]),
+        (f[n].hypo ?? []).map((h) => [
+          n,
+          `< ${h.threshold}`,
+          fmt(h.brier, 4),
+          String(h.events),
+          ...(h.nights
+            ? [
+                String(h.nights.max.nights),
+                String(h.nights.max.positives),
+                fmt(h.nights.max.auroc, 3),
+                fmt(h.nights.max.auprc, 3),
+                fmt(h.nights.mean.auroc, 3),
+                fmt(h.nights.mean.auprc, 3),
+              ]
+            : []),
+        ]),
       ),
     });
   }
@@ -167,20 +265,47 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
   }
   figures.push({ name: `${prefix}-horizon`, caption: 'Error by horizon step', spec: horizonChart(f, ev.intervalMinutes) });
   if (ch.glucose && ch.gridSample.truth.length) {
-    figures.push({ name: `${prefix}-clarke`, caption: `Clarke error grid (${ch.gridSample.forecaster})`, spec: clarkeChart(ch.gridSample) });
-    figures.push({ name: `${prefix}-parkes`, caption: `Parkes error grid, type 1 (${ch.gridSample.forecaster})`, spec: parkesChart(ch.gridSample) });
+    figures.push({
+      name: `${prefix}-clarke`,
+      caption: `Clarke error grid (${ch.gridSample.forecaster})`,
+      spec: clarkeChart(ch.gridSample),
+    });
+    figures.push({
+      name: `${prefix}-parkes`,
+      caption: `Parkes error grid, type 1 (${ch.gridSample.forecaster})`,
+      spec: parkesChart(ch.gridSample),
+    });
   }
-  ch.samples.forEach((s, i) => figures.push({ name: `${prefix}-fan${i + 1}`, caption: `Forecast ${ev.split === 'nocturnal-rolling' ? 'night' : 'window'}: ${s.title}`, spec: fanChart(s) }));
+  ch.samples.forEach((s, i) =>
+    figures.push({
+      name: `${prefix}-fan${i + 1}`,
+      caption: `Forecast ${ev.split === 'nocturnal-rolling' ? 'night' : 'window'}: ${s.title}`,
+      spec: fanChart(s),
+    }),
+  );
   if (pm) {
     figures.push({ name: `${prefix}-reliability`, caption: 'Reliability diagram', spec: reliabilityChart(pm.reliability) });
     figures.push({ name: `${prefix}-pit`, caption: 'PIT histogram', spec: pitChart(pm.pit) });
   }
-  const nightCurves = (f.model?.hypo ?? []).filter((h) => h.nights && h.nights.max.positives > 0 && h.nights.max.positives < h.nights.max.nights);
-  if (nightCurves.length) figures.push({ name: `${prefix}-roc`, caption: 'ROC of the night score (max of P) for nights with any glucose below the threshold', spec: rocChart(nightCurves.map((h) => ({ name: `< ${h.threshold} mg/dL (AUROC ${fmt(h.nights!.max.auroc, 3)})`, roc: h.nights!.max.roc }))) });
+  const nightCurves = (f.model?.hypo ?? []).filter(
+    (h) => h.nights && h.nights.max.positives > 0 && h.nights.max.positives < h.nights.max.nights,
+  );
+  if (nightCurves.length)
+    figures.push({
+      name: `${prefix}-roc`,
+      caption: 'ROC of the night score (max of P) for nights with any glucose below the threshold',
+      spec: rocChart(
+        nightCurves.map((h) => ({ name: `< ${h.threshold} mg/dL (AUROC ${fmt(h.nights!.max.auroc, 3)})`, roc: h.nights!.max.roc })),
+      ),
+    });
   return {
     heading: `${ev.dataset.name} · ${ev.split} · ${ch.channel}${ch.unit ? ` (${ch.unit})` : ''}`,
     notes: [
-      `${Object.entries(ev.counts).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ')}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon} (${ev.model.horizon * ev.intervalMinutes} min), checkpoint ${ev.model.checkpoint}; LinReg lags ${ev.linregLags}`,
+      `${Object.entries(ev.counts)
+        .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
+        .join(
+          ', ',
+        )}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon} (${ev.model.horizon * ev.intervalMinutes} min), checkpoint ${ev.model.checkpoint}; LinReg lags ${ev.linregLags}`,
       ...ev.notes,
     ],
     tables,
@@ -199,7 +324,8 @@ function aurocCell(d: DiscriminationSummary): string {
   return `not reported: ${d.positives} positive (<${d.minPositives}); CI ${interval(d.aurocCI)}`;
 }
 
-const auprcCell = (d: DiscriminationSummary) => (d.reportable ? `${fmt(d.auprc, 3)} [${interval(d.auprcCI)}]` : `CI ${interval(d.auprcCI)}`);
+const auprcCell = (d: DiscriminationSummary) =>
+  d.reportable ? `${fmt(d.auprc, 3)} [${interval(d.auprcCI)}]` : `CI ${interval(d.auprcCI)}`;
 
 function nightRow(name: string, s: NightSummary): string[] {
   const b = s.brier;
@@ -221,7 +347,16 @@ function nightTable(r: NightTaskResult, nights: number): Table {
   const variants = Object.keys(NIGHT_VARIANTS).filter((n) => r.forecasters[n]);
   return {
     caption: `< ${r.threshold} mg/dL, ${r.window}: ${r.positives} positive of ${nights} test nights`,
-    head: ['forecaster', 'AUROC [95% CI]', 'AUPRC [95% CI]', 'Brier (REL / RES / UNC)', 'ECE', 'threshold (from validation)', 'sensitivity', 'specificity'],
+    head: [
+      'forecaster',
+      'AUROC [95% CI]',
+      'AUPRC [95% CI]',
+      'Brier (REL / RES / UNC)',
+      'ECE',
+      'threshold (from validation)',
+      'sensitivity',
+      'specificity',
+    ],
     nowrap: true,
     rows: main.map((n) => nightRow(n, r.forecasters[n])),
     footnote: variants.length
@@ -265,7 +400,9 @@ function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: str
   const whole = e.windowNames[0];
   const main = e.results.find((r) => r.threshold === 70 && r.window === whole) ?? e.results.find((r) => r.window === whole) ?? e.results[0];
   const notes: string[] = [
-    `${Object.entries(e.counts).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ')}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon}, checkpoint ${ev.model.checkpoint}`,
+    `${Object.entries(e.counts)
+      .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
+      .join(', ')}; model ${ev.model.family}, context ${ev.model.context}, horizon ${ev.model.horizon}, checkpoint ${ev.model.checkpoint}`,
     `One forecast per night from the anchor (context strictly before it) over ${e.steps} steps of ${e.intervalMinutes} min; the model's probability of the window minimum below the threshold comes from a step copula (${e.copula.source}, ${e.copula.target} target, shrinkage ${fmt(e.copula.shrinkage, 2)}) fitted on ${e.copula.valNights} validation nights and recalibrated on them; operating thresholds are chosen on validation nights. No point AUROC is given below ${minPositivesOf(e)} positive test nights.`,
     ...ev.notes,
   ];
@@ -275,16 +412,26 @@ function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: str
     figures.push({
       name: `${prefix}-night-reliability`,
       caption: `Reliability of the night probability, ${label}: mean predicted probability vs observed frequency per bin (point size: nights in the bin); dashed: perfect calibration`,
-      spec: nightReliabilityChart(shown.map((n) => ({ name: n, bins: main.forecasters[n].reliability })), `Reliability, ${label}`),
+      spec: nightReliabilityChart(
+        shown.map((n) => ({ name: n, bins: main.forecasters[n].reliability })),
+        `Reliability, ${label}`,
+      ),
     });
     const curves = shown.flatMap((n) => {
       const { s, y } = finite(main.scores[n], main.labels);
       const pos = y.filter(Boolean).length;
       if (!pos || pos === y.length) return [];
       const d = main.forecasters[n].discrimination;
-      return [{ name: `${n} (${d.reportable ? `AUROC ${fmt(d.auroc, 3)}` : `${d.positives} positive, not reported`})`, roc: rocCurve(s, y) }];
+      return [
+        { name: `${n} (${d.reportable ? `AUROC ${fmt(d.auroc, 3)}` : `${d.positives} positive, not reported`})`, roc: rocCurve(s, y) },
+      ];
     });
-    if (curves.length) figures.push({ name: `${prefix}-night-roc`, caption: `ROC of each forecaster's night score, ${label}`, spec: rocChart(curves, `ROC, ${label}`) });
+    if (curves.length)
+      figures.push({
+        name: `${prefix}-night-roc`,
+        caption: `ROC of each forecaster's night score, ${label}`,
+        spec: rocChart(curves, `ROC, ${label}`),
+      });
     else notes.push(`${label}: no ROC curve (${main.positives} positive of ${main.labels.length} test nights)`);
   }
   const lows = (k: number) => {
@@ -304,11 +451,17 @@ function nightSection(ev: EvaluationSummary, e: NightTaskEvaluation, prefix: str
       spec: nightPanelChart(p, title),
     });
   });
-  return { heading: `${ev.dataset.name} · nocturnal (bedtime-anchored, ${e.counts.test_nights ?? e.nights.length} test nights)`, notes: [...new Set([...notes, ...e.notes])], tables, figures };
+  return {
+    heading: `${ev.dataset.name} · nocturnal (bedtime-anchored, ${e.counts.test_nights ?? e.nights.length} test nights)`,
+    notes: [...new Set([...notes, ...e.notes])],
+    tables,
+    figures,
+  };
 }
 
 const minPositivesOf = (e: NightTaskEvaluation) => {
-  for (const r of e.results) for (const f of Object.values(r.forecasters)) if (!f.discrimination.reportable) return f.discrimination.minPositives;
+  for (const r of e.results)
+    for (const f of Object.values(r.forecasters)) if (!f.discrimination.reportable) return f.discrimination.minPositives;
   return 10;
 };
 
@@ -320,22 +473,42 @@ function experimentSections(input: ReportInput): Section[] {
       if (!ch) continue;
       const key = `${ev.dataset.name} · ${ev.split}`;
       rows.push({ dataset: key, model: r.id, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
-      for (const b of ['last_value', 'seasonal_naive', 'linreg']) if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b)) rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
+      for (const b of ['last_value', 'seasonal_naive', 'linreg'])
+        if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b))
+          rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
     }
   // only night-task evaluations (no channels): nothing to rank across datasets
   if (!rows.length) return [];
   const cmp = compareAcrossDatasets(rows);
   const sec: Section = {
     heading: 'Models across datasets',
-    notes: [cmp.cd ? `Friedman chi² = ${fmt(cmp.cd.friedman.chi2, 3)} (df ${cmp.cd.friedman.df}), p = ${fmt(cmp.cd.friedman.p, 4)}; Nemenyi critical difference ${fmt(cmp.cd.cd, 3)} at alpha ${cmp.cd.alpha}` : cmp.note ?? ''],
-    tables: [{ caption: 'Median-per-window RMSE of the first target channel (lower is better)', head: ['dataset · task', ...cmp.models], rows: cmp.datasets.map((d, i) => [d, ...cmp.scores[i].map((x) => fmt(x))]) }],
-    figures: cmp.cd ? [{ name: 'experiment-cd', caption: 'Critical-difference ranking', spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd) }] : [],
+    notes: [
+      cmp.cd
+        ? `Friedman chi² = ${fmt(cmp.cd.friedman.chi2, 3)} (df ${cmp.cd.friedman.df}), p = ${fmt(cmp.cd.friedman.p, 4)}; Nemenyi critical difference ${fmt(cmp.cd.cd, 3)} at alpha ${cmp.cd.alpha}`
+        : (cmp.note ?? ''),
+    ],
+    tables: [
+      {
+        caption: 'Median-per-window RMSE of the first target channel (lower is better)',
+        head: ['dataset · task', ...cmp.models],
+        rows: cmp.datasets.map((d, i) => [d, ...cmp.scores[i].map((x) => fmt(x))]),
+      },
+    ],
+    figures: cmp.cd
+      ? [{ name: 'experiment-cd', caption: 'Critical-difference ranking', spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd) }]
+      : [],
   };
-  if (cmp.cd) sec.tables.push({ caption: 'Average ranks; groups whose ranks differ by less than the critical difference', head: ['model', 'average rank'], rows: cmp.models.map((m, i) => [m, fmt(cmp.cd!.avgRanks[i])]).sort((a, b) => Number(a[1]) - Number(b[1])) });
+  if (cmp.cd)
+    sec.tables.push({
+      caption: 'Average ranks; groups whose ranks differ by less than the critical difference',
+      head: ['model', 'average rank'],
+      rows: cmp.models.map((m, i) => [m, fmt(cmp.cd!.avgRanks[i])]).sort((a, b) => Number(a[1]) - Number(b[1])),
+    });
   const paired = pairedRunRows(input);
   if (paired.length)
     sec.tables.push({
-      caption: 'Runs on the same windows: per-window RMSE of each run minus the best run (by median RMSE) — paired bootstrap 95% CI and Wilcoxon signed-rank p',
+      caption:
+        'Runs on the same windows: per-window RMSE of each run minus the best run (by median RMSE) — paired bootstrap 95% CI and Wilcoxon signed-rank p',
       head: ['dataset · task', 'run', 'best run', 'mean difference', '95% CI', 'Wilcoxon p', 'windows'],
       rows: paired,
     });
@@ -354,7 +527,12 @@ function pairedRunRows(input: ReportInput): string[][] {
       const idx = t.forecaster.map((f, i) => (f === 'model' && t.channel[i] === ch.channel ? i : -1)).filter((i) => i >= 0);
       const key = `${ev.dataset.name} · ${ev.split}`;
       const list = byKey.get(key) ?? [];
-      list.push({ run: r.id, median: ch.forecasters.model.medianPerWindow.rmse, rmse: Float64Array.from(idx, (i) => t.rmse[i] as number), origins: idx.map((i) => `${t.series[i]}@${t.origin_ms[i]}`).join(',') });
+      list.push({
+        run: r.id,
+        median: ch.forecasters.model.medianPerWindow.rmse,
+        rmse: Float64Array.from(idx, (i) => t.rmse[i] as number),
+        origins: idx.map((i) => `${t.series[i]}@${t.origin_ms[i]}`).join(','),
+      });
       byKey.set(key, list);
     }
   const rows: string[][] = [];
@@ -364,7 +542,15 @@ function pairedRunRows(input: ReportInput): string[][] {
     for (const o of list) {
       if (o === best || o.origins !== best.origins) continue;
       const c = comparePaired({ name: o.run, perWindow: o.rmse }, { name: best.run, perWindow: best.rmse });
-      rows.push([key, o.run, best.run, fmt(c.bootstrap.meanDiff, 3), `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`, c.wilcoxon.p < 1e-12 ? '< 1e-12' : fmt(c.wilcoxon.p, 4), String(c.wilcoxon.n)]);
+      rows.push([
+        key,
+        o.run,
+        best.run,
+        fmt(c.bootstrap.meanDiff, 3),
+        `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`,
+        c.wilcoxon.p < 1e-12 ? '< 1e-12' : fmt(c.wilcoxon.p, 4),
+        String(c.wilcoxon.n),
+      ]);
     }
   }
   return rows;
@@ -412,7 +598,10 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
 <body><h1>${esc(input.title)}</h1><p class="note">tsfm evaluation report, generated ${created} UTC. Metric definitions: docs/evaluation.md.</p>
 ${sections
   .map(
-    (s) => `<section><h2>${esc(s.heading)}</h2>${s.notes.filter(Boolean).map((n) => `<p class="note">${esc(n)}</p>`).join('')}
+    (s) => `<section><h2>${esc(s.heading)}</h2>${s.notes
+      .filter(Boolean)
+      .map((n) => `<p class="note">${esc(n)}</p>`)
+      .join('')}
 ${s.tables.map(tableHtml).join('\n')}
 ${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}</section>`,
   )
@@ -420,16 +609,34 @@ ${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<
 </body></html>
 `;
   const markdown = `# ${input.title}\n\ntsfm evaluation report, generated ${created} UTC. Metric definitions: docs/evaluation.md.\n\n${sections
-    .map((s) => `## ${s.heading}\n\n${s.notes.filter(Boolean).map((n) => `${n}\n`).join('\n')}\n${s.tables.map(tableMd).join('\n')}\n${s.figures.map((f) => `![${f.caption}](figures/${f.name}.svg)`).join('\n\n')}\n`)
+    .map(
+      (s) =>
+        `## ${s.heading}\n\n${s.notes
+          .filter(Boolean)
+          .map((n) => `${n}\n`)
+          .join(
+            '\n',
+          )}\n${s.tables.map(tableMd).join('\n')}\n${s.figures.map((f) => `![${f.caption}](figures/${f.name}.svg)`).join('\n\n')}\n`,
+    )
     .join('\n')}`;
   return { html, markdown, figures };
 }
 
 /** Writes report.html, report.md and figures/*.svg to `outDir` (default `<target>/report`). */
-export async function writeReport(target: string, opts: { outDir?: string; runsDir?: string } = {}): Promise<{ html: string; markdown: string; input: ReportInput }> {
+export async function writeReport(
+  target: string,
+  opts: { outDir?: string; runsDir?: string } = {},
+): Promise<{ html: string; markdown: string; input: ReportInput }> {
   const input = collectReport(target, opts.runsDir);
   const runsDir = opts.runsDir ?? 'runs';
-  const base = input.kind === 'run' ? input.runs[0].dir : existsSync(target) ? target : existsSync(path.join(runsDir, target)) ? path.join(runsDir, target) : experimentDir(runsDir, target);
+  const base =
+    input.kind === 'run'
+      ? input.runs[0].dir
+      : existsSync(target)
+        ? target
+        : existsSync(path.join(runsDir, target))
+          ? path.join(runsDir, target)
+          : experimentDir(runsDir, target);
   const out = opts.outDir ?? path.join(base, 'report');
   mkdirSync(path.join(out, 'figures'), { recursive: true });
   const r = await renderReport(input);

@@ -10,7 +10,7 @@ let counter = 0;
 
 /** writeSync may write only part of the data (a nearly full disk): go on until it is all written or it throws. */
 function writeAll(fd: number, data: Uint8Array): void {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+  for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
 }
 
 /** Throws one line naming the file and the cause (a full disk, a read-only file system, ...); no temporary is left. */

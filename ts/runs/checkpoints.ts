@@ -21,8 +21,11 @@ export function requireRunCheckpoint(runDir: string): string {
   } catch {
     throw new Error(`${where}: no best.pt or last.pt (the run saved no weights)`);
   }
-  if (meta.status === 'completed') throw new Error(`${where}: no best.pt or last.pt although the run completed (were its checkpoints deleted?)`);
+  if (meta.status === 'completed')
+    throw new Error(`${where}: no best.pt or last.pt although the run completed (were its checkpoints deleted?)`);
   const why = meta.error ? `: ${meta.error}` : '';
   const id = path.basename(runDir);
-  throw new Error(`run ${id} ${meta.status} before saving any weights${why}; there is nothing to evaluate or predict with (fix the cause and train again)`);
+  throw new Error(
+    `run ${id} ${meta.status} before saving any weights${why}; there is nothing to evaluate or predict with (fix the cause and train again)`,
+  );
 }

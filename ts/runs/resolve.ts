@@ -23,15 +23,22 @@ export function resolveRunDir(ref: string, runsDir: string = defaultRunsDir(), f
   if (!ref) throw new Error(`${flag}: expected a run id, a unique prefix of one, or a run directory`);
   if (existsSync(ref) && statSync(ref).isDirectory() && isRunDir(ref)) return path.resolve(ref);
   if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) {
-    throw new Error(`${flag} ${ref}: no run directory '${ref}', and the runs directory ${path.resolve(runsDir)} does not exist (set --runs-dir or TSFM_RUNS_DIR)`);
+    throw new Error(
+      `${flag} ${ref}: no run directory '${ref}', and the runs directory ${path.resolve(runsDir)} does not exist (set --runs-dir or TSFM_RUNS_DIR)`,
+    );
   }
   const exact = path.join(runsDir, ref);
   if (existsSync(exact) && statSync(exact).isDirectory() && isRunDir(exact)) return path.resolve(exact);
   const matches = listRunDirs(runsDir).filter((d) => path.basename(d).startsWith(ref));
   if (matches.length === 1) return path.resolve(matches[0]!);
   if (matches.length > 1) {
-    const shown = matches.slice(0, 5).map((d) => path.basename(d)).join(', ');
-    throw new Error(`${flag} ${ref}: ambiguous prefix, ${matches.length} runs in ${path.resolve(runsDir)} match (${shown}${matches.length > 5 ? ', ...' : ''})`);
+    const shown = matches
+      .slice(0, 5)
+      .map((d) => path.basename(d))
+      .join(', ');
+    throw new Error(
+      `${flag} ${ref}: ambiguous prefix, ${matches.length} runs in ${path.resolve(runsDir)} match (${shown}${matches.length > 5 ? ', ...' : ''})`,
+    );
   }
   throw new Error(`${flag} ${ref}: no such run in ${path.resolve(runsDir)} (\`tsfm runs list\` shows the runs there)`);
 }

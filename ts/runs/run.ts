@@ -14,7 +14,15 @@ import { fsReason } from './fs-errors.js';
 import { collectEnvironment, type NativeRuntime } from './environment.js';
 import { checkRunId, newRunId } from './ids.js';
 import { currentProcess, processState } from './liveness.js';
-import { flattenParams, METADATA_FILE, METADATA_FORMAT, readMetadata, type ResumeEntry, type RunMetadata, type RunStatus } from './metadata.js';
+import {
+  flattenParams,
+  METADATA_FILE,
+  METADATA_FORMAT,
+  readMetadata,
+  type ResumeEntry,
+  type RunMetadata,
+  type RunStatus,
+} from './metadata.js';
 
 export interface OpenRunOptions {
   runsDir: string;
@@ -78,7 +86,12 @@ class DirectoryRun implements Run {
   private readonly warn: (m: string) => void;
   private readonly runsDir: string;
 
-  constructor(readonly id: string, readonly dir: string, meta: RunMetadata, opts: OpenRunOptions) {
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    meta: RunMetadata,
+    opts: OpenRunOptions,
+  ) {
     this.meta = meta;
     this.registry = opts.registry ?? true;
     this.warn = opts.onWarning ?? ((m) => process.stderr.write(`tsfm: warning: ${m}\n`));
@@ -154,7 +167,9 @@ class DirectoryRun implements Run {
       reg = Registry.open(this.runsDir);
       reg.indexRunDir(this.dir);
     } catch (e) {
-      this.warn(`run ${this.id} saved in ${this.dir} but not indexed in the registry (${errorText(e)}); \`tsfm registry rebuild\` restores it`);
+      this.warn(
+        `run ${this.id} saved in ${this.dir} but not indexed in the registry (${errorText(e)}); \`tsfm registry rebuild\` restores it`,
+      );
     } finally {
       reg?.close();
     }
@@ -164,7 +179,10 @@ class DirectoryRun implements Run {
 /** A run on a rank that does not write: same interface, no files. */
 class SilentRun implements Run {
   readonly writes = false;
-  constructor(readonly id: string, readonly dir: string) {}
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+  ) {}
   update(): void {}
   logMetrics(): void {}
   writeArtifact(): void {}
@@ -202,7 +220,8 @@ function isTemporary(name: string): boolean {
 function removeTemporaries(dir: string): void {
   for (const sub of [dir, path.join(dir, 'checkpoints')]) {
     if (!existsSync(sub)) continue;
-    for (const e of readdirSync(sub, { withFileTypes: true })) if (e.isFile() && isTemporary(e.name)) rmSync(path.join(sub, e.name), { force: true });
+    for (const e of readdirSync(sub, { withFileTypes: true }))
+      if (e.isFile() && isTemporary(e.name)) rmSync(path.join(sub, e.name), { force: true });
   }
 }
 
@@ -213,7 +232,9 @@ function removeTemporaries(dir: string): void {
 export function checkNotRunning(previous: RunMetadata | null, dir: string): void {
   if (previous?.status !== 'running' || !previous.owner) return;
   if (processState(previous.owner) === 'dead') return;
-  throw new Error(`${dir}: the run is still being written by process ${previous.owner.pid} on ${previous.owner.host}; wait for it to finish or stop it (Ctrl-C) before resuming`);
+  throw new Error(
+    `${dir}: the run is still being written by process ${previous.owner.pid} on ${previous.owner.host}; wait for it to finish or stop it (Ctrl-C) before resuming`,
+  );
 }
 
 /** Files in the run directory, relative, excluding metadata itself and temporaries. */
@@ -237,7 +258,8 @@ export function openRun(opts: OpenRunOptions): Run {
   const id = checkRunId(opts.runId ?? newRunId(), opts.runId ? 'output.run_id' : 'run id');
   const dir = path.join(runsDir, id);
   if ((opts.rank ?? 0) !== 0) return new SilentRun(id, dir);
-  const cannotCreate = (e: unknown) => new Error(`output.runs_dir ${runsDir}: cannot create the run directory (${fsReason(e)}); choose another with --runs-dir`);
+  const cannotCreate = (e: unknown) =>
+    new Error(`output.runs_dir ${runsDir}: cannot create the run directory (${fsReason(e)}); choose another with --runs-dir`);
   try {
     mkdirSync(runsDir, { recursive: true });
   } catch (e) {
@@ -248,7 +270,8 @@ export function openRun(opts: OpenRunOptions): Run {
     mkdirSync(dir); // exclusive: fails when the id exists, even if another process just made it
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw cannotCreate(e);
-    if (!opts.reopen) throw new Error(`output.run_id: run '${id}' already exists at ${dir}; choose another id (runs are never overwritten)`);
+    if (!opts.reopen)
+      throw new Error(`output.run_id: run '${id}' already exists at ${dir}; choose another id (runs are never overwritten)`);
     if (existsSync(path.join(dir, METADATA_FILE))) previous = readMetadata(dir);
     checkNotRunning(previous, dir);
     removeTemporaries(dir);

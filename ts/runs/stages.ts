@@ -29,7 +29,8 @@ export function currentStage(history: StageChange[]): Stage {
 }
 
 export function checkStage(stage: string): Stage {
-  if (!(STAGES as readonly string[]).includes(stage)) throw new Error(`stage: unknown stage '${stage}' (expected one of ${STAGES.join(', ')})`);
+  if (!(STAGES as readonly string[]).includes(stage))
+    throw new Error(`stage: unknown stage '${stage}' (expected one of ${STAGES.join(', ')})`);
   return stage as Stage;
 }
 

@@ -6,20 +6,38 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-export interface CpuInfo { model: string; cores: number; availableParallelism: number; memoryBytes: number }
+export interface CpuInfo {
+  model: string;
+  cores: number;
+  availableParallelism: number;
+  memoryBytes: number;
+}
 
 export function cpuInfo(): CpuInfo {
   const cpus = os.cpus();
-  return { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, availableParallelism: os.availableParallelism(), memoryBytes: os.totalmem() };
+  return {
+    model: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+  };
 }
 
-export interface BlasInfo { kind: 'openblas' | 'mkl' | 'reference' | 'blis' | 'unknown'; libraries: string[]; core?: string }
+export interface BlasInfo {
+  kind: 'openblas' | 'mkl' | 'reference' | 'blis' | 'unknown';
+  libraries: string[];
+  core?: string;
+}
 
 /** The x86 vector extensions the CPU reports (Linux /proc/cpuinfo flags); empty elsewhere. */
 export function cpuVectorFlags(cpuinfoText?: string): { avx2: boolean; avx512f: boolean } {
   let text = cpuinfoText;
   if (text === undefined) {
-    try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { text = ''; }
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      text = '';
+    }
   }
   const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
   return { avx2: flags.has('avx2'), avx512f: flags.has('avx512f') };
@@ -45,36 +63,62 @@ export function betterOpenblasCore(core: string, cpu: { avx2: boolean; avx512f: 
 export function loadedBlas(mapsText?: string): BlasInfo {
   let text = mapsText;
   if (text === undefined) {
-    try { text = readFileSync('/proc/self/maps', 'utf8'); } catch { return { kind: 'unknown', libraries: [] }; }
+    try {
+      text = readFileSync('/proc/self/maps', 'utf8');
+    } catch {
+      return { kind: 'unknown', libraries: [] };
+    }
   }
   const libs = new Set<string>();
   for (const line of text.split('\n')) {
     const file = line.slice(line.indexOf('/'));
     if (line.includes('/') && /lib(open)?blas|libmkl|libblis|libcblas/.test(file)) {
       let real = file.trim();
-      try { if (mapsText === undefined) real = realpathSync(real); } catch { /* keep the mapped name */ }
+      try {
+        if (mapsText === undefined) real = realpathSync(real);
+      } catch {
+        /* keep the mapped name */
+      }
       libs.add(real);
     }
   }
   const all = [...libs];
-  const kind: BlasInfo['kind'] = all.some((l) => /openblas/i.test(l)) ? 'openblas'
-    : all.some((l) => /mkl/i.test(l)) ? 'mkl'
-      : all.some((l) => /blis/i.test(l)) ? 'blis'
-        : all.some((l) => /\/blas\/libblas|libblas\.so|libcblas/.test(l)) ? 'reference' : 'unknown';
+  const kind: BlasInfo['kind'] = all.some((l) => /openblas/i.test(l))
+    ? 'openblas'
+    : all.some((l) => /mkl/i.test(l))
+      ? 'mkl'
+      : all.some((l) => /blis/i.test(l))
+        ? 'blis'
+        : all.some((l) => /\/blas\/libblas|libblas\.so|libcblas/.test(l))
+          ? 'reference'
+          : 'unknown';
   return { kind, libraries: all };
 }
 
-export interface GpuInfo { index: number; name: string; memoryBytes: number; computeCapability: string; driver: string }
+export interface GpuInfo {
+  index: number;
+  name: string;
+  memoryBytes: number;
+  computeCapability: string;
+  driver: string;
+}
 
 /** NVIDIA GPUs as nvidia-smi reports them; [] when there is no nvidia-smi or no GPU. */
 export function nvidiaGpus(): GpuInfo[] {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=index,name,memory.total,compute_cap,driver_version', '--format=csv,noheader,nounits'],
-      { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.trim().split('\n').filter(Boolean).map((line) => {
-      const [index, name, mem, cc, driver] = line.split(',').map((s) => s.trim());
-      return { index: Number(index), name, memoryBytes: Number(mem) * 2 ** 20, computeCapability: cc, driver };
-    });
+    const out = execFileSync(
+      'nvidia-smi',
+      ['--query-gpu=index,name,memory.total,compute_cap,driver_version', '--format=csv,noheader,nounits'],
+      { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    return out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [index, name, mem, cc, driver] = line.split(',').map((s) => s.trim());
+        return { index: Number(index), name, memoryBytes: Number(mem) * 2 ** 20, computeCapability: cc, driver };
+      });
   } catch {
     return [];
   }

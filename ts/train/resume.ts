@@ -53,13 +53,19 @@ export function settingChanges(before: TsfmConfig, after: TsfmConfig): SettingCh
 }
 
 function describe(changed: SettingChanges): string {
-  return Object.entries(changed).map(([k, [x, y]]) => `${k} ${x ?? '(unset)'} -> ${y ?? '(unset)'}`).join(', ');
+  return Object.entries(changed)
+    .map(([k, [x, y]]) => `${k} ${x ?? '(unset)'} -> ${y ?? '(unset)'}`)
+    .join(', ');
 }
 
 /** The run directory a training writes, given `--resume` and `--continue` (see the module comment). */
 export function chooseRunDir(config: TsfmConfig, resume?: string, opts: { continueRun?: boolean } = {}): RunTarget {
   // TSFM_RUN_ID: set by the distributed launcher and the sbatch scripts so that all ranks agree.
-  const fresh = (): RunTarget => ({ runsDir: path.resolve(config.output.runs_dir), runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(), reopen: false });
+  const fresh = (): RunTarget => ({
+    runsDir: path.resolve(config.output.runs_dir),
+    runId: config.output.run_id ?? process.env.TSFM_RUN_ID ?? newRunId(),
+    reopen: false,
+  });
   const checkpoint = resume ? path.resolve(resume) : undefined;
   const dir = checkpoint ? path.dirname(path.dirname(checkpoint)) : undefined;
   if (!checkpoint || !dir || path.basename(path.dirname(checkpoint)) !== 'checkpoints' || !existsSync(path.join(dir, 'config.yaml'))) {
@@ -82,7 +88,9 @@ export function chooseRunDir(config: TsfmConfig, resume?: string, opts: { contin
   const continuable = Object.keys(changed).every((k) => CONTINUABLE_KEYS.some((re) => re.test(k)));
   if (!completed && continuable) return inPlace();
   if (completed && Object.keys(changed).length === 0) {
-    throw new Error(`--resume: run ${fromRun} is already completed and its results are kept; pass --continue to train it further in place, or change settings (e.g. --epochs) to start a new run from its checkpoint`);
+    throw new Error(
+      `--resume: run ${fromRun} is already completed and its results are kept; pass --continue to train it further in place, or change settings (e.g. --epochs) to start a new run from its checkpoint`,
+    );
   }
   // Other settings than the run was trained with: a new run that names it, so its results stay as they were.
   return { ...fresh(), resume: record, parent: fromRun };

@@ -17,7 +17,10 @@ export function workerArgs(argv: string[], flags: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (flags.includes(a)) { i++; continue; }
+    if (flags.includes(a)) {
+      i++;
+      continue;
+    }
     if (flags.some((f) => a.startsWith(`${f}=`))) continue;
     out.push(a);
   }
@@ -40,7 +43,7 @@ export function watchLauncher(launcherPid: number): void {
   const t = setInterval(() => {
     let alive = true;
     try {
-      process.kill(launcherPid, 0);  // signal 0: only asks whether the process exists (process.ppid is cached)
+      process.kill(launcherPid, 0); // signal 0: only asks whether the process exists (process.ppid is cached)
     } catch (err) {
       alive = (err as NodeJS.ErrnoException).code === 'EPERM';
     }
@@ -53,18 +56,29 @@ export function watchLauncher(launcherPid: number): void {
 
 export async function launchTraining(
   config: TsfmConfig,
-  o: { nprocPerNode: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort: string; resume?: string; continue?: boolean },
+  o: {
+    nprocPerNode: string;
+    nnodes: string;
+    nodeRank: string;
+    masterAddr: string;
+    masterPort: string;
+    resume?: string;
+    continue?: boolean;
+  },
   argv: string[],
   flags: string[],
 ): Promise<number> {
   const nproc = resolveNproc(o.nprocPerNode);
   const nnodes = positiveInt(o.nnodes, '--nnodes');
   const nodeRank = Number(o.nodeRank);
-  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes) throw new Error(`--node-rank ${o.nodeRank} is outside 0..${nnodes - 1}`);
+  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes)
+    throw new Error(`--node-rank ${o.nodeRank} is outside 0..${nnodes - 1}`);
   const masterPort = positiveInt(o.masterPort, '--master-port');
   const world = nproc * nnodes;
   if (config.training.batch_size % (world * config.training.grad_accumulation_steps) !== 0)
-    throw new Error(`training.batch_size ${config.training.batch_size} is not a multiple of ${world} workers x ${config.training.grad_accumulation_steps} accumulation steps`);
+    throw new Error(
+      `training.batch_size ${config.training.batch_size} is not a multiple of ${world} workers x ${config.training.grad_accumulation_steps} accumulation steps`,
+    );
   // Every rank must agree on the run directory: fix it here (a resumed run continues in its own directory).
   const target = chooseRunDir(config, o.resume, { continueRun: o.continue === true });
   const runId = target.runId;
@@ -80,13 +94,18 @@ export async function launchTraining(
   if (nodeRank === 0) console.error(`tsfm: launching ${nproc} worker(s) on this node, world size ${world}, run ${runId}`);
   const tty = process.stderr.isTTY ? '1' : undefined;
   const handle = launch({
-    nprocPerNode: nproc, nnodes, nodeRank, masterAddr: o.masterAddr, masterPort,
+    nprocPerNode: nproc,
+    nnodes,
+    nodeRank,
+    masterAddr: o.masterAddr,
+    masterPort,
     args: [process.argv[1]!, ...workerArgs(argv, flags)],
     env: { ...process.env, TSFM_RUN_ID: runId, ...(tty ? { TSFM_PROGRESS_TTY: tty } : {}) },
     onLine: (rank, stream, line, complete) => {
       const out = stream === 'stdout' ? process.stdout : process.stderr;
       // Workers prefix their own log lines; progress lines redraw in place (\r): keep both as they are.
-      if (!complete) out.write(line);  // a progress redraw
+      if (!complete)
+        out.write(line); // a progress redraw
       else out.write(line.startsWith('\r') || line.startsWith('[rank ') ? `${line}\n` : `[rank ${rank}] ${line}\n`);
     },
   });
@@ -99,9 +118,26 @@ export async function launchTraining(
     const why = f.error.replace(/^tsfm: /, '');
     if (existsSync(path.dirname(runDir))) {
       mkdirSync(runDir, { recursive: true });
-      writeFileSync(path.join(runDir, 'failure.json'), JSON.stringify({ status: 'failed', rank: f.rank, exit_code: f.code, signal: f.signal, hung: f.hung ?? false, error: why, at: new Date().toISOString() }, null, 2));
+      writeFileSync(
+        path.join(runDir, 'failure.json'),
+        JSON.stringify(
+          {
+            status: 'failed',
+            rank: f.rank,
+            exit_code: f.code,
+            signal: f.signal,
+            hung: f.hung ?? false,
+            error: why,
+            at: new Date().toISOString(),
+          },
+          null,
+          2,
+        ),
+      );
     }
-    throw new Error(f.hung ? `rank ${f.rank} hung: ${why}` : f.rank >= 0 ? `rank ${f.rank} failed (${f.signal ?? `exit code ${f.code}`}): ${why}` : why);
+    throw new Error(
+      f.hung ? `rank ${f.rank} hung: ${why}` : f.rank >= 0 ? `rank ${f.rank} failed (${f.signal ?? `exit code ${f.code}`}): ${why}` : why,
+    );
   }
   return r.exitCode;
 }

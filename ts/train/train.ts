@@ -10,7 +10,17 @@ import type { WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
 import type { NativeFitResult, NativeProgressEvent } from '../native/types.js';
-import { checkCheckpointFitsRun, loadPretrainedWeights, pretrainedModelSpec, pretrainedOverrides, pretrainedRecord, pretrainedRunInfo, resolvePretrained, validatePretrainedWeights, type PretrainedCheckpoint } from '../pretrained/index.js';
+import {
+  checkCheckpointFitsRun,
+  loadPretrainedWeights,
+  pretrainedModelSpec,
+  pretrainedOverrides,
+  pretrainedRecord,
+  pretrainedRunInfo,
+  resolvePretrained,
+  validatePretrainedWeights,
+  type PretrainedCheckpoint,
+} from '../pretrained/index.js';
 import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
@@ -65,14 +75,25 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   // Said once the checkpoint has loaded and the run opens (a refused resume prints only its error).
   const resumeNote = rankOf(opts, dist) === 0 ? describeResume(target) : undefined;
   const r = target.resume;
-  const open = () => openRun({
-    runsDir: target.runsDir, runId: target.runId, reopen: target.reopen, kind: 'train', config, tags: opts.tags, parent: target.parent,
-    resume: r && { checkpoint: r.checkpoint, from_run: r.fromRun, from_status: r.fromStatus, changed: r.changed },
-    rank: rankOf(opts, dist), worldSize: opts.worldSize ?? dist.worldSize, native: native.runtimeInfo(),
-  });
+  const open = () =>
+    openRun({
+      runsDir: target.runsDir,
+      runId: target.runId,
+      reopen: target.reopen,
+      kind: 'train',
+      config,
+      tags: opts.tags,
+      parent: target.parent,
+      resume: r && { checkpoint: r.checkpoint, from_run: r.fromRun, from_status: r.fromStatus, changed: r.changed },
+      rank: rankOf(opts, dist),
+      worldSize: opts.worldSize ?? dist.worldSize,
+      native: native.runtimeInfo(),
+    });
   // Rank 0 alone checks: the other ranks would race with it creating the directory.
   if (rankOf(opts, dist) === 0 && !target.reopen && existsSync(path.join(target.runsDir, target.runId))) {
-    throw new Error(`output.run_id: run '${target.runId}' already exists at ${path.join(target.runsDir, target.runId)}; choose another id (runs are never overwritten)`);
+    throw new Error(
+      `output.run_id: run '${target.runId}' already exists at ${path.join(target.runsDir, target.runId)}; choose another id (runs are never overwritten)`,
+    );
   }
   // The run directory is created (or a resumed one reopened) only once the data, the model, the trainer and any
   // checkpoint have loaded: bad input writes nothing. From then on every failure is recorded in the run.
@@ -89,9 +110,12 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   // being found 'failed (killed?)' later. Everything here is synchronous, as an exit handler must be.
   const onExit = (code: number) => {
     const stopped = opts.signal?.aborted === true;
-    holder.run?.finish(stopped ? 'interrupted' : 'failed', stopped
-      ? 'interrupted at once by a second stop signal (the last saved checkpoint is kept)'
-      : `the process exited with code ${code} during training`);
+    holder.run?.finish(
+      stopped ? 'interrupted' : 'failed',
+      stopped
+        ? 'interrupted at once by a second stop signal (the last saved checkpoint is kept)'
+        : `the process exited with code ${code} during training`,
+    );
   };
   try {
     const getRun = () => {
@@ -111,9 +135,18 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
 }
 
-async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: DistributedEnv, native: ReturnType<typeof loadNative>, runDir: string, getRun: () => Run, pre?: PretrainedCheckpoint): Promise<TrainResult> {
+// eslint-disable-next-line max-lines-per-function -- a run from loaded inputs to its recorded result (native memory released on every path)
+async function trainInRun(
+  config: TsfmConfig,
+  opts: TrainOptions,
+  dist: DistributedEnv,
+  native: ReturnType<typeof loadNative>,
+  runDir: string,
+  getRun: () => Run,
+  pre?: PretrainedCheckpoint,
+): Promise<TrainResult> {
   const runId = path.basename(runDir);
-  const writer = rankOf(opts, dist) === 0;  // rank 0 alone writes the run directory, checkpoints and metrics
+  const writer = rankOf(opts, dist) === 0; // rank 0 alone writes the run directory, checkpoints and metrics
   const log = (line: string) => {
     getRun().log(line);
     opts.onLog?.(rankPrefix(dist) + line);
@@ -146,16 +179,26 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
     run.writeJson('scaler.json', scalerFileOf(ds, splits.train, scaler));
     const info = model.info();
-    run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: info.parameters, context_length: context, horizon }, device,
+    run.update({
+      dataset: { name: ds.name, version: ds.version },
+      model: { family: info.family, parameters: info.parameters, context_length: context, horizon },
+      device,
       ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
-      ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}) });
+      ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}),
+    });
     const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
-    const what = t.epochs === 0 ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training` : `${countWindows(splits.train)} training windows${trainFraction}`;
-    log(`tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`);
+    const what =
+      t.epochs === 0
+        ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training`
+        : `${countWindows(splits.train)} training windows${trainFraction}`;
+    log(
+      `tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`,
+    );
     const onAbort = () => trainer.stop();
     opts.signal?.addEventListener('abort', onAbort);
     const onProgress = (e: ProgressEvent) => {
-      if (e.kind === 'epoch') run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
+      if (e.kind === 'epoch')
+        run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
       opts.onProgress?.(e);
     };
     // epochs 0: nothing is trained; the loaded weights are evaluated as they are (zero-shot).
@@ -165,7 +208,15 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     opts.signal?.removeEventListener('abort', onAbort);
     if (!writer) {
       const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
-      return { runId, runDir, status: fit.status, testMetrics: none, baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN }, history: fit.history, rank: dist.rank };
+      return {
+        runId,
+        runDir,
+        status: fit.status,
+        testMetrics: none,
+        baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN },
+        history: fit.history,
+        rank: dist.rank,
+      };
     }
 
     const best = path.join(runDir, 'checkpoints', 'best.pt');
@@ -178,14 +229,49 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
     const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
     const m = ev.model;
-    const testMetrics = { mse: m.pooled.mse, rmse: m.pooled.rmse, mae: m.pooled.mae, windows: truth.shape[0], medianRmse: m.medianPerWindow.rmse, medianMae: m.medianPerWindow.mae, crps: m.probabilistic?.crps };
-    const baselineLastValue = { rmse: ev.lastValue?.pooled.rmse ?? NaN, mae: ev.lastValue?.pooled.mae ?? NaN, medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN };
-    const result: TrainResult = { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
-    run.writeArtifact('metrics.json', JSON.stringify({
-      status: fit.status, config_hash: configHash(config), dataset: { name: ds.name, version: ds.version },
-      model: info, ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}), epochs: fit.history, best_epoch: fit.bestEpoch, train_seconds: fit.seconds, samples_per_sec: fit.samplesPerSec,
-      test: testMetrics, baselines: { last_value: baselineLastValue },
-    }, null, 2));
+    const testMetrics = {
+      mse: m.pooled.mse,
+      rmse: m.pooled.rmse,
+      mae: m.pooled.mae,
+      windows: truth.shape[0],
+      medianRmse: m.medianPerWindow.rmse,
+      medianMae: m.medianPerWindow.mae,
+      crps: m.probabilistic?.crps,
+    };
+    const baselineLastValue = {
+      rmse: ev.lastValue?.pooled.rmse ?? NaN,
+      mae: ev.lastValue?.pooled.mae ?? NaN,
+      medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN,
+    };
+    const result: TrainResult = {
+      runId,
+      runDir,
+      status: fit.status,
+      testMetrics,
+      baselineLastValue,
+      history: fit.history,
+      rank: dist.rank,
+    };
+    run.writeArtifact(
+      'metrics.json',
+      JSON.stringify(
+        {
+          status: fit.status,
+          config_hash: configHash(config),
+          dataset: { name: ds.name, version: ds.version },
+          model: info,
+          ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}),
+          epochs: fit.history,
+          best_epoch: fit.bestEpoch,
+          train_seconds: fit.seconds,
+          samples_per_sec: fit.samplesPerSec,
+          test: testMetrics,
+          baselines: { last_value: baselineLastValue },
+        },
+        null,
+        2,
+      ),
+    );
     run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
     run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
     run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
@@ -195,10 +281,18 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   }
 }
 
-
 /** The fit result of a run that trains nothing (training.epochs 0). */
 function untrained(): NativeFitResult {
-  return { status: 'completed', epochsCompleted: 0, globalStep: 0, bestEpoch: -1, bestMetric: NaN, seconds: 0, samplesPerSec: 0, history: [] };
+  return {
+    status: 'completed',
+    epochsCompleted: 0,
+    globalStep: 0,
+    bestEpoch: -1,
+    bestMetric: NaN,
+    seconds: 0,
+    samplesPerSec: 0,
+    history: [],
+  };
 }
 
 /** This process's rank: the caller's, else the distributed environment's. */
@@ -207,12 +301,21 @@ function rankOf(opts: TrainOptions, dist: DistributedEnv): number {
 }
 
 /** The run's model: from the config, or shaped by a pretrained checkpoint's config.json. */
-function createRunModel(native: ReturnType<typeof loadNative>, config: TsfmConfig, channels: number, pre: PretrainedCheckpoint | undefined, opts: TrainOptions) {
+function createRunModel(
+  native: ReturnType<typeof loadNative>,
+  config: TsfmConfig,
+  channels: number,
+  pre: PretrainedCheckpoint | undefined,
+  opts: TrainOptions,
+) {
   const { context_length: context, horizon } = config.model;
   if (config.training.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
     throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
   if (!pre) return createModel(native, modelSpecOf(config, channels));
   const shape = { context, horizon, channels };
   checkCheckpointFitsRun(pre.config, shape, pre.source);
-  return createModel(native, { ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})), seed: config.training.seed });
+  return createModel(native, {
+    ...pretrainedModelSpec(pre, shape, pretrainedOverrides(config.model.params ?? {})),
+    seed: config.training.seed,
+  });
 }

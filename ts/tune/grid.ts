@@ -9,11 +9,14 @@ import { isActive, type Assignment, type BaseLookup, type Distribution, type Sca
 /** Grid values of a distribution: the choices, every integer when few, else `points` (log-)evenly spaced values. */
 export function gridValues(d: Distribution, points: number): Scalar[] {
   if (d.kind === 'categorical') return d.choices;
-  if (d.kind === 'int' && (d.high - d.low) / d.step + 1 <= points) return Array.from({ length: (d.high - d.low) / d.step + 1 }, (_, i) => d.low + i * d.step);
+  if (d.kind === 'int' && (d.high - d.low) / d.step + 1 <= points)
+    return Array.from({ length: (d.high - d.low) / d.step + 1 }, (_, i) => d.low + i * d.step);
   const t = (x: number) => (d.log ? Math.log(x) : x);
   const lo = t(d.low);
   const hi = t(d.high);
-  const xs = Array.from({ length: points }, (_, i) => (points === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * i) / (points - 1))).map((x) => (d.log ? Math.exp(x) : x));
+  const xs = Array.from({ length: points }, (_, i) => (points === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * i) / (points - 1))).map((x) =>
+    d.log ? Math.exp(x) : x,
+  );
   if (d.kind === 'float') return xs.map((x, i) => (i === 0 ? d.low : i === points - 1 ? d.high : x));
   return [...new Set(xs.map((x) => Math.min(d.high, Math.max(d.low, d.low + Math.round((x - d.low) / d.step) * d.step))))];
 }

@@ -38,7 +38,11 @@ export function medianPrune(trials: Trial[], current: Trial, o: { nStartupTrials
   return !Number.isNaN(median) && best > median;
 }
 
-export function ashaPrune(trials: Trial[], current: Trial, o: { minResource: number; reductionFactor: number; minEarlyStoppingRate: number }): boolean {
+export function ashaPrune(
+  trials: Trial[],
+  current: Trial,
+  o: { minResource: number; reductionFactor: number; minEarlyStoppingRate: number },
+): boolean {
   const step = current.intermediate.length;
   if (step === 0) return false;
   const value = current.intermediate[step - 1]!;
@@ -51,7 +55,9 @@ export function ashaPrune(trials: Trial[], current: Trial, o: { minResource: num
     if (step >= next) continue;
     if (step !== at) return false;
     if (Number.isNaN(value)) return true;
-    const competing = [...others.filter((t) => t.intermediate.length >= at).map((t) => t.intermediate[at - 1]!), value].sort((a, b) => a - b);
+    const competing = [...others.filter((t) => t.intermediate.length >= at).map((t) => t.intermediate[at - 1]!), value].sort(
+      (a, b) => a - b,
+    );
     const k = Math.max(0, Math.floor(competing.length / o.reductionFactor) - 1);
     return !(value <= competing[k]!);
   }

@@ -10,7 +10,9 @@ import type { Param, SearchSpace } from './space.js';
 import type { Trial } from './trial.js';
 
 export const bestTrial = (trials: Trial[]): Trial | undefined =>
-  trials.filter((t) => t.state === 'completed' && Number.isFinite(t.value)).reduce<Trial | undefined>((b, t) => (!b || t.value! < b.value! ? t : b), undefined);
+  trials
+    .filter((t) => t.state === 'completed' && Number.isFinite(t.value))
+    .reduce<Trial | undefined>((b, t) => (!b || t.value! < b.value! ? t : b), undefined);
 
 const MIN_TRIALS = 4;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -40,7 +42,11 @@ export function importances(space: SearchSpace, trials: Trial[], nBins = 4): Imp
       const y = with_.map((t) => t.value!);
       const m = mean(y);
       const total = y.reduce((a, v) => a + (v - m) ** 2, 0);
-      const b = bins(p, with_.map((t) => t.params[p.id]!), Math.min(nBins, Math.floor(with_.length / 2)));
+      const b = bins(
+        p,
+        with_.map((t) => t.params[p.id]!),
+        Math.min(nBins, Math.floor(with_.length / 2)),
+      );
       const groups = new Map<string, number[]>();
       b.forEach((key, i) => groups.set(key, [...(groups.get(key) ?? []), y[i]!]));
       const between = [...groups.values()].reduce((a, g) => a + g.length * (mean(g) - m) ** 2, 0);

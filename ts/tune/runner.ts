@@ -19,8 +19,7 @@ import { baseLookup, prunerOf, samplerOf, trialOverrides, type Study } from './s
 import type { Trial } from './trial.js';
 
 export type TuneEvent =
-  | { type: 'plan'; done: number; retries: number; total: number; workers: number }
-  | { type: 'start' | 'finish'; trial: Trial };
+  { type: 'plan'; done: number; retries: number; total: number; workers: number } | { type: 'start' | 'finish'; trial: Trial };
 
 export interface RunStudyOptions {
   workers?: number;
@@ -57,12 +56,15 @@ function runOutcome(runDir: string, objective: string): { state: 'completed' | '
   }
   if (m.status === 'completed') {
     const v = m.metrics[objective];
-    return typeof v === 'number' && Number.isFinite(v) ? { state: 'completed', value: v } : { state: 'failed', error: `the run has no metric '${objective}'` };
+    return typeof v === 'number' && Number.isFinite(v)
+      ? { state: 'completed', value: v }
+      : { state: 'failed', error: `the run has no metric '${objective}'` };
   }
   if (m.status === 'failed') return { state: 'failed', error: m.error ?? 'failed' };
   return undefined;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the study loop (propose, run, prune, record, resume) sharing its bookkeeping
 export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promise<{ trials: Trial[]; interrupted: boolean }> {
   const c = study.config;
   const dir = studyDir(study.runsDir, c.name);
@@ -77,13 +79,28 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
     const retries: Trial[] = [];
     for (const t of store.orphans()) {
       const o = runOutcome(runDirOf(t), c.objective);
-      if (o) store.save({ ...t, ...o, intermediate: epochHistory(readText(path.join(runDirOf(t), 'logs', 'run.log'))), finished: new Date().toISOString() });
+      if (o)
+        store.save({
+          ...t,
+          ...o,
+          intermediate: epochHistory(readText(path.join(runDirOf(t), 'logs', 'run.log'))),
+          finished: new Date().toISOString(),
+        });
       else retries.push(t);
     }
     const workers = Math.max(1, opts.workers ?? c.workers);
     // Parallel trials share the CPU cores unless the study sets training.threads itself.
-    const threads = workers > 1 && !c.set.some((x) => x.startsWith('training.threads=')) ? [`training.threads=${Math.max(1, Math.floor(os.availableParallelism() / workers))}`] : [];
-    opts.onEvent?.({ type: 'plan', done: store.trials().filter((t) => t.state !== 'running').length, retries: retries.length, total: c.trials, workers });
+    const threads =
+      workers > 1 && !c.set.some((x) => x.startsWith('training.threads='))
+        ? [`training.threads=${Math.max(1, Math.floor(os.availableParallelism() / workers))}`]
+        : [];
+    opts.onEvent?.({
+      type: 'plan',
+      done: store.trials().filter((t) => t.state !== 'running').length,
+      retries: retries.length,
+      total: c.trials,
+      workers,
+    });
     const cli = path.join(packageRoot(), 'dist', 'ts', 'cli', 'main.js');
     const command = opts.command ?? ((args: string[]) => ({ file: process.execPath, args: [cli, 'train', ...args] }));
     const children = new Set<ChildProcess>();
@@ -110,11 +127,27 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
       new Promise<void>((resolve) => {
         live.set(t.number, t);
         const runDir = runDirOf(t);
-        const args = [study.base, ...threads.flatMap((s) => ['--set', s]), ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]), '--set', `output.runs_dir=${study.runsDir}`, '--run-id', t.runId!, '--tag', `study=${c.name}`, '--tag', `trial=${t.number}`];
+        const args = [
+          study.base,
+          ...threads.flatMap((s) => ['--set', s]),
+          ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]),
+          '--set',
+          `output.runs_dir=${study.runsDir}`,
+          '--run-id',
+          t.runId!,
+          '--tag',
+          `study=${c.name}`,
+          '--tag',
+          `trial=${t.number}`,
+        ];
         const { file, args: argv } = command(args);
         const fd = openSync(path.join(dir, 'logs', `${t.runId}.log`), 'w');
         // Own process group and TSFM_RUNNER_PID, as experiment cells: one SIGINT reaches it, and it ends if the tuner dies.
-        const child = spawn(file, argv, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TSFM_RUNNER_PID: String(process.pid) } });
+        const child = spawn(file, argv, {
+          stdio: ['ignore', fd, fd],
+          detached: true,
+          env: { ...process.env, TSFM_RUNNER_PID: String(process.pid) },
+        });
         closeSync(fd);
         children.add(child);
         opts.onEvent?.({ type: 'start', trial: t });
@@ -143,7 +176,9 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
           const o = runOutcome(runDir, c.objective);
           const done: Trial = pruned
             ? { ...t, state: 'pruned', value: t.intermediate[t.intermediate.length - 1] }
-            : o?.state === 'completed' ? { ...t, ...o } : { ...t, state: 'failed', error: o?.error ?? error ?? 'the run recorded no outcome' };
+            : o?.state === 'completed'
+              ? { ...t, ...o }
+              : { ...t, state: 'failed', error: o?.error ?? error ?? 'the run recorded no outcome' };
           done.finished = new Date().toISOString();
           store.save(done);
           Object.assign(t, done);

@@ -22,7 +22,12 @@ export interface SamplerConfig {
 
 export type Sampler = (trials: Trial[], number: number) => Assignment | null;
 
-function sequential(space: SearchSpace, base: BaseLookup, seed: number, suggest: (p: Param, trials: Trial[], u: () => number) => Scalar): Sampler {
+function sequential(
+  space: SearchSpace,
+  base: BaseLookup,
+  seed: number,
+  suggest: (p: Param, trials: Trial[], u: () => number) => Scalar,
+): Sampler {
   return (trials, number) => {
     const a: Assignment = {};
     for (const p of space.params) if (isActive(p, space, a, base)) a[p.id] = suggest(p, trials, streamOf(seed, number, p.id));

@@ -32,45 +32,69 @@ const KINDS = ['uniform', 'log_uniform', 'int', 'categorical'] as const;
 const FIELDS: string[] = [...KINDS, 'log', 'step'];
 
 // One object with every kind optional, so that an error points at the field (a union would only say "no match").
-const DistSchema = z.object({
-  uniform: bounds.optional(),
-  log_uniform: bounds.optional(),
-  int: z.tuple([z.number().int(), z.number().int()]).optional(),
-  log: z.boolean().optional(),
-  step: z.number().int().min(1).optional(),
-  categorical: z.array(scalar).min(1).optional(),
-}).passthrough().superRefine((d, ctx) => {
-  const unknown = Object.keys(d).filter((k) => !FIELDS.includes(k));
-  if (unknown.length) {
-    ctx.addIssue({ code: 'custom', message: `unknown field '${unknown[0]}': expected uniform, log_uniform, int (with log, step) or categorical` });
-    return;
-  }
-  const kinds = KINDS.filter((k) => d[k] !== undefined);
-  if (kinds.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: kinds.length ? `give one of ${kinds.join(', ')}, not several` : 'expected {uniform: [low, high]}, {log_uniform: [low, high]}, {int: [low, high], log?, step?} or {categorical: [...]}' });
-    return;
-  }
-  if ((d.log !== undefined || d.step !== undefined) && !d.int) ctx.addIssue({ code: 'custom', message: 'log and step apply to int only' });
-  const [lo, hi] = d.uniform ?? d.log_uniform ?? d.int ?? [0, 1];
-  if (!(lo < hi)) ctx.addIssue({ code: 'custom', message: `needs low < high, got [${lo}, ${hi}]` });
-  if ((d.log_uniform || (d.int && d.log)) && lo <= 0) ctx.addIssue({ code: 'custom', message: `a log scale needs low > 0, got ${lo}` });
-  if (d.int && d.log && (d.step ?? 1) !== 1) ctx.addIssue({ code: 'custom', message: 'step cannot be combined with log' });
-  if (d.int && (hi - lo) % (d.step ?? 1) !== 0) ctx.addIssue({ code: 'custom', message: `high - low must be a multiple of step ${d.step}` });
-  if (d.categorical && new Set(d.categorical.map((c) => JSON.stringify(c))).size !== d.categorical.length) ctx.addIssue({ code: 'custom', message: 'repeated choice' });
-});
+const DistSchema = z
+  .object({
+    uniform: bounds.optional(),
+    log_uniform: bounds.optional(),
+    int: z.tuple([z.number().int(), z.number().int()]).optional(),
+    log: z.boolean().optional(),
+    step: z.number().int().min(1).optional(),
+    categorical: z.array(scalar).min(1).optional(),
+  })
+  .passthrough()
+  .superRefine((d, ctx) => {
+    const unknown = Object.keys(d).filter((k) => !FIELDS.includes(k));
+    if (unknown.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown field '${unknown[0]}': expected uniform, log_uniform, int (with log, step) or categorical`,
+      });
+      return;
+    }
+    const kinds = KINDS.filter((k) => d[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: kinds.length
+          ? `give one of ${kinds.join(', ')}, not several`
+          : 'expected {uniform: [low, high]}, {log_uniform: [low, high]}, {int: [low, high], log?, step?} or {categorical: [...]}',
+      });
+      return;
+    }
+    if ((d.log !== undefined || d.step !== undefined) && !d.int)
+      ctx.addIssue({ code: 'custom', message: 'log and step apply to int only' });
+    const [lo, hi] = d.uniform ?? d.log_uniform ?? d.int ?? [0, 1];
+    if (!(lo < hi)) ctx.addIssue({ code: 'custom', message: `needs low < high, got [${lo}, ${hi}]` });
+    if ((d.log_uniform || (d.int && d.log)) && lo <= 0) ctx.addIssue({ code: 'custom', message: `a log scale needs low > 0, got ${lo}` });
+    if (d.int && d.log && (d.step ?? 1) !== 1) ctx.addIssue({ code: 'custom', message: 'step cannot be combined with log' });
+    if (d.int && (hi - lo) % (d.step ?? 1) !== 0)
+      ctx.addIssue({ code: 'custom', message: `high - low must be a multiple of step ${d.step}` });
+    if (d.categorical && new Set(d.categorical.map((c) => JSON.stringify(c))).size !== d.categorical.length)
+      ctx.addIssue({ code: 'custom', message: 'repeated choice' });
+  });
 
 // Keys checked in a refinement: zod's own record-key error does not say what a key should look like.
 const keyCheck = (what: string) => (r: Record<string, unknown>, ctx: z.RefinementCtx) => {
-  for (const k of Object.keys(r)) if (!KEY.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `expected a dotted config key, e.g. ${what}` });
+  for (const k of Object.keys(r))
+    if (!KEY.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `expected a dotted config key, e.g. ${what}` });
 };
 const EntriesSchema = z.record(z.string(), DistSchema).superRefine(keyCheck('training.lr'));
 
 export const SpaceSchema = z.object({
   space: EntriesSchema.default({}),
-  conditional: z.array(z.object({
-    when: z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).superRefine(keyCheck('model.family')).refine((w) => Object.keys(w).length > 0, 'needs at least one key'),
-    space: EntriesSchema,
-  }).strict()).default([]),
+  conditional: z
+    .array(
+      z
+        .object({
+          when: z
+            .record(z.string(), z.union([scalar, z.array(scalar).min(1)]))
+            .superRefine(keyCheck('model.family'))
+            .refine((w) => Object.keys(w).length > 0, 'needs at least one key'),
+          space: EntriesSchema,
+        })
+        .strict(),
+    )
+    .default([]),
 });
 export type SpaceInput = z.input<typeof SpaceSchema>;
 
@@ -88,7 +112,12 @@ function toDist(d: z.output<typeof DistSchema>): Distribution {
   return { kind: 'categorical', choices: d.categorical! };
 }
 
-const issuePath = (p: ReadonlyArray<PropertyKey>) => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '').replace(/\.\[/g, '[');
+const issuePath = (p: ReadonlyArray<PropertyKey>) =>
+  p
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`))
+    .join('')
+    .replace(/^\./, '')
+    .replace(/\.\[/g, '[');
 
 /** Parses `{space, conditional}` (the keys of a study file); `source` prefixes every error line. */
 export function parseSpace(raw: unknown, source: string): SearchSpace {
@@ -105,18 +134,23 @@ export function parseSpace(raw: unknown, source: string): SearchSpace {
     const when = Object.fromEntries(Object.entries(block.when).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
     for (const [k, values] of Object.entries(when)) {
       const p = top.get(k);
-      if (p && p.dist.kind !== 'categorical') issues.push(`${source}: conditional[${i}].when.${k}: a condition on a sampled key needs it categorical`);
+      if (p && p.dist.kind !== 'categorical')
+        issues.push(`${source}: conditional[${i}].when.${k}: a condition on a sampled key needs it categorical`);
       else if (p?.dist.kind === 'categorical') {
         const choices = p.dist.choices;
         const bad = values.find((v) => !choices.includes(v));
-        if (bad !== undefined) issues.push(`${source}: conditional[${i}].when.${k}: ${JSON.stringify(bad)} is not one of its choices [${choices.join(', ')}]`);
+        if (bad !== undefined)
+          issues.push(`${source}: conditional[${i}].when.${k}: ${JSON.stringify(bad)} is not one of its choices [${choices.join(', ')}]`);
       }
     }
-    const tag = Object.entries(when).map(([k, v]) => `${k}=${v.join('|')}`).join(',');
+    const tag = Object.entries(when)
+      .map(([k, v]) => `${k}=${v.join('|')}`)
+      .join(',');
     for (const [key, d] of Object.entries(block.space)) {
       if (top.has(key)) issues.push(`${source}: conditional[${i}].space.${key}: already in the unconditional space`);
       const id = `${key}@${tag}`;
-      if (params.some((p) => p.id === id)) issues.push(`${source}: conditional[${i}].space.${key}: declared twice under the same condition`);
+      if (params.some((p) => p.id === id))
+        issues.push(`${source}: conditional[${i}].space.${key}: declared twice under the same condition`);
       params.push({ id, key, dist: toDist(d), when });
     }
   });

@@ -14,10 +14,15 @@ import type { Trial } from './trial.js';
 export const studyDir = (runsDir: string, name: string): string => path.join(runsDir, 'studies', name);
 
 /** Run id of a trial's attempt: `<study>.t<k>`, then `<study>.t<k>.r2`, ... for retries. */
-export const trialRunId = (study: string, number: number, attempt: number): string => `${study}.t${number}${attempt > 1 ? `.r${attempt}` : ''}`;
+export const trialRunId = (study: string, number: number, attempt: number): string =>
+  `${study}.t${number}${attempt > 1 ? `.r${attempt}` : ''}`;
 
 export class StudyStore {
-  private constructor(readonly dir: string, readonly name: string, private lock: Lock | null) {}
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    private lock: Lock | null,
+  ) {}
 
   /** Opens (making it) the study directory; `exclusive` takes the tuner's lock (a second tuner fails naming the first). */
   static open(dir: string, name: string, opts: { exclusive?: boolean } = {}): StudyStore {
@@ -52,7 +57,15 @@ export class StudyStore {
   /** A new trial with these parameters, recorded as running before anything runs. */
   create(number: number, params: Assignment): Trial {
     if (existsSync(this.file(number))) throw new Error(`study ${this.name}: trial ${number} exists already`);
-    const t: Trial = { number, state: 'running', params, intermediate: [], attempt: 1, runId: trialRunId(this.name, number, 1), started: new Date().toISOString() };
+    const t: Trial = {
+      number,
+      state: 'running',
+      params,
+      intermediate: [],
+      attempt: 1,
+      runId: trialRunId(this.name, number, 1),
+      started: new Date().toISOString(),
+    };
     this.save(t);
     return t;
   }
@@ -60,7 +73,15 @@ export class StudyStore {
   /** The next attempt of a trial left running by a tuner that died: same number and parameters, history reset. */
   retry(t: Trial): Trial {
     const attempt = t.attempt + 1;
-    const r: Trial = { number: t.number, state: 'running', params: t.params, intermediate: [], attempt, runId: trialRunId(this.name, t.number, attempt), started: new Date().toISOString() };
+    const r: Trial = {
+      number: t.number,
+      state: 'running',
+      params: t.params,
+      intermediate: [],
+      attempt,
+      runId: trialRunId(this.name, t.number, attempt),
+      started: new Date().toISOString(),
+    };
     this.save(r);
     return r;
   }

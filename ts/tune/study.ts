@@ -13,23 +13,41 @@ import { lookup, overridesOf, parseSpace, SpaceError, SpaceSchema, type Assignme
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export const StudySchema = z.object({
-  name: z.string().regex(NAME, 'use letters, digits, ".", "_" and "-"').describe('Study name: its trials are runs <name>.t<k> and it lives in <runs_dir>/studies/<name>/.'),
-  description: z.string().optional(),
-  base: z.string().min(1).optional().describe('Base training config (path relative to this file, or a name under configs/). Default: configs/default.yaml.'),
-  set: z.array(z.string().min(1)).default([]).describe('`--set` overrides applied to every trial before the sampled ones.'),
-  objective: z.string().regex(/^[A-Za-z0-9_]+$/).default('val_loss').describe("Metric of the run's metadata to minimise (val_loss: best epoch's validation loss)."),
-  trials: z.number().int().min(1).default(20),
-  workers: z.number().int().min(1).default(1).describe('Trials run at once (child processes).'),
-  sampler: z.enum(['tpe', 'random', 'grid']).default('tpe'),
-  seed: z.number().int().min(0).default(0).describe('Seed of the sampler (trials still use training.seed).'),
-  grid_points: z.number().int().min(1).default(5).describe('Grid: values per float (or wide int) parameter.'),
-  n_startup_trials: z.number().int().min(0).default(10).describe('TPE: random trials before the model is used.'),
-  pruner: z.enum(['none', 'median', 'asha']).default('none').describe('Stop poor trials from their per-epoch validation loss: median (5 startup trials, no warm-up) or asha (min resource 1, reduction factor 3).'),
-  runs_dir: z.string().min(1).optional(),
-  space: SpaceSchema.shape.space,
-  conditional: SpaceSchema.shape.conditional,
-}).strict();
+export const StudySchema = z
+  .object({
+    name: z
+      .string()
+      .regex(NAME, 'use letters, digits, ".", "_" and "-"')
+      .describe('Study name: its trials are runs <name>.t<k> and it lives in <runs_dir>/studies/<name>/.'),
+    description: z.string().optional(),
+    base: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Base training config (path relative to this file, or a name under configs/). Default: configs/default.yaml.'),
+    set: z.array(z.string().min(1)).default([]).describe('`--set` overrides applied to every trial before the sampled ones.'),
+    objective: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .default('val_loss')
+      .describe("Metric of the run's metadata to minimise (val_loss: best epoch's validation loss)."),
+    trials: z.number().int().min(1).default(20),
+    workers: z.number().int().min(1).default(1).describe('Trials run at once (child processes).'),
+    sampler: z.enum(['tpe', 'random', 'grid']).default('tpe'),
+    seed: z.number().int().min(0).default(0).describe('Seed of the sampler (trials still use training.seed).'),
+    grid_points: z.number().int().min(1).default(5).describe('Grid: values per float (or wide int) parameter.'),
+    n_startup_trials: z.number().int().min(0).default(10).describe('TPE: random trials before the model is used.'),
+    pruner: z
+      .enum(['none', 'median', 'asha'])
+      .default('none')
+      .describe(
+        'Stop poor trials from their per-epoch validation loss: median (5 startup trials, no warm-up) or asha (min resource 1, reduction factor 3).',
+      ),
+    runs_dir: z.string().min(1).optional(),
+    space: SpaceSchema.shape.space,
+    conditional: SpaceSchema.shape.conditional,
+  })
+  .strict();
 
 export type StudyConfig = z.output<typeof StudySchema>;
 
@@ -49,10 +67,21 @@ export class StudyError extends Error {
   }
 }
 
-const issuePath = (p: ReadonlyArray<PropertyKey>) => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '').replace(/\.\[/g, '[') || '(top level)';
+const issuePath = (p: ReadonlyArray<PropertyKey>) =>
+  p
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`))
+    .join('')
+    .replace(/^\./, '')
+    .replace(/\.\[/g, '[') || '(top level)';
 
-export const samplerOf = (c: StudyConfig): SamplerConfig => ({ kind: c.sampler, seed: c.seed, gridPoints: c.grid_points, tpe: { nStartupTrials: c.n_startup_trials } });
-export const prunerOf = (c: StudyConfig): PrunerConfig => (c.pruner === 'median' ? { ...MEDIAN_DEFAULTS } : c.pruner === 'asha' ? { ...ASHA_DEFAULTS } : { kind: 'none' });
+export const samplerOf = (c: StudyConfig): SamplerConfig => ({
+  kind: c.sampler,
+  seed: c.seed,
+  gridPoints: c.grid_points,
+  tpe: { nStartupTrials: c.n_startup_trials },
+});
+export const prunerOf = (c: StudyConfig): PrunerConfig =>
+  c.pruner === 'median' ? { ...MEDIAN_DEFAULTS } : c.pruner === 'asha' ? { ...ASHA_DEFAULTS } : { kind: 'none' };
 
 /** The overrides of a trial: the study's, then the sampled values. */
 export const trialOverrides = (s: Study, a: Assignment): string[] => [...s.config.set, ...overridesOf(s.space, a)];

@@ -44,7 +44,11 @@ export function suggestTpe(p: Param, trials: Trial[], u: () => number, o: TpeOpt
   if (n < o.nStartupTrials) return sampleUniform(p.dist, u);
   const { below, above } = splitTrials(observed, o.gamma(n));
   // Trials without the parameter (another branch of a conditional space) inform the split, not the kernels.
-  const values = (idx: number[]) => idx.map((i) => observed[i]!.params[p.id]).filter((v) => inDistribution(p.dist, v)).map((v) => toInternal(p, v!));
+  const values = (idx: number[]) =>
+    idx
+      .map((i) => observed[i]!.params[p.id])
+      .filter((v) => inDistribution(p.dist, v))
+      .map((v) => toInternal(p, v!));
   const l = parzenEstimator(p.dist, values(below), o.parzen);
   const g = parzenEstimator(p.dist, values(above), o.parzen);
   const candidates = l.sample(u, o.nEiCandidates);

@@ -31,7 +31,18 @@ describe('bench', () => {
   it('leaves no thread busy beside native training: a step costs one CPU-second per second at --threads 1', async () => {
     // The micro-benchmarks once ran on pool threads without the bench's thread setting, and a thread they
     // left spinning doubled the process CPU time of the training steps that followed.
-    const r = await runBench({ suites: ['micro', 'train'], families: ['dlinear'], sizes: ['small'], python: false, threads: 1, steps: 300, warmupSteps: 20, rounds: 1, matmulSize: 512, outDir: null });
+    const r = await runBench({
+      suites: ['micro', 'train'],
+      families: ['dlinear'],
+      sizes: ['small'],
+      python: false,
+      threads: 1,
+      steps: 300,
+      warmupSteps: 20,
+      rounds: 1,
+      matmulSize: 512,
+      outDir: null,
+    });
     const n = r.training![0]!.native;
     expect(n.samplesPerCpuSec / n.samplesPerSec).toBeGreaterThan(0.7);
   });
@@ -39,8 +50,19 @@ describe('bench', () => {
   it('runs every suite on tiny sizes, beside Python when present, and writes JSON + Markdown', async () => {
     const py = await findPythonTorch();
     const r = await runBench({
-      quick: true, families: ['dlinear', 'ttm'], sizes: ['small'], steps: 3, warmupSteps: 1, rounds: 1, threads: 1,
-      windowingPoints: 300_000, windowingEpochFraction: 0.05, matmulSize: 64, python: Boolean(py), outDir: dir, note: 'test',
+      quick: true,
+      families: ['dlinear', 'ttm'],
+      sizes: ['small'],
+      steps: 3,
+      warmupSteps: 1,
+      rounds: 1,
+      threads: 1,
+      windowingPoints: 300_000,
+      windowingEpochFraction: 0.05,
+      matmulSize: 64,
+      python: Boolean(py),
+      outDir: dir,
+      note: 'test',
     });
     expect(r.fingerprint.id).toMatch(/^[0-9a-f]{10}$/);
     expect(r.micro!.matmul.find((m) => m.dtype === 'fp32')!.tflops).toBeGreaterThan(0);
@@ -57,7 +79,7 @@ describe('bench', () => {
       } else expect(t.pythonSkipped).toMatch(/no Python/);
     }
     const w = r.windowing!;
-    expect(w.windows).toBe(300_000 - (512 + 64) + 1);  // one segment
+    expect(w.windows).toBe(300_000 - (512 + 64) + 1); // one segment
     expect(w.windowsIterated).toBeGreaterThan(0);
     expect(w.gatherGbPerSec).toBeGreaterThan(0);
     expect(w.bandwidthRatio).toBeCloseTo(w.gatherGbPerSec / w.memcpyGbPerSec, 9);
@@ -81,7 +103,16 @@ describe('bench', () => {
   it('keeps resident memory near the data size while windowing (issue 3 path, small)', async () => {
     // 64 MB of data: large enough that a few MB of V8 and allocator noise cannot decide the ratio; the target
     // (1.1 at 400 MB) is checked by the bench itself.
-    const w = await windowingBench({ points: 16_000_000, context: 512, horizon: 64, batch: 256, segments: 4, epochFraction: 0.01, threads: 1, bandwidthRounds: 1 });
+    const w = await windowingBench({
+      points: 16_000_000,
+      context: 512,
+      horizon: 64,
+      batch: 256,
+      segments: 4,
+      epochFraction: 0.01,
+      threads: 1,
+      bandwidthRounds: 1,
+    });
     expect(w.windows).toBe(4 * (4_000_000 - 576 + 1));
     expect(w.memoryRatio).toBeLessThan(1.3);
   });
@@ -106,7 +137,8 @@ describe('doctor', () => {
     expect(r.torch!.version).toMatch(/^\d+\.\d+/);
     expect(r.cpu.cores).toBeGreaterThan(0);
     const names = r.checks.map((c) => c.name);
-    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'fused-kernels', 'optimizer-step', 'training']) expect(names).toContain(n);
+    for (const n of ['node', 'addon', 'libtorch-abi', 'blas', 'cuda', 'threads', 'shm', 'fused-kernels', 'optimizer-step', 'training'])
+      expect(names).toContain(n);
     expect(r.checks.find((c) => c.name === 'training')!.status).toBe('ok');
     expect(r.checks.find((c) => c.name === 'optimizer-step')!.status).toBe('ok');
     expect(r.checks.find((c) => c.name === 'fused-kernels')!.message).toMatch(/match LibTorch in \d+ checks/);
@@ -129,7 +161,7 @@ describe('doctor', () => {
 
   it('names the OpenBLAS kernels; a kernel warning names an OPENBLAS_CORETYPE that clears it', () => {
     const rt = loadNative().runtimeInfo();
-    expect(rt.blasCore).toMatch(/^[A-Za-z0-9]+$/);  // this machine runs OpenBLAS (setup.sh installs it)
+    expect(rt.blasCore).toMatch(/^[A-Za-z0-9]+$/); // this machine runs OpenBLAS (setup.sh installs it)
     const json = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8' }));
     const check = json.checks.find((c: { name: string }) => c.name === 'blas-kernels');
     const better = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
@@ -140,11 +172,18 @@ describe('doctor', () => {
     if (process.env.OPENBLAS_CORETYPE !== undefined || !cpuVectorFlags().avx2) return;
     const coreType = better ?? 'Haswell';
     if (better) expect(check.fix).toContain(`OPENBLAS_CORETYPE=${better}`);
-    const fixed = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: coreType } }));
+    const fixed = JSON.parse(
+      execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: coreType } }),
+    );
     expect(fixed.torch.blas.core.toLowerCase()).toBe(coreType.toLowerCase());
     expect(fixed.checks.find((c: { name: string }) => c.name === 'blas-kernels').status).toBe('ok');
     // Old kernels forced by the variable itself: the warning says so, and does not tell to blindly override it.
-    const forced = JSON.parse(execFileSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: 'Prescott' } }));
+    const forced = JSON.parse(
+      execFileSync(process.execPath, [cli, 'doctor', '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, OPENBLAS_CORETYPE: 'Prescott' },
+      }),
+    );
     const warned = forced.checks.find((c: { name: string }) => c.name === 'blas-kernels');
     expect(warned.status).toBe('warn');
     expect(warned.message).toMatch(/because OPENBLAS_CORETYPE=Prescott is set/);

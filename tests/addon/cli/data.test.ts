@@ -48,19 +48,44 @@ describe('tsfm data', () => {
   it('a data file in one command: the chosen columns in one line, from any working directory', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-file-'));
     const file = path.join(dir, 'my_cgm.csv');
-    writeFileSync(file, ['subject,timestamp,glucose_mmol', ...Array.from({ length: 24 }, (_, k) => `p1,2024-01-01 ${String(Math.floor(k / 12)).padStart(2, '0')}:${String((k % 12) * 5).padStart(2, '0')}:00,${(6 + (k % 5) / 10).toFixed(1)}`)].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'subject,timestamp,glucose_mmol',
+        ...Array.from(
+          { length: 24 },
+          (_, k) =>
+            `p1,2024-01-01 ${String(Math.floor(k / 12)).padStart(2, '0')}:${String((k % 12) * 5).padStart(2, '0')}:00,${(6 + (k % 5) / 10).toFixed(1)}`,
+        ),
+      ].join('\n'),
+    );
     const out = execFileSync(process.execPath, [cli, 'data', 'ingest', 'my_cgm.csv', '--no-cache'], { encoding: 'utf8', cwd: dir });
-    expect(out.split('\n')[0]).toBe("read my_cgm.csv as a table: time 'timestamp' (YYYY-MM-DD HH:MM:SS), target 'glucose_mmol' (mmol/L, from its name), id 'subject' (1 series); override with --time, --target, --id, --units");
+    expect(out.split('\n')[0]).toBe(
+      "read my_cgm.csv as a table: time 'timestamp' (YYYY-MM-DD HH:MM:SS), target 'glucose_mmol' (mmol/L, from its name), id 'subject' (1 series); override with --time, --target, --id, --units",
+    );
     expect(out).toMatch(/dataset my_cgm .*1 series, 1 segments, interval 5 min/);
-    const json = JSON.parse(execFileSync(process.execPath, [cli, 'data', 'ingest', file, '--no-cache', '--json', '--interval', '5min'], { encoding: 'utf8' }));
+    const json = JSON.parse(
+      execFileSync(process.execPath, [cli, 'data', 'ingest', file, '--no-cache', '--json', '--interval', '5min'], { encoding: 'utf8' }),
+    );
     expect(json.detected).toMatch(/^read my_cgm.csv as a table/);
     expect(json.report.rowsRead).toBe(24);
     // a built-in config resolves from another working directory
-    expect(execFileSync(process.execPath, [cli, 'data', 'describe', 'broll', '--cache-dir', path.join(dir, 'cache')], { encoding: 'utf8', cwd: dir })).toMatch(/overall \(5 series\)/);
+    expect(
+      execFileSync(process.execPath, [cli, 'data', 'describe', 'broll', '--cache-dir', path.join(dir, 'cache')], {
+        encoding: 'utf8',
+        cwd: dir,
+      }),
+    ).toMatch(/overall \(5 series\)/);
   });
 
   it('bad arguments give one line and a non-zero exit', () => {
-    for (const args of [['data', 'simulate', '--patients', '0'], ['data', 'describe', 'no-such-dataset'], ['data', 'ingest', '/tmp/none.yaml'], ['data', 'ingest', 'my_cgm.csv'], ['data', 'ingest', 'broll', '--target', 'x']]) {
+    for (const args of [
+      ['data', 'simulate', '--patients', '0'],
+      ['data', 'describe', 'no-such-dataset'],
+      ['data', 'ingest', '/tmp/none.yaml'],
+      ['data', 'ingest', 'my_cgm.csv'],
+      ['data', 'ingest', 'broll', '--target', 'x'],
+    ]) {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);

@@ -17,13 +17,25 @@ afterAll(() => {
   if (mounted) spawnSync('umount', [disk]);
 });
 
-const small = ['--epochs', '1', '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=50', '--set', 'data.overrides.patients=3',
-  '--set', 'data.overrides.days=3'];
+const small = [
+  '--epochs',
+  '1',
+  '--set',
+  'training.max_steps_per_epoch=2',
+  '--set',
+  'training.val_max_windows=50',
+  '--set',
+  'data.overrides.patients=3',
+  '--set',
+  'data.overrides.days=3',
+];
 const train = (runs: string, id: string, extra: string[]) =>
   spawnSync(process.execPath, [cli, 'train', '--runs-dir', runs, '--run-id', id, ...small, ...extra], { encoding: 'utf8' });
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe.skipIf(!mounted)('a full disk during a checkpoint write', () => {
@@ -39,20 +51,26 @@ describe.skipIf(!mounted)('a full disk during a checkpoint write', () => {
     // The model line that training prints, then the error: one line.
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^tsfm: \S+\/full\/checkpoints\/best\.pt: cannot write the checkpoint: No space left on device \(\d+ bytes to write, \d+ free; write failed\)$/);
+    expect(lines[1]).toMatch(
+      /^tsfm: \S+\/full\/checkpoints\/best\.pt: cannot write the checkpoint: No space left on device \(\d+ bytes to write, \d+ free; write failed\)$/,
+    );
     expect(r.stderr).not.toMatch(/terminate called|c10::Error/);
 
     const meta = JSON.parse(readFileSync(path.join(runs, 'full', 'metadata.json'), 'utf8'));
     expect(meta.status).toBe('failed');
     expect(meta.error).toMatch(/No space left on device/);
     const listed = execFileSync(process.execPath, [cli, 'runs', 'list', '--runs-dir', runs, '--json'], { encoding: 'utf8' })
-      .trim().split('\n').map((l) => JSON.parse(l) as { run_id: string; status: string });
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { run_id: string; status: string });
     expect(listed.find((x) => x.run_id === 'full')?.status).toBe('failed');
     expect(listed.find((x) => x.run_id === 'done')?.status).toBe('completed');
     // Evaluating the failed run names its recorded cause, not a missing file.
     const ev = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'full', '--runs-dir', runs], { encoding: 'utf8' });
     expect(ev.status).toBe(1);
-    expect(ev.stderr.trim()).toMatch(/^tsfm: run full failed before saving any weights: .*No space left on device.*; there is nothing to evaluate or predict with/);
+    expect(ev.stderr.trim()).toMatch(
+      /^tsfm: run full failed before saving any weights: .*No space left on device.*; there is nothing to evaluate or predict with/,
+    );
     expect(files(disk).filter((f) => /\.tmp(\.|$)/.test(f))).toEqual([]);
     // The completed run is byte for byte what it was.
     const after = Object.fromEntries(files(path.join(runs, 'done')).map((f) => [f, readFileSync(f).toString('base64')]));

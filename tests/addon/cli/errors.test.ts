@@ -25,8 +25,12 @@ describe('tsfm CLI: bad input', () => {
   let runs: string;
   const dataset = (name: string, body: Record<string, string>) => {
     const file = path.join(dir, `${name}.yaml`);
-    writeFileSync(file, Object.entries({ name, format: 'long', id: 'id', time: 'time', target: 'gl', interval: '5min', ...body })
-      .map(([k, v]) => `${k}: ${v}`).join('\n'));
+    writeFileSync(
+      file,
+      Object.entries({ name, format: 'long', id: 'id', time: 'time', target: 'gl', interval: '5min', ...body })
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    );
     return file;
   };
 
@@ -34,7 +38,8 @@ describe('tsfm CLI: bad input', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tsfm-bad-'));
     runs = path.join(dir, 'runs');
     const rows = ['id,time,gl'];
-    for (let i = 0; i < 300; i++) rows.push(`a,2024-01-01 ${String(Math.floor(i / 12)).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00,`);
+    for (let i = 0; i < 300; i++)
+      rows.push(`a,2024-01-01 ${String(Math.floor(i / 12)).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00,`);
     writeFileSync(path.join(dir, 'nan.csv'), rows.slice(0, 289).join('\n'));
     writeFileSync(path.join(dir, 'short.csv'), ['id,time,gl', ...rows.slice(1, 101).map((r) => `${r}120`)].join('\n'));
     mkdirSync(path.join(dir, 'folder.csv'));
@@ -56,7 +61,10 @@ describe('tsfm CLI: bad input', () => {
 
   it('unknown column, with a did-you-mean', () => {
     const ds = dataset('col', { path: path.join(dir, 'nan.csv'), target: 'glucose' });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /nan\.csv: target column 'glucose' not found \(did you mean 'gl'\?\)/);
+    expectOneLineError(
+      tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs),
+      /nan\.csv: target column 'glucose' not found \(did you mean 'gl'\?\)/,
+    );
   });
 
   it('all-NaN target', () => {
@@ -66,7 +74,10 @@ describe('tsfm CLI: bad input', () => {
 
   it('unknown key in a dataset config', () => {
     const ds = dataset('key', { path: path.join(dir, 'nan.csv'), intervall: '5min' });
-    expectOneLineError(tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs), /key\.yaml: intervall: unknown key \(did you mean 'interval'\?\)/);
+    expectOneLineError(
+      tsfm('train', '--set', `data.dataset=${ds}`, '--runs-dir', runs),
+      /key\.yaml: intervall: unknown key \(did you mean 'interval'\?\)/,
+    );
   });
 
   it('unknown config key', () => {
@@ -86,11 +97,27 @@ describe('tsfm CLI: bad input', () => {
   });
 
   it('a checkpoint from another model is rejected and the original run is left intact', () => {
-    const ok = tsfm('train', '--runs-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=2', '--set', 'training.val_max_windows=50',
-      '--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: 25}', ...tiny);
+    const ok = tsfm(
+      'train',
+      '--runs-dir',
+      runs,
+      '--epochs',
+      '1',
+      '--set',
+      'training.max_steps_per_epoch=2',
+      '--set',
+      'training.val_max_windows=50',
+      '--set',
+      'model.family=dlinear',
+      '--set',
+      'model.params={kernel_size: 25}',
+      ...tiny,
+    );
     expect(ok.status, ok.stderr).toBe(0);
     const runDir = /completed: (\S+)/.exec(ok.stdout)![1];
-    const before = Object.fromEntries(['config.yaml', 'metrics.json', 'scaler.json'].map((f) => [f, readFileSync(path.join(runDir, f), 'utf8')]));
+    const before = Object.fromEntries(
+      ['config.yaml', 'metrics.json', 'scaler.json'].map((f) => [f, readFileSync(path.join(runDir, f), 'utf8')]),
+    );
     const runsBefore = readdirSync(runs).sort();
 
     const r = tsfm('train', '--runs-dir', runs, '--resume', path.join(runDir, 'checkpoints', 'last.pt'), ...tiny);
@@ -103,9 +130,21 @@ describe('tsfm CLI: bad input', () => {
     const fresh = path.join(dir, 'fresh-runs');
     const cases: Array<[string[], RegExp]> = [
       [['--set', `data.dataset=${dataset('gone', { path: path.join(dir, 'absent.csv') })}`], /dataset path not found/],
-      [['--set', 'model.family=dlinear', '--set', 'model.context_length=900', ...tiny], /no training window of model\.context_length 900 \+ model\.horizon 12 = 912 rows fits .*lower model\.context_length or model\.horizon/],
-      [['--set', `data.dataset=${dataset('short', { path: path.join(dir, 'short.csv') })}`, '--set', 'model.family=dlinear', '--set', 'model.context_length=96'],
-        /no segment holds one window of model\.context_length 96 \+ model\.horizon 12 = 108 rows \(the longest has 100\); lower model\.context_length or model\.horizon/],
+      [
+        ['--set', 'model.family=dlinear', '--set', 'model.context_length=900', ...tiny],
+        /no training window of model\.context_length 900 \+ model\.horizon 12 = 912 rows fits .*lower model\.context_length or model\.horizon/,
+      ],
+      [
+        [
+          '--set',
+          `data.dataset=${dataset('short', { path: path.join(dir, 'short.csv') })}`,
+          '--set',
+          'model.family=dlinear',
+          '--set',
+          'model.context_length=96',
+        ],
+        /no segment holds one window of model\.context_length 96 \+ model\.horizon 12 = 108 rows \(the longest has 100\); lower model\.context_length or model\.horizon/,
+      ],
       [['--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: -3}', ...tiny], /kernel_size/],
     ];
     for (const [args, re] of cases) {
@@ -116,11 +155,19 @@ describe('tsfm CLI: bad input', () => {
 
   it('--validate-config checks the data and the model too; an empty config file is an error', () => {
     expectOneLineError(tsfm('train', '--validate-config', '--set', 'data.dataset=no_such_dataset'), /no_such_dataset/);
-    expectOneLineError(tsfm('train', '--validate-config', '--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: -3}', ...tiny), /kernel_size/);
-    expectOneLineError(tsfm('train', '--validate-config', '--set', `data.dataset=${dataset('gone2', { path: path.join(dir, 'absent.csv') })}`), /dataset path not found/);
+    expectOneLineError(
+      tsfm('train', '--validate-config', '--set', 'model.family=dlinear', '--set', 'model.params={kernel_size: -3}', ...tiny),
+      /kernel_size/,
+    );
+    expectOneLineError(
+      tsfm('train', '--validate-config', '--set', `data.dataset=${dataset('gone2', { path: path.join(dir, 'absent.csv') })}`),
+      /dataset path not found/,
+    );
     const ok = tsfm('train', '--validate-config', ...tiny);
     expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^config ok \(.*\): ttm \(\d+ parameters\) on simulated_t1d, 2 series, \d+\/\d+\/\d+ train\/val\/test windows/);
+    expect(ok.stdout).toMatch(
+      /^config ok \(.*\): ttm \(\d+ parameters\) on simulated_t1d, 2 series, \d+\/\d+\/\d+ train\/val\/test windows/,
+    );
     const empty = path.join(dir, 'empty.yaml');
     writeFileSync(empty, '# nothing here\n');
     expectOneLineError(tsfm('train', empty, '--validate-config'), /empty\.yaml: the file is empty \(no config sections\)/);

@@ -7,10 +7,30 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = path.resolve('dist/ts/cli/main.js');
-const tiny = ['--set', 'data.overrides.patients=2', '--set', 'data.overrides.days=3', '--set', 'training.threads=1', '--set', 'model.family=dlinear',
-  '--set', 'training.max_steps_per_epoch=3', '--set', 'training.val_max_windows=50', '--set', 'training.early_stopping.patience=100'];
+const tiny = [
+  '--set',
+  'data.overrides.patients=2',
+  '--set',
+  'data.overrides.days=3',
+  '--set',
+  'training.threads=1',
+  '--set',
+  'model.family=dlinear',
+  '--set',
+  'training.max_steps_per_epoch=3',
+  '--set',
+  'training.val_max_windows=50',
+  '--set',
+  'training.early_stopping.patience=100',
+];
 const tsfm = (...args: string[]) => spawnSync(process.execPath, [cli, 'train', ...args, ...tiny], { encoding: 'utf8' });
-const files = (dir: string) => Object.fromEntries(['config.yaml', 'metrics.json', 'scaler.json', 'checkpoints/last.pt'].map((f) => [f, readFileSync(path.join(dir, f)).toString('base64')]));
+const files = (dir: string) =>
+  Object.fromEntries(
+    ['config.yaml', 'metrics.json', 'scaler.json', 'checkpoints/last.pt'].map((f) => [
+      f,
+      readFileSync(path.join(dir, f)).toString('base64'),
+    ]),
+  );
 const meta = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8'));
 
 describe('tsfm train --resume of a completed run', () => {
@@ -30,13 +50,22 @@ describe('tsfm train --resume of a completed run', () => {
 
     const other = tsfm('--runs-dir', runs, '--resume', last, '--epochs', '2', '--set', 'training.lr=0.0005');
     expect(other.status, other.stderr).toBe(0);
-    expect(other.stderr).toMatch(/new run \S+ from run done's last\.pt \(completed; its results are kept\); changed: training\.epochs 1 -> 2, training\.lr 0\.001 -> 0\.0005/);
+    expect(other.stderr).toMatch(
+      /new run \S+ from run done's last\.pt \(completed; its results are kept\); changed: training\.epochs 1 -> 2, training\.lr 0\.001 -> 0\.0005/,
+    );
     expect(files(dir)).toEqual(before);
     const child = readdirSync(runs).find((d) => d !== 'done' && d.startsWith('run_'))!;
     const childMeta = meta(path.join(runs, child));
     expect(childMeta.parent).toBe('done');
     expect(childMeta.tags.parent_run).toBe('done');
-    expect(childMeta.resumes).toEqual([expect.objectContaining({ from_run: 'done', from_status: 'completed', checkpoint: last, changed: { 'training.epochs': ['1', '2'], 'training.lr': ['0.001', '0.0005'] } })]);
+    expect(childMeta.resumes).toEqual([
+      expect.objectContaining({
+        from_run: 'done',
+        from_status: 'completed',
+        checkpoint: last,
+        changed: { 'training.epochs': ['1', '2'], 'training.lr': ['0.001', '0.0005'] },
+      }),
+    ]);
     expect(JSON.parse(readFileSync(path.join(runs, child, 'metrics.json'), 'utf8')).epochs).toHaveLength(2);
 
     const cont = tsfm('--runs-dir', runs, '--resume', last, '--continue', '--epochs', '2');
@@ -44,7 +73,9 @@ describe('tsfm train --resume of a completed run', () => {
     expect(cont.stderr).toMatch(/resuming run done from last\.pt \(was completed\); changed: training\.epochs 1 -> 2/);
     const m = meta(dir);
     expect(m.status).toBe('completed');
-    expect(m.resumes).toEqual([expect.objectContaining({ from_run: 'done', from_status: 'completed', changed: { 'training.epochs': ['1', '2'] } })]);
+    expect(m.resumes).toEqual([
+      expect.objectContaining({ from_run: 'done', from_status: 'completed', changed: { 'training.epochs': ['1', '2'] } }),
+    ]);
     expect(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8')).epochs).toHaveLength(2);
 
     const bad = tsfm('--runs-dir', runs, '--continue');

@@ -11,8 +11,24 @@ const cli = path.resolve('dist/ts/cli/main.js');
 describe('tsfm train --resume of a run that is still training', () => {
   it('refuses in one line and leaves the running training untouched', async () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-lock-'));
-    const args = [cli, 'train', '--runs-dir', runs, '--run-id', 'live', '--epochs', '6', '--set', 'training.threads=1',
-      '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=4', '--set', 'training.early_stopping.patience=1000'];
+    const args = [
+      cli,
+      'train',
+      '--runs-dir',
+      runs,
+      '--run-id',
+      'live',
+      '--epochs',
+      '6',
+      '--set',
+      'training.threads=1',
+      '--set',
+      'data.overrides.patients=3',
+      '--set',
+      'data.overrides.days=4',
+      '--set',
+      'training.early_stopping.patience=1000',
+    ];
     const first = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
@@ -23,7 +39,11 @@ describe('tsfm train --resume of a run that is still training', () => {
     while (!existsSync(last) && first.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     const before = readFileSync(path.join(runs, 'live', 'config.yaml'), 'utf8');
 
-    const second = spawnSync(process.execPath, [cli, 'train', '--runs-dir', runs, '--resume', last, '--epochs', '9', '--set', 'training.lr=0.05'], { encoding: 'utf8' });
+    const second = spawnSync(
+      process.execPath,
+      [cli, 'train', '--runs-dir', runs, '--resume', last, '--epochs', '9', '--set', 'training.lr=0.05'],
+      { encoding: 'utf8' },
+    );
     expect(second.status).toBe(1);
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     expect(second.stderr).toMatch(/live: the run is still being written by process \d+ on \S+/);

@@ -5,8 +5,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = path.resolve('dist/ts/cli/main.js');
-const tiny = ['--epochs', '1', '--set', 'training.max_steps_per_epoch=4', '--set', 'training.val_max_windows=100', '--set', 'training.threads=1',
-  '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=3'];
+const tiny = [
+  '--epochs',
+  '1',
+  '--set',
+  'training.max_steps_per_epoch=4',
+  '--set',
+  'training.val_max_windows=100',
+  '--set',
+  'training.threads=1',
+  '--set',
+  'data.overrides.patients=3',
+  '--set',
+  'data.overrides.days=3',
+];
 
 describe('one --runs-dir and one run resolver for every command', () => {
   it('train honours $TSFM_RUNS_DIR; evaluate, report, predict and runs show find the run by a unique prefix there', () => {

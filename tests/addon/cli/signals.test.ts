@@ -7,8 +7,18 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = path.resolve('dist/ts/cli/main.js');
-const long = ['--epochs', '50', '--set', 'training.threads=1', '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=4',
-  '--set', 'training.early_stopping.patience=1000'];
+const long = [
+  '--epochs',
+  '50',
+  '--set',
+  'training.threads=1',
+  '--set',
+  'data.overrides.patients=3',
+  '--set',
+  'data.overrides.days=4',
+  '--set',
+  'training.early_stopping.patience=1000',
+];
 
 function startTraining(runs: string, extra: string[] = []) {
   const child = spawn(process.execPath, [cli, 'train', '--runs-dir', runs, ...long, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -17,7 +27,8 @@ function startTraining(runs: string, extra: string[] = []) {
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
+    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
   // Training has started once the first epoch line is printed.
   const training = new Promise<void>((resolve) => {
     const check = () => (/epoch 1\//.test(stderr) ? resolve() : setTimeout(check, 50));

@@ -9,8 +9,24 @@ const cli = path.resolve('dist/ts/cli/main.js');
 describe('tsfm train (CLI)', () => {
   it('trains the default model on the simulated cohort and writes a run directory', () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-runs-'));
-    const out = execFileSync(process.execPath, [cli, 'train', '--epochs', '1', '--runs-dir', runs,
-      '--set', 'training.max_steps_per_epoch=20', '--set', 'training.val_max_windows=500', '--set', 'training.threads=1'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--epochs',
+        '1',
+        '--runs-dir',
+        runs,
+        '--set',
+        'training.max_steps_per_epoch=20',
+        '--set',
+        'training.val_max_windows=500',
+        '--set',
+        'training.threads=1',
+      ],
+      { encoding: 'utf8' },
+    );
     const m = /run (\S+) completed: (\S+)/.exec(out);
     expect(m).not.toBeNull();
     const dir = m![2];
@@ -25,9 +41,30 @@ describe('tsfm train (CLI)', () => {
   it('training.prefetch on and off train on the same batches: the same test metrics', () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-runs-'));
     const metrics = (prefetch: string) => {
-      const out = execFileSync(process.execPath, [cli, 'train', '--epochs', '1', '--runs-dir', runs, '--set', `training.prefetch=${prefetch}`,
-        '--set', 'training.max_steps_per_epoch=8', '--set', 'training.val_max_windows=200', '--set', 'training.threads=1',
-        '--set', 'data.overrides.patients=3', '--set', 'data.overrides.days=3'], { encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        [
+          cli,
+          'train',
+          '--epochs',
+          '1',
+          '--runs-dir',
+          runs,
+          '--set',
+          `training.prefetch=${prefetch}`,
+          '--set',
+          'training.max_steps_per_epoch=8',
+          '--set',
+          'training.val_max_windows=200',
+          '--set',
+          'training.threads=1',
+          '--set',
+          'data.overrides.patients=3',
+          '--set',
+          'data.overrides.days=3',
+        ],
+        { encoding: 'utf8' },
+      );
       return JSON.parse(readFileSync(path.join(/run \S+ completed: (\S+)/.exec(out)![1], 'metrics.json'), 'utf8')).test;
     };
     const on = metrics('on');
@@ -43,7 +80,11 @@ describe('tsfm train (CLI)', () => {
   });
 
   it('rejects an unknown model parameter naming it', () => {
-    const r = spawnSync(process.execPath, [cli, 'train', '--set', 'model.params.patch_len=4', '--runs-dir', mkdtempSync(path.join(tmpdir(), 'r-'))], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'train', '--set', 'model.params.patch_len=4', '--runs-dir', mkdtempSync(path.join(tmpdir(), 'r-'))],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/patch_len/);
   });

@@ -17,17 +17,30 @@ import { inChromium } from '../chromium.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-eval-runs-'));
-const tiny = ['training.epochs=1', 'training.max_steps_per_epoch=10', 'training.val_max_windows=200', 'training.threads=1', `output.runs_dir=${runs}`];
+const tiny = [
+  'training.epochs=1',
+  'training.max_steps_per_epoch=10',
+  'training.val_max_windows=200',
+  'training.threads=1',
+  `output.runs_dir=${runs}`,
+];
 let quantile: TrainResult;
 let point: TrainResult;
 
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-const summary = (runDir: string, name: string) => JSON.parse(readFileSync(path.join(runDir, 'eval', name, 'summary.json'), 'utf8')) as EvaluationSummary;
+const summary = (runDir: string, name: string) =>
+  JSON.parse(readFileSync(path.join(runDir, 'eval', name, 'summary.json'), 'utf8')) as EvaluationSummary;
 
 beforeAll(async () => {
   const tags = { experiment: 'exp-a' };
-  quantile = await train(loadConfig('configs/examples/simulated-quantile.yaml', { overrides: [...tiny, 'output.run_id=q'] }).config, { tags });
-  point = await train(loadConfig(undefined, { overrides: [...tiny, 'output.run_id=p', 'model.family=dlinear', 'model.params={}', 'data.covariates=false'] }).config, { tags });
+  quantile = await train(loadConfig('configs/examples/simulated-quantile.yaml', { overrides: [...tiny, 'output.run_id=q'] }).config, {
+    tags,
+  });
+  point = await train(
+    loadConfig(undefined, { overrides: [...tiny, 'output.run_id=p', 'model.family=dlinear', 'model.params={}', 'data.covariates=false'] })
+      .config,
+    { tags },
+  );
 }, 300_000);
 
 describe('tsfm evaluate', () => {
@@ -138,7 +151,11 @@ describe('tsfm evaluate', () => {
   });
 
   it("a run with evaluation.scale 'scaled' (ETT protocol) is evaluated on the scaled axis, agreeing with train()", async () => {
-    const ett = await train(loadConfig('configs/examples/etth1-dlinear.yaml', { overrides: [...tiny, 'output.run_id=ett', 'model.context_length=96', 'model.horizon=24'] }).config);
+    const ett = await train(
+      loadConfig('configs/examples/etth1-dlinear.yaml', {
+        overrides: [...tiny, 'output.run_id=ett', 'model.context_length=96', 'model.horizon=24'],
+      }).config,
+    );
     const r = run(['evaluate', '--run', 'ett', '--runs-dir', runs, '--no-forecasts']);
     expect(r.status, r.stderr).toBe(0);
     const s = summary(ett.runDir, 'etth1-test');

@@ -22,9 +22,21 @@ import { inChromium } from '../chromium.js';
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-night-'));
 // 6 h nights of 5-min readings: horizon 72 covers the night; the 8 h context ends at midnight.
-const overrides = ['model.family=dlinear', 'model.params={}', 'model.context_length=96', 'model.horizon=72', 'data.covariates=false',
-  'data.overrides.patients=6', 'data.overrides.days=12', 'training.epochs=1', 'training.max_steps_per_epoch=20', 'training.val_max_windows=200',
-  'training.threads=1', `output.runs_dir=${runs}`, 'output.run_id=night'];
+const overrides = [
+  'model.family=dlinear',
+  'model.params={}',
+  'model.context_length=96',
+  'model.horizon=72',
+  'data.covariates=false',
+  'data.overrides.patients=6',
+  'data.overrides.days=12',
+  'training.epochs=1',
+  'training.max_steps_per_epoch=20',
+  'training.val_max_windows=200',
+  'training.threads=1',
+  `output.runs_dir=${runs}`,
+  'output.run_id=night',
+];
 let runDir: string;
 
 beforeAll(async () => {
@@ -61,7 +73,13 @@ describe('bedtime-anchored nocturnal task', () => {
     const nights = base.sets.test.nights;
     expect(nights.length).toBeGreaterThan(5);
     // Everything from each test night's anchor to the end of the model's window: 40 mg/dL, a low in every night.
-    const after = await nightsOn(altered(ds, nights.map((n) => [n.night[0], n.context[0] + 96 + 72]), 40));
+    const after = await nightsOn(
+      altered(
+        ds,
+        nights.map((n) => [n.night[0], n.context[0] + 96 + 72]),
+        40,
+      ),
+    );
     const night70 = (e: typeof base) => e.night.results.find((r) => r.threshold === 70 && r.window === 'night')!;
     expect(after.night.nights).toEqual(base.night.nights);
     for (const f of ['model', 'model_raw', 'model_max_step', 'threshold_crossing', 'patient_rate', 'bedtime_logistic'])
@@ -69,12 +87,20 @@ describe('bedtime-anchored nocturnal task', () => {
     expect(night70(after).labels.every((y) => y === 1)).toBe(true);
     expect(night70(base).labels.some((y) => y === 0)).toBe(true);
     // The last context reading (the one just before the anchor) does reach the forecast.
-    const before = await nightsOn(altered(ds, nights.map((n) => [n.night[0] - 1, n.night[0]]), 40));
+    const before = await nightsOn(
+      altered(
+        ds,
+        nights.map((n) => [n.night[0] - 1, n.night[0]]),
+        40,
+      ),
+    );
     expect(night70(before).scores.model_raw).not.toEqual(night70(base).scores.model_raw);
   });
 
   it('tsfm evaluate --split nocturnal writes night-level results; a horizon shorter than the night is refused', () => {
-    const r = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal'], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^tsfm: simulated_t1d nocturnal \(\d+ test nights, \d+ validation nights for calibration\):$/m);
     expect(r.stderr).toMatch(/< 70 mg\/dL, 00:00-03:00 \(\d+ positive\):/);
@@ -83,17 +109,31 @@ describe('bedtime-anchored nocturnal task', () => {
     expect(s.night!.steps).toBe(72);
     expect(s.night!.windowNames).toEqual(['night', '00:00-03:00', '03:00-06:00']);
     expect(s.night!.results).toHaveLength(6);
-    expect(Object.keys(s.night!.results[0]!.forecasters).sort()).toEqual(['bedtime_logistic', 'model', 'model_max_step', 'model_raw', 'patient_rate', 'threshold_crossing']);
+    expect(Object.keys(s.night!.results[0]!.forecasters).sort()).toEqual([
+      'bedtime_logistic',
+      'model',
+      'model_max_step',
+      'model_raw',
+      'patient_rate',
+      'threshold_crossing',
+    ]);
     expect(s.night!.trajectory).toBeDefined();
 
-    const long = spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal', '--night-hours', '8'], { encoding: 'utf8' });
+    const long = spawnSync(
+      process.execPath,
+      [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal', '--night-hours', '8'],
+      { encoding: 'utf8' },
+    );
     expect(long.status).toBe(1);
-    expect(long.stderr.trim()).toBe('tsfm: --split nocturnal: the task forecasts the whole 8 h night from bedtime (96 steps of 5 min), but model.horizon is 72 (6 h); train with model.horizon >= 96, or shorten the night with --night-hours 6 (the rolling variant is --split nocturnal-rolling)');
+    expect(long.stderr.trim()).toBe(
+      'tsfm: --split nocturnal: the task forecasts the whole 8 h night from bedtime (96 steps of 5 min), but model.horizon is 72 (6 h); train with model.horizon >= 96, or shorten the night with --night-hours 6 (the rolling variant is --split nocturnal-rolling)',
+    );
   });
 
   it('tsfm report on the nocturnal evaluation: tables, reliability, ROC and night panels render in headless Chromium', async () => {
     const file = path.join(runDir, 'eval', 'simulated_t1d-nocturnal', 'summary.json');
-    if (!existsSync(file)) expect(spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal']).status).toBe(0);
+    if (!existsSync(file))
+      expect(spawnSync(process.execPath, [cli, 'evaluate', '--run', 'night', '--runs-dir', runs, '--split', 'nocturnal']).status).toBe(0);
     const s = JSON.parse(readFileSync(file, 'utf8')) as EvaluationSummary;
     expect(s.channels).toEqual([]);
     expect(s.night!.panels!.length).toBe(Math.min(8, s.night!.nights.length));
@@ -110,7 +150,8 @@ describe('bedtime-anchored nocturnal task', () => {
     expect(s.night!.results.some((res) => !res.forecasters.model.discrimination.reportable)).toBe(true);
     const { problems, result } = await inChromium(html, (page) =>
       page.evaluate(() => {
-        const marks = (sel: string) => Array.from(document.querySelectorAll(`${sel} svg`)).map((svg) => svg.querySelectorAll('path, line').length);
+        const marks = (sel: string) =>
+          Array.from(document.querySelectorAll(`${sel} svg`)).map((svg) => svg.querySelectorAll('path, line').length);
         return {
           tables: document.querySelectorAll('table').length,
           reliability: marks('figure[id$="-night-reliability"]'),
@@ -128,6 +169,8 @@ describe('bedtime-anchored nocturnal task', () => {
     expect(result.roc[0]).toBeGreaterThan(5);
     expect(result.panels).toHaveLength(s.night!.panels!.length);
     for (const m of result.panels) expect(m).toBeGreaterThan(5);
-    expect(result.captions.filter((c) => /the model's P\(< 70\) = \d\.\d\d, P\(< 54\) = \d\.\d\d/.test(c))).toHaveLength(s.night!.panels!.length);
+    expect(result.captions.filter((c) => /the model's P\(< 70\) = \d\.\d\d, P\(< 54\) = \d\.\d\d/.test(c))).toHaveLength(
+      s.night!.panels!.length,
+    );
   });
 });

@@ -17,12 +17,38 @@ const cases = [
   { family: 'dlinear', contextLength: 96, horizon: 24, channels: 2, params: {} },
   { family: 'dlinear', contextLength: 64, horizon: 16, channels: 3, params: { individual: 1 } },
   { family: 'ttm', contextLength: 96, horizon: 24, channels: 2, params: { patch_length: 8, d_model: 16, num_layers: 2 } },
-  { family: 'ttm', contextLength: 64, horizon: 12, channels: 3, params: { patch_length: 8, d_model: 16, num_layers: 2, channel_mix: 1 }, quantiles: [0.1, 0.5, 0.9] },
+  {
+    family: 'ttm',
+    contextLength: 64,
+    horizon: 12,
+    channels: 3,
+    params: { patch_length: 8, d_model: 16, num_layers: 2, channel_mix: 1 },
+    quantiles: [0.1, 0.5, 0.9],
+  },
   { family: 'patchtst', contextLength: 96, horizon: 24, channels: 2, params: { d_model: 32, num_heads: 4, num_layers: 2, d_ff: 64 } },
-  { family: 'patchtst', contextLength: 64, horizon: 12, channels: 1, params: { d_model: 16, num_heads: 2, num_layers: 1, d_ff: 32 }, quantiles: [0.2, 0.5, 0.8] },
+  {
+    family: 'patchtst',
+    contextLength: 64,
+    horizon: 12,
+    channels: 1,
+    params: { d_model: 16, num_heads: 2, num_layers: 1, d_ff: 32 },
+    quantiles: [0.2, 0.5, 0.8],
+  },
   // head sizes off the kernels' compile-time list (5) and on it (16), sequences not a multiple of 8
-  { family: 'patchtst', contextLength: 100, horizon: 10, channels: 2, params: { patch_length: 12, stride: 6, d_model: 15, num_heads: 3, num_layers: 2, d_ff: 20 } },
-  { family: 'patchtst', contextLength: 50, horizon: 5, channels: 1, params: { patch_length: 10, stride: 4, d_model: 32, num_heads: 2, num_layers: 1, d_ff: 16 } },
+  {
+    family: 'patchtst',
+    contextLength: 100,
+    horizon: 10,
+    channels: 2,
+    params: { patch_length: 12, stride: 6, d_model: 15, num_heads: 3, num_layers: 2, d_ff: 20 },
+  },
+  {
+    family: 'patchtst',
+    contextLength: 50,
+    horizon: 5,
+    channels: 1,
+    params: { patch_length: 10, stride: 4, d_model: 32, num_heads: 2, num_layers: 1, d_ff: 16 },
+  },
 ];
 
 describe('bench/python reference equivalence', () => {
@@ -40,7 +66,10 @@ describe('bench/python reference equivalence', () => {
       model.dispose();
     });
     const out = execFileSync(py.python, [benchPythonScript('check_equivalence.py'), ...dumps, '--tol', '1e-4'], { encoding: 'utf8' });
-    const rows = out.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(cases.length);
     for (const r of rows) {
       expect(r.ok, JSON.stringify(r)).toBe(true);

@@ -7,7 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadNative, nativeAddonPath } from '../../../ts/native/loader.js';
 
 const native = loadNative();
-const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+const cpuFlags =
+  readFileSync('/proc/cpuinfo', 'utf8')
+    .match(/^flags\s*:(.*)$/m)?.[1]
+    .split(/\s+/) ?? [];
 const hasAvx2 = process.arch === 'x64' && cpuFlags.includes('avx2') && cpuFlags.includes('fma');
 
 afterEach(() => native.setFusedKernels(true));
@@ -30,7 +33,13 @@ describe('fused CPU kernels', () => {
     const checks = await native.checkFusedKernels();
     const isas = hasAvx2 ? ['avx2', 'baseline'] : ['baseline'];
     for (const isa of isas) {
-      for (const kind of ['attention forward', 'attention gradients', 'dropout keep rate', 'dropout scaling and gradient', 'dropout reproducibility'])
+      for (const kind of [
+        'attention forward',
+        'attention gradients',
+        'dropout keep rate',
+        'dropout scaling and gradient',
+        'dropout reproducibility',
+      ])
         expect(checks.map((c) => c.name)).toContain(`${kind} (${isa})`);
     }
     for (const c of checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
@@ -41,7 +50,13 @@ describe('fused CPU kernels', () => {
     const batch = 4;
     const specs = [
       { family: 'patchtst', contextLength: 96, horizon: 24, channels: 2, params: { d_model: 32, num_heads: 4, num_layers: 2, d_ff: 64 } },
-      { family: 'patchtst', contextLength: 100, horizon: 10, channels: 1, params: { patch_length: 12, stride: 6, d_model: 15, num_heads: 3, num_layers: 1, d_ff: 20 } },
+      {
+        family: 'patchtst',
+        contextLength: 100,
+        horizon: 10,
+        channels: 1,
+        params: { patch_length: 12, stride: 6, d_model: 15, num_heads: 3, num_layers: 1, d_ff: 20 },
+      },
       { family: 'ttm', contextLength: 96, horizon: 24, channels: 2, params: { patch_length: 8, d_model: 16, num_layers: 2 } },
     ];
     for (const spec of specs) {
@@ -61,7 +76,8 @@ describe('fused CPU kernels', () => {
 
   it('are off in a process started with TSFM_FUSED_KERNELS=0', () => {
     const script = `console.log(require(${JSON.stringify(nativeAddonPath())}).runtimeInfo().fusedKernels)`;
-    const run = (v: string) => execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, TSFM_FUSED_KERNELS: v } }).trim();
+    const run = (v: string) =>
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, TSFM_FUSED_KERNELS: v } }).trim();
     expect(run('0')).toBe('off');
     expect(run('1')).toBe(hasAvx2 ? 'avx2' : 'baseline');
   });

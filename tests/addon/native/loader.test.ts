@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AddonLoadError, addonCandidates, loadAddonFrom, loadNative, nativeAddonPath } from '../../../ts/native/loader.js';
 
 describe('addon loader', () => {
-  it('tries TSFM_ADDON, then the local build, then this platform\'s prebuilds with this libc first', () => {
+  it("tries TSFM_ADDON, then the local build, then this platform's prebuilds with this libc first", () => {
     const root = mkdtempSync(path.join(tmpdir(), 'tsfm-root-'));
     const pre = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
     mkdirSync(pre, { recursive: true });

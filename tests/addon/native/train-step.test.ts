@@ -23,7 +23,17 @@ describe('training step', () => {
   it('background prefetch trains on the same batches as in-line gathering, across accumulation, epochs and resume', async () => {
     const { split, nCh } = cohortSplit();
     const spec = { family: 'ttm', contextLength: 48, horizon: 12, channels: nCh, params: { patch_length: 8 }, seed: 5 };
-    const opts: NativeTrainerOptions = { epochs: 2, batchSize: 32, gradAccumSteps: 2, lr: 2e-3, seed: 9, logEvery: 1, maxStepsPerEpoch: 6, threads: 1, patience: 0 };
+    const opts: NativeTrainerOptions = {
+      epochs: 2,
+      batchSize: 32,
+      gradAccumSteps: 2,
+      lr: 2e-3,
+      seed: 9,
+      logEvery: 1,
+      maxStepsPerEpoch: 6,
+      threads: 1,
+      patience: 0,
+    };
     const run = async (o: NativeTrainerOptions, checkpoint?: string) => {
       const model = new native.NativeModel(spec);
       const trainer = new native.NativeTrainer(model, o);
@@ -53,12 +63,21 @@ describe('training step', () => {
   it('times the steps from timeFromStep on, between two device synchronisations', async () => {
     const { split, nCh } = cohortSplit();
     const model = new native.NativeModel({ family: 'dlinear', contextLength: 48, horizon: 12, channels: nCh });
-    const trainer = new native.NativeTrainer(model, { epochs: 1, batchSize: 16, maxStepsPerEpoch: 6, patience: 0, threads: 1, timeFromStep: 2 });
+    const trainer = new native.NativeTrainer(model, {
+      epochs: 1,
+      batchSize: 16,
+      maxStepsPerEpoch: 6,
+      patience: 0,
+      threads: 1,
+      timeFromStep: 2,
+    });
     const fit = await trainer.fit({ train: split });
     expect(fit.timedSteps).toBe(4);
     expect(fit.timedSeconds).toBeGreaterThan(0);
     expect(fit.timedSeconds).toBeLessThanOrEqual(fit.seconds);
-    const untimed = await new native.NativeTrainer(model, { epochs: 1, batchSize: 16, maxStepsPerEpoch: 2, patience: 0, threads: 1 }).fit({ train: split });
+    const untimed = await new native.NativeTrainer(model, { epochs: 1, batchSize: 16, maxStepsPerEpoch: 2, patience: 0, threads: 1 }).fit({
+      train: split,
+    });
     expect(untimed.timedSteps).toBeUndefined();
     trainer.dispose();
     model.dispose();
@@ -73,7 +92,9 @@ describe('training step', () => {
   it('rejects an unknown prefetch mode with a clear error', () => {
     const { nCh } = cohortSplit();
     const model = new native.NativeModel({ family: 'dlinear', contextLength: 48, horizon: 12, channels: nCh });
-    expect(() => new native.NativeTrainer(model, { prefetch: 'sometimes' as 'on' })).toThrow(/prefetch: expected 'auto', 'on' or 'off', got 'sometimes'/);
+    expect(() => new native.NativeTrainer(model, { prefetch: 'sometimes' as 'on' })).toThrow(
+      /prefetch: expected 'auto', 'on' or 'off', got 'sometimes'/,
+    );
     model.dispose();
   });
 });

@@ -15,7 +15,10 @@ describe('native addon', () => {
   });
 
   it('lists the four model families and rejects unknown ones with a clear error', () => {
-    const fams = native.listModelFamilies().map((f: { family: string }) => f.family).sort();
+    const fams = native
+      .listModelFamilies()
+      .map((f: { family: string }) => f.family)
+      .sort();
     expect(fams).toEqual(['dlinear', 'granite_ttm', 'patchtst', 'ttm']);
     expect(() => new native.NativeModel({ family: 'patchtsst', contextLength: 48, horizon: 12, channels: 1 })).toThrow(
       /unknown model family 'patchtsst'.*did you mean 'patchtst'/,
@@ -77,9 +80,17 @@ describe('native addon', () => {
 
   it('predicts and returns targets in original units (mg/dL), same shape', async () => {
     const { split, nCh } = cohortSplit();
-    const t = new native.NativeTrainer(new native.NativeModel({ family: 'ttm', contextLength: 48, horizon: 12, channels: nCh, params: { patch_length: 8 } }), {
-      epochs: 1, batchSize: 32, lr: 1e-3, seed: 1, maxStepsPerEpoch: 5, threads: 1,
-    });
+    const t = new native.NativeTrainer(
+      new native.NativeModel({ family: 'ttm', contextLength: 48, horizon: 12, channels: nCh, params: { patch_length: 8 } }),
+      {
+        epochs: 1,
+        batchSize: 32,
+        lr: 1e-3,
+        seed: 1,
+        maxStepsPerEpoch: 5,
+        threads: 1,
+      },
+    );
     await t.fit({ train: split });
     const pred = await t.predict(split);
     const truth = await t.targets(split);

@@ -15,16 +15,49 @@ describe('tsfm predict', () => {
   let testRmse = 0;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [cli, 'train', '--runs-dir', runs, '--run-id', 'm', '--epochs', '2', '--set', 'data.dataset=broll',
-      '--set', 'data.scaler=per_series', '--set', `data.cache_dir=${path.join(dir, 'cache')}`, '--set', 'training.max_steps_per_epoch=30',
-      '--set', 'training.threads=1', '--set', 'model.context_length=32', '--set', 'model.params.d_model=8'], { stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--runs-dir',
+        runs,
+        '--run-id',
+        'm',
+        '--epochs',
+        '2',
+        '--set',
+        'data.dataset=broll',
+        '--set',
+        'data.scaler=per_series',
+        '--set',
+        `data.cache_dir=${path.join(dir, 'cache')}`,
+        '--set',
+        'training.max_steps_per_epoch=30',
+        '--set',
+        'training.threads=1',
+        '--set',
+        'model.context_length=32',
+        '--set',
+        'model.params.d_model=8',
+      ],
+      { stdio: 'ignore' },
+    );
     testRmse = JSON.parse(readFileSync(path.join(runs, 'm', 'metadata.json'), 'utf8')).metrics.test_rmse;
   });
 
   it("rolling forecasts with the run's model and scalers track the data as well as the run's test RMSE says", () => {
     const out = path.join(dir, 'rolling.csv');
-    execFileSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--origins', 'rolling', '--out', out], { stdio: 'ignore' });
-    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    execFileSync(
+      process.execPath,
+      [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--origins', 'rolling', '--out', out],
+      { stdio: 'ignore' },
+    );
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const scored = rows.filter((r) => r[6] !== '');
     expect(scored.length).toBeGreaterThan(10_000);
     const rmse = Math.sqrt(scored.reduce((a, r) => a + (Number(r[5]) - Number(r[6])) ** 2, 0) / scored.length);
@@ -51,22 +84,37 @@ describe('tsfm predict', () => {
     }
     expect(origin.kind).toBe('string');
     if (origin.kind !== 'string' || series.kind !== 'string') throw new Error('series/origin_time are not strings');
-    for (let i = 0; i < t.rowCount; i++) expect(Math.abs(Date.parse(String(origin.values[i])) - last.get(String(series.values[i]))!)).toBeLessThanOrEqual(150_000);
+    for (let i = 0; i < t.rowCount; i++)
+      expect(Math.abs(Date.parse(String(origin.values[i])) - last.get(String(series.values[i]))!)).toBeLessThanOrEqual(150_000);
     if (forecast.kind === 'number') expect(Array.from(forecast.values).every((v) => v > 40 && v < 400)).toBe(true);
     else throw new Error('forecast column is not numeric');
   });
 
   it('bad inputs: unknown run, missing file, data without the trained channel', () => {
-    const unknown = spawnSync(process.execPath, [cli, 'predict', '--run', 'nope', '--data', BROLL, '--runs-dir', runs], { encoding: 'utf8' });
+    const unknown = spawnSync(process.execPath, [cli, 'predict', '--run', 'nope', '--data', BROLL, '--runs-dir', runs], {
+      encoding: 'utf8',
+    });
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/run 'nope' not found/);
-    const missing = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', path.join(dir, 'none.csv'), '--runs-dir', runs], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', path.join(dir, 'none.csv'), '--runs-dir', runs], {
+      encoding: 'utf8',
+    });
     expect(missing.stderr).toMatch(/--data .*none\.csv: file not found/);
     // --out into a folder that does not exist, or an unknown format: refused before forecasting, naming --out.
-    const noDir = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'nope', 'f.csv')], { encoding: 'utf8' });
+    const noDir = spawnSync(
+      process.execPath,
+      [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'nope', 'f.csv')],
+      { encoding: 'utf8' },
+    );
     expect(noDir.status).toBe(1);
-    expect(noDir.stderr.trim()).toBe(`tsfm: --out ${path.join(dir, 'nope', 'f.csv')}: the folder ${path.join(dir, 'nope')} does not exist (create it first)`);
-    const badExt = spawnSync(process.execPath, [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'f.xlsx')], { encoding: 'utf8' });
+    expect(noDir.stderr.trim()).toBe(
+      `tsfm: --out ${path.join(dir, 'nope', 'f.csv')}: the folder ${path.join(dir, 'nope')} does not exist (create it first)`,
+    );
+    const badExt = spawnSync(
+      process.execPath,
+      [cli, 'predict', '--run', 'm', '--data', BROLL, '--runs-dir', runs, '--out', path.join(dir, 'f.xlsx')],
+      { encoding: 'utf8' },
+    );
     expect(badExt.stderr.trim()).toMatch(/^tsfm: --out .*f\.xlsx: unknown format; use \.csv, \.arrow or \.parquet$/);
     // A file whose glucose column has another name: the model's channel 'gl' is missing.
     const csv = path.join(dir, 'renamed.csv');

@@ -9,8 +9,22 @@ const meta = (runs: string, id: string) => JSON.parse(readFileSync(path.join(run
 
 describe('fine-tuning from a trained run', () => {
   const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-ft-'));
-  const common = ['--runs-dir', runs, '--epochs', '1', '--set', 'training.max_steps_per_epoch=5', '--set', 'training.val_max_windows=50',
-    '--set', 'training.threads=1', '--set', 'model.context_length=32', '--set', 'model.params.d_model=8'];
+  const common = [
+    '--runs-dir',
+    runs,
+    '--epochs',
+    '1',
+    '--set',
+    'training.max_steps_per_epoch=5',
+    '--set',
+    'training.val_max_windows=50',
+    '--set',
+    'training.threads=1',
+    '--set',
+    'model.context_length=32',
+    '--set',
+    'model.params.d_model=8',
+  ];
   const train = (args: string[]) => spawnSync(process.execPath, [cli, 'train', ...common, ...args], { encoding: 'utf8' });
 
   it('--init-from RUN starts from its weights and is recorded as fine_tune; a mismatched model fails naming the checkpoint', () => {
@@ -35,9 +49,16 @@ describe('fine-tuning from a trained run', () => {
 
   it('an experiment strategy with init_from fine-tunes every cell from that run', () => {
     const file = path.join(runs, 'ft.yaml');
-    writeFileSync(file, `name: ft\nset: [training.epochs=1, training.max_steps_per_epoch=3, training.val_max_windows=50, model.context_length=32, model.params.d_model=8]\nmodels: [ttm]\ndatasets: [simulated_t1d]\nstrategies: [{name: from_base, init_from: base}]\nseeds: [1]\n`);
+    writeFileSync(
+      file,
+      `name: ft\nset: [training.epochs=1, training.max_steps_per_epoch=3, training.val_max_windows=50, model.context_length=32, model.params.d_model=8]\nmodels: [ttm]\ndatasets: [simulated_t1d]\nstrategies: [{name: from_base, init_from: base}]\nseeds: [1]\n`,
+    );
     execFileSync(process.execPath, [cli, 'experiment', 'run', file, '--runs-dir', runs], { stdio: 'ignore' });
     const cell = meta(runs, 'ft.ttm.simulated_t1d.from_base.s1.a1');
-    expect(cell).toMatchObject({ status: 'completed', strategy: 'fine_tune', tags: { strategy: 'from_base', init_from: path.join(runs, 'base', 'checkpoints', 'best.pt') } });
+    expect(cell).toMatchObject({
+      status: 'completed',
+      strategy: 'fine_tune',
+      tags: { strategy: 'from_base', init_from: path.join(runs, 'base', 'checkpoints', 'best.pt') },
+    });
   });
 });

@@ -10,28 +10,53 @@ describe('model FLOPs', () => {
     expect(trainFlopsPerSample(spec)).toBe(3 * forwardFlopsPerSample(spec));
   });
   it('grows with depth and width for ttm and patchtst, and rejects unknown families', () => {
-    const ttm = (p: Record<string, number>) => forwardFlopsPerSample({ family: 'ttm', contextLength: 512, horizon: 96, channels: 1,
-      params: { patch_length: 16, d_model: 64, num_layers: 8, expansion: 2, gated_attention: 1, channel_mix: 0, ...p } });
+    const ttm = (p: Record<string, number>) =>
+      forwardFlopsPerSample({
+        family: 'ttm',
+        contextLength: 512,
+        horizon: 96,
+        channels: 1,
+        params: { patch_length: 16, d_model: 64, num_layers: 8, expansion: 2, gated_attention: 1, channel_mix: 0, ...p },
+      });
     expect(ttm({ num_layers: 16 }) - ttm({})).toBe(ttm({}) - ttm({ num_layers: 0 }));
     expect(ttm({ d_model: 128 })).toBeGreaterThan(ttm({}));
-    const ptst = (p: Record<string, number>) => forwardFlopsPerSample({ family: 'patchtst', contextLength: 512, horizon: 96, channels: 1,
-      params: { patch_length: 16, stride: 8, d_model: 128, num_heads: 16, num_layers: 3, d_ff: 256, ...p } });
+    const ptst = (p: Record<string, number>) =>
+      forwardFlopsPerSample({
+        family: 'patchtst',
+        contextLength: 512,
+        horizon: 96,
+        channels: 1,
+        params: { patch_length: 16, stride: 8, d_model: 128, num_heads: 16, num_layers: 3, d_ff: 256, ...p },
+      });
     expect(ptst({ num_layers: 6 })).toBeGreaterThan(ptst({}));
-    expect(() => forwardFlopsPerSample({ family: 'lstm', contextLength: 8, horizon: 1, channels: 1, params: {} })).toThrow(/unknown model family 'lstm'/);
+    expect(() => forwardFlopsPerSample({ family: 'lstm', contextLength: 8, horizon: 1, channels: 1, params: {} })).toThrow(
+      /unknown model family 'lstm'/,
+    );
   });
 });
 
 describe('machine probes', () => {
   const line = (p: string) => `7f0000000000-7f0000001000 r-xp 00000000 08:01 123 ${p}`;
   it('tells the reference BLAS from OpenBLAS by the mapped library', () => {
-    expect(loadedBlas([line('/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'), line('/usr/lib/libc.so.6')].join('\n')).kind).toBe('reference');
+    expect(loadedBlas([line('/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'), line('/usr/lib/libc.so.6')].join('\n')).kind).toBe(
+      'reference',
+    );
     expect(loadedBlas(line('/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3')).kind).toBe('openblas');
     expect(loadedBlas(line('/opt/intel/lib/libmkl_core.so')).kind).toBe('mkl');
     expect(loadedBlas(line('/usr/lib/libc.so.6')).kind).toBe('unknown');
   });
   it('parses LibTorch build settings', () => {
-    const s = buildSettings('PyTorch built with:\n  - CUDA Runtime 12.1\n  - CuDNN 8.9.2\n  - Build settings: BLAS_INFO=open, TORCH_VERSION=2.1.0, USE_CUDA=ON, USE_NCCL=1, \n');
-    expect(s).toMatchObject({ BLAS_INFO: 'open', TORCH_VERSION: '2.1.0', USE_CUDA: 'ON', USE_NCCL: '1', CUDA_RUNTIME: '12.1', CUDNN_VERSION: '8.9.2' });
+    const s = buildSettings(
+      'PyTorch built with:\n  - CUDA Runtime 12.1\n  - CuDNN 8.9.2\n  - Build settings: BLAS_INFO=open, TORCH_VERSION=2.1.0, USE_CUDA=ON, USE_NCCL=1, \n',
+    );
+    expect(s).toMatchObject({
+      BLAS_INFO: 'open',
+      TORCH_VERSION: '2.1.0',
+      USE_CUDA: 'ON',
+      USE_NCCL: '1',
+      CUDA_RUNTIME: '12.1',
+      CUDNN_VERSION: '8.9.2',
+    });
   });
 });
 
@@ -67,8 +92,9 @@ describe('OpenBLAS kernels', () => {
   it('names the core type that gives an OpenBLAS older than the CPU its vector units', () => {
     expect(betterOpenblasCore('Prescott', { avx2: true, avx512f: true })).toBe('SkylakeX');
     expect(betterOpenblasCore('Nehalem', { avx2: true, avx512f: false })).toBe('Haswell');
-    for (const core of ['Haswell', 'Zen', 'SkylakeX', 'Cooperlake', 'SapphireRapids']) expect(betterOpenblasCore(core, { avx2: true, avx512f: true })).toBeUndefined();
-    expect(betterOpenblasCore('Prescott', { avx2: false, avx512f: false })).toBeUndefined();  // an old CPU: nothing better
-    expect(betterOpenblasCore('', { avx2: true, avx512f: true })).toBeUndefined();  // not OpenBLAS
+    for (const core of ['Haswell', 'Zen', 'SkylakeX', 'Cooperlake', 'SapphireRapids'])
+      expect(betterOpenblasCore(core, { avx2: true, avx512f: true })).toBeUndefined();
+    expect(betterOpenblasCore('Prescott', { avx2: false, avx512f: false })).toBeUndefined(); // an old CPU: nothing better
+    expect(betterOpenblasCore('', { avx2: true, avx512f: true })).toBeUndefined(); // not OpenBLAS
   });
 });

@@ -3,8 +3,17 @@ import { progressReporter, renderBar, renderEpoch } from '../../../ts/cli/progre
 import type { ProgressEvent } from '../../../ts/train/train.js';
 
 const step: ProgressEvent = {
-  kind: 'step', epoch: 1, epochs: 4, step: 50, stepsPerEpoch: 100, globalStep: 150, totalSteps: 400,
-  loss: 0.123456, lr: 1e-3, samplesPerSec: 2048.4, etaSeconds: 125,
+  kind: 'step',
+  epoch: 1,
+  epochs: 4,
+  step: 50,
+  stepsPerEpoch: 100,
+  globalStep: 150,
+  totalSteps: 400,
+  loss: 0.123456,
+  lr: 1e-3,
+  samplesPerSec: 2048.4,
+  etaSeconds: 125,
 };
 
 function capture(tty: boolean) {

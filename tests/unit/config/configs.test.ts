@@ -34,7 +34,15 @@ describe('shipped configs', () => {
 
     const pt = loadConfig('examples/etth1-patchtst').config;
     expect(pt.model.family).toBe('patchtst');
-    expect(pt.model.params).toMatchObject({ patch_length: 16, stride: 8, d_model: 16, num_heads: 4, num_layers: 3, d_ff: 128, dropout: 0.3 });
+    expect(pt.model.params).toMatchObject({
+      patch_length: 16,
+      stride: 8,
+      d_model: 16,
+      num_heads: 4,
+      num_layers: 3,
+      d_ff: 128,
+      dropout: 0.3,
+    });
 
     const sh = loadConfig('examples/shanghai-t1dm-ttm').config;
     expect(sh.model).toMatchObject({ family: 'ttm', context_length: 32, horizon: 4 });

@@ -125,7 +125,9 @@ describe('schema validation messages', () => {
       'data.split: train + val + test must sum to 1, got 0.7 + 0.2 + 0.2 = 1.1',
     ]);
     expect(issues({ data: { split: { protocol: 'hybrid', train: 0.5 } } })[0]).toMatch(/^data\.split: train \+ val \+ test must sum to 1/);
-    expect(issues({ data: { split: { protocol: 'series', val_fraction: 0.5, test_fraction: 0.5 } } })[0]).toMatch(/^data\.split: val_fraction/);
+    expect(issues({ data: { split: { protocol: 'series', val_fraction: 0.5, test_fraction: 0.5 } } })[0]).toMatch(
+      /^data\.split: val_fraction/,
+    );
   });
 
   it('an unknown split protocol lists the protocols', () => {
@@ -142,8 +144,6 @@ describe('schema validation messages', () => {
   });
 
   it('model params are numbers', () => {
-    expect(issues({ model: { params: { d_model: 'big' } } })).toEqual([
-      'model.params.d_model: expected a number, got "big"',
-    ]);
+    expect(issues({ model: { params: { d_model: 'big' } } })).toEqual(['model.params.d_model: expected a number, got "big"']);
   });
 });

@@ -7,11 +7,23 @@ import { fromArrowTable, readDatasetIPC, toArrowTable, writeDatasetIPC } from '.
 import { computeDatasetVersion } from '../../../ts/data/cache.js';
 import { dataDir, expectReconciled, tmpDir, writeText } from './helpers.js';
 
-const broll = { name: 'broll', format: 'iglu', path: path.join(dataDir, 'broll_iglu/example_data_5_subject.csv'), interval: '5min', max_gap: '45min' } as const;
+const broll = {
+  name: 'broll',
+  format: 'iglu',
+  path: path.join(dataDir, 'broll_iglu/example_data_5_subject.csv'),
+  interval: '5min',
+  max_gap: '45min',
+} as const;
 
 describe('Arrow canonical table', () => {
   test('round trip through IPC; channels are views of the Arrow buffers (no copy)', async () => {
-    const ds = await ingestDataset({ name: 't1', format: 'shanghai', path: path.join(dataDir, 'shanghai_t1dm'), interval: '15min', max_gap: '45min' });
+    const ds = await ingestDataset({
+      name: 't1',
+      format: 'shanghai',
+      path: path.join(dataDir, 'shanghai_t1dm'),
+      interval: '15min',
+      max_gap: '45min',
+    });
     const dir = path.join(await tmpDir(), 'ds');
     await writeDatasetIPC(ds, dir);
     const back = await readDatasetIPC(dir);

@@ -38,24 +38,28 @@ describe('CSV parser (RFC 4180)', () => {
     const field = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('"', '""', ',', '\n', '\r\n', 'a"b', ' '));
     const rec = fc.array(field, { minLength: 1, maxLength: 5 });
     fc.assert(
-      fc.property(fc.array(rec, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 20 }), (rows, cuts) => {
-        const enc = (f: string): string => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
-        const text = rows.map((r) => r.map(enc).join(',')).join('\r\n') + '\r\n';
-        const whole = parseCsvString(text).records;
-        const got: string[][] = [];
-        const p = new CsvParser((f) => got.push(f));
-        let i = 0;
-        let k = 0;
-        while (i < text.length) {
-          const n = cuts[k++ % cuts.length];
-          p.push(text.slice(i, i + n));
-          i += n;
-        }
-        p.end();
-        expect(got).toEqual(whole);
-        // every quoted record round-trips exactly
-        expect(whole).toEqual(rows);
-      }),
+      fc.property(
+        fc.array(rec, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 20 }),
+        (rows, cuts) => {
+          const enc = (f: string): string => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
+          const text = rows.map((r) => r.map(enc).join(',')).join('\r\n') + '\r\n';
+          const whole = parseCsvString(text).records;
+          const got: string[][] = [];
+          const p = new CsvParser((f) => got.push(f));
+          let i = 0;
+          let k = 0;
+          while (i < text.length) {
+            const n = cuts[k++ % cuts.length];
+            p.push(text.slice(i, i + n));
+            i += n;
+          }
+          p.end();
+          expect(got).toEqual(whole);
+          // every quoted record round-trips exactly
+          expect(whole).toEqual(rows);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -83,7 +87,8 @@ describe('CSV parser (RFC 4180)', () => {
     const n = 1_000_000;
     const parts: string[] = ['id,time,gl\n'];
     const t0 = Date.UTC(2021, 0, 1);
-    for (let i = 0; i < n; i++) parts.push(`s${i % 7},${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${100 + (i % 50)}\n`);
+    for (let i = 0; i < n; i++)
+      parts.push(`s${i % 7},${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${100 + (i % 50)}\n`);
     const p = await writeText(dir, 'big.csv', parts.join(''));
     const start = performance.now();
     const t = await readCsv(p);

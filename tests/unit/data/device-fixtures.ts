@@ -48,7 +48,22 @@ export function nightscoutFile(sgvs: Array<number | string>, extra: object[] = [
   const entries: object[] = sgvs.map((sgv, k) => {
     const date = end - (sgvs.length - 1 - k) * 300_000;
     const local = new Date(date + 2 * 3_600_000).toISOString().replace('Z', '+0200');
-    return { _id: `66${k}`, device: 'xDrip-DexcomG6', date, dateString: local, sgv, delta: 1.5, direction: 'Flat', type: 'sgv', filtered: 0, unfiltered: 0, rssi: 100, noise: 1, sysTime: local, utcOffset: 120 };
+    return {
+      _id: `66${k}`,
+      device: 'xDrip-DexcomG6',
+      date,
+      dateString: local,
+      sgv,
+      delta: 1.5,
+      direction: 'Flat',
+      type: 'sgv',
+      filtered: 0,
+      unfiltered: 0,
+      rssi: 100,
+      noise: 1,
+      sysTime: local,
+      utcOffset: 120,
+    };
   });
   return JSON.stringify([...entries.reverse(), ...extra], null, 2);
 }

@@ -16,7 +16,7 @@ describe('sniffing', () => {
     const dir = await tmpDir();
     expect((await sniffFile(await writeText(dir, 'd.csv', dexcomFile(['100', '101'])))).kind).toBe('dexcom_clarity');
     expect(await sniffFile(await writeText(dir, 'l.csv', libreFile(['100'])))).toMatchObject({ kind: 'libreview', headerLine: 2 });
-    expect((await sniffFile(await writeText(dir, 'n.json', nightscoutFile([100, 101]))))).toMatchObject({ kind: 'nightscout' });
+    expect(await sniffFile(await writeText(dir, 'n.json', nightscoutFile([100, 101])))).toMatchObject({ kind: 'nightscout' });
     expect((await sniffFile(await writeText(dir, 'p.csv', 'time,glucose\n2024-01-01 00:00,100\n'))).kind).toBe('table');
   });
 });
@@ -32,10 +32,18 @@ describe('Dexcom Clarity', () => {
     expect(Array.from(ds.values[0])).toEqual([112, 115, 40, 40, 52, 180, 400, 390]);
     expect(ds.segments[0]!.startMs).toBe(Date.UTC(2024, 2, 1, 0, 1, 47));
     expect(ds.report.rowsRead).toBe(8); // the EGV rows; metadata and the insulin event are counted apart
-    expect(ds.report.counters).toMatchObject({ censored_low: 2, censored_high: 1, 'dexcom_rows_ignored:Insulin': 1, 'dexcom_rows_ignored:FirstName': 1, 'dexcom_rows_ignored:Alert': 5 });
+    expect(ds.report.counters).toMatchObject({
+      censored_low: 2,
+      censored_high: 1,
+      'dexcom_rows_ignored:Insulin': 1,
+      'dexcom_rows_ignored:FirstName': 1,
+      'dexcom_rows_ignored:Alert': 5,
+    });
     expect(ds.report.seriesCounters).toEqual({ clarity_jane: { censored_low: 2, censored_high: 1 } });
     expect(JSON.stringify(ds)).not.toMatch(/Jane|Doe/); // names in the metadata rows are never stored
-    expect(renderIngestReport(ds)).toMatch(/censored readings kept at the device limits: 2 low, 1 high, in 1 series \(clarity_jane: 2 low, 1 high\)/);
+    expect(renderIngestReport(ds)).toMatch(
+      /censored readings kept at the device limits: 2 low, 1 high, in 1 series \(clarity_jane: 2 low, 1 high\)/,
+    );
   });
 
   test('mmol/L exports are converted with MGDL_PER_MMOLL; Low is 40 mg/dL whatever the unit', async () => {
@@ -45,22 +53,38 @@ describe('Dexcom Clarity', () => {
     expect(ds.values[0][0]).toBeCloseTo(6.2 * MGDL_PER_MMOLL, 3);
     expect(ds.values[0][2]).toBe(40);
     expect(ds.report.counters?.censored_low).toBe(1);
-    await expect(ingestDataset({ name: 'c', format: 'dexcom_clarity', path: file, units: 'mg/dL' })).rejects.toThrow(/says mmol\/L but the dataset config says units: mg\/dL/);
+    await expect(ingestDataset({ name: 'c', format: 'dexcom_clarity', path: file, units: 'mg/dL' })).rejects.toThrow(
+      /says mmol\/L but the dataset config says units: mg\/dL/,
+    );
   });
 
   test('bad files: truncated, wrong device, mixed units — one line naming file and line', async () => {
     const dir = await tmpDir();
     const full = dexcomFile(['112', '115', '118', '120']);
     const cut = await writeText(dir, 'cut.csv', full.slice(0, full.lastIndexOf(',,,,,') + 2));
-    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: cut })).rejects.toThrow(new RegExp(`^${esc(cut)}:14: malformed row: expected 14 fields, found \\d+`));
+    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: cut })).rejects.toThrow(
+      new RegExp(`^${esc(cut)}:14: malformed row: expected 14 fields, found \\d+`),
+    );
     const metaOnly = await writeText(dir, 'meta.csv', [DEXCOM_HEADER(), ...DEXCOM_META].join('\n'));
-    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: metaOnly })).rejects.toThrow(`${metaOnly}: no EGV rows (Event Type 'EGV') after 8 metadata/event row(s): a truncated or empty Dexcom Clarity export?`);
+    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: metaOnly })).rejects.toThrow(
+      `${metaOnly}: no EGV rows (Event Type 'EGV') after 8 metadata/event row(s): a truncated or empty Dexcom Clarity export?`,
+    );
     const libre = await writeText(dir, 'libre.csv', libreFile(['100', '101']));
-    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: libre })).rejects.toThrow(`${libre}: not a Dexcom Clarity export (line 1 has no 'Timestamp', 'Event Type' and 'Glucose Value' columns); it looks like a LibreView export: use format: libreview`);
+    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: libre })).rejects.toThrow(
+      `${libre}: not a Dexcom Clarity export (line 1 has no 'Timestamp', 'Event Type' and 'Glucose Value' columns); it looks like a LibreView export: use format: libreview`,
+    );
     const mixed = await writeText(dir, 'mixed.csv', dexcomFile(['112', '115', '6.4', '120']));
-    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: mixed })).rejects.toThrow(`${mixed}:12: column 'Glucose Value (mg/dL)': glucose 6.4 looks like mmol/L in a mg/dL file (mixed units in one file?) (set on_error: skip to drop such rows)`);
-    const joined = await writeText(dir, 'joined.csv', dexcomFile(['112', '115']) + DEXCOM_HEADER('mmol/L') + '\n' + '20,2024-03-02T00:00:00,EGV,,,,iOS G6,6.1,,,,,1,8GXXXX\n');
-    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: joined })).rejects.toThrow(`${joined}:13: a second header row says 'Glucose Value (mmol/L)' where line 1 says 'Glucose Value (mg/dL)': mixed units in one file`);
+    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: mixed })).rejects.toThrow(
+      `${mixed}:12: column 'Glucose Value (mg/dL)': glucose 6.4 looks like mmol/L in a mg/dL file (mixed units in one file?) (set on_error: skip to drop such rows)`,
+    );
+    const joined = await writeText(
+      dir,
+      'joined.csv',
+      dexcomFile(['112', '115']) + DEXCOM_HEADER('mmol/L') + '\n' + '20,2024-03-02T00:00:00,EGV,,,,iOS G6,6.1,,,,,1,8GXXXX\n',
+    );
+    await expect(ingestDataset({ name: 'x', format: 'dexcom_clarity', path: joined })).rejects.toThrow(
+      `${joined}:13: a second header row says 'Glucose Value (mmol/L)' where line 1 says 'Glucose Value (mg/dL)': mixed units in one file`,
+    );
   });
 });
 
@@ -100,39 +124,76 @@ describe('LibreView', () => {
 
   test('mmol/L; month-first dates are recognised; errors name the physical line', async () => {
     const dir = await tmpDir();
-    const ds = await ingestDataset({ name: 'l', format: 'libreview', path: await writeText(dir, 'm.csv', libreFile(['5.4', '5.9', 'LO'], 'mmol/L')) });
+    const ds = await ingestDataset({
+      name: 'l',
+      format: 'libreview',
+      path: await writeText(dir, 'm.csv', libreFile(['5.4', '5.9', 'LO'], 'mmol/L')),
+    });
     expect(ds.values[0][0]).toBeCloseTo(5.4 * MGDL_PER_MMOLL, 3);
     expect(ds.values[0][2]).toBe(40);
     const us = libreFile(['100', '101', '102']).replace(/(\d{2})-(\d{2})-2026/g, '$2-$1-2026');
     const u = await ingestDataset({ name: 'l', format: 'libreview', path: await writeText(dir, 'us.csv', us) });
     expect(u.segments[0]!.startMs).toBe(Date.UTC(2026, 1, 13, 23, 7));
     const bad = await writeText(dir, 'bad.csv', libreFile(['100', 'x1', '102']));
-    await expect(ingestDataset({ name: 'l', format: 'libreview', path: bad })).rejects.toThrow(`${bad}:4: column 'Historic Glucose mg/dL': cannot parse glucose 'x1'`);
+    await expect(ingestDataset({ name: 'l', format: 'libreview', path: bad })).rejects.toThrow(
+      `${bad}:4: column 'Historic Glucose mg/dL': cannot parse glucose 'x1'`,
+    );
   });
 
   test('bad files: truncated after the title, wrong device, mixed units', async () => {
     const dir = await tmpDir();
     const title = await writeText(dir, 'title.csv', LIBRE_TITLE + '\nDevice,Serial Number,Device Ti');
-    await expect(ingestDataset({ name: 'l', format: 'libreview', path: title })).rejects.toThrow(`${title}: not a LibreView export (no 'Device Timestamp,Record Type,Historic Glucose' header on line 1 or 2); line 1 is 'Glucose Data,Generated on`);
+    await expect(ingestDataset({ name: 'l', format: 'libreview', path: title })).rejects.toThrow(
+      `${title}: not a LibreView export (no 'Device Timestamp,Record Type,Historic Glucose' header on line 1 or 2); line 1 is 'Glucose Data,Generated on`,
+    );
     const dex = await writeText(dir, 'dex.csv', dexcomFile(['100', '101']));
-    await expect(ingestDataset({ name: 'l', format: 'libreview', path: dex })).rejects.toThrow(/not a LibreView export .*it looks like a Dexcom Clarity export: use format: dexcom_clarity/);
+    await expect(ingestDataset({ name: 'l', format: 'libreview', path: dex })).rejects.toThrow(
+      /not a LibreView export .*it looks like a Dexcom Clarity export: use format: dexcom_clarity/,
+    );
     const mixed = await writeText(dir, 'mixed.csv', libreFile(['100', '101', '5.8', '104']));
-    await expect(ingestDataset({ name: 'l', format: 'libreview', path: mixed })).rejects.toThrow(`${mixed}:6: column 'Historic Glucose mg/dL': glucose 5.8 looks like mmol/L in a mg/dL file (mixed units in one file?)`);
-    const both = await writeText(dir, 'both.csv', [LIBRE_TITLE, LIBRE_HEADER('mg/dL').replace('Scan Glucose mg/dL', 'Historic Glucose mmol/L'), 'FreeStyle LibreLink,x,13-02-2026 23:07,0,100,,,,,,,,,,,,,,'].join('\n'));
-    await expect(ingestDataset({ name: 'l', format: 'libreview', path: both })).rejects.toThrow(`${both}:2: expected one 'Historic Glucose mg/dL' or 'Historic Glucose mmol/L' column, found 'Historic Glucose mg/dL', 'Historic Glucose mmol/L': mixed units in one file?`);
+    await expect(ingestDataset({ name: 'l', format: 'libreview', path: mixed })).rejects.toThrow(
+      `${mixed}:6: column 'Historic Glucose mg/dL': glucose 5.8 looks like mmol/L in a mg/dL file (mixed units in one file?)`,
+    );
+    const both = await writeText(
+      dir,
+      'both.csv',
+      [
+        LIBRE_TITLE,
+        LIBRE_HEADER('mg/dL').replace('Scan Glucose mg/dL', 'Historic Glucose mmol/L'),
+        'FreeStyle LibreLink,x,13-02-2026 23:07,0,100,,,,,,,,,,,,,,',
+      ].join('\n'),
+    );
+    await expect(ingestDataset({ name: 'l', format: 'libreview', path: both })).rejects.toThrow(
+      `${both}:2: expected one 'Historic Glucose mg/dL' or 'Historic Glucose mmol/L' column, found 'Historic Glucose mg/dL', 'Historic Glucose mmol/L': mixed units in one file?`,
+    );
   });
 });
 
 describe('Nightscout', () => {
   test('sgv entries newest first: times from date, 39 kept as low, error codes missing, other entry types not read', async () => {
     const dir = await tmpDir();
-    const file = await writeText(dir, 'ns.json', nightscoutFile([120, 118, 39, 5, 90, 95], [{ type: 'mbg', mbg: 101, date: Date.UTC(2024, 4, 2, 5) }, { type: 'cal', slope: 1, date: Date.UTC(2024, 4, 2, 5) }]));
+    const file = await writeText(
+      dir,
+      'ns.json',
+      nightscoutFile(
+        [120, 118, 39, 5, 90, 95],
+        [
+          { type: 'mbg', mbg: 101, date: Date.UTC(2024, 4, 2, 5) },
+          { type: 'cal', slope: 1, date: Date.UTC(2024, 4, 2, 5) },
+        ],
+      ),
+    );
     const ds = await ingestDataset({ name: 'ns', format: 'nightscout', path: file, interval: '5min', max_gap: '15min' });
     expectReconciled(ds);
     expect(ds.segments[0]!.startMs).toBe(Date.UTC(2024, 4, 2, 5, 35));
     expect(Array.from(ds.values[0])).toEqual([120, 118, 40, 65, 90, 95]); // the code-5 slot is interpolated
     expect(ds.report.dropped).toEqual({ missing_target: 1 });
-    expect(ds.report.counters).toMatchObject({ censored_low: 1, sensor_error_code: 1, nightscout_mbg_ignored: 1, nightscout_cal_ignored: 1 });
+    expect(ds.report.counters).toMatchObject({
+      censored_low: 1,
+      sensor_error_code: 1,
+      nightscout_mbg_ignored: 1,
+      nightscout_cal_ignored: 1,
+    });
     expect(ds.series[0]!.attributes).toEqual({ source: 'nightscout', device: 'xDrip-DexcomG6' });
     expect(ds.report.warnings.join('\n')).toMatch(/recorded at UTC\+2 \(dateString\) but time_zone is UTC/);
   });
@@ -141,11 +202,17 @@ describe('Nightscout', () => {
     const dir = await tmpDir();
     const text = nightscoutFile([120, 118, 116]);
     const cut = await writeText(dir, 'cut.json', text.slice(0, text.length - 40));
-    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: cut })).rejects.toThrow(new RegExp(`^${esc(cut)}: not valid JSON \\(.*\\): a truncated Nightscout export\\?`));
+    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: cut })).rejects.toThrow(
+      new RegExp(`^${esc(cut)}: not valid JSON \\(.*\\): a truncated Nightscout export\\?`),
+    );
     const obj = await writeText(dir, 'obj.json', JSON.stringify({ status: 'ok', treatments: [] }));
-    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: obj })).rejects.toThrow(`${obj}: not Nightscout entries JSON (expected a JSON array of entries, found an object with status, treatments)`);
+    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: obj })).rejects.toThrow(
+      `${obj}: not Nightscout entries JSON (expected a JSON array of entries, found an object with status, treatments)`,
+    );
     const mixed = await writeText(dir, 'mixed.json', nightscoutFile([120, 6.7, 116]));
     // newest first: 116 (its entry opens on line 2), 6.7 (line 18)
-    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: mixed })).rejects.toThrow(`${mixed}:18: column 'sgv': glucose 6.7 looks like mmol/L in a mg/dL file (mixed units in one file?)`);
+    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: mixed })).rejects.toThrow(
+      `${mixed}:18: column 'sgv': glucose 6.7 looks like mmol/L in a mg/dL file (mixed units in one file?)`,
+    );
   });
 });

@@ -58,7 +58,14 @@ describe('regularisation rules', () => {
       'b,2021-01-01 00:10:00,82,,',
     ].join('\n');
     const file = await writeText(dir, 'x.csv', csv);
-    const ds = await ingestDataset({ ...base, path: file, max_gap: '45min', min_segment_length: 2, past_covariates: ['bolus', 'hr'], fill: { bolus: 'zero' } });
+    const ds = await ingestDataset({
+      ...base,
+      path: file,
+      max_gap: '45min',
+      min_segment_length: 2,
+      past_covariates: ['bolus', 'hr'],
+      fill: { bolus: 'zero' },
+    });
     expectReconciled(ds);
     const r = ds.report;
     expect(r.rowsRead).toBe(11);
@@ -94,7 +101,7 @@ describe('regularisation rules', () => {
         async (rate, jitter, gapAt, seed) => {
           const I = 300;
           let rnd = seed;
-          const next = (): number => ((rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648);
+          const next = (): number => (rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648;
           const lines = ['id,t,g,src'];
           let t = 0;
           for (let i = 0; i < 600; i++) {
@@ -104,7 +111,17 @@ describe('regularisation rules', () => {
             lines.push(`a,${new Date(Date.UTC(2022, 0, 1) + ts * 1000).toISOString()},${100 + (i % 9)},${ts}`);
           }
           const file = await writeText(dir, `p${k++}.csv`, lines.join('\n'));
-          const ds = await ingestDataset({ name: 'p', format: 'long', path: file, id: 'id', time: 't', target: 'g', past_covariates: ['src'], interval: '5min', max_gap: '30min' });
+          const ds = await ingestDataset({
+            name: 'p',
+            format: 'long',
+            path: file,
+            id: 'id',
+            time: 't',
+            target: 'g',
+            past_covariates: ['src'],
+            interval: '5min',
+            max_gap: '30min',
+          });
           expectReconciled(ds);
           const src = ds.values[1];
           let worst = 0;
@@ -161,21 +178,42 @@ describe('regularisation rules', () => {
     const t0 = Date.UTC(2024, 2, 30, 20);
     // Two days of 5-min readings; the clock moves from +01:00 to +02:00 half way (the instants stay regular).
     const dst = Array.from({ length: 576 }, (_, i) => `a,${iso(t0 + i * 300_000, i < 288 ? 1 : 2)},${100 + (i % 40)}`);
-    const ok = await ingestDataset({ name: 'dst', format: 'long', path: await writeText(dir, 'dst.csv', ['id,t,g', ...dst].join('\n')), id: 'id', time: 't', target: 'g', interval: '5min' });
+    const ok = await ingestDataset({
+      name: 'dst',
+      format: 'long',
+      path: await writeText(dir, 'dst.csv', ['id,t,g', ...dst].join('\n')),
+      id: 'id',
+      time: 't',
+      target: 'g',
+      interval: '5min',
+    });
     expect(ok.segments).toHaveLength(1);
     expect(ok.values[0]).toHaveLength(576);
-    expect(ok.report.warnings.join('\n')).toMatch(/series 'a': the UTC offset changes 1 time in 2\.0 days \(first at line 290: \+01:00 to \+02:00\) \(daylight saving or travel\)/);
+    expect(ok.report.warnings.join('\n')).toMatch(
+      /series 'a': the UTC offset changes 1 time in 2\.0 days \(first at line 290: \+01:00 to \+02:00\) \(daylight saving or travel\)/,
+    );
     // The same instants written with offsets that alternate between +00:00 and +05:00 (a broken export).
-    const bad = Array.from({ length: 576 }, (_, i) => `a,${iso(t0 + i * 300_000, 0).replace('+00:00', i % 3 === 1 ? '+05:00' : '+00:00')},100`);
+    const bad = Array.from(
+      { length: 576 },
+      (_, i) => `a,${iso(t0 + i * 300_000, 0).replace('+00:00', i % 3 === 1 ? '+05:00' : '+00:00')},100`,
+    );
     const file = await writeText(dir, 'bad.csv', ['id,t,g', ...bad].join('\n'));
-    await expect(ingestDataset({ name: 'bad', format: 'long', path: file, id: 'id', time: 't', target: 'g', interval: '5min' })).rejects.toThrow(
-      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: series 'a': the UTC offset changes 384 times in [\\d.]+ days \\(first at line 3: \\+00:00 to \\+05:00\\); timestamps with inconsistent offsets cannot be placed in time`),
+    await expect(
+      ingestDataset({ name: 'bad', format: 'long', path: file, id: 'id', time: 't', target: 'g', interval: '5min' }),
+    ).rejects.toThrow(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: series 'a': the UTC offset changes 384 times in [\\d.]+ days \\(first at line 3: \\+00:00 to \\+05:00\\); timestamps with inconsistent offsets cannot be placed in time`,
+      ),
     );
   });
 
   test('wide layout: channels of one series (default) or one series per column', async () => {
     const dir = await tmpDir();
-    const file = await writeText(dir, 'w.csv', 'when,x,y\n2020-01-01T00:00:00Z,1,10\n2020-01-01T01:00:00Z,2,20\n2020-01-01T02:00:00Z,3,30\n');
+    const file = await writeText(
+      dir,
+      'w.csv',
+      'when,x,y\n2020-01-01T00:00:00Z,1,10\n2020-01-01T01:00:00Z,2,20\n2020-01-01T02:00:00Z,3,30\n',
+    );
     const ch = await ingestDataset({ name: 'w', format: 'wide', path: file, time: 'when' });
     expect(ch.series.map((s) => s.id)).toEqual(['w']);
     expect(ch.channels.map((c) => c.name)).toEqual(['x', 'y']);
@@ -188,8 +226,21 @@ describe('regularisation rules', () => {
 
   test('static columns become series attributes; custom time_format', async () => {
     const dir = await tmpDir();
-    const file = await writeText(dir, 's.csv', 'pid,when,bg,age\np1,31/12/2020 23:50,100,40\np1,31/12/2020 23:55,101,40\np2,01/01/2021 00:00,90,\n');
-    const ds = await ingestDataset({ name: 's', format: 'long', path: file, id: 'pid', time: 'when', target: 'bg', static: ['age'], time_format: 'DD/MM/YYYY HH:mm' });
+    const file = await writeText(
+      dir,
+      's.csv',
+      'pid,when,bg,age\np1,31/12/2020 23:50,100,40\np1,31/12/2020 23:55,101,40\np2,01/01/2021 00:00,90,\n',
+    );
+    const ds = await ingestDataset({
+      name: 's',
+      format: 'long',
+      path: file,
+      id: 'pid',
+      time: 'when',
+      target: 'bg',
+      static: ['age'],
+      time_format: 'DD/MM/YYYY HH:mm',
+    });
     expect(ds.series).toEqual([{ id: 'p1', attributes: { age: 40 } }, { id: 'p2' }]);
     expect(ds.segments[0].startMs).toBe(Date.UTC(2020, 11, 31, 23, 50));
   });
@@ -208,7 +259,9 @@ describe('bad inputs give clear errors', () => {
     const file = await writeText(dir, 'x.csv', 'id,time,glucose\na,2021-01-01 00:00:00,100\n');
     const err = await ingestDataset({ ...base, path: file, time: 'time', target: 'glucos' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect(String((err as Error).message)).toMatch(/target column 'glucos' not found \(did you mean 'glucose'\?\); available columns: 'id', 'time', 'glucose'/);
+    expect(String((err as Error).message)).toMatch(
+      /target column 'glucos' not found \(did you mean 'glucose'\?\); available columns: 'id', 'time', 'glucose'/,
+    );
   });
 
   test('all-NaN target', async () => {
@@ -222,7 +275,11 @@ describe('bad inputs give clear errors', () => {
 
   test('unparseable time names file, line and column; skip mode counts it', async () => {
     const dir = await tmpDir();
-    const file = await writeText(dir, 'x.csv', 'id,t,g\na,2021-01-01 00:00:00,100\na,"2021-01-01\n00:05",101\na,yesterday,102\na,2021-01-01 00:10:00,103\n');
+    const file = await writeText(
+      dir,
+      'x.csv',
+      'id,t,g\na,2021-01-01 00:00:00,100\na,"2021-01-01\n00:05",101\na,yesterday,102\na,2021-01-01 00:10:00,103\n',
+    );
     await expect(ingestDataset({ ...base, path: file })).rejects.toThrow(`${file}:3: column 't': cannot parse time '2021-01-01\n00:05'`);
     const ds = await ingestDataset({ ...base, path: file, on_error: 'skip', max_gap: '10min' });
     expect(ds.report.dropped.unparseable_time).toBe(2);
@@ -251,12 +308,19 @@ describe('bad inputs give clear errors', () => {
   test('glucose unit mismatch in both directions names the file and the fix', async () => {
     const dir = await tmpDir();
     const mmol = await writeText(dir, 'mmol.csv', 'id,t,g\na,2021-01-01 00:00:00,5.5\na,2021-01-01 00:05:00,6.1\n');
-    await expect(ingestDataset({ ...base, path: mmol, units: 'mg/dL' })).rejects.toThrow(new RegExp(`${mmol}.*declared mg/dL.*units: mmol/L`));
+    await expect(ingestDataset({ ...base, path: mmol, units: 'mg/dL' })).rejects.toThrow(
+      new RegExp(`${mmol}.*declared mg/dL.*units: mmol/L`),
+    );
     const mg = await writeText(dir, 'mg.csv', 'id,t,g\na,2021-01-01 00:00:00,120\na,2021-01-01 00:05:00,130\n');
     await expect(ingestDataset({ ...base, path: mg, units: 'mmol/L' })).rejects.toThrow(new RegExp(`${mg}.*declared mmol/L.*units: mg/dL`));
     // the Shanghai export declared as mmol/L is caught too
     await expect(
-      ingestDataset({ name: 'x', format: 'shanghai', path: path.join(dataDir, 'shanghai_t1dm/processed_1001_0_20210730.csv'), units: 'mmol/L' }),
+      ingestDataset({
+        name: 'x',
+        format: 'shanghai',
+        path: path.join(dataDir, 'shanghai_t1dm/processed_1001_0_20210730.csv'),
+        units: 'mmol/L',
+      }),
     ).rejects.toThrow(/processed_1001_0_20210730\.csv.*units: mg\/dL/);
   });
 

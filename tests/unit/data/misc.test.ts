@@ -34,7 +34,8 @@ describe('time parsing', () => {
     expect(out.absolute).toBe(true);
     expect(parseIsoInto('2021/5/6 1:02:03', out)).toBe(Date.UTC(2021, 4, 6, 1, 2, 3));
     expect(parseIsoInto('2021-05-26', out)).toBe(Date.UTC(2021, 4, 26));
-    for (const bad of ['2021-02-30 00:00:00', '2021-13-01', 'yesterday', '2021-05-26 25:00', '2021-05-26 10:00:00 junk', '']) expect(parseIsoInto(bad, out)).toBeNaN();
+    for (const bad of ['2021-02-30 00:00:00', '2021-13-01', 'yesterday', '2021-05-26 25:00', '2021-05-26 10:00:00 junk', ''])
+      expect(parseIsoInto(bad, out)).toBeNaN();
   });
   test('patterns and epochs', () => {
     expect(makeWallParser('MM/DD/YYYY HH:mm')('12/31/2020 23:50', out)).toBe(Date.UTC(2020, 11, 31, 23, 50));
@@ -69,7 +70,13 @@ describe('paths and hints', () => {
 
 describe('describe', () => {
   test('glucose metrics per series and overall, text table', async () => {
-    const ds = await ingestDataset({ name: 'broll', format: 'iglu', path: path.join(dataDir, 'broll_iglu'), interval: '5min', max_gap: '45min' });
+    const ds = await ingestDataset({
+      name: 'broll',
+      format: 'iglu',
+      path: path.join(dataDir, 'broll_iglu'),
+      interval: '5min',
+      max_gap: '45min',
+    });
     const d = describeDataset(ds);
     expect(d.series.length).toBe(5);
     expect(d.overall.rows).toBe(ds.values[0].length);
@@ -99,7 +106,7 @@ describe('configs/datasets/*.yaml', async () => {
   const { loadDatasetConfig } = await import('../../../ts/data/config.js');
   const { repoRoot } = await import('./helpers.js');
   const dir = path.join(repoRoot, 'configs/datasets');
-  test('every dataset config validates and its path resolves (relative to the YAML\'s folder)', async () => {
+  test("every dataset config validates and its path resolves (relative to the YAML's folder)", async () => {
     // the real-data configs (simulated_t1d.yaml belongs to the simulator and has its own schema)
     const names = ['broll.yaml', 'etth1.yaml', 'etth2.yaml', 'ettm1.yaml', 'shanghai_t1dm.yaml', 'shanghai_t2dm.yaml'];
     for (const n of names) expect(readdirSync(dir)).toContain(n);

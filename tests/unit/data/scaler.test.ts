@@ -1,6 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import path from 'node:path';
-import { applyInverse, applyScaler, fitScaler, inverseScaleInPlace, scaleInPlace, scalerFromJSON, scalerParams, scalerToJSON } from '../../../ts/data/scaler.js';
+import {
+  applyInverse,
+  applyScaler,
+  fitScaler,
+  inverseScaleInPlace,
+  scaleInPlace,
+  scalerFromJSON,
+  scalerParams,
+  scalerToJSON,
+} from '../../../ts/data/scaler.js';
 import { makeSplits } from '../../../ts/data/splits.js';
 import { ingestDataset } from '../../../ts/data/ingest.js';
 import { dataDir } from './helpers.js';
@@ -48,7 +57,13 @@ describe('scalers', () => {
   });
 
   test('apply and inverse round-trip; JSON round-trip', async () => {
-    const ds = await ingestDataset({ name: 'broll', format: 'iglu', path: path.join(dataDir, 'broll_iglu'), interval: '5min', max_gap: '45min' });
+    const ds = await ingestDataset({
+      name: 'broll',
+      format: 'iglu',
+      path: path.join(dataDir, 'broll_iglu'),
+      interval: '5min',
+      max_gap: '45min',
+    });
     const sp = makeSplits(ds, { context: 96, horizon: 12 }, { kind: 'glucobench' });
     const st = fitScaler(ds, sp.train, 'per_series');
     const scaled = applyScaler(ds, st);

@@ -9,7 +9,12 @@ describe('data.series: selectSeries', () => {
     const ds = syntheticDataset([[10, 5], [7], [8, 4]]);
     const sub = selectSeries(ds, ['s2', 's0']);
     expect(sub.series.map((s) => s.id)).toEqual(['s0', 's2']);
-    expect(sub.segments.map((s) => [s.series, s.offset, s.length])).toEqual([[0, 0, 10], [0, 10, 5], [1, 15, 8], [1, 23, 4]]);
+    expect(sub.segments.map((s) => [s.series, s.offset, s.length])).toEqual([
+      [0, 0, 10],
+      [0, 10, 5],
+      [1, 15, 8],
+      [1, 23, 4],
+    ]);
     // channel 0 holds the original row index: series 2's rows started at 22
     expect(Array.from(sub.values[0]!.subarray(15, 17))).toEqual([22, 23]);
     expect(Array.from(sub.values[1]!.subarray(14, 16))).toEqual([0, 2]);
@@ -18,7 +23,9 @@ describe('data.series: selectSeries', () => {
 
   it('an unknown id is one line naming it, with a suggestion', () => {
     const ds = syntheticDataset([[10], [10]]);
-    expect(() => selectSeries(ds, ['s1', 's1x'])).toThrow(/^data\.series: unknown series 's1x' in dataset 'synthetic' \(did you mean 's1'\?\); series: s0, s1$/);
+    expect(() => selectSeries(ds, ['s1', 's1x'])).toThrow(
+      /^data\.series: unknown series 's1x' in dataset 'synthetic' \(did you mean 's1'\?\); series: s0, s1$/,
+    );
     expect(() => selectSeries(ds, ['patient-x'])).toThrow(/unknown series 'patient-x'/);
   });
 });
@@ -31,7 +38,10 @@ describe('data.train_fraction: keepLastFraction', () => {
     const all = windowStarts(s.train);
     const kept = windowStarts(half);
     const bySeries = (xs: Float64Array, lo: number, hi: number) => Array.from(xs).filter((x) => x >= lo && x < hi);
-    for (const [lo, hi] of [[0, 100], [100, 200]] as const) {
+    for (const [lo, hi] of [
+      [0, 100],
+      [100, 200],
+    ] as const) {
       const a = bySeries(all, lo, hi);
       const k = bySeries(kept, lo, hi);
       expect(k.length).toBe(Math.ceil(a.length / 2));
@@ -47,6 +57,8 @@ describe('data.train_fraction: keepLastFraction', () => {
     const ds = syntheticDataset([[100]]);
     const s = makeSplits(ds, { context: 8, horizon: 2, stride: 3 }, { kind: 'temporal' });
     const all = windowStarts(s.train);
-    expect(Array.from(windowStarts(keepLastFraction(ds, s.train, 0.25)))).toEqual(Array.from(all.slice(all.length - Math.ceil(all.length * 0.25))));
+    expect(Array.from(windowStarts(keepLastFraction(ds, s.train, 0.25)))).toEqual(
+      Array.from(all.slice(all.length - Math.ceil(all.length * 0.25))),
+    );
   });
 });

@@ -46,7 +46,19 @@ describe('Shanghai text parsing', () => {
   });
 
   test('columns are found by normalised header, whatever the Chinese diet header', () => {
-    const h = ['Date', 'CGM (mg / dl)', 'CBG (mg / dl)', 'Blood Ketone (mmol / L)', 'Dietary intake', '进食量', 'Insulin dose - s.c.', 'Non-insulin hypoglycemic agents', 'CSII - bolus insulin (Novolin R, IU)', 'CSII - basal insulin (Novolin R, IU / H)', 'Insulin dose - i.v.'];
+    const h = [
+      'Date',
+      'CGM (mg / dl)',
+      'CBG (mg / dl)',
+      'Blood Ketone (mmol / L)',
+      'Dietary intake',
+      '进食量',
+      'Insulin dose - s.c.',
+      'Non-insulin hypoglycemic agents',
+      'CSII - bolus insulin (Novolin R, IU)',
+      'CSII - basal insulin (Novolin R, IU / H)',
+      'Insulin dose - i.v.',
+    ];
     expect(findShanghaiColumns(h)).toEqual({
       time: 'Date',
       cgm: 'CGM (mg / dl)',
@@ -114,7 +126,14 @@ describe('Shanghai ingest (all 125 files)', () => {
 
   test('all 125 files in one dataset, min_segment_length drops short segments with exact accounting', async () => {
     const ds = await ingestDataset(
-      { name: 'shanghai', format: 'shanghai', path: [path.join(dataDir, 'shanghai_t1dm'), path.join(dataDir, 'shanghai_t2dm')], interval: '15min', max_gap: '30min', min_segment_length: 200 },
+      {
+        name: 'shanghai',
+        format: 'shanghai',
+        path: [path.join(dataDir, 'shanghai_t1dm'), path.join(dataDir, 'shanghai_t2dm')],
+        interval: '15min',
+        max_gap: '30min',
+        min_segment_length: 200,
+      },
       {},
     );
     expect(ds.report.files.length).toBe(125);

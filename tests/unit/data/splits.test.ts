@@ -63,13 +63,24 @@ describe('protocols on real data', () => {
   });
 
   test('GlucoBench on Broll: ceil(10%) subjects OOD, val/test blocks of 240 at the tail of the last segment', async () => {
-    const ds = await ingestDataset({ name: 'broll', format: 'iglu', path: path.join(dataDir, 'broll_iglu'), interval: '5min', max_gap: '45min' });
+    const ds = await ingestDataset({
+      name: 'broll',
+      format: 'iglu',
+      path: path.join(dataDir, 'broll_iglu'),
+      interval: '5min',
+      max_gap: '45min',
+    });
     const ctx = 96;
     const hor = 12;
     const sp = makeSplits(ds, { context: ctx, horizon: hor }, { kind: 'glucobench', seed: 0 });
     expect(sp.heldOutSeries.length).toBe(1); // ceil(0.1 * 5)
     const ood = sp.heldOutSeries[0];
-    expect(sp.blocks.testOOD).toEqual([[ds.segments.find((s) => s.series === ood)!.offset, ds.segments.filter((s) => s.series === ood).at(-1)!.offset + ds.segments.filter((s) => s.series === ood).at(-1)!.length]]);
+    expect(sp.blocks.testOOD).toEqual([
+      [
+        ds.segments.find((s) => s.series === ood)!.offset,
+        ds.segments.filter((s) => s.series === ood).at(-1)!.offset + ds.segments.filter((s) => s.series === ood).at(-1)!.length,
+      ],
+    ]);
     for (const [a, b] of sp.blocks.test) expect(b - a).toBe(240);
     for (const [a, b] of sp.blocks.val) expect(b - a).toBe(240);
     // each in-distribution subject: test block is the last 240 rows of its last segment, val the 240 before
@@ -91,14 +102,28 @@ describe('protocols on real data', () => {
   });
 
   test('Shanghai: series split grouped by patient keeps all visits of a patient together; nocturnal and prandial windows', async () => {
-    const ds = await ingestDataset({ name: 't1', format: 'shanghai', path: path.join(dataDir, 'shanghai_t1dm'), interval: '15min', max_gap: '45min' });
-    const sp = makeSplits(ds, { context: 32, horizon: 8 }, { kind: 'series', valFraction: 0.2, testFraction: 0.25, seed: 3, groupBy: 'patient' });
+    const ds = await ingestDataset({
+      name: 't1',
+      format: 'shanghai',
+      path: path.join(dataDir, 'shanghai_t1dm'),
+      interval: '15min',
+      max_gap: '45min',
+    });
+    const sp = makeSplits(
+      ds,
+      { context: 32, horizon: 8 },
+      { kind: 'series', valFraction: 0.2, testFraction: 0.25, seed: 3, groupBy: 'patient' },
+    );
     const patientOf = (i: number): string | number | undefined => ds.series[i].attributes?.patient;
     const where = new Map<string | number | undefined, Set<string>>();
-    const mark = (list: number[], name: string): void => list.forEach((i) => where.set(patientOf(i), (where.get(patientOf(i)) ?? new Set()).add(name)));
+    const mark = (list: number[], name: string): void =>
+      list.forEach((i) => where.set(patientOf(i), (where.get(patientOf(i)) ?? new Set()).add(name)));
     mark(sp.heldOutSeries, 'test');
     mark(sp.valSeries!, 'val');
-    mark(ds.series.map((_, i) => i).filter((i) => !sp.heldOutSeries.includes(i) && !sp.valSeries!.includes(i)), 'train');
+    mark(
+      ds.series.map((_, i) => i).filter((i) => !sp.heldOutSeries.includes(i) && !sp.valSeries!.includes(i)),
+      'train',
+    );
     for (const s of where.values()) expect(s.size).toBe(1);
     expectNoLeak(ds, sp);
 
@@ -146,7 +171,11 @@ describe('temporal split', () => {
 
   test('date cut-offs', () => {
     const ds = syntheticDataset([[288]], { intervalMs: 300_000, start: Date.UTC(2022, 0, 1) });
-    const sp = makeSplits(ds, { context: 12, horizon: 6 }, { kind: 'temporal', cutoffs: { val: '2022-01-01 12:00', test: '2022-01-01 18:00' } });
+    const sp = makeSplits(
+      ds,
+      { context: 12, horizon: 6 },
+      { kind: 'temporal', cutoffs: { val: '2022-01-01 12:00', test: '2022-01-01 18:00' } },
+    );
     expect(sp.blocks.val).toEqual([[144, 216]]);
     expect(sp.blocks.test).toEqual([[216, 288]]);
   });
@@ -157,9 +186,16 @@ describe('property: no leakage, no window across segments', () => {
   const protocol: fc.Arbitrary<SplitProtocol> = fc.oneof(
     fc.record({
       kind: fc.constant('temporal' as const),
-      fractions: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b, c]) => [a / (a + b + c), b / (a + b + c), c / (a + b + c)] as [number, number, number]),
+      fractions: fc
+        .tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }))
+        .map(([a, b, c]) => [a / (a + b + c), b / (a + b + c), c / (a + b + c)] as [number, number, number]),
     }),
-    fc.record({ kind: fc.constant('series' as const), valFraction: fc.constantFrom(0, 0.2), testFraction: fc.constantFrom(0.2, 0.3), seed: fc.integer({ min: 0, max: 100 }) }),
+    fc.record({
+      kind: fc.constant('series' as const),
+      valFraction: fc.constantFrom(0, 0.2),
+      testFraction: fc.constantFrom(0.2, 0.3),
+      seed: fc.integer({ min: 0, max: 100 }),
+    }),
     fc.record({ kind: fc.constant('hybrid' as const), testFraction: fc.constantFrom(0.2, 0.3), seed: fc.integer({ min: 0, max: 100 }) }),
     fc.record({
       kind: fc.constant('glucobench' as const),
@@ -170,41 +206,54 @@ describe('property: no leakage, no window across segments', () => {
   );
   test('random datasets and protocols', () => {
     fc.assert(
-      fc.property(segLens, protocol, fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 }), (lens, proto, ctx, hor, stride) => {
-        const ds = syntheticDataset(lens, { gap: 3 });
-        let sp: SplitResult;
-        try {
-          sp = makeSplits(ds, { context: ctx, horizon: hor, stride }, proto);
-        } catch (e) {
-          // too few series to hold out is a documented error, not a leak
-          expect(String(e)).toMatch(/too few/);
-          return;
-        }
-        expectNoLeak(ds, sp);
-        for (const ws of [sp.train, sp.val, sp.test, sp.testOOD].filter((x): x is WindowSet => !!x)) expectInSegments(ds, ws);
-        // held-out series contribute no training rows
-        const rows = ds.values[0].length;
-        const cover = coverageMask(sp.train, rows, 'all');
-        let leaked = 0;
-        for (const seg of ds.segments) if (sp.heldOutSeries.includes(seg.series)) for (let r = seg.offset; r < seg.offset + seg.length; r++) leaked += cover[r];
-        expect(leaked).toBe(0);
-      }),
+      fc.property(
+        segLens,
+        protocol,
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        (lens, proto, ctx, hor, stride) => {
+          const ds = syntheticDataset(lens, { gap: 3 });
+          let sp: SplitResult;
+          try {
+            sp = makeSplits(ds, { context: ctx, horizon: hor, stride }, proto);
+          } catch (e) {
+            // too few series to hold out is a documented error, not a leak
+            expect(String(e)).toMatch(/too few/);
+            return;
+          }
+          expectNoLeak(ds, sp);
+          for (const ws of [sp.train, sp.val, sp.test, sp.testOOD].filter((x): x is WindowSet => !!x)) expectInSegments(ds, ws);
+          // held-out series contribute no training rows
+          const rows = ds.values[0].length;
+          const cover = coverageMask(sp.train, rows, 'all');
+          let leaked = 0;
+          for (const seg of ds.segments)
+            if (sp.heldOutSeries.includes(seg.series)) for (let r = seg.offset; r < seg.offset + seg.length; r++) leaked += cover[r];
+          expect(leaked).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   test('ETT protocol with custom borders on random segmentations', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10 }), (lens, ctx, hor) => {
-        const ds = syntheticDataset([lens], { gap: 2 });
-        const n = ds.values[0].length;
-        const b1 = Math.floor(n * 0.6);
-        const b2 = Math.floor(n * 0.8);
-        const sp = makeSplits(ds, { context: ctx, horizon: hor }, { kind: 'ett', borders: [b1, b2, n] });
-        expectNoLeak(ds, sp);
-        for (const ws of [sp.train, sp.val, sp.test]) expectInSegments(ds, ws);
-        forEachWindow(sp.test, (s) => expect(s + ctx).toBeGreaterThanOrEqual(b2));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 10 }),
+        (lens, ctx, hor) => {
+          const ds = syntheticDataset([lens], { gap: 2 });
+          const n = ds.values[0].length;
+          const b1 = Math.floor(n * 0.6);
+          const b2 = Math.floor(n * 0.8);
+          const sp = makeSplits(ds, { context: ctx, horizon: hor }, { kind: 'ett', borders: [b1, b2, n] });
+          expectNoLeak(ds, sp);
+          for (const ws of [sp.train, sp.val, sp.test]) expectInSegments(ds, ws);
+          forEachWindow(sp.test, (s) => expect(s + ctx).toBeGreaterThanOrEqual(b2));
+        },
+      ),
       { numRuns: 200 },
     );
   });

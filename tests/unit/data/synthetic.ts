@@ -5,7 +5,10 @@ import type { TimeSeriesDataset } from '../../../ts/data/types.js';
  * separated by gaps of gapRows[s][k] missing intervals. Channel 0 holds the row index (so tests can
  * see exactly which rows a computation used), channel 1 the series index.
  */
-export function syntheticDataset(seriesSegs: number[][], opts: { intervalMs?: number; gap?: number; start?: number; attrs?: (s: number) => Record<string, string | number> } = {}): TimeSeriesDataset {
+export function syntheticDataset(
+  seriesSegs: number[][],
+  opts: { intervalMs?: number; gap?: number; start?: number; attrs?: (s: number) => Record<string, string | number> } = {},
+): TimeSeriesDataset {
   const I = opts.intervalMs ?? 300_000;
   const segments: TimeSeriesDataset['segments'] = [];
   let off = 0;
@@ -19,10 +22,11 @@ export function syntheticDataset(seriesSegs: number[][], opts: { intervalMs?: nu
   });
   const rowIdx = new Float32Array(off);
   const ser = new Float32Array(off);
-  for (const seg of segments) for (let j = 0; j < seg.length; j++) {
-    rowIdx[seg.offset + j] = seg.offset + j;
-    ser[seg.offset + j] = seg.series;
-  }
+  for (const seg of segments)
+    for (let j = 0; j < seg.length; j++) {
+      rowIdx[seg.offset + j] = seg.offset + j;
+      ser[seg.offset + j] = seg.series;
+    }
   return {
     name: 'synthetic',
     version: 'test',
@@ -35,6 +39,16 @@ export function syntheticDataset(seriesSegs: number[][], opts: { intervalMs?: nu
     values: [rowIdx, ser],
     series: seriesSegs.map((_, s) => (opts.attrs ? { id: `s${s}`, attributes: opts.attrs(s) } : { id: `s${s}` })),
     segments,
-    report: { files: [], rowsRead: off, rowsKept: off, pointsInterpolated: 0, dropped: {}, gapsSplit: 0, segments: segments.length, series: seriesSegs.length, warnings: [] },
+    report: {
+      files: [],
+      rowsRead: off,
+      rowsKept: off,
+      pointsInterpolated: 0,
+      dropped: {},
+      gapsSplit: 0,
+      segments: segments.length,
+      series: seriesSegs.length,
+      warnings: [],
+    },
   };
 }

@@ -23,7 +23,9 @@ const expand = (yaml: string, runsDir?: string) => {
 
 describe('experiment configs', () => {
   it('expands models × datasets × seeds (× strategies × context lengths) into resolved cells', () => {
-    const { cells } = expand(`name: e\nmodels: [dlinear, ttm, patchtst]\ndatasets: [simulated_t1d, broll]\nseeds: [1, 2]\nset: [training.epochs=1]\n`);
+    const { cells } = expand(
+      `name: e\nmodels: [dlinear, ttm, patchtst]\ndatasets: [simulated_t1d, broll]\nseeds: [1, 2]\nset: [training.epochs=1]\n`,
+    );
     expect(cells).toHaveLength(12);
     expect(new Set(cells.map((c) => c.key)).size).toBe(12);
     const c = cells.find((x) => x.key === 'patchtst.broll.global.s2')!;
@@ -32,17 +34,23 @@ describe('experiment configs', () => {
     expect(c.config.data.dataset).toBe('broll');
     expect(c.config.training.seed).toBe(2);
     expect(c.config.training.epochs).toBe(1);
-    const withStrategies = expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, {name: no_covariates, set: [data.covariates=false]}]\ncontext_lengths: [32, 64]\n`).cells;
+    const withStrategies = expand(
+      `name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, {name: no_covariates, set: [data.covariates=false]}]\ncontext_lengths: [32, 64]\n`,
+    ).cells;
     expect(withStrategies.map((x) => x.key)).toEqual([
-      'dlinear.simulated_t1d.global.ctx32.s42', 'dlinear.simulated_t1d.global.ctx64.s42',
-      'dlinear.simulated_t1d.no_covariates.ctx32.s42', 'dlinear.simulated_t1d.no_covariates.ctx64.s42',
+      'dlinear.simulated_t1d.global.ctx32.s42',
+      'dlinear.simulated_t1d.global.ctx64.s42',
+      'dlinear.simulated_t1d.no_covariates.ctx32.s42',
+      'dlinear.simulated_t1d.no_covariates.ctx64.s42',
     ]);
     expect(withStrategies[2]!.config.data.covariates).toBe(false);
     expect(withStrategies[1]!.config.model.context_length).toBe(64);
   });
 
   it('rejects an unknown model, naming the entry', () => {
-    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(/exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm, granite_ttm\)/);
+    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(
+      /exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm, granite_ttm\)/,
+    );
   });
 
   it('accepts a dataset YAML or an ingested dataset directory next to the experiment file', () => {
@@ -53,11 +61,15 @@ describe('experiment configs', () => {
   });
 
   it('rejects an unknown dataset, naming the entry', () => {
-    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll, {name: x, dataset: nowhere}]\n`)).toThrow(/exp\.yaml: datasets\[1\]: unknown dataset 'nowhere'/);
+    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll, {name: x, dataset: nowhere}]\n`)).toThrow(
+      /exp\.yaml: datasets\[1\]: unknown dataset 'nowhere'/,
+    );
   });
 
   it('rejects a bad override naming the cell, and bad fields naming the key', () => {
-    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll]\nset: [training.lrr=1]\n`)).toThrow(/cell ttm\.broll\.global\.s42 .*training\.lrr/);
+    expect(() => expand(`name: e\nmodels: [ttm]\ndatasets: [broll]\nset: [training.lrr=1]\n`)).toThrow(
+      /cell ttm\.broll\.global\.s42 .*training\.lrr/,
+    );
     expect(() => parseExperiment({ name: 'e', models: [], datasets: ['broll'] }, 'x.yaml')).toThrow(/x\.yaml: models: /);
     expect(() => parseExperiment({ name: 'e', models: ['ttm'], datasets: ['broll'], seed: [1] }, 'x.yaml')).toThrow(/x\.yaml: .*seed/);
     expect(() => expand(`name: e\nmodels: [ttm, ttm]\ndatasets: [broll]\n`)).toThrow(/models\[1\]: duplicate name 'ttm'/);
@@ -77,7 +89,12 @@ describe('aggregation', () => {
     const value: Record<string, number> = { dlinear: 10, ttm: 8 };
     for (const c of cells) {
       if (c.key === 'ttm.broll.global.s2') continue; // a cell that did not complete
-      const run = openRun({ runsDir: runs, runId: `agg.${c.key}.a1`, config: c.config, tags: { experiment: 'agg', cell: c.key, cell_hash: cellHash(c) } });
+      const run = openRun({
+        runsDir: runs,
+        runId: `agg.${c.key}.a1`,
+        config: c.config,
+        tags: { experiment: 'agg', cell: c.key, cell_hash: cellHash(c) },
+      });
       run.logMetrics({ test_rmse: value[c.model]! + (c.dataset === 'broll' ? 5 : 0) + c.seed });
       run.finish('completed');
     }
@@ -93,7 +110,11 @@ describe('aggregation', () => {
     const sm = scoreMatrix(res.rows);
     expect(sm.models).toEqual(['dlinear', 'ttm']);
     expect(sm.blocks).toEqual(['simulated_t1d/global/96/s1', 'simulated_t1d/global/96/s2', 'broll/global/96/s1']);
-    expect(sm.scores).toEqual([[11, 9], [12, 10], [16, 14]]);
+    expect(sm.scores).toEqual([
+      [11, 9],
+      [12, 10],
+      [16, 14],
+    ]);
     const md = resultsMarkdown(res, [{ key: 'ttm.broll.global.s2', error: 'boom' }]);
     expect(md).toContain('| simulated_t1d | global | 96 | **ttm** | **9.5 ± 0.7071** | 2 |');
     expect(md).toContain('- ttm.broll.global.s2: boom');
@@ -108,10 +129,15 @@ describe('shipped experiment configs', () => {
     const broll = loadExperimentFile('configs/experiments/glucobench-broll.yaml');
     const cells = expandCells(broll.config, broll.file);
     expect(cells).toHaveLength(3 * 5);
-    expect(cells.every((c) => c.config.data.split.protocol === 'glucobench' && c.config.model.horizon === 12 && !c.config.data.covariates)).toBe(true);
+    expect(
+      cells.every((c) => c.config.data.split.protocol === 'glucobench' && c.config.model.horizon === 12 && !c.config.data.covariates),
+    ).toBe(true);
     const night = loadExperimentFile('configs/experiments/nocturnal.yaml');
     const nightCells = expandCells(night.config, night.file);
     expect(nightCells).toHaveLength(3 * 2 * 2 * 3);
-    expect(nightCells.find((c) => c.key === 'ttm.shanghai_t1dm.no_covariates.s1')!.config).toMatchObject({ model: { context_length: 32, horizon: 4 }, data: { covariates: false } });
+    expect(nightCells.find((c) => c.key === 'ttm.shanghai_t1dm.no_covariates.s1')!.config).toMatchObject({
+      model: { context_length: 32, horizon: 4 },
+      data: { covariates: false },
+    });
   });
 });

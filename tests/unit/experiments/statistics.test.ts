@@ -3,15 +3,34 @@ import { statisticalTests, type AggregateRow } from '../../../ts/experiments/agg
 
 function row(dataset: string, model: string, values: number[], best = false): AggregateRow {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return { dataset, strategy: 'global', context_length: 96, model, metric: 'test_rmse', n: values.length, mean, std: null,
-    seeds: values.map((_, i) => i), values, runs: [], missing: [], best };
+  return {
+    dataset,
+    strategy: 'global',
+    context_length: 96,
+    model,
+    metric: 'test_rmse',
+    n: values.length,
+    mean,
+    std: null,
+    seeds: values.map((_, i) => i),
+    values,
+    runs: [],
+    missing: [],
+    best,
+  };
 }
 
 describe('experiment statistics', () => {
   const rows = [
-    row('broll', 'ttm', [10, 10.5, 10.2, 10.1, 10.4, 10.3], true), row('broll', 'dlinear', [12, 12.4, 12.1, 12.6, 12.2, 12.3]), row('broll', 'patchtst', [11, 11.2, 11.1, 11.3, 11.4, 11.5]),
-    row('shanghai', 'ttm', [20, 20.1, 20.3, 20.2, 20.4, 20.5], true), row('shanghai', 'dlinear', [22, 22.3, 22.1, 22.2, 22.4, 22.5]), row('shanghai', 'patchtst', [21, 21.3, 21.1, 21.2, 21.5, 21.4]),
-    row('sim', 'ttm', [30, 30.2, 30.1, 30.3, 30.4, 30.5], true), row('sim', 'dlinear', [33, 33.1, 33.2, 33.3, 33.4, 33.5]), row('sim', 'patchtst', [31, 31.2, 31.1, 31.3, 31.4, 31.5]),
+    row('broll', 'ttm', [10, 10.5, 10.2, 10.1, 10.4, 10.3], true),
+    row('broll', 'dlinear', [12, 12.4, 12.1, 12.6, 12.2, 12.3]),
+    row('broll', 'patchtst', [11, 11.2, 11.1, 11.3, 11.4, 11.5]),
+    row('shanghai', 'ttm', [20, 20.1, 20.3, 20.2, 20.4, 20.5], true),
+    row('shanghai', 'dlinear', [22, 22.3, 22.1, 22.2, 22.4, 22.5]),
+    row('shanghai', 'patchtst', [21, 21.3, 21.1, 21.2, 21.5, 21.4]),
+    row('sim', 'ttm', [30, 30.2, 30.1, 30.3, 30.4, 30.5], true),
+    row('sim', 'dlinear', [33, 33.1, 33.2, 33.3, 33.4, 33.5]),
+    row('sim', 'patchtst', [31, 31.2, 31.1, 31.3, 31.4, 31.5]),
   ];
 
   it('compares the best model of each group with every other over the shared seeds', () => {

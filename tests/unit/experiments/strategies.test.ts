@@ -27,7 +27,9 @@ describe('per-series strategies: matrix expansion', () => {
     const { cells } = expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, per_series]\nseeds: [1]\n`);
     expect(cells.map((c) => c.key)).toEqual([
       'dlinear.simulated_t1d.global.s1',
-      'dlinear.simulated_t1d.per_series.sim-001.s1', 'dlinear.simulated_t1d.per_series.sim-002.s1', 'dlinear.simulated_t1d.per_series.sim-003.s1',
+      'dlinear.simulated_t1d.per_series.sim-001.s1',
+      'dlinear.simulated_t1d.per_series.sim-002.s1',
+      'dlinear.simulated_t1d.per_series.sim-003.s1',
     ]);
     expect(cells[0]!.config.data.series).toBeUndefined();
     expect(cells[2]!.config.data.series).toEqual(['sim-002']);
@@ -36,7 +38,9 @@ describe('per-series strategies: matrix expansion', () => {
   });
 
   it('per_patient_finetune: a global cell, then per series a cell that depends on it; a series subset', () => {
-    const { cells } = expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nseeds: [1, 2]\nstrategies: [{name: ppf, kind: per_patient_finetune, series: [sim-003], set: [training.lr=0.0001]}]\n`);
+    const { cells } = expand(
+      `name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nseeds: [1, 2]\nstrategies: [{name: ppf, kind: per_patient_finetune, series: [sim-003], set: [training.lr=0.0001]}]\n`,
+    );
     expect(cells.map((c) => [c.key, c.strategy, c.dependsOn])).toEqual([
       ['dlinear.simulated_t1d.ppf.global.s1', 'ppf/global', undefined],
       ['dlinear.simulated_t1d.ppf.sim-003.s1', 'ppf', 'dlinear.simulated_t1d.ppf.global.s1'],
@@ -49,10 +53,17 @@ describe('per-series strategies: matrix expansion', () => {
   });
 
   it('names an unknown series of a strategy, and refuses to expand without the series ids', () => {
-    expect(() => expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [{name: p, kind: per_series, series: [sim-001, sim-042]}]\n`))
-      .toThrow(/exp\.yaml: strategies\[0\]\.series: unknown series 'sim-042' in dataset 'simulated_t1d'/);
-    const { config, file } = loadExperimentFile(experimentFile(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [per_series]\n`));
-    expect(() => expandCells(config, file)).toThrow(/strategies\[0\]: per_series needs the series of dataset 'simulated_t1d' \(expand with planExperiment/);
+    expect(() =>
+      expand(
+        `name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [{name: p, kind: per_series, series: [sim-001, sim-042]}]\n`,
+      ),
+    ).toThrow(/exp\.yaml: strategies\[0\]\.series: unknown series 'sim-042' in dataset 'simulated_t1d'/);
+    const { config, file } = loadExperimentFile(
+      experimentFile(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [per_series]\n`),
+    );
+    expect(() => expandCells(config, file)).toThrow(
+      /strategies\[0\]: per_series needs the series of dataset 'simulated_t1d' \(expand with planExperiment/,
+    );
   });
 
   it('train_fractions: an axis crossed with the rest, each cell with data.train_fraction', () => {
@@ -64,27 +75,43 @@ describe('per-series strategies: matrix expansion', () => {
   });
 
   it('test_datasets: resolved for every cell; unknown ones named', () => {
-    const { cells } = expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\ntest_datasets: [broll, {name: sh, dataset: shanghai_t1dm}]\n`);
-    expect(cells[0]!.testDatasets).toEqual([{ name: 'broll', ref: 'broll' }, { name: 'sh', ref: 'shanghai_t1dm' }]);
-    expect(() => expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\ntest_datasets: [broll, glucoworld]\n`)).toThrow(/exp\.yaml: test_datasets\[1\]: unknown dataset 'glucoworld'/);
+    const { cells } = expand(
+      `name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\ntest_datasets: [broll, {name: sh, dataset: shanghai_t1dm}]\n`,
+    );
+    expect(cells[0]!.testDatasets).toEqual([
+      { name: 'broll', ref: 'broll' },
+      { name: 'sh', ref: 'shanghai_t1dm' },
+    ]);
+    expect(() => expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\ntest_datasets: [broll, glucoworld]\n`)).toThrow(
+      /exp\.yaml: test_datasets\[1\]: unknown dataset 'glucoworld'/,
+    );
   });
 });
 
 describe('strategy config validation', () => {
   const base = { name: 'e', models: ['dlinear'], datasets: ['simulated_t1d'] };
   it('rejects inconsistent strategy, fraction and transfer settings naming the key', () => {
-    expect(() => parseExperiment({ ...base, strategies: [{ name: 'x', series: ['sim-001'] }] }, 'x.yaml')).toThrow(/x\.yaml: strategies\[0\]\.series: `series` needs kind per_series/);
-    expect(() => parseExperiment({ ...base, strategies: [{ name: 'x', kind: 'per_patient_finetune', init_from: 'r1' }] }, 'x.yaml')).toThrow(/strategies\[0\]\.init_from: per_patient_finetune starts from its own global cell/);
+    expect(() => parseExperiment({ ...base, strategies: [{ name: 'x', series: ['sim-001'] }] }, 'x.yaml')).toThrow(
+      /x\.yaml: strategies\[0\]\.series: `series` needs kind per_series/,
+    );
+    expect(() =>
+      parseExperiment({ ...base, strategies: [{ name: 'x', kind: 'per_patient_finetune', init_from: 'r1' }] }, 'x.yaml'),
+    ).toThrow(/strategies\[0\]\.init_from: per_patient_finetune starts from its own global cell/);
     expect(() => parseExperiment({ ...base, strategies: ['per_seriess'] }, 'x.yaml')).toThrow(/x\.yaml: strategies\[0\]/);
     expect(() => parseExperiment({ ...base, train_fractions: [0.5, 0] }, 'x.yaml')).toThrow(/x\.yaml: train_fractions\[1\]/);
     expect(() => parseExperiment({ ...base, train_fractions: [1.5] }, 'x.yaml')).toThrow(/x\.yaml: train_fractions\[0\]/);
-    expect(() => parseExperiment({ ...base, test_datasets: ['broll'], metric: 'test_crps' }, 'x.yaml')).toThrow(/x\.yaml: metric: with test_datasets the metric must be one that tsfm evaluate reports/);
-    expect(() => expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nset: [data.train_fraction=1.5]\n`)).toThrow(/cell dlinear\.simulated_t1d\.global\.s42 .*data\.train_fraction/);
+    expect(() => parseExperiment({ ...base, test_datasets: ['broll'], metric: 'test_crps' }, 'x.yaml')).toThrow(
+      /x\.yaml: metric: with test_datasets the metric must be one that tsfm evaluate reports/,
+    );
+    expect(() => expand(`name: e\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nset: [data.train_fraction=1.5]\n`)).toThrow(
+      /cell dlinear\.simulated_t1d\.global\.s42 .*data\.train_fraction/,
+    );
   });
 });
 
 describe('planExperiment: series ids from the loaded datasets, checked before any cell starts', () => {
-  const small = (dir: string) => `set: [data.cache_dir=${path.join(dir, 'cache')}, data.overrides.patients=2, data.overrides.days=2]\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nseeds: [1]\n`;
+  const small = (dir: string) =>
+    `set: [data.cache_dir=${path.join(dir, 'cache')}, data.overrides.patients=2, data.overrides.days=2]\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nseeds: [1]\n`;
   it('expands per_series over the series the dataset has', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-plan-'));
     const file = path.join(dir, 'exp.yaml');
@@ -92,8 +119,11 @@ describe('planExperiment: series ids from the loaded datasets, checked before an
     const { config } = loadExperimentFile(file);
     const cells = await planExperiment(config, file);
     expect(cells.map((c) => c.key)).toEqual([
-      'dlinear.simulated_t1d.per_series.sim-001.s1', 'dlinear.simulated_t1d.per_series.sim-002.s1',
-      'dlinear.simulated_t1d.per_patient_finetune.global.s1', 'dlinear.simulated_t1d.per_patient_finetune.sim-001.s1', 'dlinear.simulated_t1d.per_patient_finetune.sim-002.s1',
+      'dlinear.simulated_t1d.per_series.sim-001.s1',
+      'dlinear.simulated_t1d.per_series.sim-002.s1',
+      'dlinear.simulated_t1d.per_patient_finetune.global.s1',
+      'dlinear.simulated_t1d.per_patient_finetune.sim-001.s1',
+      'dlinear.simulated_t1d.per_patient_finetune.sim-002.s1',
     ]);
   });
 
@@ -101,18 +131,25 @@ describe('planExperiment: series ids from the loaded datasets, checked before an
     const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-plan-'));
     const file = path.join(dir, 'exp.yaml');
     writeFileSync(file, `name: p\nstrategies: [{name: one, set: ["data.series=[sim-001, sim-01]"]}]\n${small(dir)}`);
-    await expect(planExperiment(loadExperimentFile(file).config, file)).rejects.toThrow(/exp\.yaml: cell dlinear\.simulated_t1d\.one\.s1: data\.series: unknown series 'sim-01' in dataset 'simulated_t1d' \(did you mean 'sim-001'\?\)/);
+    await expect(planExperiment(loadExperimentFile(file).config, file)).rejects.toThrow(
+      /exp\.yaml: cell dlinear\.simulated_t1d\.one\.s1: data\.series: unknown series 'sim-01' in dataset 'simulated_t1d' \(did you mean 'sim-001'\?\)/,
+    );
     mkdirSync(path.join(dir, 'd'));
     writeFileSync(path.join(dir, 'd', 'bad.yaml'), 'format: simulated\nname: bad\npatients: -3\n');
     writeFileSync(file, `name: p\ntest_datasets: [{name: bad, dataset: d/bad.yaml}]\n${small(dir)}`);
-    await expect(planExperiment(loadExperimentFile(file).config, file)).rejects.toThrow(/exp\.yaml: test_datasets 'bad' \(cell dlinear\.simulated_t1d\.global\.s1\): /);
+    await expect(planExperiment(loadExperimentFile(file).config, file)).rejects.toThrow(
+      /exp\.yaml: test_datasets 'bad' \(cell dlinear\.simulated_t1d\.global\.s1\): /,
+    );
   });
 });
 
 describe('aggregation of per-series and transfer cells', () => {
   it("a seed's value is the mean over its series; transfer scores from the runner's records", () => {
     const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-agg-'));
-    const { config, cells } = expand(`name: agg\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, per_series]\nseeds: [1, 2]\ntest_datasets: [broll]\n`, runs);
+    const { config, cells } = expand(
+      `name: agg\nmodels: [dlinear]\ndatasets: [simulated_t1d]\nstrategies: [global, per_series]\nseeds: [1, 2]\ntest_datasets: [broll]\n`,
+      runs,
+    );
     const dir = experimentDir(runs, 'agg');
     const value = (c: Cell) => 10 * c.seed + (c.series ? Number(c.series.slice(-1)) : 0);
     for (const c of cells) {
@@ -133,7 +170,14 @@ describe('aggregation of per-series and transfer cells', () => {
     expect(global).toMatchObject({ strategy: 'global', series: 0, n: 2, seeds: [1, 2], values: [10, 20] });
     expect(global!.transfer.broll).toMatchObject({ n: 1, seeds: [1], values: [110] });
     // seed 1: mean of 11, 12, 13; seed 2 is missing one series, so not counted
-    expect(perSeries).toMatchObject({ strategy: 'per_series', series: 3, n: 1, seeds: [1], values: [12], missing: ['dlinear.simulated_t1d.per_series.sim-003.s2'] });
+    expect(perSeries).toMatchObject({
+      strategy: 'per_series',
+      series: 3,
+      n: 1,
+      seeds: [1],
+      values: [12],
+      missing: ['dlinear.simulated_t1d.per_series.sim-003.s2'],
+    });
     expect(perSeries!.runs).toHaveLength(3);
     expect(perSeries!.transfer.broll).toMatchObject({ n: 1, mean: 112 });
     const md = resultsMarkdown(res);
@@ -143,7 +187,9 @@ describe('aggregation of per-series and transfer cells', () => {
   });
 
   it('reads the experiment metric from a tsfm evaluate summary', () => {
-    const summary = { channels: [{ forecasters: { model: { pooled: { rmse: 20, mae: 15, mse: 400 }, medianPerWindow: { rmse: 18, mae: 14 } } } }] };
+    const summary = {
+      channels: [{ forecasters: { model: { pooled: { rmse: 20, mae: 15, mse: 400 }, medianPerWindow: { rmse: 18, mae: 14 } } } }],
+    };
     expect(transferMetric(summary, 'test_rmse')).toBe(20);
     expect(transferMetric(summary, 'test_mse')).toBe(400);
     expect(transferMetric(summary, 'test_medianMae')).toBe(14);

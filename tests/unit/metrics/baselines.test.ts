@@ -23,7 +23,9 @@ describe('baselines', () => {
 
   it('LinReg recovers the exact linear recurrence of a sinusoid with an offset', () => {
     // x_t = c + A sin(w t) satisfies x_t = 2 cos(w) x_{t-1} - x_{t-2} + c (2 - 2 cos w)
-    const w = 0.3, c = 100, n = 400;
+    const w = 0.3,
+      c = 100,
+      n = 400;
     const x = Float32Array.from({ length: n }, (_, t) => c + 20 * Math.sin(w * t));
     const b = new WindowSetBuilder(4, 1, 1);
     b.addRange(0, n - 5);

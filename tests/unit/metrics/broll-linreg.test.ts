@@ -16,11 +16,15 @@ import { evaluatePoint } from '../../../ts/metrics/point.js';
 
 describe('Broll LinReg against GlucoBench', () => {
   it('median-per-window RMSE within 10% of 11.68 mg/dL (and MAE within 10% of 9.71)', async () => {
-    const C = 192, H = 12;
-    const { config } = loadConfig(undefined, { overrides: ['data.dataset=broll', `model.context_length=${C}`, `model.horizon=${H}`, 'data.split.protocol=glucobench'] });
+    const C = 192,
+      H = 12;
+    const { config } = loadConfig(undefined, {
+      overrides: ['data.dataset=broll', `model.context_length=${C}`, `model.horizon=${H}`, 'data.split.protocol=glucobench'],
+    });
     const ds = await loadConfiguredDataset(config);
     const v = ds.values[0];
-    const rmse: number[] = [], mae: number[] = [];
+    const rmse: number[] = [],
+      mae: number[] = [];
     for (let seed = 10; seed < 20; seed++) {
       const sp = makeSplits(ds, { context: C, horizon: H, stride: 1, evalStride: H / 2 }, { kind: 'glucobench', seed });
       const starts = windowStarts(sp.test);

@@ -5,7 +5,8 @@ import { cdfFromKnots, knots, prepareQuantiles, quantileFromKnots } from '../../
 const levels = [0.1, 0.5, 0.9];
 
 function kn(q: number[]) {
-  const tau = new Float64Array(levels.length + 2), x = new Float64Array(levels.length + 2);
+  const tau = new Float64Array(levels.length + 2),
+    x = new Float64Array(levels.length + 2);
   knots(Float64Array.from(levels), q, tau, x);
   return { tau, x };
 }
@@ -24,7 +25,8 @@ describe('quantile reading (interpolation and tails)', () => {
   });
 
   it('a single level is a point mass', () => {
-    const tau = new Float64Array(3), x = new Float64Array(3);
+    const tau = new Float64Array(3),
+      x = new Float64Array(3);
     knots(Float64Array.from([0.5]), [100], tau, x);
     expect(cdfFromKnots(tau, x, 100, true)).toBe(0);
     expect(cdfFromKnots(tau, x, 100, false)).toBe(1);
@@ -47,7 +49,7 @@ describe('quantile metrics', () => {
     const e = evaluateQuantiles([100], { levels, values: [90, 100, 110] }, 1, 1);
     e.pinball.forEach((v, i) => expect(v).toBeCloseTo([1, 0, 1][i], 12)); // 0.1*10, 0, (0.9-1)*(-10)
     expect(e.crps).toBeCloseTo((2 / 3) * 2, 12);
-    expect(e.weightedQuantileLoss).toBeCloseTo((2 * 1 / 100 + 0 + 2 * 1 / 100) / 3, 12);
+    expect(e.weightedQuantileLoss).toBeCloseTo(((2 * 1) / 100 + 0 + (2 * 1) / 100) / 3, 12);
     const iv = Object.fromEntries(e.intervals.map((i) => [i.nominal, i]));
     expect(iv[0.8]).toEqual({ nominal: 0.8, coverage: 1, width: 20 });
     expect(iv[0.5].width).toBeCloseTo(12.5, 12);
@@ -71,7 +73,9 @@ describe('quantile metrics', () => {
 
   it('Gaussian calibration of point forecasts is 0-ish for well-calibrated errors and large for biased ones', () => {
     const N = 4000;
-    const truth = new Float64Array(N), point = new Float64Array(N), biased = new Float64Array(N);
+    const truth = new Float64Array(N),
+      point = new Float64Array(N),
+      biased = new Float64Array(N);
     // deterministic N(0,1) errors via the inverse CDF on a grid
     for (let i = 0; i < N; i++) {
       const u = (i + 0.5) / N;
@@ -92,11 +96,13 @@ function erfinv(x: number): number {
   if (w < 5) {
     const v = w - 2.5;
     p = 2.81022636e-8;
-    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * v;
+    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941])
+      p = c + p * v;
   } else {
     const v = Math.sqrt(w) - 3;
     p = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * v;
+    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682])
+      p = c + p * v;
   }
   return p * x;
 }

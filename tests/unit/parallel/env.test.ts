@@ -22,12 +22,21 @@ describe('distributed environment detection', () => {
   });
 
   it('reads srun tasks, master from the first node of the job', () => {
-    const d = detectDistributed({ SLURM_PROCID: '5', SLURM_NTASKS: '8', SLURM_LOCALID: '1', SLURM_STEP_ID: '0', SLURM_JOB_ID: '123456', SLURM_JOB_NODELIST: 'gpu[07-08]' });
+    const d = detectDistributed({
+      SLURM_PROCID: '5',
+      SLURM_NTASKS: '8',
+      SLURM_LOCALID: '1',
+      SLURM_STEP_ID: '0',
+      SLURM_JOB_ID: '123456',
+      SLURM_JOB_NODELIST: 'gpu[07-08]',
+    });
     expect(d).toEqual({ rank: 5, localRank: 1, worldSize: 8, masterAddr: 'gpu07', masterPort: portForJob('123456'), source: 'slurm' });
     // The batch script itself (no srun step) is not a worker.
     expect(detectDistributed({ SLURM_PROCID: '0', SLURM_NTASKS: '8', SLURM_JOB_NODELIST: 'a' }).source).toBe('none');
     // torchrun inside SLURM wins.
-    expect(detectDistributed({ RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: 'h', SLURM_PROCID: '1', SLURM_NTASKS: '2', SLURM_STEP_ID: '0' }).rank).toBe(0);
+    expect(
+      detectDistributed({ RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: 'h', SLURM_PROCID: '1', SLURM_NTASKS: '2', SLURM_STEP_ID: '0' }).rank,
+    ).toBe(0);
   });
 
   it('expands the first host of SLURM node lists', () => {
@@ -41,8 +50,9 @@ describe('distributed environment detection', () => {
 
 describe('launcher helpers', () => {
   it('strips launcher flags from the worker command', () => {
-    expect(workerArgs(['train', 'c.yaml', '--nproc-per-node', '2', '--master-port=1', '--epochs', '3', '--nnodes', '1'], LAUNCHER_FLAGS))
-      .toEqual(['train', 'c.yaml', '--epochs', '3']);
+    expect(
+      workerArgs(['train', 'c.yaml', '--nproc-per-node', '2', '--master-port=1', '--epochs', '3', '--nnodes', '1'], LAUNCHER_FLAGS),
+    ).toEqual(['train', 'c.yaml', '--epochs', '3']);
   });
 
   it('parses fault injection only for its rank', () => {
@@ -63,7 +73,14 @@ describe('sbatch scripts', () => {
   it('several GPUs on one node and several nodes', () => {
     const one = slurmScript({ kind: 'multi-gpu', trainArgs: ['c.yaml'], gpusPerNode: 8 });
     expect(one).toMatch(/#SBATCH --nodes=1\n#SBATCH --ntasks-per-node=8\n#SBATCH --gres=gpu:8/);
-    const many = slurmScript({ kind: 'multi-node', trainArgs: ['c.yaml', '--set', 'training.lr=3e-4'], gpusPerNode: 4, nodes: 3, time: '02:00:00', partition: 'gpu' });
+    const many = slurmScript({
+      kind: 'multi-node',
+      trainArgs: ['c.yaml', '--set', 'training.lr=3e-4'],
+      gpusPerNode: 4,
+      nodes: 3,
+      time: '02:00:00',
+      partition: 'gpu',
+    });
     expect(many).toMatch(/#SBATCH --nodes=3/);
     expect(many).toMatch(/#SBATCH --time=02:00:00/);
     expect(many).toMatch(/MASTER_ADDR=\$\(scontrol show hostnames "\$SLURM_JOB_NODELIST" \| head -n 1\)/);
@@ -71,7 +88,7 @@ describe('sbatch scripts', () => {
   });
 
   it('adaptive: one launcher per node using the GPUs it finds', () => {
-    const s = slurmScript({ kind: 'adaptive', trainArgs: ["my config.yaml"], nodes: 2 });
+    const s = slurmScript({ kind: 'adaptive', trainArgs: ['my config.yaml'], nodes: 2 });
     expect(s).toMatch(/#SBATCH --ntasks-per-node=1/);
     expect(s).toMatch(/--nproc-per-node auto --nnodes "\$SLURM_NNODES" --node-rank "\$SLURM_NODEID"/);
     expect(s).toContain(`train '\\''my config.yaml'\\''`);

@@ -11,7 +11,10 @@ import { prepareDataset } from '../../../ts/pipeline/prepare.js';
 import { readScalerFile, scalerFileOf, scalerForDataset, statisticsForSeries } from '../../../ts/pipeline/scaler-file.js';
 import { syntheticDataset } from '../data/synthetic.js';
 
-const config = (extra = '') => parseConfigYaml(`model: { family: dlinear, context_length: 12, horizon: 4 }\ndata: { dataset: simulated_t1d, scaler: per_series${extra} }\n`);
+const config = (extra = '') =>
+  parseConfigYaml(
+    `model: { family: dlinear, context_length: 12, horizon: 4 }\ndata: { dataset: simulated_t1d, scaler: per_series${extra} }\n`,
+  );
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsfm-pipeline-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -20,7 +23,9 @@ describe('pipeline', () => {
     const ds = syntheticDataset([[200], [150]]);
     expect(modelChannels(config(', covariates: false'), ds)).toEqual({ targetChannels: [0], inputChannels: [0] });
     expect(modelChannels(config(', covariates: true'), ds)).toEqual({ targetChannels: [0], inputChannels: [0, 1] });
-    expect(() => modelChannels(config(', target_channels: [glucose]'), ds)).toThrow("data.target_channels: dataset 'synthetic' has no channel 'glucose' (channels: row, series)");
+    expect(() => modelChannels(config(', target_channels: [glucose]'), ds)).toThrow(
+      "data.target_channels: dataset 'synthetic' has no channel 'glucose' (channels: row, series)",
+    );
   });
 
   it('prepares splits leak-free and applies train_fraction only when asked', () => {
@@ -57,8 +62,17 @@ describe('pipeline', () => {
     const c = config();
     expect(modelSpecOf(c, 3)).toMatchObject({ family: 'dlinear', contextLength: 12, horizon: 4, channels: 3, quantiles: undefined });
     expect(lossOf(c)).toBe('mse');
-    const o = trainerOptionsOf(c, { runDir: '/r', device: 'cpu', dist: { rank: 0, worldSize: 1, localRank: 0, localWorldSize: 1, masterAddr: '127.0.0.1', masterPort: 29500, source: 'none' } as never });
-    expect(o).toMatchObject({ epochs: c.training.epochs, batchSize: c.training.batch_size, checkpointDir: path.join('/r', 'checkpoints'), device: 'cpu' });
+    const o = trainerOptionsOf(c, {
+      runDir: '/r',
+      device: 'cpu',
+      dist: { rank: 0, worldSize: 1, localRank: 0, localWorldSize: 1, masterAddr: '127.0.0.1', masterPort: 29500, source: 'none' } as never,
+    });
+    expect(o).toMatchObject({
+      epochs: c.training.epochs,
+      batchSize: c.training.batch_size,
+      checkpointDir: path.join('/r', 'checkpoints'),
+      device: 'cpu',
+    });
     expect(o.distributed).toBeUndefined();
   });
 

@@ -19,15 +19,31 @@ describe('report rendering', () => {
     const task = taskWindows(ds, splits, protocol, 'test', { context: 24, horizon: 6 });
     const r = evaluateTask({ ds, task, context: 24, horizon: 6, targetChannels: [0], trainWindows: splits.train, linregLags: 12 });
     const summary: EvaluationSummary = {
-      run: 'r', dataset: { name: 'synthetic', version: 'v' }, split: 'test', created: '', intervalMinutes: 5,
-      model: { family: 'none', context: 24, horizon: 6, checkpoint: '-' }, counts: task.counts, notes: ['a & b'], linregLags: 12, channels: r.channels,
+      run: 'r',
+      dataset: { name: 'synthetic', version: 'v' },
+      split: 'test',
+      created: '',
+      intervalMinutes: 5,
+      model: { family: 'none', context: 24, horizon: 6, checkpoint: '-' },
+      counts: task.counts,
+      notes: ['a & b'],
+      linregLags: 12,
+      channels: r.channels,
     };
     const out = await renderReport({ kind: 'run', title: 'Run <r>', runs: [{ id: 'r', dir: '.', evaluations: [summary] }] });
     expect(out.html).toMatch(/<title>Run &lt;r&gt; · tsfm report<\/title>/);
     expect(out.html).toMatch(/glucose &lt;cgm&gt;/);
     expect(out.html).toMatch(/a &amp; b/);
     expect((out.html.match(/<svg/g) ?? []).length).toBe(Object.keys(out.figures).length);
-    expect(Object.keys(out.figures).sort()).toEqual(['r0-e0-c0-clarke.svg', 'r0-e0-c0-fan1.svg', 'r0-e0-c0-fan2.svg', 'r0-e0-c0-fan3.svg', 'r0-e0-c0-fan4.svg', 'r0-e0-c0-horizon.svg', 'r0-e0-c0-parkes.svg']);
+    expect(Object.keys(out.figures).sort()).toEqual([
+      'r0-e0-c0-clarke.svg',
+      'r0-e0-c0-fan1.svg',
+      'r0-e0-c0-fan2.svg',
+      'r0-e0-c0-fan3.svg',
+      'r0-e0-c0-fan4.svg',
+      'r0-e0-c0-horizon.svg',
+      'r0-e0-c0-parkes.svg',
+    ]);
     expect(out.html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(out.markdown).toMatch(/\| last_value \| [\d.]+ \| [\d.]+ \|/);
     expect(out.markdown).toMatch(/!\[Clarke error grid \(linreg\)\]\(figures\/r0-e0-c0-clarke.svg\)/);
@@ -43,8 +59,16 @@ describe('report of the bedtime-anchored nocturnal task', () => {
   };
   const night = evaluateNightTask({ ds, sets, forecasts, options: { paths: 500, reps: 100, seed: 3 } });
   const summary: EvaluationSummary = {
-    run: 'r', dataset: { name: 'night-cohort', version: 'v' }, split: 'nocturnal', created: '', intervalMinutes: 5,
-    model: { family: 'none', context: 48, horizon: 72, checkpoint: '-' }, counts: night.counts, notes: [], linregLags: 0, channels: [],
+    run: 'r',
+    dataset: { name: 'night-cohort', version: 'v' },
+    split: 'nocturnal',
+    created: '',
+    intervalMinutes: 5,
+    model: { family: 'none', context: 48, horizon: 72, checkpoint: '-' },
+    counts: night.counts,
+    notes: [],
+    linregLags: 0,
+    channels: [],
     // as read back from summary.json: NaN scores are null there
     night: JSON.parse(JSON.stringify(night)) as NightTaskEvaluation,
   };
@@ -69,7 +93,8 @@ describe('report of the bedtime-anchored nocturnal task', () => {
 
   it("a quantile model's panels draw the 10-90% band", async () => {
     const withBand = structuredClone(summary);
-    for (const p of withBand.night!.panels!) p.band = { lo: p.forecast.map((v) => (v === null ? null : v - 15)), hi: p.forecast.map((v) => (v === null ? null : v + 15)) };
+    for (const p of withBand.night!.panels!)
+      p.band = { lo: p.forecast.map((v) => (v === null ? null : v - 15)), hi: p.forecast.map((v) => (v === null ? null : v + 15)) };
     const out = await renderReport({ kind: 'run', title: 'Run r', runs: [{ id: 'r', dir: '.', evaluations: [withBand] }] });
     expect(out.html.match(/band: 10–90% quantiles/g)).toHaveLength(8);
     // the band is an area mark: one more path than the panel without it
@@ -79,7 +104,14 @@ describe('report of the bedtime-anchored nocturnal task', () => {
   });
 
   it('an experiment of nocturnal evaluations (no channels) renders', async () => {
-    const out = await renderReport({ kind: 'experiment', title: 'E', runs: [{ id: 'a', dir: '.', evaluations: [summary] }, { id: 'b', dir: '.', evaluations: [summary] }] });
+    const out = await renderReport({
+      kind: 'experiment',
+      title: 'E',
+      runs: [
+        { id: 'a', dir: '.', evaluations: [summary] },
+        { id: 'b', dir: '.', evaluations: [summary] },
+      ],
+    });
     expect(out.html).toMatch(/a: night-cohort · nocturnal/);
     expect(out.html).toMatch(/b: night-cohort · nocturnal/);
     expect(out.html).not.toMatch(/Models across datasets/);

@@ -27,15 +27,17 @@ describe('runs directory faults', () => {
   it('a file where the runs directory should be', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'tsfm-fsf-')), 'runs');
     writeFileSync(file, 'not a directory');
-    expect(() => openRun({ runsDir: file, runId: 'a', config: defaultConfig(), registry: false }))
-      .toThrow(new RegExp(`^output.runs_dir ${file}: cannot create the run directory \\(.*(EEXIST|ENOTDIR)\\)\\); choose another with --runs-dir$`));
+    expect(() => openRun({ runsDir: file, runId: 'a', config: defaultConfig(), registry: false })).toThrow(
+      new RegExp(`^output.runs_dir ${file}: cannot create the run directory \\(.*(EEXIST|ENOTDIR)\\)\\); choose another with --runs-dir$`),
+    );
   });
 
   it.runIf(canMount)('a read-only file system', () => {
     const ro = tmpfs('size=1m,ro');
     expect(ro).not.toBeNull();
-    expect(() => openRun({ runsDir: path.join(ro!, 'runs'), runId: 'a', config: defaultConfig(), registry: false }))
-      .toThrow(/cannot create the run directory \(read-only file system \(EROFS\)\)/);
+    expect(() => openRun({ runsDir: path.join(ro!, 'runs'), runId: 'a', config: defaultConfig(), registry: false })).toThrow(
+      /cannot create the run directory \(read-only file system \(EROFS\)\)/,
+    );
   });
 
   it.runIf(canMount)('a full disk: one line naming the file, and no temporary left', () => {
@@ -44,7 +46,9 @@ describe('runs directory faults', () => {
     execFileSync('dd', ['if=/dev/zero', `of=${path.join(small!, 'filler')}`, 'bs=4k', 'count=15'], { stdio: 'ignore' });
     mkdirSync(path.join(small!, 'd'));
     const target = path.join(small!, 'd', 'metrics.json');
-    expect(() => writeFileAtomic(target, 'x'.repeat(200_000))).toThrow(new RegExp(`^${target}: cannot write \\(no space left on the device \\(ENOSPC\\)\\)$`));
+    expect(() => writeFileAtomic(target, 'x'.repeat(200_000))).toThrow(
+      new RegExp(`^${target}: cannot write \\(no space left on the device \\(ENOSPC\\)\\)$`),
+    );
     expect(readdirSync(path.join(small!, 'd'))).toEqual([]);
   });
 });

@@ -43,7 +43,9 @@ describe('Registry.openExisting (read-only commands)', () => {
     const file = path.join(runsDir, 'registry.sqlite');
     for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     damage(file);
-    expect(() => Registry.openExisting(runsDir)).toThrow(new RegExp(`${file}: the registry database is missing or empty while .* holds 1 run directories; \`tsfm registry rebuild`));
+    expect(() => Registry.openExisting(runsDir)).toThrow(
+      new RegExp(`${file}: the registry database is missing or empty while .* holds 1 run directories; \`tsfm registry rebuild`),
+    );
   });
 
   it('a corrupt database is named with its path and the fix', () => {
@@ -51,7 +53,9 @@ describe('Registry.openExisting (read-only commands)', () => {
     const file = path.join(runsDir, 'registry.sqlite');
     for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     writeFileSync(file, Buffer.alloc(8192, 0x5a));
-    expect(() => Registry.openExisting(runsDir)).toThrow(new RegExp(`${file}: the registry database is corrupt \\(.*\\); \`tsfm registry rebuild`));
+    expect(() => Registry.openExisting(runsDir)).toThrow(
+      new RegExp(`${file}: the registry database is corrupt \\(.*\\); \`tsfm registry rebuild`),
+    );
     Registry.rebuild(runsDir);
     const reg = Registry.openExisting(runsDir);
     expect(reg.listRuns().map((r) => r.run_id)).toEqual(['r1']);

@@ -14,7 +14,14 @@ function config(family: 'ttm' | 'dlinear', seed: number): TsfmConfig {
 }
 
 /** A finished run with a checkpoint file, as train() leaves it. */
-function fakeRun(runs: string, id: string, family: 'ttm' | 'dlinear', dataset: string, rmse: number, status: 'completed' | 'failed' = 'completed') {
+function fakeRun(
+  runs: string,
+  id: string,
+  family: 'ttm' | 'dlinear',
+  dataset: string,
+  rmse: number,
+  status: 'completed' | 'failed' = 'completed',
+) {
   const run = openRun({ runsDir: runs, runId: id, config: config(family, 1), tags: { experiment: 'e1' } });
   run.update({ dataset: { name: dataset, version: 'v1' }, model: { family, parameters: 100, horizon: 12 } });
   run.writeArtifact('checkpoints/best.pt', 'weights');
@@ -41,9 +48,19 @@ describe('registry', () => {
     fakeRun(runs, 'd', 'ttm', 'broll', 5, 'failed');
     const reg = Registry.open(runs);
     try {
-      expect(reg.listRuns().map((r) => r.run_id).sort()).toEqual(['a', 'b', 'c', 'd']);
+      expect(
+        reg
+          .listRuns()
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(['a', 'b', 'c', 'd']);
       expect(reg.listRuns({ status: 'failed' })[0]).toMatchObject({ run_id: 'd', error: 'boom' });
-      expect(reg.listRuns({ family: 'ttm', dataset: 'broll' }).map((r) => r.run_id).sort()).toEqual(['a', 'd']);
+      expect(
+        reg
+          .listRuns({ family: 'ttm', dataset: 'broll' })
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(['a', 'd']);
       expect(reg.listRuns({ tags: { experiment: 'e1' } })).toHaveLength(4);
       // A failed run is not a model, however good its numbers.
       expect(reg.listModels({ sort: 'test_rmse' }).map((m) => m.model_id)).toEqual(['b', 'a', 'c']);
@@ -73,7 +90,10 @@ describe('registry', () => {
     reg.indexRunDir(path.join(runs, 'b'));
     const before = snapshot(reg);
     reg.close();
-    expect(before.history.map((h) => [h.previous, h.stage])).toEqual([['none', 'candidate'], ['candidate', 'production']]);
+    expect(before.history.map((h) => [h.previous, h.stage])).toEqual([
+      ['none', 'candidate'],
+      ['candidate', 'production'],
+    ]);
     expect(before.models.find((m) => m.model_id === 'b')?.stage).toBe('production');
     const r = Registry.rebuild(runs);
     expect(r).toEqual({ runs: 3, skipped: [] });
@@ -105,9 +125,18 @@ describe('registry', () => {
     try {
       reg.indexRunDir(path.join(runs, 'p'));
       expect(selectGarbage(reg, { failed: true }).map((g) => g.run.run_id)).toEqual(['f']);
-      expect(selectGarbage(reg, { olderThanMs: 0, now: new Date(Date.now() + 1000) }).map((g) => g.run.run_id).sort()).toEqual(['a', 'f']);
+      expect(
+        selectGarbage(reg, { olderThanMs: 0, now: new Date(Date.now() + 1000) })
+          .map((g) => g.run.run_id)
+          .sort(),
+      ).toEqual(['a', 'f']);
       removeRun(reg, reg.getRun('f'));
-      expect(reg.listRuns().map((r) => r.run_id).sort()).toEqual(['a', 'p']);
+      expect(
+        reg
+          .listRuns()
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(['a', 'p']);
       expect(Registry.rebuild(runs).runs).toBe(2);
     } finally {
       reg.close();

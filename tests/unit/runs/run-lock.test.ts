@@ -16,8 +16,9 @@ describe('per-run lock', () => {
     const runsDir = tmp();
     const run = openRun({ runsDir, runId: 'busy', config: defaultConfig(), registry: false });
     expect(run.metadata()?.status).toBe('running');
-    expect(() => openRun({ runsDir, runId: 'busy', reopen: true, config: defaultConfig(), registry: false }))
-      .toThrow(new RegExp(`busy: the run is still being written by process ${process.pid} on \\S+; wait for it`));
+    expect(() => openRun({ runsDir, runId: 'busy', reopen: true, config: defaultConfig(), registry: false })).toThrow(
+      new RegExp(`busy: the run is still being written by process ${process.pid} on \\S+; wait for it`),
+    );
     run.finish('interrupted');
     const again = openRun({ runsDir, runId: 'busy', reopen: true, config: defaultConfig(), registry: false });
     expect(again.metadata()?.status).toBe('running');

@@ -111,9 +111,30 @@ describe('liveness', () => {
 
 describe('metric summary and environment', () => {
   it('flattens fit and evaluation numbers to MLflow-style names', () => {
-    const m = fitMetrics({ status: 'completed', bestEpoch: 1, seconds: 2, samplesPerSec: 100, history: [{ trainLoss: 2, valLoss: 3, valMse: 4 }, { trainLoss: 1, valLoss: 2, valMse: 9, valMae: 1 }] },
-      { test: { rmse: 5, windows: 10 }, baseline_last_value: { rmse: 6 } });
-    expect(m).toMatchObject({ epochs: 2, best_epoch: 1, train_loss: 1, val_loss: 2, val_rmse: 3, val_mae: 1, test_rmse: 5, test_windows: 10, baseline_last_value_rmse: 6 });
+    const m = fitMetrics(
+      {
+        status: 'completed',
+        bestEpoch: 1,
+        seconds: 2,
+        samplesPerSec: 100,
+        history: [
+          { trainLoss: 2, valLoss: 3, valMse: 4 },
+          { trainLoss: 1, valLoss: 2, valMse: 9, valMae: 1 },
+        ],
+      },
+      { test: { rmse: 5, windows: 10 }, baseline_last_value: { rmse: 6 } },
+    );
+    expect(m).toMatchObject({
+      epochs: 2,
+      best_epoch: 1,
+      train_loss: 1,
+      val_loss: 2,
+      val_rmse: 3,
+      val_mae: 1,
+      test_rmse: 5,
+      test_windows: 10,
+      baseline_last_value_rmse: 6,
+    });
   });
   it('reads CUDA and cuDNN versions from the LibTorch build string', () => {
     expect(parseBuildVersions('  - CUDA Runtime 12.1\n  - CuDNN 8.9.2\n')).toEqual({ cuda: '12.1', cudnn: '8.9.2', nccl: null });

@@ -45,7 +45,10 @@ describe('runs whose process was killed', () => {
 
   it("name the rank and signal from the launcher's failure.json", () => {
     const { runsDir, dir } = killedRun(1);
-    writeFileSync(path.join(dir, 'failure.json'), JSON.stringify({ status: 'failed', rank: 1, exit_code: null, signal: 'SIGKILL', error: 'worker ended' }));
+    writeFileSync(
+      path.join(dir, 'failure.json'),
+      JSON.stringify({ status: 'failed', rank: 1, exit_code: null, signal: 'SIGKILL', error: 'worker ended' }),
+    );
     const reg = Registry.open(runsDir);
     markStaleRuns(reg);
     reg.close();

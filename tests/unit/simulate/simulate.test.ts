@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { cohortStatistics, simulateCohort, simulateOptionsFromConfig, simulatePatients, simulationVersion } from '../../../ts/data/simulate/index.js';
+import {
+  cohortStatistics,
+  simulateCohort,
+  simulateOptionsFromConfig,
+  simulatePatients,
+  simulationVersion,
+} from '../../../ts/data/simulate/index.js';
 import { deriveSeed, Rng } from '../../../ts/data/simulate/prng.js';
 import type { TimeSeriesDataset } from '../../../ts/data/types.js';
 
@@ -118,7 +124,9 @@ describe('simulateCohort: determinism', () => {
     }
   });
   it('version hashes the options that determine the data', () => {
-    expect(simulationVersion({ patients: 20, days: 14, seed: 42 })).toBe(simulationVersion({ patients: 20, days: 14, seed: 42, intervalMinutes: 5, name: 'other' }));
+    expect(simulationVersion({ patients: 20, days: 14, seed: 42 })).toBe(
+      simulationVersion({ patients: 20, days: 14, seed: 42, intervalMinutes: 5, name: 'other' }),
+    );
     expect(simulationVersion({ patients: 20, days: 14, seed: 42 })).not.toBe(simulationVersion({ patients: 21, days: 14, seed: 42 }));
   });
   it('the streaming form yields the same patients as the whole cohort', () => {
@@ -245,7 +253,17 @@ describe('cohortStatistics', () => {
       values: [g],
       series: [{ id: 'a' }],
       segments: [{ series: 0, offset: 0, length: 12, startMs: 0 }],
-      report: { files: [], rowsRead: 12, rowsKept: 12, pointsInterpolated: 0, dropped: {}, gapsSplit: 0, segments: 1, series: 1, warnings: [] },
+      report: {
+        files: [],
+        rowsRead: 12,
+        rowsKept: 12,
+        pointsInterpolated: 0,
+        dropped: {},
+        gapsSplit: 0,
+        segments: 1,
+        series: 1,
+        warnings: [],
+      },
     };
     const s = cohortStatistics(ds);
     expect(s.meanGlucose).toBeCloseTo(165, 5);
@@ -264,7 +282,17 @@ describe('cohortStatistics', () => {
 
 describe('simulateOptionsFromConfig', () => {
   it('reads the dataset YAML fields', () => {
-    expect(simulateOptionsFromConfig({ format: 'simulated', patients: 20, days: 14, seed: 42, interval: '5min', name: 'simulated_t1d', start_date: '2024-01-01' })).toEqual({
+    expect(
+      simulateOptionsFromConfig({
+        format: 'simulated',
+        patients: 20,
+        days: 14,
+        seed: 42,
+        interval: '5min',
+        name: 'simulated_t1d',
+        start_date: '2024-01-01',
+      }),
+    ).toEqual({
       patients: 20,
       days: 14,
       seed: 42,
@@ -280,7 +308,10 @@ describe('simulateOptionsFromConfig', () => {
   it('matches configs/datasets/simulated_t1d.yaml', async () => {
     const { readFile } = await import('node:fs/promises');
     const { parse } = await import('yaml');
-    const cfg = parse(await readFile(new URL('../../../configs/datasets/simulated_t1d.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const cfg = parse(await readFile(new URL('../../../configs/datasets/simulated_t1d.yaml', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const o = simulateOptionsFromConfig(cfg);
     expect(o).toEqual({ patients: 20, days: 14, seed: 42, intervalMinutes: 5, name: 'simulated_t1d', startDate: '2024-01-01' });
   });

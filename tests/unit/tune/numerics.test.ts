@@ -4,7 +4,8 @@ import { logGaussMass, truncnormPpf } from '../../../ts/tune/truncnorm.js';
 import { defaultWeights, parzenEstimator, DEFAULT_PARZEN } from '../../../ts/tune/parzen.js';
 
 // Reference values from /usr/bin/python3 (math.erf/erfc; Optuna 3.1.0's _truncnorm and _ParzenEstimator).
-const close = (got: number[], want: number[], tol = 1e-7) => got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(want[i]!))));
+const close = (got: number[], want: number[], tol = 1e-7) =>
+  got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(want[i]!))));
 const optuna310 = DEFAULT_PARZEN;
 
 describe('truncated-normal numerics', () => {
@@ -16,7 +17,10 @@ describe('truncated-normal numerics', () => {
   });
 
   it('log Gaussian masses and truncated quantiles match Optuna', () => {
-    close([logGaussMass(-1, 2), logGaussMass(-30, -25), logGaussMass(2, 9), logGaussMass(-3, -2.5)], [-2.00166294e-1, -3.16639408e2, -3.78318433, -5.32676472]);
+    close(
+      [logGaussMass(-1, 2), logGaussMass(-30, -25), logGaussMass(2, 9), logGaussMass(-3, -2.5)],
+      [-2.00166294e-1, -3.16639408e2, -3.78318433, -5.32676472],
+    );
     close([truncnormPpf(0.3, -1, 2), truncnormPpf(0.9, 0.5, 3), truncnormPpf(0.01, -5, -1)], [-0.24240382, 1.85122407, -2.95039562]);
   });
 });
@@ -40,7 +44,10 @@ describe('Parzen estimators', () => {
   });
 
   it('is a density: a float estimator integrates to 1 with the bandwidth term', () => {
-    const f = parzenEstimator({ kind: 'float', low: -2, high: 3, log: false }, [0.1, 0.5, 0.52, 2, -1], { ...DEFAULT_PARZEN, bandwidthTerm: true });
+    const f = parzenEstimator({ kind: 'float', low: -2, high: 3, log: false }, [0.1, 0.5, 0.52, 2, -1], {
+      ...DEFAULT_PARZEN,
+      bandwidthTerm: true,
+    });
     let s = 0;
     const n = 20000;
     for (let k = 0; k < n; k++) s += Math.exp(f.logPdf(-2 + (5 * (k + 0.5)) / n)) * (5 / n);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ashaPrune, ASHA_DEFAULTS, medianPrune, MEDIAN_DEFAULTS, percentile } from '../../../ts/tune/pruners.js';
 import type { Trial } from '../../../ts/tune/trial.js';
 
-const trial = (number: number, state: Trial['state'], intermediate: number[]): Trial => ({ number, state, intermediate, params: {}, attempt: 1, value: intermediate[intermediate.length - 1] });
+const trial = (number: number, state: Trial['state'], intermediate: number[]): Trial => ({
+  number,
+  state,
+  intermediate,
+  params: {},
+  attempt: 1,
+  value: intermediate[intermediate.length - 1],
+});
 // Five completed trials whose validation loss at epochs 1..4 is k, k-0.1, k-0.2, k-0.3 for k = 1..5.
 const done = [1, 2, 3, 4, 5].map((k, i) => trial(i, 'completed', [k, k - 0.1, k - 0.2, k - 0.3]));
 

@@ -7,13 +7,23 @@ import { defaultConfigPath } from '../../../ts/config/index.js';
 import { mulberry32 } from '../../../ts/util/random.js';
 
 describe('study report', () => {
-  const space = parseSpace({ space: { lr: { log_uniform: [1e-4, 1e-1] }, noise: { uniform: [0, 1] }, act: { categorical: ['a', 'b'] } } }, 't');
+  const space = parseSpace(
+    { space: { lr: { log_uniform: [1e-4, 1e-1] }, noise: { uniform: [0, 1] }, act: { categorical: ['a', 'b'] } } },
+    't',
+  );
   const u = mulberry32(5);
   // The objective depends on lr (strongly) and act (a little), not on noise.
   const trials: Trial[] = Array.from({ length: 80 }, (_, number) => {
     const lr = 10 ** (-4 + 3 * u());
     const act = u() < 0.5 ? 'a' : 'b';
-    return { number, state: 'completed', params: { lr, noise: u(), act }, value: (Math.log10(lr) + 2.5) ** 2 + (act === 'b' ? 0.3 : 0) + 0.05 * u(), intermediate: [], attempt: 1 };
+    return {
+      number,
+      state: 'completed',
+      params: { lr, noise: u(), act },
+      value: (Math.log10(lr) + 2.5) ** 2 + (act === 'b' ? 0.3 : 0) + 0.05 * u(),
+      intermediate: [],
+      attempt: 1,
+    };
   });
 
   it('ranks parameters by the variance their bins explain', () => {
@@ -29,7 +39,11 @@ describe('study report', () => {
   it('picks the best completed trial and writes its config ready to train', () => {
     const best = bestTrial([...trials, { number: 99, state: 'pruned', params: {}, value: -1, intermediate: [-1], attempt: 1 }])!;
     expect(best.value).toBe(Math.min(...trials.map((t) => t.value!)));
-    const text = bestConfigYaml(defaultConfigPath(), ['training.lr=0.003', 'model.params.d_model=48'], { study: 's', trial: { ...best, runId: 's.t3' }, objective: 'val_loss' });
+    const text = bestConfigYaml(defaultConfigPath(), ['training.lr=0.003', 'model.params.d_model=48'], {
+      study: 's',
+      trial: { ...best, runId: 's.t3' },
+      objective: 'val_loss',
+    });
     expect(text).toMatch(/^# Best trial of study s: trial \d+ \(run s\.t3\)/);
     const cfg = YAML.parse(text);
     expect(cfg.training.lr).toBe(0.003);

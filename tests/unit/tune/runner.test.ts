@@ -38,7 +38,11 @@ function setup(extra: Record<string, unknown> = {}) {
   dirs.push(dir);
   const fake = path.join(dir, 'fake-train.cjs');
   writeFileSync(fake, FAKE);
-  const study = parseStudy({ name: 's', trials: 6, seed: 3, n_startup_trials: 2, space: { 'training.lr': { log_uniform: [1e-5, 1e-1] } }, ...extra }, path.join(dir, 'study.yaml'), { runsDir: path.join(dir, 'runs') });
+  const study = parseStudy(
+    { name: 's', trials: 6, seed: 3, n_startup_trials: 2, space: { 'training.lr': { log_uniform: [1e-5, 1e-1] } }, ...extra },
+    path.join(dir, 'study.yaml'),
+    { runsDir: path.join(dir, 'runs') },
+  );
   const command = (args: string[]) => ({ file: process.execPath, args: [fake, ...args] });
   return { dir, study, command };
 }
@@ -80,10 +84,18 @@ describe('tune runner', () => {
     store.create(1, { 'training.lr': 1e-2 }); // its run never got going
     store.create(2, { 'training.lr': 1e-4 }); // its run completed, the tuner died before recording it
     mkdirSync(path.join(study.runsDir, 's.t2'), { recursive: true });
-    writeFileSync(path.join(study.runsDir, 's.t2', 'metadata.json'), JSON.stringify({ run_id: 's.t2', status: 'completed', metrics: { val_loss: 1.5 } }));
+    writeFileSync(
+      path.join(study.runsDir, 's.t2', 'metadata.json'),
+      JSON.stringify({ run_id: 's.t2', status: 'completed', metrics: { val_loss: 1.5 } }),
+    );
     store.close();
     const { trials } = await runStudy(study, { command, pollMs: 10 });
-    expect(trials.map((t) => [t.number, t.state, t.attempt, t.runId])).toEqual([[0, 'completed', 1, 's.t0'], [1, 'completed', 2, 's.t1.r2'], [2, 'completed', 1, 's.t2'], [3, 'completed', 1, 's.t3']]);
+    expect(trials.map((t) => [t.number, t.state, t.attempt, t.runId])).toEqual([
+      [0, 'completed', 1, 's.t0'],
+      [1, 'completed', 2, 's.t1.r2'],
+      [2, 'completed', 1, 's.t2'],
+      [3, 'completed', 1, 's.t3'],
+    ]);
     expect(trials[1]!.params).toEqual({ 'training.lr': 1e-2 });
     expect(trials[2]!.value).toBe(1.5);
   });
@@ -91,15 +103,29 @@ describe('tune runner', () => {
   it('an interrupt (Ctrl-C) leaves the running trials to be retried by the next tuner', async () => {
     const { study, command } = setup({ trials: 3, workers: 2 });
     const controller = new AbortController();
-    const first = await runStudy(study, { command, pollMs: 10, signal: controller.signal, onEvent: (e) => e.type === 'start' && e.trial.number === 1 && controller.abort() });
+    const first = await runStudy(study, {
+      command,
+      pollMs: 10,
+      signal: controller.signal,
+      onEvent: (e) => e.type === 'start' && e.trial.number === 1 && controller.abort(),
+    });
     expect(first.interrupted).toBe(true);
-    expect(first.trials.map((t) => [t.number, t.state])).toEqual([[0, 'running'], [1, 'running']]);
+    expect(first.trials.map((t) => [t.number, t.state])).toEqual([
+      [0, 'running'],
+      [1, 'running'],
+    ]);
     const second = await runStudy(study, { command, pollMs: 10 });
-    expect(second.trials.map((t) => [t.number, t.state, t.attempt])).toEqual([[0, 'completed', 2], [1, 'completed', 2], [2, 'completed', 1]]);
+    expect(second.trials.map((t) => [t.number, t.state, t.attempt])).toEqual([
+      [0, 'completed', 2],
+      [1, 'completed', 2],
+      [2, 'completed', 1],
+    ]);
     expect(second.trials[0]!.params).toEqual(first.trials[0]!.params);
   });
 
   it('names the key of a space entry the config does not have', () => {
-    expect(() => setup({ space: { 'training.lrr': { uniform: [0, 1] } } })).toThrow(/study\.yaml: space training\.lrr: unknown key 'training\.lrr'/);
+    expect(() => setup({ space: { 'training.lrr': { uniform: [0, 1] } } })).toThrow(
+      /study\.yaml: space training\.lrr: unknown key 'training\.lrr'/,
+    );
   });
 });

@@ -5,10 +5,19 @@ import { gridValues } from '../../../ts/tune/grid.js';
 import { splitTrials } from '../../../ts/tune/tpe.js';
 import type { Trial } from '../../../ts/tune/trial.js';
 
-const mixed = parseSpace({
-  space: { lr: { log_uniform: [1e-4, 1e-2] }, drop: { uniform: [0, 0.5] }, bs: { int: [16, 256], log: true }, d: { int: [8, 64], step: 8 }, family: { categorical: ['ttm', 'dlinear'] } },
-  conditional: [{ when: { family: 'ttm' }, space: { layers: { int: [1, 4] } } }],
-}, 't');
+const mixed = parseSpace(
+  {
+    space: {
+      lr: { log_uniform: [1e-4, 1e-2] },
+      drop: { uniform: [0, 0.5] },
+      bs: { int: [16, 256], log: true },
+      d: { int: [8, 64], step: 8 },
+      family: { categorical: ['ttm', 'dlinear'] },
+    },
+    conditional: [{ when: { family: 'ttm' }, space: { layers: { int: [1, 4] } } }],
+  },
+  't',
+);
 const none = () => undefined;
 
 /** Runs a sequential study of `n` trials with objective f. */
@@ -38,7 +47,8 @@ const inBounds = (space: SearchSpace, a: Assignment) => {
   expect(a.family === 'ttm').toBe('layers@family=ttm' in a);
 };
 
-const objective = (a: Assignment) => Math.log10(a.lr as number) ** 2 + (a.drop as number) + (a.family === 'ttm' ? (a['layers@family=ttm'] as number) : 3);
+const objective = (a: Assignment) =>
+  Math.log10(a.lr as number) ** 2 + (a.drop as number) + (a.family === 'ttm' ? (a['layers@family=ttm'] as number) : 3);
 
 describe.each(['random', 'tpe'] as const)('%s sampler', (kind) => {
   it('is deterministic for a seed, differs across seeds, and stays in bounds', () => {
@@ -53,7 +63,13 @@ describe.each(['random', 'tpe'] as const)('%s sampler', (kind) => {
 
 describe('grid sampler', () => {
   it('visits every point once in a seeded order, then stops', () => {
-    const s = parseSpace({ space: { lr: { log_uniform: [1e-4, 1e-2] }, family: { categorical: ['ttm', 'dlinear'] } }, conditional: [{ when: { family: 'ttm' }, space: { layers: { int: [1, 3] } } }] }, 't');
+    const s = parseSpace(
+      {
+        space: { lr: { log_uniform: [1e-4, 1e-2] }, family: { categorical: ['ttm', 'dlinear'] } },
+        conditional: [{ when: { family: 'ttm' }, space: { layers: { int: [1, 3] } } }],
+      },
+      't',
+    );
     expect(gridValues(s.params[0]!.dist, 3)).toEqual([1e-4, expect.closeTo(1e-3, 12), 1e-2]);
     expect(gridSize(s, none, 3)).toBe(3 * (3 + 1));
     const a = study(s, { kind: 'grid', seed: 1, gridPoints: 3 }, 100, objective);
@@ -66,8 +82,21 @@ describe('grid sampler', () => {
 
 describe('TPE', () => {
   it('ranks completed trials by value, pruned ones after them by how far they got', () => {
-    const t = (number: number, state: Trial['state'], value: number | undefined, intermediate: number[]): Trial => ({ number, state, value, intermediate, params: {}, attempt: 1 });
-    const trials = [t(0, 'completed', 3, []), t(1, 'pruned', 0.1, [0.5, 0.1]), t(2, 'completed', 1, []), t(3, 'pruned', 0.01, [0.01]), t(4, 'completed', 2, [])];
+    const t = (number: number, state: Trial['state'], value: number | undefined, intermediate: number[]): Trial => ({
+      number,
+      state,
+      value,
+      intermediate,
+      params: {},
+      attempt: 1,
+    });
+    const trials = [
+      t(0, 'completed', 3, []),
+      t(1, 'pruned', 0.1, [0.5, 0.1]),
+      t(2, 'completed', 1, []),
+      t(3, 'pruned', 0.01, [0.01]),
+      t(4, 'completed', 2, []),
+    ];
     expect(splitTrials(trials, 3)).toEqual({ below: [0, 2, 4], above: [1, 3] });
     expect(splitTrials(trials, 4)).toEqual({ below: [0, 1, 2, 4], above: [3] });
   });

@@ -30,7 +30,10 @@ describe('study store', () => {
     expect(r).toMatchObject({ number: 1, attempt: 2, params: { lr: 0.01 }, runId: 's.t1.r2', state: 'running', intermediate: [] });
     expect(second.nextNumber()).toBe(2);
     expect(() => second.create(1, { lr: 0.5 })).toThrow(/trial 1 exists already/);
-    expect(second.trials().map((t) => [t.number, t.state, t.attempt])).toEqual([[0, 'completed', 1], [1, 'running', 2]]);
+    expect(second.trials().map((t) => [t.number, t.state, t.attempt])).toEqual([
+      [0, 'completed', 1],
+      [1, 'running', 2],
+    ]);
     expect(readdirSync(path.join(dir, 'trials')).sort()).toEqual(['t0.json', 't1.json']);
     second.close();
   });

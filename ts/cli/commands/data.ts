@@ -7,7 +7,8 @@ import { renderIngestReport } from '../../data/report.js';
 import { positiveIntOption } from '../options.js';
 import type { FileMappingOptions } from '../../data/autodetect.js';
 
-const FILE_HELP = 'a name from configs/datasets, a dataset YAML file, or a data file (CSV, Parquet, Arrow; Dexcom Clarity, LibreView or Nightscout export)';
+const FILE_HELP =
+  'a name from configs/datasets, a dataset YAML file, or a data file (CSV, Parquet, Arrow; Dexcom Clarity, LibreView or Nightscout export)';
 
 /** The mapping flags of a data file named directly (`--time COL` ...). */
 function withFileOptions(cmd: Command): Command {
@@ -22,12 +23,21 @@ function withFileOptions(cmd: Command): Command {
 }
 
 function fileOptions(o: Record<string, unknown>): FileMappingOptions {
-  if (o.units !== undefined && o.units !== 'mg/dL' && o.units !== 'mmol/L') throw new Error(`--units must be mg/dL or mmol/L, got '${String(o.units)}'`);
-  return { time: o.time as string | undefined, target: o.target as string | undefined, id: o.id as string | undefined, units: o.units as FileMappingOptions['units'],
-    interval: o.interval as string | undefined, timeFormat: o.timeFormat as string | undefined, timeZone: o.timeZone as string | undefined };
+  if (o.units !== undefined && o.units !== 'mg/dL' && o.units !== 'mmol/L')
+    throw new Error(`--units must be mg/dL or mmol/L, got '${String(o.units)}'`);
+  return {
+    time: o.time as string | undefined,
+    target: o.target as string | undefined,
+    id: o.id as string | undefined,
+    units: o.units as FileMappingOptions['units'],
+    interval: o.interval as string | undefined,
+    timeFormat: o.timeFormat as string | undefined,
+    timeZone: o.timeZone as string | undefined,
+  };
 }
 
 /** `tsfm data simulate|ingest|describe`: make, read and inspect datasets without training. */
+// eslint-disable-next-line max-lines-per-function -- commander wiring of the data subcommands, one block per subcommand
 export function registerData(program: Command): void {
   const data = program.command('data').description('simulate, ingest and describe datasets');
 
@@ -48,30 +58,67 @@ export function registerData(program: Command): void {
       const stats = cohortStatistics(ds);
       if (o.out) await writeDatasetIPC(ds, o.out);
       if (o.json) {
-        console.log(JSON.stringify({ name: ds.name, version: ds.version, rows: ds.values[0].length, series: ds.series.length, seconds, statistics: stats, out: o.out ?? null }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              name: ds.name,
+              version: ds.version,
+              rows: ds.values[0].length,
+              series: ds.series.length,
+              seconds,
+              statistics: stats,
+              out: o.out ?? null,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
-      console.log(`simulated ${ds.series.length} patients x ${o.days} days (${ds.values[0].length} rows, version ${ds.version}) in ${seconds.toFixed(2)} s`);
-      console.log(`mean glucose ${stats.meanGlucose.toFixed(1)} mg/dL, SD ${stats.sdGlucose.toFixed(1)}, CV ${stats.cv.toFixed(1)}%, ` +
-        `TIR ${stats.timeInRange.toFixed(1)}%, <70 ${stats.timeBelow70.toFixed(1)}%, <54 ${stats.timeBelow54.toFixed(1)}%, ` +
-        `>180 ${stats.timeAbove180.toFixed(1)}%, >250 ${stats.timeAbove250.toFixed(1)}%, hypo events ${stats.hypoEventsPerWeek.toFixed(2)}/week`);
+      console.log(
+        `simulated ${ds.series.length} patients x ${o.days} days (${ds.values[0].length} rows, version ${ds.version}) in ${seconds.toFixed(2)} s`,
+      );
+      console.log(
+        `mean glucose ${stats.meanGlucose.toFixed(1)} mg/dL, SD ${stats.sdGlucose.toFixed(1)}, CV ${stats.cv.toFixed(1)}%, ` +
+          `TIR ${stats.timeInRange.toFixed(1)}%, <70 ${stats.timeBelow70.toFixed(1)}%, <54 ${stats.timeBelow54.toFixed(1)}%, ` +
+          `>180 ${stats.timeAbove180.toFixed(1)}%, >250 ${stats.timeAbove250.toFixed(1)}%, hypo events ${stats.hypoEventsPerWeek.toFixed(2)}/week`,
+      );
       if (o.out) console.log(`wrote ${o.out}`);
     });
 
-  withFileOptions(data
-    .command('ingest')
-    .description('read a dataset into the canonical Arrow layout and report every row kept, interpolated or dropped')
-    .argument('<dataset>', FILE_HELP))
+  withFileOptions(
+    data
+      .command('ingest')
+      .description('read a dataset into the canonical Arrow layout and report every row kept, interpolated or dropped')
+      .argument('<dataset>', FILE_HELP),
+  )
     .option('--out <dir>', 'also write the ingested dataset (Arrow IPC) to this directory')
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
     .option('--no-cache', 'ingest from the source files even when a cached copy exists')
     .option('--min-segment <n>', 'drop segments shorter than this many points', positiveIntOption('--min-segment'))
     .option('--json', 'print the ingest report as JSON')
     .action(async (ref: string, o) => {
-      const r = await openDataset(ref, { cacheDir: o.cache === false ? false : o.cacheDir, minSegmentLength: o.minSegment, file: fileOptions(o) });
+      const r = await openDataset(ref, {
+        cacheDir: o.cache === false ? false : o.cacheDir,
+        minSegmentLength: o.minSegment,
+        file: fileOptions(o),
+      });
       if (o.out) await writeDatasetIPC(r.dataset, o.out);
       if (o.json) {
-        console.log(JSON.stringify({ name: r.dataset.name, version: r.dataset.version, cachePath: r.cachePath ?? null, cacheHit: r.cacheHit, detected: r.note ?? null, report: r.dataset.report }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              name: r.dataset.name,
+              version: r.dataset.version,
+              cachePath: r.cachePath ?? null,
+              cacheHit: r.cacheHit,
+              detected: r.note ?? null,
+              report: r.dataset.report,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       if (r.note) console.log(r.note);
@@ -80,10 +127,12 @@ export function registerData(program: Command): void {
       if (o.out) console.log(`wrote ${o.out}`);
     });
 
-  withFileOptions(data
-    .command('describe')
-    .description('series, lengths, gaps, value ranges and glucose time in range of a dataset')
-    .argument('<dataset>', `${FILE_HELP}, or a directory written by --out`))
+  withFileOptions(
+    data
+      .command('describe')
+      .description('series, lengths, gaps, value ranges and glucose time in range of a dataset')
+      .argument('<dataset>', `${FILE_HELP}, or a directory written by --out`),
+  )
     .option('--cache-dir <dir>', 'cache root', '.tsfm-cache')
     .option('--max-series <n>', 'rows of the per-series table', positiveIntOption('--max-series'), 50)
     .option('--json', 'print the description as JSON')

@@ -10,8 +10,12 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description('evaluate a trained run on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/')
     .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
-    .option('--data <datasets>', 'comma-separated dataset names or config files (default: the run\'s dataset)')
-    .option('--split <splits>', 'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal (from bedtime: P(hypo) per night), nocturnal-rolling, prandial', 'test')
+    .option('--data <datasets>', "comma-separated dataset names or config files (default: the run's dataset)")
+    .option(
+      '--split <splits>',
+      'comma-separated: test, val, test-ood (= holdout-patients), sliding, nocturnal (from bedtime: P(hypo) per night), nocturnal-rolling, prandial',
+      'test',
+    )
     .option(...RUNS_DIR_OPTION)
     .option('--night-start <HH:MM>', 'nocturnal tasks: local time of the anchor (bedtime)', '00:00')
     .option('--night-hours <h>', 'nocturnal tasks: length of the night (default 6 for nocturnal, 8 for nocturnal-rolling)')
@@ -20,14 +24,27 @@ export function registerEvaluate(program: Command): void {
     .option('--per-channel', 'also print one line per target channel (the first line pools every channel, as `tsfm train` does)')
     .action(async (o) => {
       const nightHours = o.nightHours === undefined ? undefined : Number(o.nightHours);
-      if (nightHours !== undefined && !(nightHours > 0)) throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
+      if (nightHours !== undefined && !(nightHours > 0))
+        throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
       const linregLags = parsePositiveInt(o.linregLags, '--linreg-lags');
       if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
       const runsDir = runsDirOf(o);
       const results = await evaluateRun(resolveRunDir(o.run, runsDir), {
-        datasets: o.data ? String(o.data).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined,
-        splits: String(o.split).split(',').map((s: string) => parseEvalSplit(s.trim())),
-        runsDir, nightStart: o.nightStart, nightHours, linregLags, saveForecasts: o.forecasts === false ? false : undefined, perChannel: o.perChannel === true,
+        datasets: o.data
+          ? String(o.data)
+              .split(',')
+              .map((s: string) => s.trim())
+              .filter(Boolean)
+          : undefined,
+        splits: String(o.split)
+          .split(',')
+          .map((s: string) => parseEvalSplit(s.trim())),
+        runsDir,
+        nightStart: o.nightStart,
+        nightHours,
+        linregLags,
+        saveForecasts: o.forecasts === false ? false : undefined,
+        perChannel: o.perChannel === true,
         onLog: (l) => console.error(l),
       });
       for (const r of results) console.log(r.dir);

@@ -1,24 +1,39 @@
 import type { Command } from 'commander';
 import { Registry } from '../../runs/registry/index.js';
-import { aggregate, experimentDir, loadExperimentFile, planExperiment, runExperiment, runsDirOfCells, writeResults, type CellOutcome } from '../../experiments/index.js';
+import {
+  aggregate,
+  experimentDir,
+  loadExperimentFile,
+  planExperiment,
+  runExperiment,
+  runsDirOfCells,
+  writeResults,
+  type CellOutcome,
+} from '../../experiments/index.js';
 import { parsePositiveInt } from '../options.js';
 
 /** `tsfm experiment run|report FILE`. */
+// eslint-disable-next-line max-lines-per-function -- commander wiring of the experiment subcommands, one block per subcommand
 export function registerExperiment(program: Command): void {
-  const experiment = program.command('experiment').description('run a matrix of models × datasets × seeds (× strategies × context lengths) and compare them');
+  const experiment = program
+    .command('experiment')
+    .description('run a matrix of models × datasets × seeds (× strategies × context lengths) and compare them');
 
   experiment
     .command('run')
     .description('run every cell not yet completed (re-running resumes), then write the comparison table')
     .argument('<config>', 'experiment YAML, e.g. configs/experiments/glucobench-broll.yaml')
     .option('--workers <n>', 'cells at once on CPU (default: from the config, else CPU cores / threads_per_worker)')
-    .option('--runs-dir <dir>', 'runs directory (default: the config\'s runs_dir, else the base config\'s output.runs_dir)')
+    .option('--runs-dir <dir>', "runs directory (default: the config's runs_dir, else the base config's output.runs_dir)")
     .option('--dry-run', 'list the cells and whether they are done, run nothing')
     .action(async (file: string, o) => {
       const { config: exp, file: abs } = loadExperimentFile(file);
       // Printed once the whole plan is valid, so that a bad entry is the only line of a failed run.
       const ready: string[] = [];
-      const cells = await planExperiment(exp, abs, { runsDir: o.runsDir, onLoaded: (d, n) => ready.push(`dataset ${d}: ${n} series ready`) });
+      const cells = await planExperiment(exp, abs, {
+        runsDir: o.runsDir,
+        onLoaded: (d, n) => ready.push(`dataset ${d}: ${n} series ready`),
+      });
       if (!o.dryRun) for (const line of ready) console.error(line);
       const runsDir = runsDirOfCells(cells);
       const workers = parsePositiveInt(o.workers, '--workers');
@@ -42,16 +57,27 @@ export function registerExperiment(program: Command): void {
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
       const { outcomes, interrupted } = await runExperiment(exp, cells, {
-        workers, signal: controller.signal,
+        workers,
+        signal: controller.signal,
         onEvent: (e) => {
-          if (e.type === 'plan') console.error(`experiment ${exp.name}: ${e.total} cells, ${e.done} already completed, ${e.workers} at once${e.devices.length ? ` on ${e.devices.join(', ')}` : ' on CPU'}`);
+          if (e.type === 'plan')
+            console.error(
+              `experiment ${exp.name}: ${e.total} cells, ${e.done} already completed, ${e.workers} at once${e.devices.length ? ` on ${e.devices.join(', ')}` : ' on CPU'}`,
+            );
           else if (e.type === 'start') console.error(`start  ${e.outcome.cell.key} (run ${e.outcome.runId})`);
-          else console.error(`${e.outcome.status.padEnd(6)} ${e.outcome.cell.key} (${e.outcome.seconds?.toFixed(1)}s)${e.outcome.error ? `: ${e.outcome.error}` : ''}`);
+          else
+            console.error(
+              `${e.outcome.status.padEnd(6)} ${e.outcome.cell.key} (${e.outcome.seconds?.toFixed(1)}s)${e.outcome.error ? `: ${e.outcome.error}` : ''}`,
+            );
         },
       });
       const failed = [
-        ...outcomes.filter((x): x is CellOutcome & { error: string } => x.status === 'failed').map((x) => ({ key: x.cell.key, error: x.error ?? 'failed' })),
-        ...outcomes.flatMap((x) => Object.entries(x.transferErrors ?? {}).map(([d, error]) => ({ key: `${x.cell.key} → ${d} (transfer evaluation)`, error }))),
+        ...outcomes
+          .filter((x): x is CellOutcome & { error: string } => x.status === 'failed')
+          .map((x) => ({ key: x.cell.key, error: x.error ?? 'failed' })),
+        ...outcomes.flatMap((x) =>
+          Object.entries(x.transferErrors ?? {}).map(([d, error]) => ({ key: `${x.cell.key} → ${d} (transfer evaluation)`, error })),
+        ),
       ];
       for (const f of failed.filter((x) => x.key.endsWith('(transfer evaluation)'))) console.error(`failed ${f.key}: ${f.error}`);
       const reg = Registry.open(runsDir);
@@ -62,7 +88,9 @@ export function registerExperiment(program: Command): void {
         reg.close();
       }
       const count = (s: CellOutcome['status']) => outcomes.filter((x) => x.status === s).length;
-      console.log(`experiment ${exp.name}: ${count('completed')} completed, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted') + count('not_started')} not finished`);
+      console.log(
+        `experiment ${exp.name}: ${count('completed')} completed, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted') + count('not_started')} not finished`,
+      );
       console.log(`results: ${files.join(', ')}`);
       if (interrupted) {
         console.log(`interrupted: run \`tsfm experiment run ${file}\` again to resume`);

@@ -5,6 +5,7 @@ import { formatNumber, renderTable } from '../table.js';
 import { findRun, openRegistry } from './runs.js';
 
 /** `tsfm models list|best|stage|history`: trained models (completed runs with weights). */
+// eslint-disable-next-line max-lines-per-function -- commander wiring of the models subcommands, one block per subcommand
 export function registerModels(program: Command): void {
   const models = program.command('models').description('trained models in the registry: list, best for a task, stage tags');
   const dirOpt = RUNS_DIR_OPTION;
@@ -23,14 +24,34 @@ export function registerModels(program: Command): void {
     .action((o) => {
       const reg = openRegistry(o);
       try {
-        const rows = reg.listModels({ family: o.family, dataset: o.dataset, task: o.task, stage: o.stage, sort: o.sort, descending: Boolean(o.desc), limit: parsePositiveInt(o.limit, '--limit') });
+        const rows = reg.listModels({
+          family: o.family,
+          dataset: o.dataset,
+          task: o.task,
+          stage: o.stage,
+          sort: o.sort,
+          descending: Boolean(o.desc),
+          limit: parsePositiveInt(o.limit, '--limit'),
+        });
         if (o.json) {
           for (const r of rows) console.log(JSON.stringify(r));
           return;
         }
         const metric = o.sort ?? 'test_rmse';
-        process.stdout.write(renderTable(['Model ID', 'Family', 'Dataset', 'Task', 'Stage', metric, 'Parameters'],
-          rows.map((r) => [r.model_id, r.family ?? '-', r.dataset ?? '-', r.task ?? '-', r.stage, formatNumber(r.metrics[metric]), String(r.parameters ?? '-')])));
+        process.stdout.write(
+          renderTable(
+            ['Model ID', 'Family', 'Dataset', 'Task', 'Stage', metric, 'Parameters'],
+            rows.map((r) => [
+              r.model_id,
+              r.family ?? '-',
+              r.dataset ?? '-',
+              r.task ?? '-',
+              r.stage,
+              formatNumber(r.metrics[metric]),
+              String(r.parameters ?? '-'),
+            ]),
+          ),
+        );
       } finally {
         reg.close();
       }
@@ -50,10 +71,15 @@ export function registerModels(program: Command): void {
       const reg = openRegistry(o);
       try {
         const best = reg.bestModel({ task: o.task, dataset: o.dataset, family: o.family, stage: o.stage, metric: o.metric });
-        const what = [o.task && `task ${o.task}`, o.dataset && `dataset ${o.dataset}`, o.family && `family ${o.family}`].filter(Boolean).join(', ') || 'any task';
+        const what =
+          [o.task && `task ${o.task}`, o.dataset && `dataset ${o.dataset}`, o.family && `family ${o.family}`].filter(Boolean).join(', ') ||
+          'any task';
         if (!best) throw new Error(`models best: no model with metric '${o.metric}' for ${what}`);
         if (o.json) console.log(JSON.stringify(best));
-        else console.log(`${best.model_id}\t${best.family}\t${best.dataset}\t${o.metric}=${formatNumber(best.metrics[o.metric])}\t${best.checkpoint}`);
+        else
+          console.log(
+            `${best.model_id}\t${best.family}\t${best.dataset}\t${o.metric}=${formatNumber(best.metrics[o.metric])}\t${best.checkpoint}`,
+          );
       } finally {
         reg.close();
       }
@@ -71,7 +97,10 @@ export function registerModels(program: Command): void {
       try {
         const s = checkStage(stage);
         const run = findRun(reg, id);
-        if (!reg.listModels().some((m) => m.model_id === run.run_id)) throw new Error(`models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`);
+        if (!reg.listModels().some((m) => m.model_id === run.run_id))
+          throw new Error(
+            `models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`,
+          );
         const change = appendStage(run.run_dir, s, o.note ?? null);
         reg.indexRunDir(run.run_dir);
         console.log(`${run.run_id}: ${change.previous} -> ${change.stage}`);
@@ -89,7 +118,12 @@ export function registerModels(program: Command): void {
       const reg = openRegistry(o);
       try {
         const run = findRun(reg, id);
-        process.stdout.write(renderTable(['Time', 'From', 'To', 'Note'], reg.stageHistory(run.run_id).map((h) => [h.time, h.previous, h.stage, h.note ?? ''])));
+        process.stdout.write(
+          renderTable(
+            ['Time', 'From', 'To', 'Note'],
+            reg.stageHistory(run.run_id).map((h) => [h.time, h.previous, h.stage, h.note ?? '']),
+          ),
+        );
       } finally {
         reg.close();
       }

@@ -7,7 +7,7 @@ import { findRun, openRegistry } from './runs.js';
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description("forecast a data file with a trained run (its config, train-fitted scaler and best checkpoint)")
+    .description('forecast a data file with a trained run (its config, train-fitted scaler and best checkpoint)')
     .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
     .requiredOption('--data <file>', "data file in the run's dataset layout (CSV/Arrow/Parquet), or a dataset YAML")
     .option('--out <file>', 'write .csv, .arrow or .parquet (default: CSV on stdout)')
@@ -21,7 +21,10 @@ export function registerPredict(program: Command): void {
       let runDir: string;
       try {
         const run = findRun(reg, o.run);
-        if (run.status !== 'completed' && run.status !== 'interrupted') throw new Error(`--run ${run.run_id}: the run ${run.status}${run.error ? ` (${run.error})` : ''}; it has no trained model to use`);
+        if (run.status !== 'completed' && run.status !== 'interrupted')
+          throw new Error(
+            `--run ${run.run_id}: the run ${run.status}${run.error ? ` (${run.error})` : ''}; it has no trained model to use`,
+          );
         runDir = run.run_dir;
       } finally {
         reg.close();

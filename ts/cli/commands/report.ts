@@ -6,7 +6,7 @@ import { runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write an HTML and Markdown report of a run\'s evaluations (or of every evaluated run in a directory)')
+    .description("write an HTML and Markdown report of a run's evaluations (or of every evaluated run in a directory)")
     .argument('<run-or-experiment>', 'run id, run directory, or a directory of runs')
     .option('--out <dir>', 'output directory (default: <target>/report)')
     .option(...RUNS_DIR_OPTION)

@@ -45,13 +45,32 @@ export function registerRuns(program: Command): void {
     .action((o) => {
       const reg = openRegistry(o);
       try {
-        const rows = reg.listRuns({ status: o.status, family: o.family, dataset: o.dataset, experiment: o.experiment, task: o.task, tags: parseTags(o.tag), limit: parsePositiveInt(o.limit, '--limit') });
+        const rows = reg.listRuns({
+          status: o.status,
+          family: o.family,
+          dataset: o.dataset,
+          experiment: o.experiment,
+          task: o.task,
+          tags: parseTags(o.tag),
+          limit: parsePositiveInt(o.limit, '--limit'),
+        });
         if (o.json) {
           for (const r of rows) console.log(JSON.stringify(r));
           return;
         }
-        process.stdout.write(renderTable(['Run ID', 'Model', 'Dataset', 'Status', o.metric, 'Duration'],
-          rows.map((r) => [r.run_id, r.model_family ?? '-', r.dataset ?? '-', r.status, formatNumber(r.metrics[o.metric]), formatDuration(r.duration_s)])));
+        process.stdout.write(
+          renderTable(
+            ['Run ID', 'Model', 'Dataset', 'Status', o.metric, 'Duration'],
+            rows.map((r) => [
+              r.run_id,
+              r.model_family ?? '-',
+              r.dataset ?? '-',
+              r.status,
+              formatNumber(r.metrics[o.metric]),
+              formatDuration(r.duration_s),
+            ]),
+          ),
+        );
       } finally {
         reg.close();
       }
@@ -84,7 +103,11 @@ export function registerRuns(program: Command): void {
           `code        git ${e.git_commit ?? '-'}${e.git_dirty ? ' (uncommitted changes)' : ''}, tsfm ${e.package_version ?? '-'}, config ${m.config_hash ?? '-'}`,
           `runtime     Node ${e.node_version}, LibTorch ${e.libtorch_version ?? '-'}, CUDA ${e.cuda_version ?? '-'}, cuDNN ${e.cudnn_version ?? '-'}, NCCL ${e.nccl_version ?? '-'}`,
           `devices     ${m.device ?? '-'} x ${m.world_size} on ${e.host} (${e.cpus} CPUs, ${e.cuda_devices} CUDA devices); pid ${m.owner.pid}`,
-          `tags        ${Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
+          `tags        ${
+            Object.entries(m.tags)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ') || '-'
+          }`,
           'metrics',
           ...Object.entries(m.metrics).map(([k, v]) => `  ${k.padEnd(28)} ${formatNumber(v)}`),
           'artifacts',
@@ -145,7 +168,10 @@ export function registerRuns(program: Command): void {
       if (!o.failed && !o.olderThan) throw new Error('runs gc: say what to collect: --failed and/or --older-than <age>');
       const reg = openRegistry(o);
       try {
-        const garbage = selectGarbage(reg, { failed: Boolean(o.failed), olderThanMs: o.olderThan ? parseAge(o.olderThan, '--older-than') : undefined });
+        const garbage = selectGarbage(reg, {
+          failed: Boolean(o.failed),
+          olderThanMs: o.olderThan ? parseAge(o.olderThan, '--older-than') : undefined,
+        });
         for (const g of garbage) console.log(`${g.run.run_id}\t${g.reason}`);
         if (garbage.length === 0) {
           console.log('nothing to collect');

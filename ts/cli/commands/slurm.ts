@@ -24,8 +24,15 @@ export function registerSlurm(program: Command): void {
       if (!SLURM_KINDS.includes(o.kind)) throw new Error(`--kind: unknown '${o.kind}' (expected ${SLURM_KINDS.join(', ')})`);
       const trainArgs = [...(file ? [file] : []), ...(o.set as string[]).flatMap((s) => ['--set', s])];
       const script = slurmScript({
-        kind: o.kind as SlurmKind, trainArgs, gpusPerNode: parsePositiveInt(o.gpusPerNode, '--gpus-per-node'), nodes: parsePositiveInt(o.nodes, '--nodes'),
-        time: o.time, partition: o.partition, account: o.account, jobName: o.jobName, tsfm: o.tsfm,
+        kind: o.kind as SlurmKind,
+        trainArgs,
+        gpusPerNode: parsePositiveInt(o.gpusPerNode, '--gpus-per-node'),
+        nodes: parsePositiveInt(o.nodes, '--nodes'),
+        time: o.time,
+        partition: o.partition,
+        account: o.account,
+        jobName: o.jobName,
+        tsfm: o.tsfm,
       });
       if (o.dryRun) {
         process.stdout.write(script);

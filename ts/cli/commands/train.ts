@@ -23,7 +23,10 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--run-dir <dir>').hideHelp())
     .option('--run-id <name>', 'output.run_id (an existing run is never overwritten)')
     .option('--tag <key=value...>', 'label the run (e.g. --tag task=nocturnal); shown by `tsfm runs` and filterable', [])
-    .option('--resume <checkpoint>', 'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt): an interrupted run goes on in its directory; a completed one is kept, and other settings start a new run naming it')
+    .option(
+      '--resume <checkpoint>',
+      'continue from a checkpoint (e.g. runs/<id>/checkpoints/last.pt): an interrupted run goes on in its directory; a completed one is kept, and other settings start a new run naming it',
+    )
     .option('--continue', 'with --resume of a completed run: train it further in its own directory (recorded in its metadata)')
     .option('--init-from <run-or-checkpoint>', "fine-tune: start from a trained run's best weights (run id, or a checkpoint path)")
     .option('--validate-config', 'check the config, the data and the model parameters, then exit (nothing is written)')
@@ -46,7 +49,9 @@ export function registerTrain(program: Command): void {
       if (o.validateConfig) {
         // The data and the model are checked too (as training checks them before it writes anything).
         const c = await validateTrainingInputs(config);
-        console.log(`config ok (${sources.join(', ')}): ${c.model.family} (${c.model.parameters} parameters) on ${c.dataset}, ${c.series} series, ${c.windows.train}/${c.windows.val}/${c.windows.test} train/val/test windows`);
+        console.log(
+          `config ok (${sources.join(', ')}): ${c.model.family} (${c.model.parameters} parameters) on ${c.dataset}, ${c.series} series, ${c.windows.train}/${c.windows.val}/${c.windows.test} train/val/test windows`,
+        );
         return;
       }
       if (o.dryRun) {
@@ -70,7 +75,10 @@ export function registerTrain(program: Command): void {
         const code = signal === 'SIGTERM' ? 143 : 130;
         if (stopSignal) process.exit(code);
         stopSignal = signal;
-        if (dist.rank === 0) console.error(`\ntsfm: ${signal}: finishing the current step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`);
+        if (dist.rank === 0)
+          console.error(
+            `\ntsfm: ${signal}: finishing the current step and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`,
+          );
         controller.abort();
       };
       process.on('SIGINT', onStopSignal);
@@ -80,11 +88,23 @@ export function registerTrain(program: Command): void {
       const quiet = dist.rank !== 0 && process.env.TSFM_DEBUG_ALL_RANKS !== '1';
       const report = progressReporter(process.stderr, process.stderr.isTTY || process.env.TSFM_PROGRESS_TTY === '1');
       const onProgress = quiet ? undefined : report;
-      const r = await train(config, { onProgress, onLog: (l) => { if (!quiet) console.error(l); }, resume: o.resume, continueRun: o.continue === true, signal: controller.signal, tags,
-        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined, distributed: dist });
+      const r = await train(config, {
+        onProgress,
+        onLog: (l) => {
+          if (!quiet) console.error(l);
+        },
+        resume: o.resume,
+        continueRun: o.continue === true,
+        signal: controller.signal,
+        tags,
+        initFrom: o.initFrom ? resolveCheckpoint(o.initFrom, config.output.runs_dir) : undefined,
+        distributed: dist,
+      });
       if (r.rank === 0) {
         console.log(`run ${r.runId} ${r.status}: ${r.runDir}`);
-        console.log(`test (${r.testMetrics.windows} windows): MSE ${r.testMetrics.mse.toFixed(4)} RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`);
+        console.log(
+          `test (${r.testMetrics.windows} windows): MSE ${r.testMetrics.mse.toFixed(4)} RMSE ${r.testMetrics.rmse.toFixed(3)} MAE ${r.testMetrics.mae.toFixed(3)} | last-value RMSE ${r.baselineLastValue.rmse.toFixed(3)} MAE ${r.baselineLastValue.mae.toFixed(3)}`,
+        );
       }
       if (r.status === 'interrupted') process.exitCode = stopSignal === 'SIGTERM' ? 143 : 130;
     });

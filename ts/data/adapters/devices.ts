@@ -14,7 +14,17 @@ import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 import { readTable } from '../readers.js';
 import type { Column, RawTable } from '../readers.js';
-import { RowFilter, SeriesBuilder, bump, fileStem, handleMalformed, isMissingToken, newFileStat, parseTimeColumn, requireSomeNumeric } from '../raw.js';
+import {
+  RowFilter,
+  SeriesBuilder,
+  bump,
+  fileStem,
+  handleMalformed,
+  isMissingToken,
+  newFileStat,
+  parseTimeColumn,
+  requireSomeNumeric,
+} from '../raw.js';
 import type { AdapterResult, ChannelSpec, FileStat } from '../raw.js';
 import { isDexcomHeader, isLibreHeader, sniffFile, wrongFormatError } from '../sniff.js';
 import type { DeviceFormat } from '../sniff.js';
@@ -48,7 +58,10 @@ class DeviceRun {
   readonly builders = new Map<string, SeriesBuilder>();
   readonly seriesCounters: Record<string, Record<string, number>> = {};
   private readonly stemCount = new Map<string, number>();
-  constructor(readonly ctx: AdapterContext, readonly format: DeviceFormat) {
+  constructor(
+    readonly ctx: AdapterContext,
+    readonly format: DeviceFormat,
+  ) {
     for (const f of ctx.files) this.stemCount.set(fileStem(f), (this.stemCount.get(fileStem(f)) ?? 0) + 1);
   }
   get onError(): 'error' | 'skip' {
@@ -72,11 +85,21 @@ class DeviceRun {
   checkDeclared(file: string, unit: GlucoseUnit, where: string): void {
     const declared = this.ctx.cfg.units;
     if (declared && declared !== unit) {
-      throw new DataError(`${file}: ${where} says ${unit} but the dataset config says units: ${declared}; remove 'units' (device exports state their unit)`, { file });
+      throw new DataError(
+        `${file}: ${where} says ${unit} but the dataset config says units: ${declared}; remove 'units' (device exports state their unit)`,
+        { file },
+      );
     }
   }
   result(): AdapterResult {
-    return { channels: [{ ...GLUCOSE }], series: [...this.builders.values()].map((b) => b.build()), files: this.files, warnings: this.warnings, counters: this.counters, seriesCounters: this.seriesCounters };
+    return {
+      channels: [{ ...GLUCOSE }],
+      series: [...this.builders.values()].map((b) => b.build()),
+      files: this.files,
+      warnings: this.warnings,
+      counters: this.counters,
+      seriesCounters: this.seriesCounters,
+    };
   }
 }
 
@@ -85,8 +108,16 @@ class DeviceRun {
  * cannot be in the file's unit (below 30 in mg/dL, above 35 in mmol/L) is a mixed-units error naming the line.
  */
 function parseGlucoseCells(
-  cells: ArrayLike<string | null>, rows: ArrayLike<number>, f: RowFilter, column: string, unit: GlucoseUnit,
-  limits: { low: number; high: number }, out: Float64Array, censored: Int8Array, run: DeviceRun, series: string,
+  cells: ArrayLike<string | null>,
+  rows: ArrayLike<number>,
+  f: RowFilter,
+  column: string,
+  unit: GlucoseUnit,
+  limits: { low: number; high: number },
+  out: Float64Array,
+  censored: Int8Array,
+  run: DeviceRun,
+  series: string,
 ): void {
   const factor = unit === 'mmol/L' ? MGDL_PER_MMOLL : 1;
   let outside = 0;
@@ -131,7 +162,18 @@ function strings(col: Column): ArrayLike<string | null> {
 }
 
 /** Pushes the selected rows of one file into its series and counts the censored ones. */
-function pushRows(run: DeviceRun, b: SeriesBuilder, fi: number, table: RawTable, f: RowFilter, rows: ArrayLike<number>, times: Float64Array, glucose: Float64Array, censored: Int8Array, stat: FileStat): void {
+function pushRows(
+  run: DeviceRun,
+  b: SeriesBuilder,
+  fi: number,
+  table: RawTable,
+  f: RowFilter,
+  rows: ArrayLike<number>,
+  times: Float64Array,
+  glucose: Float64Array,
+  censored: Int8Array,
+  stat: FileStat,
+): void {
   const one = [0];
   let low = 0;
   let high = 0;
@@ -200,13 +242,19 @@ export async function readDexcomClarity(ctx: AdapterContext): Promise<AdapterRes
         // a second header row (two exports joined): its unit must be the file's
         const again = unitInHeader(gluCells[i] ?? '');
         if (again && unit && again !== unit) {
-          throw new DataError(`${file}:${table.lineOf(i)}: a second header row says '${gluCells[i]}' where line 1 says '${gluCol}': mixed units in one file (two exports joined?); export each unit separately`, { file, line: table.lineOf(i) });
+          throw new DataError(
+            `${file}:${table.lineOf(i)}: a second header row says '${gluCells[i]}' where line 1 says '${gluCol}': mixed units in one file (two exports joined?); export each unit separately`,
+            { file, line: table.lineOf(i) },
+          );
         }
         bump(run.counters, 'repeated_header');
       } else other.set(e || '(empty)', (other.get(e || '(empty)') ?? 0) + 1);
     }
     if (egv.length === 0) {
-      throw new DataError(`${file}: no EGV rows (Event Type 'EGV') after ${table.rowCount} metadata/event row(s): a truncated or empty Dexcom Clarity export?`, { file });
+      throw new DataError(
+        `${file}: no EGV rows (Event Type 'EGV') after ${table.rowCount} metadata/event row(s): a truncated or empty Dexcom Clarity export?`,
+        { file },
+      );
     }
     for (const [e, n] of other) bump(run.counters, `dexcom_rows_ignored:${e}`, n);
     const f = new RowFilter(table, stat, run.onError, run.warnings);
@@ -232,7 +280,12 @@ export async function readDexcomClarity(ctx: AdapterContext): Promise<AdapterRes
 // ------------------------------------------------------------------------------------------- LibreView
 
 /** `DD-MM-YYYY HH:mm` (the LibreView default) or `MM-DD-YYYY HH:mm` when a first field exceeds 12 nowhere and a second one does. */
-function libreTimeParser(cells: ArrayLike<string | null>, rows: number[], file: string, run: DeviceRun): { parser: WallParser; label: string } {
+function libreTimeParser(
+  cells: ArrayLike<string | null>,
+  rows: number[],
+  file: string,
+  run: DeviceRun,
+): { parser: WallParser; label: string } {
   let maxA = 0;
   let maxB = 0;
   let sep = '-';
@@ -248,7 +301,10 @@ function libreTimeParser(cells: ArrayLike<string | null>, rows: number[], file: 
   }
   if (iso && maxA === 0) return { parser: parseIsoInto, label: 'YYYY-MM-DD HH:MM' };
   const monthFirst = maxA <= 12 && maxB > 12;
-  if (maxA <= 12 && maxB <= 12 && rows.length > 0) run.warnings.push(`${file}: day and month cannot be told apart in 'Device Timestamp' (no field above 12); read as DD${sep}MM${sep}YYYY (set time_format to change)`);
+  if (maxA <= 12 && maxB <= 12 && rows.length > 0)
+    run.warnings.push(
+      `${file}: day and month cannot be told apart in 'Device Timestamp' (no field above 12); read as DD${sep}MM${sep}YYYY (set time_format to change)`,
+    );
   const label = monthFirst ? `MM${sep}DD${sep}YYYY HH:mm` : `DD${sep}MM${sep}YYYY HH:mm`;
   return { parser: makeWallParser(label), label };
 }
@@ -270,13 +326,17 @@ export async function readLibreView(ctx: AdapterContext): Promise<AdapterResult>
       throw await wrongFormatError(file, 'libreview', "no 'Device Timestamp,Record Type,Historic Glucose' header on line 1 or 2");
     }
     const table = await readTable(file, { delimiter: ctx.cfg.delimiter, skipRecords: (sniffed.headerLine ?? 1) - 1 });
-    if (!isLibreHeader(table.header.join(','))) throw await wrongFormatError(file, 'libreview', 'the header line is incomplete (truncated?)');
+    if (!isLibreHeader(table.header.join(',')))
+      throw await wrongFormatError(file, 'libreview', 'the header line is incomplete (truncated?)');
     handleMalformed(table, stat, run.onError, run.warnings);
     const find = (re: RegExp): string[] => table.header.filter((h) => re.test(h));
     const hist = find(/^historic glucose/i);
     const units = [...new Set(hist.map(unitInHeader))];
     if (hist.length !== 1 || units.length !== 1 || !units[0]) {
-      throw new DataError(`${file}:${sniffed.headerLine ?? 1}: expected one 'Historic Glucose mg/dL' or 'Historic Glucose mmol/L' column, found ${hist.map((h) => `'${h}'`).join(', ')}: mixed units in one file?`, { file, line: sniffed.headerLine });
+      throw new DataError(
+        `${file}:${sniffed.headerLine ?? 1}: expected one 'Historic Glucose mg/dL' or 'Historic Glucose mmol/L' column, found ${hist.map((h) => `'${h}'`).join(', ')}: mixed units in one file?`,
+        { file, line: sniffed.headerLine },
+      );
     }
     const gluCol = hist[0]!;
     const unit = units[0];
@@ -294,15 +354,26 @@ export async function readLibreView(ctx: AdapterContext): Promise<AdapterResult>
       else if (/^record type$/i.test(ty)) {
         // a repeated header row (two exports joined): its unit must be the file's
         const u = unitInHeader(gluCells[i] ?? '');
-        if (u && u !== unit) throw new DataError(`${file}:${table.lineOf(i)}: a second header row says '${gluCells[i]}' where line ${sniffed.headerLine ?? 1} says '${gluCol}': mixed units in one file (two exports joined?)`, { file, line: table.lineOf(i) });
+        if (u && u !== unit)
+          throw new DataError(
+            `${file}:${table.lineOf(i)}: a second header row says '${gluCells[i]}' where line ${sniffed.headerLine ?? 1} says '${gluCol}': mixed units in one file (two exports joined?)`,
+            { file, line: table.lineOf(i) },
+          );
         bump(run.counters, 'repeated_header');
       } else bump(run.counters, ty === '1' ? 'libre_scans_ignored' : `libre_record_type_${ty || 'empty'}_ignored`);
     }
-    if (historic.length === 0) throw new DataError(`${file}: no historic readings (Record Type 0) in ${table.rowCount} row(s): a truncated or empty LibreView export?`, { file });
+    if (historic.length === 0)
+      throw new DataError(
+        `${file}: no historic readings (Record Type 0) in ${table.rowCount} row(s): a truncated or empty LibreView export?`,
+        { file },
+      );
     const f = new RowFilter(table, stat, run.onError, run.warnings);
     restrictTo(f, stat, historic);
     const serialSet = new Set(serials ? historic.map((i) => (serials[i] ?? '').trim()).filter(Boolean) : []);
-    if (serialSet.size > 1) run.warnings.push(`${file}: readings from ${serialSet.size} devices (serial numbers) merged into one series; readings in the same slot are averaged`);
+    if (serialSet.size > 1)
+      run.warnings.push(
+        `${file}: readings from ${serialSet.size} devices (serial numbers) merged into one series; readings in the same slot are averaged`,
+      );
     const device = devices ? mostCommon(historic.map((i) => (devices[i] ?? '').trim())) : undefined;
     const b = run.seriesFor(file, device ? { device } : {});
     const tp = ctx.cfg.time_format ? { parser: ctx.parser, label: ctx.timeFormatLabel } : libreTimeParser(timeCells, historic, file, run);
@@ -366,11 +437,18 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
     data = JSON.parse(text);
   } catch (e) {
     const lines = text.split('\n').length;
-    throw new DataError(`${file}: not valid JSON (${(e as Error).message}; the file has ${lines} line(s)): a truncated Nightscout export?`, { file });
+    throw new DataError(
+      `${file}: not valid JSON (${(e as Error).message}; the file has ${lines} line(s)): a truncated Nightscout export?`,
+      { file },
+    );
   }
   if (!Array.isArray(data)) {
     const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 6).join(', ') : typeof data;
-    throw await wrongFormatError(file, 'nightscout', `expected a JSON array of entries, found ${Array.isArray(data) ? 'an array' : `an object with ${keys}`}`);
+    throw await wrongFormatError(
+      file,
+      'nightscout',
+      `expected a JSON array of entries, found ${Array.isArray(data) ? 'an array' : `an object with ${keys}`}`,
+    );
   }
   const starts = elementLines(text);
   const lineOfEntry = (k: number): number => (starts.length === data.length ? starts[k]! : k + 1);
@@ -383,7 +461,8 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
   let anySgv = false;
   for (let k = 0; k < data.length; k++) {
     const e = data[k] as Record<string, unknown> | null;
-    if (!e || typeof e !== 'object' || Array.isArray(e)) throw new DataError(`${file}:${lineOfEntry(k)}: entry ${k + 1} is not an object`, { file, line: lineOfEntry(k) });
+    if (!e || typeof e !== 'object' || Array.isArray(e))
+      throw new DataError(`${file}:${lineOfEntry(k)}: entry ${k + 1} is not an object`, { file, line: lineOfEntry(k) });
     const type = typeof e.type === 'string' ? e.type : e.sgv !== undefined ? 'sgv' : '';
     if (type !== 'sgv') {
       bump(run.counters, `nightscout_${type || 'untyped'}_ignored`);
@@ -401,7 +480,12 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
   if (data.length > 0 && !anySgv && !data.some((e) => e && typeof e === 'object' && ('sgv' in e || 'date' in e))) {
     throw await wrongFormatError(file, 'nightscout', 'no entry has sgv or date');
   }
-  const cols = new Map<string, (string | null)[]>([['sgv', sgv], ['date', date], ['dateString', dateString], ['device', device]]);
+  const cols = new Map<string, (string | null)[]>([
+    ['sgv', sgv],
+    ['date', date],
+    ['dateString', dateString],
+    ['device', device],
+  ]);
   const table: RawTable = {
     path: file,
     format: 'json',
@@ -450,17 +534,20 @@ export async function readNightscout(ctx: AdapterContext): Promise<AdapterResult
         tmp.offsetMin = undefined;
       }
       if (date[i] !== null && Number.isFinite(d)) times[i] = Math.abs(d) < 1e11 ? d * 1000 : d;
-      if (!Number.isFinite(times[i])) f.reject(i, 'unparseable_time', `entry has no usable 'date' (epoch ms) or 'dateString' ('${date[i] ?? ''}', '${s}')`);
+      if (!Number.isFinite(times[i]))
+        f.reject(i, 'unparseable_time', `entry has no usable 'date' (epoch ms) or 'dateString' ('${date[i] ?? ''}', '${s}')`);
     }
     if (offsetSeen && (ctx.cfg.time_zone ?? 'UTC') === 'UTC') {
-      run.warnings.push(`${file}: entries were recorded at UTC${offsetSeen < 0 ? '-' : '+'}${Math.abs(offsetSeen / 60)} (dateString) but time_zone is UTC; set time_zone to the wearer's zone for local-time tasks (nights, meals)`);
+      run.warnings.push(
+        `${file}: entries were recorded at UTC${offsetSeen < 0 ? '-' : '+'}${Math.abs(offsetSeen / 60)} (dateString) but time_zone is UTC; set time_zone to the wearer's zone for local-time tasks (nights, meals)`,
+      );
     }
     const device = mostCommon(Array.from(strings(table.column('device')), (x) => x ?? ''));
     const b = run.seriesFor(file, device ? { device } : {});
     const glucose = new Float64Array(n).fill(NaN);
     const censored = new Int8Array(n);
     // Nightscout lists entries newest first: read them oldest first.
-    const all = Array.from({ length: n }, (_, i) => i).sort((a, b) => (times[a]! - times[b]!) || a - b);
+    const all = Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
     // Dexcom codes first: 0-12 are sensor errors (no reading), 39 is below 40.
     const cells: (string | null)[] = Array.from(sgv, (x) => x);
     let codes = 0;

@@ -19,7 +19,8 @@ import {
   handleMalformed,
   newFileStat,
   parseNumberColumn,
-  checkOffsetChanges, parseTimeColumn,
+  checkOffsetChanges,
+  parseTimeColumn,
   requireColumn,
   requireSomeNumeric,
 } from '../raw.js';
@@ -153,16 +154,22 @@ export async function readGeneric(ctx: AdapterContext): Promise<AdapterResult> {
     for (const c of m.past) requireColumn(table, c, 'past_covariate');
     for (const c of m.future) requireColumn(table, c, 'future_covariate');
     for (const c of m.statics) requireColumn(table, c, 'static');
-    if (cfg.fill) for (const c of Object.keys(cfg.fill)) if (!m.past.includes(c) && !m.future.includes(c)) {
-      throw new DataError(`fill: '${c}' is not a covariate of dataset '${cfg.name}' (covariates: ${[...m.past, ...m.future].join(', ') || 'none'})`);
-    }
+    if (cfg.fill)
+      for (const c of Object.keys(cfg.fill))
+        if (!m.past.includes(c) && !m.future.includes(c)) {
+          throw new DataError(
+            `fill: '${c}' is not a covariate of dataset '${cfg.name}' (covariates: ${[...m.past, ...m.future].join(', ') || 'none'})`,
+          );
+        }
     if (targetNames === undefined) {
       targetNames = targets;
       channels = wideSeries
         ? [{ name: 'value', role: 'target', unit: m.units ? 'mg/dL' : undefined, fill: 'interpolate' }]
         : channelSpecs(targets, m, cfg.fill);
     } else if (targetNames.join('\u0000') !== targets.join('\u0000')) {
-      throw new DataError(`${file}: value columns [${targets.join(', ')}] differ from the first file's [${targetNames.join(', ')}]`, { file });
+      throw new DataError(`${file}: value columns [${targets.join(', ')}] differ from the first file's [${targetNames.join(', ')}]`, {
+        file,
+      });
     }
 
     const f = new RowFilter(table, stat, onError, warnings);

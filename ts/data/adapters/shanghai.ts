@@ -57,10 +57,16 @@ export interface InsulinDose {
 
 /** Classifies an insulin product name. */
 export function classifyInsulin(name: string): InsulinKind {
-  const s = name.toLowerCase().replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+  const s = name
+    .toLowerCase()
+    .replace(/\u00a0/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (/70\/30|\d0\s*r\b|m30|mix|premix|25r|50\/50|75\/25/.test(s)) return 'premixed';
-  if (/glargine|glarigine|glargin|degludec|detemir|lantus|levemir|tresiba|toujeo|basaglar|nph|isophane|humulin n|novolin n/.test(s)) return 'long_acting';
-  if (/\b(novolin|humulin|gansulin|actrapid|insuman) r\b|regular|aspart|glulisine|lispro|novorapid|humalog|apidra|fiasp|\br\b/.test(s)) return 'bolus';
+  if (/glargine|glarigine|glargin|degludec|detemir|lantus|levemir|tresiba|toujeo|basaglar|nph|isophane|humulin n|novolin n/.test(s))
+    return 'long_acting';
+  if (/\b(novolin|humulin|gansulin|actrapid|insuman) r\b|regular|aspart|glulisine|lispro|novorapid|humalog|apidra|fiasp|\br\b/.test(s))
+    return 'bolus';
   return 'unknown';
 }
 
@@ -90,7 +96,8 @@ export function parseInsulinText(text: string): InsulinDose[] {
 export function parseDietText(text: string | null | undefined): { meal: number; grams: number } {
   if (!text) return { meal: 0, grams: 0 };
   const t = text.trim();
-  if (t === '' || /^(data not available|not available|n\/?a|none|no)$/i.test(t) || /data not available/i.test(t)) return { meal: 0, grams: 0 };
+  if (t === '' || /^(data not available|not available|n\/?a|none|no)$/i.test(t) || /data not available/i.test(t))
+    return { meal: 0, grams: 0 };
   let grams = 0;
   const re = /(\d+(?:\.\d+)?)\s*g\b/gi;
   let m: RegExpExecArray | null;

@@ -23,7 +23,8 @@ export function selectGarbage(registry: Registry, opts: GcOptions): Array<{ run:
     if (run.status === 'running') continue;
     if (PROTECTED_STAGES.has(stageOf.get(run.run_id) ?? '')) continue;
     if (opts.failed && (run.status === 'failed' || run.status === 'interrupted')) out.push({ run, reason: run.status });
-    else if (opts.olderThanMs !== undefined && now - Date.parse(run.start_time) > opts.olderThanMs) out.push({ run, reason: `started ${run.start_time}` });
+    else if (opts.olderThanMs !== undefined && now - Date.parse(run.start_time) > opts.olderThanMs)
+      out.push({ run, reason: `started ${run.start_time}` });
   }
   return out;
 }
@@ -32,7 +33,8 @@ export function selectGarbage(registry: Registry, opts: GcOptions): Array<{ run:
 export function removeRun(registry: Registry, run: RunRow): void {
   if (run.status === 'running') throw new Error(`run '${run.run_id}' is running; stop it first`);
   const dir = path.resolve(run.run_dir);
-  if (path.dirname(dir) !== registry.runsDir) throw new Error(`run '${run.run_id}': directory ${dir} is not inside ${registry.runsDir}; not deleting it`);
+  if (path.dirname(dir) !== registry.runsDir)
+    throw new Error(`run '${run.run_id}': directory ${dir} is not inside ${registry.runsDir}; not deleting it`);
   rmSync(dir, { recursive: true, force: true });
   registry.removeRun(run.run_id);
 }
@@ -55,7 +57,8 @@ export function compareRuns(runs: RunRow[]): { header: string[]; rows: string[][
     if (new Set(vals).size > 1) rows.push([`param ${k}`, ...vals]);
   }
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-  for (const k of metrics) rows.push([`metric ${k}`, ...runs.map((r) => (r.metrics[k] === undefined ? '-' : String(+r.metrics[k]!.toPrecision(6))))]);
+  for (const k of metrics)
+    rows.push([`metric ${k}`, ...runs.map((r) => (r.metrics[k] === undefined ? '-' : String(+r.metrics[k]!.toPrecision(6))))]);
   return { header, rows };
 }
 

@@ -56,7 +56,13 @@ function launcherFailure(runDir: string): string | undefined {
   const file = path.join(runDir, 'failure.json');
   if (!existsSync(file)) return undefined;
   try {
-    const f = JSON.parse(readFileSync(file, 'utf8')) as { rank?: number; signal?: string | null; exit_code?: number | null; hung?: boolean; error?: string };
+    const f = JSON.parse(readFileSync(file, 'utf8')) as {
+      rank?: number;
+      signal?: string | null;
+      exit_code?: number | null;
+      hung?: boolean;
+      error?: string;
+    };
     if (f.hung) return `rank ${f.rank} hung: ${f.error ?? 'no message'}`;
     const how = f.signal ? `killed by ${f.signal}` : `exit code ${f.exit_code}`;
     return `rank ${f.rank} failed (${how}): ${f.error ?? 'no message'}`;

@@ -137,24 +137,28 @@ export class Registry {
    */
   static openExisting(runsDir: string): Registry {
     const dir = path.resolve(runsDir);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: no such runs directory (set --runs-dir or TSFM_RUNS_DIR)`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new Error(`${dir}: no such runs directory (set --runs-dir or TSFM_RUNS_DIR)`);
     const file = path.join(dir, REGISTRY_FILE);
     const runDirs = listRunDirs(dir).length;
     const fix = `\`tsfm registry rebuild --runs-dir ${runsDir}\` recreates it from the run directories`;
     const present = existsSync(file) && statSync(file).size > 0;
-    if (!present && runDirs > 0) throw new Error(`${file}: the registry database is missing or empty while ${dir} holds ${runDirs} run directories; ${fix}`);
+    if (!present && runDirs > 0)
+      throw new Error(`${file}: the registry database is missing or empty while ${dir} holds ${runDirs} run directories; ${fix}`);
     // No runs and no database: an empty registry in memory, so that reading writes nothing.
     if (!present) return new Registry(dir, ':memory:');
     let reg: Registry | undefined;
     try {
       reg = new Registry(dir, file);
       const indexed = Number(withRetry(() => reg!.db.prepare('SELECT count(*) AS n FROM runs').get())?.n ?? 0);
-      if (indexed === 0 && runDirs > 0) throw new Error(`${file}: the registry lists no runs while ${dir} holds ${runDirs} run directories; ${fix}`);
+      if (indexed === 0 && runDirs > 0)
+        throw new Error(`${file}: the registry lists no runs while ${dir} holds ${runDirs} run directories; ${fix}`);
       return reg;
     } catch (e) {
       reg?.close();
       const msg = (e as Error).message;
-      if (/malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(msg)) throw new Error(`${file}: the registry database is corrupt (${msg}); ${fix}`);
+      if (/malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(msg))
+        throw new Error(`${file}: the registry database is corrupt (${msg}); ${fix}`);
       throw e;
     }
   }
@@ -176,15 +180,37 @@ export class Registry {
     const db = this.db;
     db.prepare('DELETE FROM runs WHERE run_id = ?').run(m.run_id);
     const task = taskOf(m);
-    db.prepare(`INSERT INTO runs (run_id, kind, status, error, model_family, strategy, dataset, datasets, task, experiment, seed,
+    db.prepare(
+      `INSERT INTO runs (run_id, kind, status, error, model_family, strategy, dataset, datasets, task, experiment, seed,
         start_time, end_time, duration_s, train_seconds, run_dir, config_hash, git_commit, git_dirty, device, world_size, host, pid,
-        metrics, params, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`).run(
-      m.run_id, m.kind, m.status, m.error, m.model?.family ?? null, m.strategy ?? null, m.dataset?.name ?? null,
-      JSON.stringify(m.datasets ?? []), task, m.tags?.experiment ?? null, m.seed, m.start_time, m.end_time, m.duration_s,
-      m.train_seconds, runDir, m.config_hash, m.environment?.git_commit ?? null,
+        metrics, params, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    ).run(
+      m.run_id,
+      m.kind,
+      m.status,
+      m.error,
+      m.model?.family ?? null,
+      m.strategy ?? null,
+      m.dataset?.name ?? null,
+      JSON.stringify(m.datasets ?? []),
+      task,
+      m.tags?.experiment ?? null,
+      m.seed,
+      m.start_time,
+      m.end_time,
+      m.duration_s,
+      m.train_seconds,
+      runDir,
+      m.config_hash,
+      m.environment?.git_commit ?? null,
       m.environment?.git_dirty === null || m.environment?.git_dirty === undefined ? null : m.environment.git_dirty ? 1 : 0,
-      m.device, m.world_size, m.owner?.host ?? null, m.owner?.pid ?? null,
-      JSON.stringify(m.metrics ?? {}), JSON.stringify(m.params ?? {}), JSON.stringify(m.tags ?? {}),
+      m.device,
+      m.world_size,
+      m.owner?.host ?? null,
+      m.owner?.pid ?? null,
+      JSON.stringify(m.metrics ?? {}),
+      JSON.stringify(m.params ?? {}),
+      JSON.stringify(m.tags ?? {}),
     );
     const putMetric = db.prepare('INSERT INTO run_metrics(run_id, key, value) VALUES (?, ?, ?)');
     for (const [k, v] of Object.entries(m.metrics ?? {})) if (Number.isFinite(v)) putMetric.run(m.run_id, k, v);
@@ -192,10 +218,20 @@ export class Registry {
     const ckpt = ['best.pt', 'last.pt'].map((f) => path.join(runDir, 'checkpoints', f)).find((f) => existsSync(f));
     if (m.status === 'completed' && ckpt) {
       const history = readStageHistory(runDir);
-      db.prepare(`INSERT INTO models (model_id, run_id, family, strategy, dataset, task, checkpoint, parameters, created_time, stage)
-          VALUES (?,?,?,?,?,?,?,?,?,?)`).run(
-        m.run_id, m.run_id, m.model?.family ?? null, m.strategy ?? null, m.dataset?.name ?? null, task, ckpt,
-        m.model?.parameters ?? null, m.end_time ?? m.start_time, currentStage(history),
+      db.prepare(
+        `INSERT INTO models (model_id, run_id, family, strategy, dataset, task, checkpoint, parameters, created_time, stage)
+          VALUES (?,?,?,?,?,?,?,?,?,?)`,
+      ).run(
+        m.run_id,
+        m.run_id,
+        m.model?.family ?? null,
+        m.strategy ?? null,
+        m.dataset?.name ?? null,
+        task,
+        ckpt,
+        m.model?.parameters ?? null,
+        m.end_time ?? m.start_time,
+        currentStage(history),
       );
       const putStage = db.prepare('INSERT INTO stage_history(model_id, seq, stage, previous, time, note) VALUES (?,?,?,?,?,?)');
       history.forEach((h, i) => putStage.run(m.run_id, i, h.stage, h.previous, h.time, h.note));
@@ -260,7 +296,9 @@ export class Registry {
   getRun(idOrPrefix: string): RunRow {
     const exact = withRetry(() => this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(idOrPrefix));
     if (exact) return toRunRow(exact);
-    const like = withRetry(() => this.db.prepare("SELECT * FROM runs WHERE substr(run_id, 1, length(?)) = ? LIMIT 3").all(idOrPrefix, idOrPrefix));
+    const like = withRetry(() =>
+      this.db.prepare('SELECT * FROM runs WHERE substr(run_id, 1, length(?)) = ? LIMIT 3').all(idOrPrefix, idOrPrefix),
+    );
     if (like.length === 1) return toRunRow(like[0]);
     if (like.length > 1) throw new Error(`run '${idOrPrefix}' is ambiguous (${like.map((r) => r.run_id).join(', ')}, ...)`);
     throw new Error(`run '${idOrPrefix}' not found in ${this.file} (try \`tsfm registry rebuild\` if its directory exists)`);
@@ -282,7 +320,10 @@ export class Registry {
     }
     const sql = `SELECT m.*, r.metrics AS metrics FROM models m JOIN runs r ON r.run_id = m.run_id ${join}
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
-    return withRetry(() => this.db.prepare(sql).all(...args)).map((r) => ({ ...(r as unknown as ModelRow), metrics: JSON.parse(String(r.metrics)) }));
+    return withRetry(() => this.db.prepare(sql).all(...args)).map((r) => ({
+      ...(r as unknown as ModelRow),
+      metrics: JSON.parse(String(r.metrics)),
+    }));
   }
 
   /** The model with the lowest (or highest) value of `metric` among those matching the filter. */
@@ -292,7 +333,9 @@ export class Registry {
   }
 
   stageHistory(modelId: string): StageChange[] {
-    return withRetry(() => this.db.prepare('SELECT stage, previous, time, note FROM stage_history WHERE model_id = ? ORDER BY seq').all(modelId)) as unknown as StageChange[];
+    return withRetry(() =>
+      this.db.prepare('SELECT stage, previous, time, note FROM stage_history WHERE model_id = ? ORDER BY seq').all(modelId),
+    ) as unknown as StageChange[];
   }
 
   /** Runs marked running whose process is gone (killed): returned with their effective status. */
