@@ -1,7 +1,7 @@
 /**
  * A trained run as one object: its resolved config, the scaler fitted on its training windows, its weights
- * (best.pt, else last.pt) and the native model that forecasts with them. Evaluation and prediction use it;
- * nothing else loads a run's weights for inference.
+ * (best.pt, else last.pt) and the native predictor that forecasts with them (no trainer, no optimiser).
+ * Evaluation and prediction use it; nothing else loads a run's weights for inference.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,7 @@ export interface TrainedModelOptions {
   device?: string;
   /** Intra-op threads (default: the run's training.threads). */
   threads?: number;
-  /** Windows per forward pass (default: the run's training.batch_size). */
+  /** Windows per forward pass, at least 256 (default: the run's training.batch_size). */
   batchSize?: number;
 }
 
