@@ -294,8 +294,8 @@ export function evaluateNightTask(args: {
         scores.patient_rate = [patientRateScores(rates, patients(sets.val)), patientRateScores(rates, patients(sets.test))];
       }
       if (trainPositives && trainPositives < nTrain) {
-        const lr = fitLogistic(trainFeatures, trainLabels[w], { l2: o.l2 });
-        scores.bedtime_logistic = [predictLogistic(lr, valFeatures), predictLogistic(lr, testFeatures)];
+        const logistic = fitLogistic(trainFeatures, trainLabels[w], { l2: o.l2 });
+        scores.bedtime_logistic = [predictLogistic(logistic, valFeatures), predictLogistic(logistic, testFeatures)];
       } else notes.push(`${thr} mg/dL ${name}: bedtime_logistic not fitted (${trainPositives} of ${nTrain} training nights positive)`);
       const forecasters: Record<string, NightSummary> = {};
       for (const [f, [val, test]] of Object.entries(scores)) {
