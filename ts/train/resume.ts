@@ -59,7 +59,8 @@ function describe(changed: SettingChanges): string {
 }
 
 /** The run directory a training writes, given `--resume` and `--continue` (see the module comment). */
-export function chooseRunDir(config: TsfmConfig, resume?: string, opts: { continueRun?: boolean } = {}): RunTarget {
+/** `rank`: this process's distributed rank; only rank 0 checks the run's owner (the others would see rank 0's own claim). */
+export function chooseRunDir(config: TsfmConfig, resume?: string, opts: { continueRun?: boolean; rank?: number } = {}): RunTarget {
   // TSFM_RUN_ID: set by the distributed launcher and the sbatch scripts so that all ranks agree.
   const fresh = (): RunTarget => ({
     runsDir: path.resolve(config.output.runs_dir),
@@ -76,7 +77,7 @@ export function chooseRunDir(config: TsfmConfig, resume?: string, opts: { contin
   const previous = parseConfigYaml(readFileSync(path.join(dir, 'config.yaml'), 'utf8'), path.join(dir, 'config.yaml'));
   const meta = existsSync(path.join(dir, METADATA_FILE)) ? readMetadata(dir) : null;
   // A run another process is still writing is never resumed, in place or as a new run from its checkpoint.
-  checkNotRunning(meta, dir);
+  if ((opts.rank ?? 0) === 0) checkNotRunning(meta, dir);
   const fromStatus = meta?.status ?? null;
   const changed = settingChanges(previous, config);
   const record: ResumeRecord = { checkpoint, fromRun, fromStatus, changed };

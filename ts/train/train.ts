@@ -71,7 +71,7 @@ export interface TrainResult {
 export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const native = loadNative();
   const dist = opts.distributed ?? detectDistributed();
-  const target = chooseRunDir(config, opts.resume, { continueRun: opts.continueRun });
+  const target = chooseRunDir(config, opts.resume, { continueRun: opts.continueRun, rank: rankOf(opts, dist) });
   // Said once the checkpoint has loaded and the run opens (a refused resume prints only its error).
   const resumeNote = rankOf(opts, dist) === 0 ? describeResume(target) : undefined;
   const r = target.resume;
