@@ -146,6 +146,25 @@ TrainOptions to_train_options(const Napi::Object& o) {
     t.dist.bucket_mb = get_number(dobj, "bucketMb", t.dist.bucket_mb);
     t.dist.force = get_bool(dobj, "force", false);
   }
+  // finetune: { strategy, loraRank, loraAlpha, loraTargets: string[] } (training.finetune)
+  auto ft = o.Get("finetune");
+  if (!ft.IsUndefined() && !ft.IsNull()) {
+    if (!ft.IsObject()) throw Napi::TypeError::New(o.Env(), "finetune: expected { strategy, loraRank, loraAlpha, loraTargets }");
+    auto fo = ft.As<Napi::Object>();
+    t.finetune.strategy = get_string(fo, "strategy", t.finetune.strategy);
+    t.finetune.lora_rank = static_cast<int64_t>(get_number(fo, "loraRank", static_cast<double>(t.finetune.lora_rank)));
+    t.finetune.lora_alpha = get_number(fo, "loraAlpha", t.finetune.lora_alpha);
+    auto targets = fo.Get("loraTargets");
+    if (!targets.IsUndefined() && !targets.IsNull()) {
+      if (!targets.IsArray()) throw Napi::TypeError::New(o.Env(), "finetune.loraTargets: expected an array of strings");
+      auto arr = targets.As<Napi::Array>();
+      t.finetune.lora_targets.clear();
+      for (uint32_t i = 0; i < arr.Length(); ++i) {
+        if (!arr.Get(i).IsString()) throw Napi::TypeError::New(o.Env(), "finetune.loraTargets: expected an array of strings");
+        t.finetune.lora_targets.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+      }
+    }
+  }
   t.profile_steps = get_bool(o, "profileSteps", false);
   t.prefetch = get_string(o, "prefetch", t.prefetch);
   t.time_from_step = static_cast<int64_t>(get_number(o, "timeFromStep", -1));

@@ -124,6 +124,17 @@ export interface NativeTrainerOptions {
   faultStep?: number;
   /** Data-parallel training: this process's rank and its peers' rendezvous (c10d TCPStore, Gloo/NCCL). */
   distributed?: NativeDistributedOptions;
+  /** training.finetune, applied to the model when the trainer is built (freezes parameters, adds LoRA adapters). */
+  finetune?: NativeFinetuneOptions;
+}
+
+export interface NativeFinetuneOptions {
+  /** full (default) | head | lora */
+  strategy: string;
+  loraRank?: number;
+  loraAlpha?: number;
+  /** mixer | head | patcher | adapter */
+  loraTargets?: string[];
 }
 
 export interface NativeDistributedOptions {

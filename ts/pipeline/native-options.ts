@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { TsfmConfig } from '../config/index.js';
-import type { NativeModelSpec, NativeTrainerOptions } from '../native/types.js';
+import type { NativeFinetuneOptions, NativeModelSpec, NativeTrainerOptions } from '../native/types.js';
 import type { DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
 import { runModelParams } from '../pretrained/index.js';
@@ -28,6 +28,16 @@ export function lossOf(config: TsfmConfig): string {
   return config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
 }
 
+/**
+ * training.finetune for the native trainer: undefined for `full` (the trainer's default), so runs that do not
+ * fine-tune pass exactly what they did before.
+ */
+export function finetuneOf(config: TsfmConfig): NativeFinetuneOptions | undefined {
+  const f = config.training.finetune;
+  if (f.strategy === 'full') return undefined;
+  return f.strategy === 'lora' ? { strategy: 'lora', loraRank: f.lora.rank, loraAlpha: f.lora.alpha, loraTargets: [...f.lora.targets] } : { strategy: f.strategy };
+}
+
 /** Trainer options of a training run writing checkpoints under `runDir`, as process `dist` of its job. */
 export function trainerOptionsOf(config: TsfmConfig, a: { runDir: string; device: string; dist: DistributedEnv }): NativeTrainerOptions {
   const t = config.training;
@@ -42,7 +52,7 @@ export function trainerOptionsOf(config: TsfmConfig, a: { runDir: string; device
     seed: t.seed, threads: t.threads || Number(process.env.TSFM_THREADS_PER_WORKER ?? 0), device: a.device,
     precision: t.precision, prefetch: t.prefetch, maxStepsPerEpoch: t.max_steps_per_epoch ?? 0, valMaxWindows: t.val_max_windows ?? 0,
     logEvery: t.log_every, deterministic: t.deterministic, checkpointDir: path.join(a.runDir, 'checkpoints'),
-    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank),
+    gradAccumSteps: t.grad_accumulation_steps, ...faultFromEnv(dist.rank), finetune: finetuneOf(config),
     distributed: dist.worldSize > 1 || force ? {
       rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
       backend: t.distributed.backend, timeoutMs: t.distributed.timeout_seconds * 1000,

@@ -11,7 +11,7 @@ import type { NativeAddon, NativeModel, NativeSplit, NativeTensor, NativeTrainer
 import { requireRunCheckpoint } from '../runs/checkpoints.js';
 import { resolveDevice } from './device.js';
 import { createModel, createTrainer } from './engine.js';
-import { lossOf, modelSpecOf } from './native-options.js';
+import { finetuneOf, lossOf, modelSpecOf } from './native-options.js';
 import { readScalerFile, type ScalerFile } from './scaler-file.js';
 
 export interface TrainedModelOptions {
@@ -94,6 +94,8 @@ export class TrainedModel {
       this.runner = createTrainer(this.native, this.model, {
         epochs: 1, batchSize: this.opts.batchSize ?? t.batch_size, lr: t.lr, loss: lossOf(this.config), seed: t.seed,
         threads: this.opts.threads ?? t.threads, device: this.device, precision: t.precision,
+        // A LoRA run's checkpoints carry adapters: the model gets the same ones before they load.
+        finetune: finetuneOf(this.config),
       });
       await this.runner.loadWeights(this.checkpoint);
     })();
