@@ -167,7 +167,7 @@ describe('tsfm train with training.finetune (ETTh1, TTM-R2)', () => {
     '--set',
     'training.val_max_windows=16',
     '--set',
-    'evaluation.max_windows=32',
+    'data.stride=48',
     '--set',
     'training.threads=2',
     '--set',
@@ -184,7 +184,7 @@ describe('tsfm train with training.finetune (ETTh1, TTM-R2)', () => {
   const metrics = (id: string) => JSON.parse(readFileSync(path.join(runs, id, 'metrics.json'), 'utf8'));
   const meta = (id: string) => JSON.parse(readFileSync(path.join(runs, id, 'metadata.json'), 'utf8'));
 
-  it('records the strategy and counts; a crashed LoRA run resumes to the uninterrupted result; its export loads back as model.pretrained', () => {
+  it('records the strategy and counts; a crashed LoRA run resumes to the uninterrupted result, and not under another strategy', () => {
     const clean = tsfm([...common, '--run-id', 'clean']);
     expect(clean.status, clean.stderr).toBe(0);
     const line = clean.stderr.split('\n').find((l) => l.startsWith('tsfm: granite_ttm'));
@@ -250,7 +250,7 @@ describe('tsfm train with training.finetune (ETTh1, TTM-R2)', () => {
       '--set',
       `model.pretrained=${dir}`,
       '--set',
-      'evaluation.max_windows=32',
+      'data.stride=48',
       '--set',
       'training.threads=2',
     ]);
