@@ -238,7 +238,7 @@ export const DataSchema = z
       .gt(0)
       .max(1)
       .default(1)
-      .describe("Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations."),
+      .describe("Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations and few-shot runs. The scaler is fitted on the kept windows, except under `split.protocol: ett`, which standardises with the whole training block (the TTM few-shot protocol)."),
     covariates: z.boolean().default(true).describe("Feed the dataset's covariate channels (e.g. insulin, carbohydrates) to the model as inputs."),
     cache_dir: z.string().min(1).default('.tsfm-cache').describe('Directory for ingested datasets (Arrow files), relative to the working directory.'),
   })

@@ -122,7 +122,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
   checkTrainingWindows(config, prepared);
   const { dataset: ds, splits, targetChannels, inputChannels } = prepared;
   const { context_length: context, horizon } = config.model;
-  const scaler = fitScaler(ds, splits.train, config.data.scaler);
+  const scaler = fitScaler(ds, prepared.scalerWindows, config.data.scaler);
 
   // Native memory is released on every path out, failures included (last created, first released).
   const owned: Array<{ dispose(): void }> = [];
@@ -146,7 +146,7 @@ async function trainInRun(config: TsfmConfig, opts: TrainOptions, dist: Distribu
     if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
     // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
     // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
-    run.writeJson('scaler.json', scalerFileOf(ds, splits.train, scaler));
+    run.writeJson('scaler.json', scalerFileOf(ds, prepared.scalerWindows, scaler));
     const ft = finetuneInfo(config, baseParameters, model.info().parameters, Boolean(pre ?? opts.initFrom ?? opts.resume));
     const info = { ...model.info(), parameters: ft.parameters, ...(ft.record ? { trainable_parameters: ft.trainable } : {}) };
     run.update({ dataset: { name: ds.name, version: ds.version }, model: { family: info.family, parameters: ft.parameters, ...(ft.record ? { trainable_parameters: ft.trainable } : {}), context_length: context, horizon }, device,

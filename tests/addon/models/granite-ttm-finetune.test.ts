@@ -261,6 +261,25 @@ describe('tsfm train with training.finetune (ETTh1, TTM-R2)', () => {
     expect(a.test.windows).toBe(b.test.windows);
   });
 
+  it("few-shot under the ETT protocol keeps the full training block's scaler: the zero-shot error does not move with data.train_fraction", () => {
+    const zeroShot = (id: string, extra: string[]) =>
+      tsfm([
+        'configs/examples/etth1-granite-ttm-zero-shot.yaml',
+        '--runs-dir',
+        runs,
+        '--run-id',
+        id,
+        '--set',
+        'data.stride=48',
+        '--set',
+        'training.threads=2',
+        ...extra,
+      ]);
+    expect(zeroShot('zs-full', []).status).toBe(0);
+    expect(zeroShot('zs-5pc', ['--set', 'data.train_fraction=0.05']).status).toBe(0);
+    expect(metrics('zs-5pc').test.mse).toBe(metrics('zs-full').test.mse);
+  });
+
   it('head or lora without starting weights is one line naming training.finetune.strategy', () => {
     const r = spawnSync(
       process.execPath,
