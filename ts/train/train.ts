@@ -135,6 +135,7 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- a run from loaded inputs to its recorded result (native memory released on every path)
 async function trainInRun(
   config: TsfmConfig,
   opts: TrainOptions,
