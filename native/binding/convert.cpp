@@ -102,6 +102,29 @@ ModelSpec to_model_spec(const Napi::Object& o) {
   return s;
 }
 
+// finetune: { strategy, loraRank, loraAlpha, loraTargets: string[] } (training.finetune); defaults when absent.
+FinetuneOptions to_finetune_options(const Napi::Object& o) {
+  FinetuneOptions f;
+  auto ft = o.Get("finetune");
+  if (ft.IsUndefined() || ft.IsNull()) return f;
+  if (!ft.IsObject()) throw Napi::TypeError::New(o.Env(), "finetune: expected { strategy, loraRank, loraAlpha, loraTargets }");
+  auto fo = ft.As<Napi::Object>();
+  f.strategy = get_string(fo, "strategy", f.strategy);
+  f.lora_rank = static_cast<int64_t>(get_number(fo, "loraRank", static_cast<double>(f.lora_rank)));
+  f.lora_alpha = get_number(fo, "loraAlpha", f.lora_alpha);
+  auto targets = fo.Get("loraTargets");
+  if (!targets.IsUndefined() && !targets.IsNull()) {
+    if (!targets.IsArray()) throw Napi::TypeError::New(o.Env(), "finetune.loraTargets: expected an array of strings");
+    auto arr = targets.As<Napi::Array>();
+    f.lora_targets.clear();
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      if (!arr.Get(i).IsString()) throw Napi::TypeError::New(o.Env(), "finetune.loraTargets: expected an array of strings");
+      f.lora_targets.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+    }
+  }
+  return f;
+}
+
 TrainOptions to_train_options(const Napi::Object& o) {
   TrainOptions t;
   t.epochs = static_cast<int64_t>(get_number(o, "epochs", t.epochs));
@@ -146,6 +169,7 @@ TrainOptions to_train_options(const Napi::Object& o) {
     t.dist.bucket_mb = get_number(dobj, "bucketMb", t.dist.bucket_mb);
     t.dist.force = get_bool(dobj, "force", false);
   }
+  t.finetune = to_finetune_options(o);
   t.profile_steps = get_bool(o, "profileSteps", false);
   t.prefetch = get_string(o, "prefetch", t.prefetch);
   t.time_from_step = static_cast<int64_t>(get_number(o, "timeFromStep", -1));
@@ -159,6 +183,7 @@ TrainOptions to_train_options(const Napi::Object& o) {
 
 PredictorOptions to_predictor_options(const Napi::Object& o) {
   PredictorOptions p;
+  p.finetune = to_finetune_options(o);  // a LoRA run's checkpoints carry adapters: the model gets the same ones
   p.device = get_string(o, "device", p.device);
   p.precision = get_string(o, "precision", p.precision);
   p.batch_size = static_cast<int64_t>(get_number(o, "batchSize", static_cast<double>(p.batch_size)));

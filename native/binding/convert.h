@@ -22,6 +22,7 @@ std::vector<double> get_double_array(const Napi::Env& env, const Napi::Value& v,
 ModelSpec to_model_spec(const Napi::Object& o);
 TrainOptions to_train_options(const Napi::Object& o);
 PredictorOptions to_predictor_options(const Napi::Object& o);
+FinetuneOptions to_finetune_options(const Napi::Object& o);
 // { family, contextLength, horizon, channels, parameters, output, quantiles, params } of a built model.
 Napi::Object model_info_to_js(Napi::Env env, const ModelSpec& spec, int64_t parameters);
 WindowIndex to_window_index(const Napi::Object& o);

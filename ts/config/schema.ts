@@ -283,7 +283,7 @@ export const DataSchema = z
       .max(1)
       .default(1)
       .describe(
-        "Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations.",
+        "Keep only this fraction of each series' training windows: the most recent ones (the last part of the training block), so validation and test windows are unchanged and nothing leaks. For data-size ablations and few-shot runs. The scaler is fitted on the kept windows, except under `split.protocol: ett`, which standardises with the whole training block (the TTM few-shot protocol).",
       ),
     covariates: z
       .boolean()
@@ -331,6 +331,38 @@ export const DistributedSchema = z
       .gt(0)
       .default(25)
       .describe('Size of the gradient buckets all-reduced while the backward pass still runs (PyTorch DDP uses 25 MB).'),
+  })
+  .strict();
+
+export const FINETUNE_STRATEGIES = ['full', 'head', 'lora'] as const;
+export const LORA_TARGETS = ['mixer', 'head', 'patcher', 'adapter'] as const;
+
+export const LoraSchema = z
+  .object({
+    rank: int()
+      .min(1)
+      .default(8)
+      .describe('Rank r of each adapter: A is r x in (Kaiming-uniform), B is out x r (zero), so training starts from the unadapted model.'),
+    alpha: z.number().gt(0).default(16).describe('Scale of the adapters: a layer computes W x + (alpha / rank) B A x.'),
+    targets: z
+      .array(z.enum(LORA_TARGETS))
+      .min(1)
+      .default(['mixer', 'head'])
+      .describe(
+        'Linear layers that get adapters: `mixer` (the MLPs and gates of the patch, feature and channel mixers), `head` (the forecast head), `patcher` (the patch embedding), `adapter` (the decoder input projection).',
+      ),
+  })
+  .strict();
+
+export const FinetuneSchema = z
+  .object({
+    strategy: z
+      .enum(FINETUNE_STRATEGIES)
+      .default('full')
+      .describe(
+        'What trains when starting from weights (`model.pretrained` or `--init-from`): `full` every parameter, `head` only the forecast head (the backbone frozen), `lora` low-rank adapters on `lora.targets` with every base weight frozen (granite_ttm; exported checkpoints carry the adapters merged into the weights). `head` and `lora` need starting weights. See docs/pretrained.md.',
+      ),
+    lora: LoraSchema.prefault({}).describe('Low-rank adapters (used with `strategy: lora`).'),
   })
   .strict();
 
@@ -406,6 +438,7 @@ export const TrainingSchema = z
       .describe(
         'Micro-batches per optimisation step: `batch_size` is split into this many backward passes whose gradients add up (less memory, same result). Distributed runs synchronise gradients only on the last one.',
       ),
+    finetune: FinetuneSchema.prefault({}).describe('Fine-tuning strategy: which parameters train (full, head or LoRA adapters).'),
     distributed: DistributedSchema.prefault({}).describe(
       'Data-parallel training over several processes (`tsfm train --nproc-per-node`, torchrun or SLURM); see docs/distributed.md.',
     ),

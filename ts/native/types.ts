@@ -130,6 +130,17 @@ export interface NativeTrainerOptions {
   faultStep?: number;
   /** Data-parallel training: this process's rank and its peers' rendezvous (c10d TCPStore, Gloo/NCCL). */
   distributed?: NativeDistributedOptions;
+  /** training.finetune, applied to the model when the trainer is built (freezes parameters, adds LoRA adapters). */
+  finetune?: NativeFinetuneOptions;
+}
+
+export interface NativeFinetuneOptions {
+  /** full (default) | head | lora */
+  strategy: string;
+  loraRank?: number;
+  loraAlpha?: number;
+  /** mixer | head | patcher | adapter */
+  loraTargets?: string[];
 }
 
 export interface NativeDistributedOptions {
@@ -239,6 +250,8 @@ export interface NativePredictorOptions {
   batchSize?: number;
   /** Intra-op threads for its calls; 0 (default): the process-wide setting. */
   threads?: number;
+  /** The run's training.finetune: a LoRA run's model gets the same adapters before its weights load. */
+  finetune?: NativeFinetuneOptions;
 }
 
 export interface NativePredictorInfo extends NativeModelInfo {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { TsfmConfig } from '../config/index.js';
-import type { NativeModelSpec, NativeTrainerOptions } from '../native/types.js';
+import type { NativeFinetuneOptions, NativeModelSpec, NativeTrainerOptions } from '../native/types.js';
 import type { DistributedEnv } from '../parallel/env.js';
 import { faultFromEnv } from '../parallel/fault.js';
 import { runModelParams } from '../pretrained/index.js';
@@ -26,6 +26,18 @@ export function modelSpecOf(config: TsfmConfig, channels: number): NativeModelSp
 /** The training loss: the configured one, else pinball for quantile output and MSE for point output. */
 export function lossOf(config: TsfmConfig): string {
   return config.model.loss ?? (config.model.output === 'quantile' ? 'pinball' : 'mse');
+}
+
+/**
+ * training.finetune for the native trainer: undefined for `full` (the trainer's default), so runs that do not
+ * fine-tune pass exactly what they did before.
+ */
+export function finetuneOf(config: TsfmConfig): NativeFinetuneOptions | undefined {
+  const f = config.training.finetune;
+  if (f.strategy === 'full') return undefined;
+  return f.strategy === 'lora'
+    ? { strategy: 'lora', loraRank: f.lora.rank, loraAlpha: f.lora.alpha, loraTargets: [...f.lora.targets] }
+    : { strategy: f.strategy };
 }
 
 /** Trainer options of a training run writing checkpoints under `runDir`, as process `dist` of its job. */
@@ -60,6 +72,7 @@ export function trainerOptionsOf(config: TsfmConfig, a: { runDir: string; device
     checkpointDir: path.join(a.runDir, 'checkpoints'),
     gradAccumSteps: t.grad_accumulation_steps,
     ...faultFromEnv(dist.rank),
+    finetune: finetuneOf(config),
     distributed:
       dist.worldSize > 1 || force
         ? {

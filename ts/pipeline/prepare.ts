@@ -14,6 +14,12 @@ export interface PreparedData extends ModelChannels {
   dataset: TimeSeriesDataset;
   protocol: SplitProtocol;
   splits: SplitResult;
+  /**
+   * The windows the scaler is fitted on: the training windows, except that the ETT protocol standardises with the
+   * statistics of the whole training block, also when `data.train_fraction` keeps only part of it (few-shot, as
+   * the TTM benchmarks do: its metrics stay on the same scale as a full run's).
+   */
+  scalerWindows: SplitResult['train'];
 }
 
 export interface PrepareOptions {
@@ -28,9 +34,11 @@ export function prepareDataset(config: TsfmConfig, ds: TimeSeriesDataset, opts: 
   const protocol = toSplitProtocol(config.data.split);
   const { context_length: context, horizon } = config.model;
   const splits = makeSplits(ds, { context, horizon, stride: config.data.stride }, protocol);
+  const fullTrain = splits.train;
   if (opts.applyTrainFraction && config.data.train_fraction < 1)
     splits.train = keepLastFraction(ds, splits.train, config.data.train_fraction);
-  return { dataset: ds, protocol, splits, ...modelChannels(config, ds) };
+  const scalerWindows = config.data.split.protocol === 'ett' ? fullTrain : splits.train;
+  return { dataset: ds, protocol, splits, scalerWindows, ...modelChannels(config, ds) };
 }
 
 /** Loads the config's dataset and prepares it. */

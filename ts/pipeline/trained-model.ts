@@ -12,7 +12,7 @@ import type { NativeAddon, NativeSplit, NativeTensor } from '../native/types.js'
 import { requireRunCheckpoint } from '../runs/checkpoints.js';
 import { resolveDevice } from './device.js';
 import { createPredictor } from './engine.js';
-import { modelSpecOf } from './native-options.js';
+import { finetuneOf, modelSpecOf } from './native-options.js';
 import { readScalerFile, type ScalerFile } from './scaler-file.js';
 
 export interface TrainedModelOptions {
@@ -101,6 +101,7 @@ export class TrainedModel {
           device: this.device,
           precision: t.precision,
           threads: this.opts.threads ?? t.threads,
+          finetune: finetuneOf(this.config),
           // At least 256 windows a pass, as the trainer's predict (and so the run's own test metrics) used.
           batchSize: Math.max(this.opts.batchSize ?? t.batch_size, 256),
         }).then((p) => {

@@ -28,7 +28,8 @@ export interface RunMetadata {
   owner: ProcessIdentity;
   seed: number | null;
   config_hash: string | null;
-  model: { family: string; parameters?: number; context_length?: number; horizon?: number } | null;
+  /** parameters: all of them; trainable_parameters: those a fine-tuning strategy left trainable (when it froze some). */
+  model: { family: string; parameters?: number; trainable_parameters?: number; context_length?: number; horizon?: number } | null;
   /** Dataset the model was trained on, with its content version. */
   dataset: { name: string; version: string | null } | null;
   /** Every dataset involved (training first, then evaluation datasets that differ). */

@@ -155,7 +155,7 @@ async function trainInRun(
   checkTrainingWindows(config, prepared);
   const { dataset: ds, splits, targetChannels, inputChannels } = prepared;
   const { context_length: context, horizon } = config.model;
-  const scaler = fitScaler(ds, splits.train, config.data.scaler);
+  const scaler = fitScaler(ds, prepared.scalerWindows, config.data.scaler);
 
   // Native memory is released on every path out, failures included (last created, first released).
   const owned: Array<{ dispose(): void }> = [];
@@ -166,6 +166,8 @@ async function trainInRun(
     const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
     const model = own(createRunModel(native, config, inputChannels.length, pre, opts));
+    // Every parameter is trainable until the trainer applies training.finetune (freezing, LoRA adapters).
+    const baseParameters = model.info().parameters;
     const device = resolveDevice(config.training.device, native.runtimeInfo().cudaAvailable, dist);
     const trainer = own(createTrainer(native, model, trainerOptionsOf(config, { runDir, device, dist })));
     const t = config.training;
@@ -177,23 +179,30 @@ async function trainInRun(
     if (writer) mkdirSync(path.join(runDir, 'checkpoints'), { recursive: true });
     // The scaler was fitted on this run's training windows only; evaluation and prediction invert with it.
     // `global` holds the train-wide statistics, used by `tsfm predict` for series the run never saw.
-    run.writeJson('scaler.json', scalerFileOf(ds, splits.train, scaler));
-    const info = model.info();
+    run.writeJson('scaler.json', scalerFileOf(ds, prepared.scalerWindows, scaler));
+    const ft = finetuneInfo(config, baseParameters, model.info().parameters, Boolean(pre ?? opts.initFrom ?? opts.resume));
+    const info = { ...model.info(), parameters: ft.parameters, ...(ft.record ? { trainable_parameters: ft.trainable } : {}) };
     run.update({
       dataset: { name: ds.name, version: ds.version },
-      model: { family: info.family, parameters: info.parameters, context_length: context, horizon },
+      model: {
+        family: info.family,
+        parameters: ft.parameters,
+        ...(ft.record ? { trainable_parameters: ft.trainable } : {}),
+        context_length: context,
+        horizon,
+      },
       device,
       ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
       ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}),
     });
+    if (ft.record) run.update({ tags: ft.tags });
     const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
     const what =
       t.epochs === 0
         ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training`
         : `${countWindows(splits.train)} training windows${trainFraction}`;
-    log(
-      `tsfm: ${info.family} (${info.parameters} parameters) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`,
-    );
+    const counted = `${ft.parameters.toLocaleString('en-US')} parameters${ft.record ? `, ${ft.trainable.toLocaleString('en-US')} trainable` : ''}`;
+    log(`tsfm: ${info.family} (${counted}) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`);
     const onAbort = () => trainer.stop();
     opts.signal?.addEventListener('abort', onAbort);
     const onProgress = (e: ProgressEvent) => {
@@ -261,6 +270,7 @@ async function trainInRun(
           dataset: { name: ds.name, version: ds.version },
           model: info,
           ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}),
+          ...(ft.record ? { finetune: ft.block } : {}),
           epochs: fit.history,
           best_epoch: fit.bestEpoch,
           train_seconds: fit.seconds,
@@ -300,6 +310,28 @@ function rankOf(opts: TrainOptions, dist: DistributedEnv): number {
   return opts.rank ?? dist.rank;
 }
 
+/**
+ * training.finetune as a run records it. `base`: the model's parameters before the trainer applied the
+ * strategy (all trainable then); `trainable`: after (the addon counts parameters that require gradients).
+ * LoRA adds its adapters, all trainable, to the base weights, all frozen; head and full add nothing.
+ */
+export function finetuneInfo(config: TsfmConfig, base: number, trainable: number, fromWeights: boolean) {
+  const f = config.training.finetune;
+  const parameters = f.strategy === 'lora' ? base + trainable : base;
+  const lora = f.strategy === 'lora' ? { rank: f.lora.rank, alpha: f.lora.alpha, targets: [...f.lora.targets] } : undefined;
+  const tags: Record<string, string> = { finetune_strategy: f.strategy };
+  if (lora) Object.assign(tags, { lora_rank: String(lora.rank), lora_alpha: String(lora.alpha), lora_targets: lora.targets.join(',') });
+  // Recorded when a run fine-tunes starting weights; a run from scratch (always full) records nothing new.
+  const record = f.strategy !== 'full' || (fromWeights && config.training.epochs > 0);
+  return {
+    parameters,
+    trainable,
+    record,
+    tags,
+    block: { strategy: f.strategy, ...(lora ? { lora } : {}), trainable_parameters: trainable, parameters },
+  };
+}
+
 /** The run's model: from the config, or shaped by a pretrained checkpoint's config.json. */
 function createRunModel(
   native: ReturnType<typeof loadNative>,
@@ -311,6 +343,11 @@ function createRunModel(
   const { context_length: context, horizon } = config.model;
   if (config.training.epochs === 0 && !pre && !opts.initFrom && !opts.resume)
     throw new Error('training.epochs: 0 trains nothing, so it needs weights to evaluate: set model.pretrained (or --init-from)');
+  const strategy = config.training.finetune.strategy;
+  if (strategy !== 'full' && !pre && !opts.initFrom && !opts.resume)
+    throw new Error(
+      `training.finetune.strategy: ${strategy} fine-tunes starting weights, and this run has none: set model.pretrained (or --init-from), or use strategy full`,
+    );
   if (!pre) return createModel(native, modelSpecOf(config, channels));
   const shape = { context, horizon, channels };
   checkCheckpointFitsRun(pre.config, shape, pre.source);

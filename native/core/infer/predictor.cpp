@@ -1,4 +1,5 @@
 #include "infer/predictor.h"
+#include "models/lora.h"
 
 #include <stdexcept>
 
@@ -13,8 +14,17 @@ Predictor::Predictor(const ModelSpec& spec, std::string checkpoint, PredictorOpt
   check_precision(opts_.precision, device_, "precision");
   if (opts_.batch_size < 1) throw std::invalid_argument("batchSize: must be >= 1");
   model_ = create_model(spec);
+  // Adapters first (a LoRA checkpoint's weights include them); nothing trains here, so head/full change nothing.
+  if (opts_.finetune.strategy == "lora") apply_finetune(*model_, opts_.finetune);
   // The spec is checked against the checkpoint's before any weight is read.
   auto archive = open_checkpoint(checkpoint_, model_->spec());
+  // A LoRA checkpoint's adapters must find the same adapters here: without them the base weights alone would
+  // load and forecast silently wrong.
+  const std::string theirs = checkpoint_finetune(archive);
+  if (theirs.rfind("lora", 0) == 0 && theirs != adapter_signature(*model_))
+    throw std::runtime_error("checkpoint " + checkpoint_ + " carries LoRA adapters (" + theirs + "), but the predictor's model has " +
+                             (adapter_signature(*model_).empty() ? std::string("none") : adapter_signature(*model_)) +
+                             ": open it with the run's training.finetune");
   read_model_weights(archive, *model_);
   model_->to(device_);
   model_->eval();

@@ -9,6 +9,7 @@
 
 #include "data/split.h"
 #include "models/model.h"
+#include "train/options.h"  // FinetuneOptions
 
 namespace tsfm {
 
@@ -17,6 +18,7 @@ struct PredictorOptions {
   std::string precision = "fp32";  // fp32 | bf16 | fp16 (CUDA only)
   int64_t batch_size = 256;        // windows per forward pass
   int64_t threads = 0;             // intra-op threads for its calls; 0: the process-wide setting
+  FinetuneOptions finetune;        // the run's training.finetune: a LoRA run's model has adapters to load
 };
 
 class Predictor {

@@ -37,4 +37,9 @@ void read_model_weights(torch::serialize::InputArchive& archive, ForecastModelIm
   model.load(model_archive);
 }
 
+std::string checkpoint_finetune(torch::serialize::InputArchive& archive) {
+  c10::IValue v;
+  return archive.try_read("meta/finetune", v) ? v.toStringRef() : "full";
+}
+
 }  // namespace tsfm

@@ -17,6 +17,10 @@ std::string spec_signature(const ModelSpec& spec);
 // std::runtime_error naming the file when it is missing, unreadable, not a tsfm checkpoint or another model's.
 torch::serialize::InputArchive open_checkpoint(const std::string& path, const ModelSpec& spec);
 
+// How the checkpoint's model was set up for fine-tuning (models/lora.h finetune_signature): "full" for
+// checkpoints written before training.finetune existed.
+std::string checkpoint_finetune(torch::serialize::InputArchive& archive);
+
 // Reads the model's parameters and buffers from an opened checkpoint.
 void read_model_weights(torch::serialize::InputArchive& archive, ForecastModelImpl& model);
 

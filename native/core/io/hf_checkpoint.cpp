@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "io/safetensors.h"
+#include "models/lora.h"
 
 namespace tsfm {
 namespace {
@@ -21,6 +22,24 @@ std::string weights_path(const std::string& dir) {
   return path;
 }
 
+bool is_adapter(const std::string& name) {
+  auto ends = [&](const char* tail) {
+    const std::string t(tail);
+    return name.size() >= t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0;
+  };
+  return ends(".lora_A") || ends(".lora_B");
+}
+
+// The model's state as the reference knows it: LoRA adapters merged into their layers' weights.
+std::map<std::string, torch::Tensor> plain_state(const ForecastModelImpl& model) {
+  std::map<std::string, torch::Tensor> state;
+  for (const auto& [name, t] : model_state(model))
+    if (!is_adapter(name)) state[name] = t;
+  for (const auto& m : model.named_modules("", /*include_self=*/false))
+    if (auto* l = dynamic_cast<const LoraLinearImpl*>(m.value().get()); l && l->adapted()) state[m.key() + ".weight"] = l->merged_weight();
+  return state;
+}
+
 std::string sizes_str(c10::IntArrayRef s) {
   std::ostringstream os;
   os << s;
@@ -32,7 +51,10 @@ std::string sizes_str(c10::IntArrayRef s) {
 int64_t load_hf_weights(ForecastModelImpl& model, const std::string& dir) {
   const std::string path = weights_path(dir);
   SafetensorsFile file(path);
-  std::map<std::string, torch::Tensor> targets = model_state(model);
+  // Adapters (training.finetune.strategy lora) are not in a reference checkpoint: they keep their start values.
+  std::map<std::string, torch::Tensor> targets;
+  for (const auto& [name, t] : model_state(model))
+    if (!is_adapter(name)) targets[name] = t;
   // Check everything first so that a bad file leaves the model as it was.
   for (const auto& [name, t] : targets) {
     auto it = file.entries().find(name);
@@ -58,7 +80,7 @@ void save_hf_weights(const ForecastModelImpl& model, const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error(dir + ": no such directory");
   std::map<std::string, torch::Tensor> state;
-  for (const auto& [name, t] : model_state(model)) state[name] = t.detach().to(torch::kCPU, torch::kFloat32);
+  for (const auto& [name, t] : plain_state(model)) state[name] = t.detach().to(torch::kCPU, torch::kFloat32);
   write_safetensors(dir + (dir.back() == '/' ? "" : "/") + "model.safetensors", state, {{"format", "pt"}});
 }
 

@@ -13,7 +13,8 @@ namespace tsfm {
 // file and the tensor; the model is left untouched unless everything matches). Returns the tensor count.
 int64_t load_hf_weights(ForecastModelImpl& model, const std::string& dir);
 
-// Writes the model's state as <dir>/model.safetensors (F32, the same tensor names, metadata
+// Writes the model's state as <dir>/model.safetensors (F32, the same tensor names, LoRA adapters merged into
+// their weights W + (alpha / rank) B A, metadata
 // {"format": "pt"} as transformers writes it), so the reference library can load a model tsfm trained.
 void save_hf_weights(const ForecastModelImpl& model, const std::string& dir);
 

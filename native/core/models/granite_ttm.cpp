@@ -20,6 +20,8 @@
 //     decoder_num_layers, decoder_adaptive_patching_levels, decoder_mix_channel and head_dropout;
 //   head: flatten (P, D) patch-major -> dropout -> Linear(P * D -> prediction_length) -> the first
 //     `horizon` steps (the reference's prediction_filter_length) -> y * scale + loc.
+// Every linear layer is a LoraLinear (models/lora.h): a plain nn.Linear until training.finetune.strategy lora
+// adds adapters to it.
 // Not implemented (refused when a checkpoint's config.json asks for them, in ts/pretrained): self-attention in
 // the patch mixer, resolution prefix tuning, positional encoding, raw decoder residual, categorical
 // embeddings, the forecast channel mixer for exogenous channels, distribution heads, batch norm.
@@ -27,6 +29,7 @@
 
 #include "kernels/fused.h"
 #include "models/common.h"
+#include "models/lora.h"
 
 namespace tsfm {
 namespace {
@@ -50,22 +53,22 @@ TORCH_MODULE(Norm);
 
 struct MlpImpl : torch::nn::Module {
   MlpImpl(int64_t n, int64_t expansion, double dropout) : dropout(dropout) {
-    fc1 = register_module("fc1", torch::nn::Linear(n, n * expansion));
-    fc2 = register_module("fc2", torch::nn::Linear(n * expansion, n));
+    fc1 = register_module("fc1", LoraLinear(n, n * expansion));
+    fc2 = register_module("fc2", LoraLinear(n * expansion, n));
   }
   torch::Tensor forward(const torch::Tensor& x) {
     auto h = kernels::dropout(torch::gelu(fc1->forward(x)), dropout, is_training());
     return kernels::dropout(fc2->forward(h), dropout, is_training());
   }
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  LoraLinear fc1{nullptr}, fc2{nullptr};
   double dropout;
 };
 TORCH_MODULE(Mlp);
 
 struct GatedAttentionImpl : torch::nn::Module {
-  explicit GatedAttentionImpl(int64_t n) { attn_layer = register_module("attn_layer", torch::nn::Linear(n, n)); }
+  explicit GatedAttentionImpl(int64_t n) { attn_layer = register_module("attn_layer", LoraLinear(n, n)); }
   torch::Tensor forward(const torch::Tensor& x) { return x * torch::softmax(attn_layer->forward(x), -1); }
-  torch::nn::Linear attn_layer{nullptr};
+  LoraLinear attn_layer{nullptr};
 };
 TORCH_MODULE(GatedAttention);
 
@@ -171,10 +174,10 @@ TORCH_MODULE(MixerBlock);
 
 struct EncoderImpl : torch::nn::Module {
   EncoderImpl(int64_t patch_length, const MixSizes& s, int64_t levels, int64_t num_layers) {
-    patcher = register_module("patcher", torch::nn::Linear(patch_length, s.d_model));
+    patcher = register_module("patcher", LoraLinear(patch_length, s.d_model));
     mlp_mixer_encoder = register_module("mlp_mixer_encoder", MixerBlock(s, levels, num_layers, "adaptive_patching_levels"));
   }
-  torch::nn::Linear patcher{nullptr};
+  LoraLinear patcher{nullptr};
   MixerBlock mlp_mixer_encoder{nullptr};
 };
 TORCH_MODULE(Encoder);
@@ -189,21 +192,21 @@ TORCH_MODULE(Backbone);
 
 struct DecoderImpl : torch::nn::Module {
   DecoderImpl(int64_t d_model, const MixSizes& s, int64_t levels, int64_t num_layers) {
-    if (d_model != s.d_model) adapter = register_module("adapter", torch::nn::Linear(d_model, s.d_model));
+    if (d_model != s.d_model) adapter = register_module("adapter", LoraLinear(d_model, s.d_model));
     decoder_block = register_module("decoder_block", MixerBlock(s, levels, num_layers, "decoder_adaptive_patching_levels"));
   }
   torch::Tensor forward(torch::Tensor h) {
     if (adapter) h = adapter->forward(h);
     return decoder_block->forward(h);
   }
-  torch::nn::Linear adapter{nullptr};
+  LoraLinear adapter{nullptr};
   MixerBlock decoder_block{nullptr};
 };
 TORCH_MODULE(Decoder);
 
 struct HeadImpl : torch::nn::Module {
-  HeadImpl(int64_t in, int64_t out) { base_forecast_block = register_module("base_forecast_block", torch::nn::Linear(in, out)); }
-  torch::nn::Linear base_forecast_block{nullptr};
+  HeadImpl(int64_t in, int64_t out) { base_forecast_block = register_module("base_forecast_block", LoraLinear(in, out)); }
+  LoraLinear base_forecast_block{nullptr};
 };
 TORCH_MODULE(Head);
 

@@ -7,6 +7,14 @@
 
 namespace tsfm {
 
+// training.finetune: what trains (models/lora.h applies it).
+struct FinetuneOptions {
+  std::string strategy = "full";  // full | head (the forecast head alone) | lora (low-rank adapters, base frozen)
+  int64_t lora_rank = 8;
+  double lora_alpha = 16;
+  std::vector<std::string> lora_targets = {"mixer", "head"};  // mixer | head | patcher | adapter
+};
+
 struct TrainOptions {
   int64_t epochs = 10;
   int64_t batch_size = 64;
@@ -33,6 +41,7 @@ struct TrainOptions {
   int64_t checkpoint_every_epochs = 1;
   int64_t stop_after_steps = 0;        // testing aid: behave as if interrupted after this many global steps
   int64_t grad_accum_steps = 1;        // micro-batches per optimisation step (batch_size is the total)
+  FinetuneOptions finetune;            // applied to the model when the trainer is built
   DistOptions dist;                    // data-parallel position and peers; world_size 1 = one process
   // Testing aid for fault handling: at global step fault_step, "exit" ends the process at once (a crash),
   // "throw" raises an error, "hang" blocks forever.

@@ -21,6 +21,7 @@
 #include "parallel/comm.h"
 #include "parallel/grad_sync.h"
 #include "io/atomic_file.h"
+#include "models/lora.h"
 #include "train/autocast.h"
 #include "train/losses.h"
 #include "train/optim_step.h"
@@ -33,6 +34,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// The parameters the optimiser updates: all of them, less those a fine-tuning strategy froze.
+std::vector<torch::Tensor> trainable(const ForecastModelImpl& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model.parameters(/*recurse=*/true))
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
 
 }  // namespace
 
@@ -58,12 +66,14 @@ Trainer::Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options)
   set_threads(opts_.threads);
   if (opts_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
   torch::manual_seed(opts_.seed);
+  // Adapters are drawn from the seeded generator, before the model moves: the same run builds the same ones.
+  apply_finetune(*model_, opts_.finetune);
   model_->to(device_);
   quantile_levels_ = torch::tensor(std::vector<float>(model_->spec().quantiles.begin(), model_->spec().quantiles.end()),
                                    torch::TensorOptions().dtype(torch::kFloat32))
                          .to(device_);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
-      model_->parameters(), torch::optim::AdamWOptions(opts_.lr).weight_decay(opts_.weight_decay));
+      trainable(*model_), torch::optim::AdamWOptions(opts_.lr).weight_decay(opts_.weight_decay));
 }
 
 int64_t Trainer::steps_per_epoch(int64_t windows, int64_t per_step) const {
@@ -111,7 +121,7 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
     for (auto& p : model_->parameters()) state.push_back(p.detach());
     for (auto& b : model_->buffers()) state.push_back(b.detach());
     comm->broadcast(state);
-    grad_sync = std::make_unique<dist::GradientSync>(model_->parameters(), *comm, opts_.dist.bucket_mb);
+    grad_sync = std::make_unique<dist::GradientSync>(trainable(*model_), *comm, opts_.dist.bucket_mb);
   }
   if (train.index.size() < world)
     throw std::invalid_argument("the training split has " + std::to_string(train.index.size()) + " windows, fewer than the " +
@@ -222,14 +232,14 @@ TrainResult Trainer::fit(const DataSplit& train, const DataSplit* val, const Pro
         step_loss = step_loss.defined() ? step_loss + scaled.detach() : scaled.detach();
       }
       if (fp16)
-        for (auto& p : model_->parameters())
+        for (auto& p : trainable(*model_))
           if (p.grad().defined()) p.grad().div_(loss_scale_);
       bool finite = true;
       if (opts_.grad_clip > 0 || fp16) {
         // On the averaged gradients, so every rank clips identically. The norm stays on the device: reading
         // it would make the host wait for the GPU every step. The CPU reads it (free there) to skip steps
         // with a non-finite gradient; fp16 must, to back off its loss scale.
-        auto norm = clip_grad_norm_no_sync(model_->parameters(), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
+        auto norm = clip_grad_norm_no_sync(trainable(*model_), opts_.grad_clip > 0 ? opts_.grad_clip : 1e30);
         if (norm.defined() && (fp16 || !device_.is_cuda())) finite = std::isfinite(norm.item<double>());
       }
       if (finite) {
@@ -453,6 +463,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
     archive.write("model", model_archive);
     archive.write("optimizer", optim_archive);
     archive.write("meta/signature", c10::IValue(spec_signature(model_->spec())));
+    archive.write("meta/finetune", c10::IValue(finetune_signature(*model_, opts_.finetune.strategy)));
     archive.write("meta/epoch", c10::IValue(epoch_));
     archive.write("meta/step_in_epoch", c10::IValue(step_in_epoch_));
     archive.write("meta/global_step", c10::IValue(global_step_));
@@ -478,12 +489,24 @@ void Trainer::save_checkpoint(const std::string& path) const {
 
 void Trainer::load_weights(const std::string& path) {
   auto archive = open_checkpoint(path, model_->spec());
+  // Adapters in the checkpoint must find the same adapters here (a model without them would silently drop
+  // them); a checkpoint without adapters loads into an adapted model, whose adapters then start afresh.
+  const std::string theirs = checkpoint_finetune(archive);
+  if (theirs.rfind("lora", 0) == 0 && theirs != adapter_signature(*model_))
+    throw std::runtime_error("checkpoint " + path + " carries LoRA adapters (" + theirs + "), but this model has " +
+                             (adapter_signature(*model_).empty() ? std::string("none") : adapter_signature(*model_)) +
+                             ": load it with the training.finetune of the run that wrote it (or export it, merged, with the granite writer)");
   read_model_weights(archive, *model_);
   model_->to(device_);
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
   auto archive = open_checkpoint(path, model_->spec());
+  // The optimiser state covers the trainable parameters only: a resume must freeze the same ones.
+  const std::string theirs = checkpoint_finetune(archive), ours = finetune_signature(*model_, opts_.finetune.strategy);
+  if (theirs != ours)
+    throw std::runtime_error("checkpoint " + path + " was trained with training.finetune " + theirs + ", this run has " + ours +
+                             ": resume with the same training.finetune");
   read_model_weights(archive, *model_);
   model_->to(device_);
   torch::serialize::InputArchive optim_archive;

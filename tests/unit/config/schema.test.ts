@@ -146,4 +146,15 @@ describe('schema validation messages', () => {
   it('model params are numbers', () => {
     expect(issues({ model: { params: { d_model: 'big' } } })).toEqual(['model.params.d_model: expected a number, got "big"']);
   });
+
+  it('training.finetune: full by default; a LoRA rank below 1 and unknown strategies or targets are named', () => {
+    expect(defaultConfig().training.finetune).toEqual({ strategy: 'full', lora: { rank: 8, alpha: 16, targets: ['mixer', 'head'] } });
+    expect(issues({ training: { finetune: { strategy: 'lora', lora: { rank: 0, targets: ['mixer', 'attention'] } } } })).toEqual([
+      'training.finetune.lora.rank: expected an integer ≥ 1, got 0',
+      "training.finetune.lora.targets[1]: expected one of 'mixer', 'head', 'patcher', 'adapter', got \"attention\"",
+    ]);
+    expect(issues({ training: { finetune: { strategy: 'prefix' } } })).toEqual([
+      "training.finetune.strategy: expected one of 'full', 'head', 'lora', got \"prefix\"",
+    ]);
+  });
 });
