@@ -161,22 +161,30 @@ export function fanChart(s: ForecastSample): TopLevelSpec {
   return { title: s.title, width: 420, height: 200, layer: layers } as TopLevelSpec;
 }
 
+/** The dashed y = x line of reliability and ROC charts (on the given axis scale, if any). */
+function diagonal(scale?: { domain: number[]; nice: boolean }) {
+  return {
+    data: {
+      values: [
+        { x: 0, y: 0 },
+        { x: 1, y: 1 },
+      ],
+    },
+    mark: { type: 'line' as const, color: '#999', strokeDash: [4, 4] },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' as const, ...(scale && { scale }) },
+      y: { field: 'y', type: 'quantitative' as const, ...(scale && { scale }) },
+    },
+  };
+}
+
 export function reliabilityChart(rel: Array<{ level: number; observed: number }>): TopLevelSpec {
   return {
     title: 'Reliability (quantile levels)',
     width: 260,
     height: 260,
     layer: [
-      {
-        data: {
-          values: [
-            { x: 0, y: 0 },
-            { x: 1, y: 1 },
-          ],
-        },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-      },
+      diagonal(),
       {
         data: { values: rel },
         mark: { type: 'line', point: true },
@@ -225,16 +233,7 @@ export function rocChart(
     width: 260,
     height: 260,
     layer: [
-      {
-        data: {
-          values: [
-            { x: 0, y: 0 },
-            { x: 1, y: 1 },
-          ],
-        },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-      },
+      diagonal(),
       {
         data: { values },
         mark: { type: 'line', interpolate: 'step-after' },
@@ -291,16 +290,7 @@ export function nightReliabilityChart(curves: Array<{ name: string; bins: Reliab
     width: 300,
     height: 300,
     layer: [
-      {
-        data: {
-          values: [
-            { x: 0, y: 0 },
-            { x: 1, y: 1 },
-          ],
-        },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-        encoding: { x: { field: 'x', type: 'quantitative', scale: unit }, y: { field: 'y', type: 'quantitative', scale: unit } },
-      },
+      diagonal(unit),
       {
         data: { values },
         layer: [
