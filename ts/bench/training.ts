@@ -11,7 +11,7 @@ import { residentBytes, resetPeakResident } from '../system/probe.js';
 import { trainFlopsPerSample } from './flops.js';
 import { findPythonTorch, PythonPeer } from './python.js';
 import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
-import { createModel, createTrainer } from '../pipeline/engine.js';
+import { createModel, createTrainer } from '../native/engine.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
 export const FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;

@@ -19,7 +19,7 @@ import {
   type BlasInfo,
   type GpuInfo,
 } from '../system/probe.js';
-import { createModel, createTrainer } from '../pipeline/engine.js';
+import { createModel, createTrainer } from '../native/engine.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface Check {

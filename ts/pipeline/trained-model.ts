@@ -11,7 +11,7 @@ import type { Predictor } from '../native/predictor.js';
 import type { NativeAddon, NativeSplit, NativeTensor } from '../native/types.js';
 import { requireRunCheckpoint } from '../runs/checkpoints.js';
 import { resolveDevice } from './device.js';
-import { createPredictor } from './engine.js';
+import { createPredictor } from '../native/engine.js';
 import { finetuneOf, modelSpecOf } from './native-options.js';
 import { readScalerFile, type ScalerFile } from './scaler-file.js';
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createModel } from '../native/engine.js';
 import type { NativeAddon, NativeModel } from '../native/types.js';
 import { checkCheckpointFitsRun, GRANITE_FAMILY, parseHfTtmConfig, readHfConfigFile, type HfTtmConfig } from './hf-config.js';
 import { checkoutDir, fetchHfCheckpoint, isHfRef, parseHfRef } from './hub.js';
@@ -146,7 +147,7 @@ export async function validatePretrainedWeights(native: NativeAddon, ck: Pretrai
     horizon: ck.config.filterLength ?? ck.config.predictionLength,
     channels: ck.config.mixesChannels ? ck.config.channels : 1,
   };
-  const model = new native.NativeModel(pretrainedModelSpec(ck, shape));
+  const model = createModel(native, pretrainedModelSpec(ck, shape));
   try {
     await native.hfWeights(model, 'load', ck.dir);
   } finally {

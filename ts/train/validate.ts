@@ -5,7 +5,7 @@
 import type { TsfmConfig } from '../config/index.js';
 import { countWindows } from '../data/windows.js';
 import { loadNative } from '../native/loader.js';
-import { createModel } from '../pipeline/engine.js';
+import { createModel } from '../native/engine.js';
 import { modelSpecOf } from '../pipeline/native-options.js';
 import { prepare, type PreparedData } from '../pipeline/prepare.js';
 

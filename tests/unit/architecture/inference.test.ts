@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// Issue 12, "one owner for a trained model": trainers are built in ts/pipeline/engine.ts only, predictors in
-// engine.ts through ts/native/predictor.ts, and inference (evaluate, predict, TrainedModel) never touches a
+// Issue 12, "one owner for a trained model": models and trainers are built in ts/native/engine.ts only,
+// predictors in engine.ts through ts/native/predictor.ts, and inference (evaluate, predict, TrainedModel) never touches a
 // trainer or its options.
 const tsRoot = path.resolve(__dirname, '../../../ts');
 const walk = (d: string): string[] =>
@@ -19,10 +19,11 @@ const using = (pattern: RegExp) =>
     .sort();
 
 describe('who builds native trainers and predictors', () => {
-  it('only the engine constructs a trainer or opens a predictor', () => {
-    expect(using(/new\s+\w+\.NativeTrainer\b/)).toEqual(['pipeline/engine.ts']);
+  it('only the engine constructs a model or a trainer, or opens a predictor', () => {
+    expect(using(/new\s+\w+\.NativeModel\b/)).toEqual(['native/engine.ts']);
+    expect(using(/new\s+\w+\.NativeTrainer\b/)).toEqual(['native/engine.ts']);
     expect(using(/\.NativePredictor\.open\b/)).toEqual(['native/predictor.ts']);
-    expect(using(/\bPredictor\.open\(/)).toEqual(['pipeline/engine.ts']);
+    expect(using(/\bPredictor\.open\(/)).toEqual(['native/engine.ts']);
   });
 
   it('inference never reaches for a trainer or training options', () => {

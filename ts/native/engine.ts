@@ -1,17 +1,10 @@
 /**
- * Where the native model, trainer and predictor are constructed: training, the doctor's health check and the
- * training benchmark build models and trainers here; inference (TrainedModel, trained-model.ts) opens a
- * predictor here, with no optimiser and no training options.
+ * Where the native model, trainer and predictor are constructed: training, the doctor's health check, the
+ * training benchmark and the pretrained-weights check build models and trainers here; inference
+ * (TrainedModel, pipeline/trained-model.ts) opens a predictor here, with no optimiser and no training options.
  */
-import { Predictor } from '../native/predictor.js';
-import type {
-  NativeAddon,
-  NativeModel,
-  NativeModelSpec,
-  NativePredictorOptions,
-  NativeTrainer,
-  NativeTrainerOptions,
-} from '../native/types.js';
+import { Predictor } from './predictor.js';
+import type { NativeAddon, NativeModel, NativeModelSpec, NativePredictorOptions, NativeTrainer, NativeTrainerOptions } from './types.js';
 
 export function createModel(native: NativeAddon, spec: NativeModelSpec): NativeModel {
   return new native.NativeModel(spec);
