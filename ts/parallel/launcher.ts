@@ -112,121 +112,140 @@ function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- the worker launcher: spawn, watch, signal and reap the ranks together
 export function launch(o: LaunchOptions): LaunchHandle {
   const nnodes = o.nnodes ?? 1,
     nodeRank = o.nodeRank ?? 0,
     n = o.nprocPerNode;
   if (!(n >= 1)) throw new Error(`--nproc-per-node: expected a positive number, got ${n}`);
   if (!(nodeRank >= 0 && nodeRank < nnodes)) throw new Error(`--node-rank ${nodeRank} is outside --nnodes ${nnodes}`);
-  const world = nnodes * n;
-  const base = o.env ?? process.env;
-  // CPU workers share the node's cores instead of each taking all of them.
-  const threads = String(Math.max(1, Math.floor(availableParallelism() / n)));
-  const grace = (o.graceSeconds ?? 10) * 1000;
-  const workers: Worker[] = [];
-  let failure: LaunchResult['failure'];
-  let provisional = false; // the failure so far is a peer's timeout; the rank at fault may still show itself
-  let interrupted = false;
-  const errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
-
-  let onAbort = () => {};
+  let group: RankGroup | undefined;
   const done = new Promise<LaunchResult>((resolve) => {
-    const teardown = (why: 'failure' | 'interrupt') => {
-      for (const w of workers) if (!w.exited) killGroup(w.child, why === 'failure' ? 'SIGTERM' : 'SIGINT');
-      const t = setTimeout(() => {
-        for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
-      }, grace);
-      t.unref();
-    };
-    // A rank that times out waiting for a peer is not the one at fault: after a short window, the ranks
-    // that are still alive without having failed are the hung ones, and the first of them is reported.
-    const blameSilentRanks = (first: NonNullable<LaunchResult['failure']>) => {
-      const t = setTimeout(() => {
-        const silent = workers.filter((x) => !x.exited);
-        const explained = failure !== first; // another rank failed on its own meanwhile
-        provisional = false;
-        if (!explained && silent.length) {
-          const hung = silent[0]!;
-          failure = {
-            rank: hung.rank,
-            code: null,
-            signal: null,
-            hung: true,
-            error: `it stopped responding (${processCondition(hung.child.pid)}); rank ${first.rank} timed out waiting for it: ${first.error.replace(/^tsfm: /, '')}`,
-          };
-        }
-        teardown('failure');
-      }, HUNG_WINDOW_MS);
-      t.unref();
-    };
-    onAbort = () => {
-      if (interrupted) {
-        // a second interrupt: no more waiting
-        for (const w of workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
-        return;
-      }
-      interrupted = true;
-      teardown('interrupt');
-    };
-    const finish = () => {
-      if (workers.some((w) => !w.exited)) return;
-      rmSync(errors, { recursive: true, force: true });
-      resolve({ exitCode: failure ? 1 : interrupted ? 130 : 0, failure, interrupted });
-    };
+    group = new RankGroup(o, resolve);
+    for (let local = 0; local < n; local++) group.spawn(nodeRank * n + local, local, nnodes * n);
+  });
+  return { done, interrupt: () => group?.interrupt() };
+}
 
-    for (let local = 0; local < n; local++) {
-      const rank = nodeRank * n + local;
-      const env: NodeJS.ProcessEnv = {
-        ...base,
-        RANK: String(rank),
-        LOCAL_RANK: String(local),
-        WORLD_SIZE: String(world),
-        LOCAL_WORLD_SIZE: String(n),
-        GROUP_RANK: String(nodeRank),
-        MASTER_ADDR: o.masterAddr ?? '127.0.0.1',
-        MASTER_PORT: String(o.masterPort ?? 29500),
-        TSFM_LAUNCHER_PID: String(process.pid),
-        TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? threads,
-        TSFM_ERROR_FILE: path.join(errors, `rank-${rank}.txt`),
-      };
-      // detached: its own process group, so a Ctrl-C at the terminal reaches the launcher only, and the
-      // launcher can kill a worker together with anything it started.
-      const child = spawn(process.execPath, o.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const w: Worker = { rank, child, exited: false, errorFile: env.TSFM_ERROR_FILE! };
-      workers.push(w);
-      for (const stream of ['stdout', 'stderr'] as const) {
-        lines(child[stream]!, (line, complete) => {
-          o.onLine?.(rank, stream, line, complete);
-        });
-      }
-      child.on('error', (err) => {
-        if (!failure) failure = { rank, code: null, signal: null, error: `could not start: ${err.message}` };
-        if (child.pid === undefined) {
-          // never started: no 'exit' will follow
-          w.exited = true;
-          teardown('failure');
-          finish();
-        }
-      });
-      child.on('exit', (code, sig) => {
-        // Let the pipes drain so the last error line is read before deciding.
-        setTimeout(() => {
-          w.exited = true;
-          const ok = code === 0 || (interrupted && (code === 130 || sig === 'SIGINT'));
-          const error = ok ? '' : workerError(w) || 'it ended without an error message (crashed or killed)';
-          if (!ok && !interrupted && (!failure || (provisional && !isPeerWait(error)))) {
-            // A rank that fails on its own explains a peer's earlier timeout: it is the one reported.
-            const first = !failure;
-            failure = { rank, code, signal: sig, error };
-            provisional = first && isPeerWait(error);
-            if (provisional) blameSilentRanks(failure);
-            else if (first) teardown('failure');
-          }
-          finish();
-        }, 50);
+/** The ranks of one node, watched together: the first failure (or an interrupt) brings them all down. */
+class RankGroup {
+  private readonly workers: Worker[] = [];
+  private failure: LaunchResult['failure'];
+  private provisional = false; // the failure so far is a peer's timeout; the rank at fault may still show itself
+  private interrupted = false;
+  private readonly errors = mkdtempSync(path.join(tmpdir(), 'tsfm-launch-'));
+  private readonly grace: number;
+  // CPU workers share the node's cores instead of each taking all of them.
+  private readonly threads: string;
+
+  constructor(
+    private readonly o: LaunchOptions,
+    private readonly resolve: (r: LaunchResult) => void,
+  ) {
+    this.grace = (o.graceSeconds ?? 10) * 1000;
+    this.threads = String(Math.max(1, Math.floor(availableParallelism() / o.nprocPerNode)));
+  }
+
+  /** First call: SIGINT to every worker (they stop at the same step). Second: no more waiting. */
+  interrupt(): void {
+    if (this.interrupted) {
+      for (const w of this.workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
+      return;
+    }
+    this.interrupted = true;
+    this.teardown('interrupt');
+  }
+
+  spawn(rank: number, local: number, world: number): void {
+    const env = this.rankEnv(rank, local, world);
+    // detached: its own process group, so a Ctrl-C at the terminal reaches the launcher only, and the
+    // launcher can kill a worker together with anything it started.
+    const child = spawn(process.execPath, this.o.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const w: Worker = { rank, child, exited: false, errorFile: env.TSFM_ERROR_FILE! };
+    this.workers.push(w);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      lines(child[stream]!, (line, complete) => {
+        this.o.onLine?.(rank, stream, line, complete);
       });
     }
-  });
-  return { done, interrupt: () => onAbort() };
+    child.on('error', (err) => {
+      if (!this.failure) this.failure = { rank, code: null, signal: null, error: `could not start: ${err.message}` };
+      if (child.pid === undefined) {
+        // never started: no 'exit' will follow
+        w.exited = true;
+        this.teardown('failure');
+        this.finish();
+      }
+    });
+    // Let the pipes drain so the last error line is read before deciding.
+    child.on('exit', (code, sig) => setTimeout(() => this.exited(w, code, sig), 50));
+  }
+
+  /** torchrun's variables for one rank, plus tsfm's (launcher pid, threads per worker, error file). */
+  private rankEnv(rank: number, local: number, world: number): NodeJS.ProcessEnv {
+    const base = this.o.env ?? process.env;
+    return {
+      ...base,
+      RANK: String(rank),
+      LOCAL_RANK: String(local),
+      WORLD_SIZE: String(world),
+      LOCAL_WORLD_SIZE: String(this.o.nprocPerNode),
+      GROUP_RANK: String(this.o.nodeRank ?? 0),
+      MASTER_ADDR: this.o.masterAddr ?? '127.0.0.1',
+      MASTER_PORT: String(this.o.masterPort ?? 29500),
+      TSFM_LAUNCHER_PID: String(process.pid),
+      TSFM_THREADS_PER_WORKER: base.TSFM_THREADS_PER_WORKER ?? this.threads,
+      TSFM_ERROR_FILE: path.join(this.errors, `rank-${rank}.txt`),
+    };
+  }
+
+  private exited(w: Worker, code: number | null, sig: NodeJS.Signals | null): void {
+    w.exited = true;
+    const ok = code === 0 || (this.interrupted && (code === 130 || sig === 'SIGINT'));
+    const error = ok ? '' : workerError(w) || 'it ended without an error message (crashed or killed)';
+    if (!ok && !this.interrupted && (!this.failure || (this.provisional && !isPeerWait(error)))) {
+      // A rank that fails on its own explains a peer's earlier timeout: it is the one reported.
+      const first = !this.failure;
+      this.failure = { rank: w.rank, code, signal: sig, error };
+      this.provisional = first && isPeerWait(error);
+      if (this.provisional) this.blameSilentRanks(this.failure);
+      else if (first) this.teardown('failure');
+    }
+    this.finish();
+  }
+
+  private teardown(why: 'failure' | 'interrupt'): void {
+    for (const w of this.workers) if (!w.exited) killGroup(w.child, why === 'failure' ? 'SIGTERM' : 'SIGINT');
+    const t = setTimeout(() => {
+      for (const w of this.workers) if (!w.exited) killGroup(w.child, 'SIGKILL');
+    }, this.grace);
+    t.unref();
+  }
+
+  // A rank that times out waiting for a peer is not the one at fault: after a short window, the ranks that
+  // are still alive without having failed are the hung ones, and the first of them is reported.
+  private blameSilentRanks(first: NonNullable<LaunchResult['failure']>): void {
+    const t = setTimeout(() => {
+      const silent = this.workers.filter((x) => !x.exited);
+      const explained = this.failure !== first; // another rank failed on its own meanwhile
+      this.provisional = false;
+      if (!explained && silent.length) {
+        const hung = silent[0]!;
+        this.failure = {
+          rank: hung.rank,
+          code: null,
+          signal: null,
+          hung: true,
+          error: `it stopped responding (${processCondition(hung.child.pid)}); rank ${first.rank} timed out waiting for it: ${first.error.replace(/^tsfm: /, '')}`,
+        };
+      }
+      this.teardown('failure');
+    }, HUNG_WINDOW_MS);
+    t.unref();
+  }
+
+  private finish(): void {
+    if (this.workers.some((w) => !w.exited)) return;
+    rmSync(this.errors, { recursive: true, force: true });
+    this.resolve({ exitCode: this.failure ? 1 : this.interrupted ? 130 : 0, failure: this.failure, interrupted: this.interrupted });
+  }
 }

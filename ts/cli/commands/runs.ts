@@ -24,11 +24,18 @@ export function findRun(reg: Registry, ref: string): RunRow {
 }
 
 /** `tsfm runs list|show|compare|rm|gc`. */
-// eslint-disable-next-line max-lines-per-function -- commander wiring of the runs subcommands, one block per subcommand
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list, inspect, compare and delete runs (the registry under --runs-dir)');
-  const dirOpt = RUNS_DIR_OPTION;
+  registerList(runs);
+  registerShow(runs);
+  registerCompare(runs);
+  registerRm(runs);
+  registerGc(runs);
+}
 
+const dirOpt = RUNS_DIR_OPTION;
+
+function registerList(runs: Command): void {
   runs
     .command('list')
     .description('table of runs, newest first')
@@ -75,7 +82,9 @@ export function registerRuns(program: Command): void {
         reg.close();
       }
     });
+}
 
+function registerShow(runs: Command): void {
   runs
     .command('show')
     .description('everything recorded about one run (id or unique prefix)')
@@ -93,32 +102,41 @@ export function registerRuns(program: Command): void {
           console.log(JSON.stringify({ ...meta, run_dir: row.run_dir }, null, 2));
           return;
         }
-        const e = m.environment;
-        const lines = [
-          `run ${m.run_id} (${m.kind}) ${meta.status}${meta.error ? `: ${meta.error}` : ''}`,
-          `directory   ${row.run_dir}`,
-          `model       ${m.model?.family ?? '-'}${m.model?.parameters ? ` (${m.model.parameters} parameters)` : ''}, context ${m.model?.context_length ?? '-'}, horizon ${m.model?.horizon ?? '-'}`,
-          `dataset     ${m.dataset ? `${m.dataset.name} (version ${m.dataset.version})` : '-'}; strategy ${m.strategy}; seed ${m.seed ?? '-'}`,
-          `time        ${m.start_time} -> ${m.end_time ?? '-'} (${formatDuration(m.duration_s)}; training ${formatDuration(m.train_seconds)})`,
-          `code        git ${e.git_commit ?? '-'}${e.git_dirty ? ' (uncommitted changes)' : ''}, tsfm ${e.package_version ?? '-'}, config ${m.config_hash ?? '-'}`,
-          `runtime     Node ${e.node_version}, LibTorch ${e.libtorch_version ?? '-'}, CUDA ${e.cuda_version ?? '-'}, cuDNN ${e.cudnn_version ?? '-'}, NCCL ${e.nccl_version ?? '-'}`,
-          `devices     ${m.device ?? '-'} x ${m.world_size} on ${e.host} (${e.cpus} CPUs, ${e.cuda_devices} CUDA devices); pid ${m.owner.pid}`,
-          `tags        ${
-            Object.entries(m.tags)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(' ') || '-'
-          }`,
-          'metrics',
-          ...Object.entries(m.metrics).map(([k, v]) => `  ${k.padEnd(28)} ${formatNumber(v)}`),
-          'artifacts',
-          ...m.artifacts.map((a) => `  ${a}`),
-        ];
-        console.log(lines.join('\n'));
+        console.log(showLines(meta, row.run_dir).join('\n'));
       } finally {
         reg.close();
       }
     });
+}
 
+/** `tsfm runs show`'s text: the run's metadata, one field per line, then its metrics and artifacts. */
+function showLines(
+  m: Omit<ReturnType<typeof readMetadata>, 'status'> & { status: string; error?: string | null },
+  runDir: string,
+): string[] {
+  const e = m.environment;
+  return [
+    `run ${m.run_id} (${m.kind}) ${m.status}${m.error ? `: ${m.error}` : ''}`,
+    `directory   ${runDir}`,
+    `model       ${m.model?.family ?? '-'}${m.model?.parameters ? ` (${m.model.parameters} parameters)` : ''}, context ${m.model?.context_length ?? '-'}, horizon ${m.model?.horizon ?? '-'}`,
+    `dataset     ${m.dataset ? `${m.dataset.name} (version ${m.dataset.version})` : '-'}; strategy ${m.strategy}; seed ${m.seed ?? '-'}`,
+    `time        ${m.start_time} -> ${m.end_time ?? '-'} (${formatDuration(m.duration_s)}; training ${formatDuration(m.train_seconds)})`,
+    `code        git ${e.git_commit ?? '-'}${e.git_dirty ? ' (uncommitted changes)' : ''}, tsfm ${e.package_version ?? '-'}, config ${m.config_hash ?? '-'}`,
+    `runtime     Node ${e.node_version}, LibTorch ${e.libtorch_version ?? '-'}, CUDA ${e.cuda_version ?? '-'}, cuDNN ${e.cudnn_version ?? '-'}, NCCL ${e.nccl_version ?? '-'}`,
+    `devices     ${m.device ?? '-'} x ${m.world_size} on ${e.host} (${e.cpus} CPUs, ${e.cuda_devices} CUDA devices); pid ${m.owner.pid}`,
+    `tags        ${
+      Object.entries(m.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-'
+    }`,
+    'metrics',
+    ...Object.entries(m.metrics).map(([k, v]) => `  ${k.padEnd(28)} ${formatNumber(v)}`),
+    'artifacts',
+    ...m.artifacts.map((a) => `  ${a}`),
+  ];
+}
+
+function registerCompare(runs: Command): void {
   runs
     .command('compare')
     .description('runs side by side: fields, differing params, metrics')
@@ -137,7 +155,9 @@ export function registerRuns(program: Command): void {
         reg.close();
       }
     });
+}
 
+function registerRm(runs: Command): void {
   runs
     .command('rm')
     .description('delete runs (directory and registry rows)')
@@ -155,7 +175,9 @@ export function registerRuns(program: Command): void {
         reg.close();
       }
     });
+}
 
+function registerGc(runs: Command): void {
   runs
     .command('gc')
     .description('delete failed/interrupted runs and/or runs older than an age (models in staging/production are kept)')
