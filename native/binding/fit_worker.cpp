@@ -30,6 +30,7 @@ Napi::Object progress_to_js(Napi::Env env, const ProgressEvent& ev) {
 Napi::Object result_to_js(Napi::Env env, const TrainResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("status", r.status);
+  if (!r.stop_reason.empty()) o.Set("stopReason", r.stop_reason);
   o.Set("epochsCompleted", static_cast<double>(r.epochs_completed));
   o.Set("globalStep", static_cast<double>(r.global_step));
   o.Set("bestEpoch", static_cast<double>(r.best_epoch));

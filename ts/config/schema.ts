@@ -305,7 +305,12 @@ export const EarlyStoppingSchema = z
       .enum(['val_loss', 'val_mse', 'val_mae'])
       .default('val_loss')
       .describe('Validation quantity watched for early stopping and for choosing the best checkpoint.'),
-    patience: int().min(0).default(3).describe('Epochs without improvement before training stops; 0 disables early stopping.'),
+    patience: int()
+      .min(0)
+      .default(3)
+      .describe(
+        'Epochs without improvement before training stops (the run records why in metrics.json `stop_reason` and its `stop_reason` tag); 0 disables early stopping.',
+      ),
     min_delta: z.number().min(0).default(0).describe('Smallest decrease of the metric that counts as an improvement.'),
   })
   .strict();

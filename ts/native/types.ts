@@ -214,6 +214,8 @@ export interface NativeEpochRecord {
 
 export interface NativeFitResult {
   status: 'completed' | 'early_stopped' | 'interrupted';
+  /** Why an early-stopped or interrupted run stopped (early stopping's patience, a stop request, a test aid). */
+  stopReason?: string;
   epochsCompleted: number;
   globalStep: number;
   bestEpoch: number;

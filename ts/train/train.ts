@@ -9,7 +9,7 @@ import { fitScaler } from '../data/scaler.js';
 import type { WindowSet } from '../data/types.js';
 import { loadNative } from '../native/loader.js';
 import { toNativeDataset } from '../native/dataset.js';
-import type { NativeFitResult, NativeProgressEvent } from '../native/types.js';
+import type { NativeFitResult, NativeModel, NativeProgressEvent, NativeSplit, NativeTrainer } from '../native/types.js';
 import {
   checkCheckpointFitsRun,
   loadPretrainedWeights,
@@ -26,7 +26,7 @@ import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { prepare } from '../pipeline/prepare.js';
 import { resolveDevice } from '../pipeline/device.js';
-import { createModel, createTrainer } from '../pipeline/engine.js';
+import { createModel, createTrainer } from '../native/engine.js';
 import { modelSpecOf, trainerOptionsOf } from '../pipeline/native-options.js';
 import { scalerFileOf } from '../pipeline/scaler-file.js';
 import { checkTrainingWindows } from './validate.js';
@@ -135,7 +135,14 @@ export async function train(config: TsfmConfig, opts: TrainOptions = {}): Promis
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- a run from loaded inputs to its recorded result (native memory released on every path)
+/** What a run records about its model and data once its trainer is ready (rank 0 writes it). */
+interface RunStart {
+  ds: Awaited<ReturnType<typeof prepare>>['dataset'];
+  info: ReturnType<NativeModel['info']> & { parameters: number; trainable_parameters?: number };
+  ft: ReturnType<typeof finetuneInfo>;
+  device: string;
+}
+
 async function trainInRun(
   config: TsfmConfig,
   opts: TrainOptions,
@@ -154,7 +161,6 @@ async function trainInRun(
   const prepared = await prepare(config, { applyTrainFraction: true });
   checkTrainingWindows(config, prepared);
   const { dataset: ds, splits, targetChannels, inputChannels } = prepared;
-  const { context_length: context, horizon } = config.model;
   const scaler = fitScaler(ds, prepared.scalerWindows, config.data.scaler);
 
   // Native memory is released on every path out, failures included (last created, first released).
@@ -163,7 +169,7 @@ async function trainInRun(
   try {
     const nativeDs = own(toNativeDataset(ds));
     const scaling = scaler.kind === 'none' ? null : { kind: scaler.kind, mean: scaler.mean, std: scaler.std, channels: ds.channels.length };
-    const split = (windows: WindowSet) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
+    const split: SplitOf = (windows) => ({ dataset: nativeDs, windows, scaling, inputChannels, targetChannels });
 
     const model = own(createRunModel(native, config, inputChannels.length, pre, opts));
     // Every parameter is trainable until the trainer applies training.finetune (freezing, LoRA adapters).
@@ -182,113 +188,166 @@ async function trainInRun(
     run.writeJson('scaler.json', scalerFileOf(ds, prepared.scalerWindows, scaler));
     const ft = finetuneInfo(config, baseParameters, model.info().parameters, Boolean(pre ?? opts.initFrom ?? opts.resume));
     const info = { ...model.info(), parameters: ft.parameters, ...(ft.record ? { trainable_parameters: ft.trainable } : {}) };
-    run.update({
-      dataset: { name: ds.name, version: ds.version },
-      model: {
-        family: info.family,
-        parameters: ft.parameters,
-        ...(ft.record ? { trainable_parameters: ft.trainable } : {}),
-        context_length: context,
-        horizon,
-      },
-      device,
-      ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
-      ...(pre ? pretrainedRunInfo(pre, t.epochs === 0) : {}),
-    });
-    if (ft.record) run.update({ tags: ft.tags });
-    const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
-    const what =
-      t.epochs === 0
-        ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training`
-        : `${countWindows(splits.train)} training windows${trainFraction}`;
-    const counted = `${ft.parameters.toLocaleString('en-US')} parameters${ft.record ? `, ${ft.trainable.toLocaleString('en-US')} trainable` : ''}`;
-    log(`tsfm: ${info.family} (${counted}) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`);
-    const onAbort = () => trainer.stop();
-    opts.signal?.addEventListener('abort', onAbort);
-    const onProgress = (e: ProgressEvent) => {
-      if (e.kind === 'epoch')
-        run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
-      opts.onProgress?.(e);
-    };
-    // epochs 0: nothing is trained; the loaded weights are evaluated as they are (zero-shot).
-    const fit = t.epochs === 0 ? untrained() : await trainer.fit({ train: split(splits.train), val: split(splits.val) }, onProgress);
+    const start: RunStart = { ds, info, ft, device };
+    recordRunStart(run, config, opts, start, pre);
+    log(startLine(config, opts, start, splits.train, runId, pre));
+    const fit = await fitRun(trainer, run, config, opts, split(splits.train), split(splits.val));
     // The evaluated weights are the run's best checkpoint, so evaluate/predict on the run load them like any other.
     if (t.epochs === 0 && writer) await trainer.saveCheckpoint(path.join(runDir, 'checkpoints', 'best.pt'));
-    opts.signal?.removeEventListener('abort', onAbort);
-    if (!writer) {
-      const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
-      return {
-        runId,
-        runDir,
-        status: fit.status,
-        testMetrics: none,
-        baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN },
-        history: fit.history,
-        rank: dist.rank,
-      };
-    }
+    if (!writer) return nonWriterResult(runId, runDir, fit, dist.rank);
 
     const best = path.join(runDir, 'checkpoints', 'best.pt');
     if (existsSync(best)) await trainer.loadWeights(best);
     const evalSplit = config.evaluation.split === 'val' ? splits.val : splits.test;
-    const unscale = config.evaluation.scale === 'original';
-    const pred = await trainer.predict(split(evalSplit), { unscale });
-    const truth = await trainer.targets(split(evalSplit), { unscale });
-    // The last context point of each window, as a 1-step target of a window shifted back by one.
-    const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
-    const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
-    const m = ev.model;
-    const testMetrics = {
-      mse: m.pooled.mse,
-      rmse: m.pooled.rmse,
-      mae: m.pooled.mae,
-      windows: truth.shape[0],
-      medianRmse: m.medianPerWindow.rmse,
-      medianMae: m.medianPerWindow.mae,
-      crps: m.probabilistic?.crps,
-    };
-    const baselineLastValue = {
-      rmse: ev.lastValue?.pooled.rmse ?? NaN,
-      mae: ev.lastValue?.pooled.mae ?? NaN,
-      medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN,
-    };
-    const result: TrainResult = {
-      runId,
-      runDir,
-      status: fit.status,
-      testMetrics,
-      baselineLastValue,
-      history: fit.history,
-      rank: dist.rank,
-    };
-    run.writeArtifact(
-      'metrics.json',
-      JSON.stringify(
-        {
-          status: fit.status,
-          config_hash: configHash(config),
-          dataset: { name: ds.name, version: ds.version },
-          model: info,
-          ...(pre ? { pretrained: pretrainedRecord(pre, t.epochs === 0) } : {}),
-          ...(ft.record ? { finetune: ft.block } : {}),
-          epochs: fit.history,
-          best_epoch: fit.bestEpoch,
-          train_seconds: fit.seconds,
-          samples_per_sec: fit.samplesPerSec,
-          test: testMetrics,
-          baselines: { last_value: baselineLastValue },
-        },
-        null,
-        2,
-      ),
-    );
-    run.update({ trainSeconds: fit.seconds, tags: fit.status === 'early_stopped' ? { stop: 'early_stopped' } : undefined });
-    run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
-    run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
-    return result;
+    const { testMetrics, baselineLastValue } = await testEvaluation(trainer, config, split, evalSplit);
+    recordRunResult(run, config, fit, start, pre, { testMetrics, baselineLastValue }, log);
+    return { runId, runDir, status: fit.status, testMetrics, baselineLastValue, history: fit.history, rank: dist.rank };
   } finally {
     for (const o of owned.reverse()) o.dispose();
   }
+}
+
+type SplitOf = (windows: WindowSet) => NativeSplit;
+type Evaluation = Pick<TrainResult, 'testMetrics' | 'baselineLastValue'>;
+
+/** The run's dataset, model, device and starting point in its metadata. */
+function recordRunStart(run: Run, config: TsfmConfig, opts: TrainOptions, start: RunStart, pre?: PretrainedCheckpoint): void {
+  const { ds, info, ft, device } = start;
+  run.update({
+    dataset: { name: ds.name, version: ds.version },
+    model: {
+      family: info.family,
+      parameters: ft.parameters,
+      ...(ft.record ? { trainable_parameters: ft.trainable } : {}),
+      context_length: config.model.context_length,
+      horizon: config.model.horizon,
+    },
+    device,
+    ...(opts.initFrom && !opts.resume ? { strategy: 'fine_tune', tags: { init_from: path.resolve(opts.initFrom) } } : {}),
+    ...(pre ? pretrainedRunInfo(pre, config.training.epochs === 0) : {}),
+  });
+  if (ft.record) run.update({ tags: ft.tags });
+}
+
+/** "tsfm: ttm (N parameters) on <dataset>: S series, R rows, W training windows; run <id>". */
+function startLine(
+  config: TsfmConfig,
+  opts: TrainOptions,
+  start: RunStart,
+  train: WindowSet,
+  runId: string,
+  pre?: PretrainedCheckpoint,
+): string {
+  const { ds, info, ft } = start;
+  const trainFraction = config.data.train_fraction < 1 ? ` (data.train_fraction ${config.data.train_fraction})` : '';
+  const what =
+    config.training.epochs === 0
+      ? `zero-shot from ${pre?.source ?? opts.initFrom ?? opts.resume}, no training`
+      : `${countWindows(train)} training windows${trainFraction}`;
+  const counted = `${ft.parameters.toLocaleString('en-US')} parameters${ft.record ? `, ${ft.trainable.toLocaleString('en-US')} trainable` : ''}`;
+  return `tsfm: ${info.family} (${counted}) on ${ds.name}: ${ds.series.length} series, ${ds.values[0].length} rows, ${what}; run ${runId}`;
+}
+
+/** Trains (epochs 0: nothing is trained; the loaded weights are evaluated as they are, zero-shot), stoppable by opts.signal. */
+async function fitRun(
+  trainer: NativeTrainer,
+  run: Run,
+  config: TsfmConfig,
+  opts: TrainOptions,
+  train: NativeSplit,
+  val: NativeSplit,
+): Promise<NativeFitResult> {
+  if (config.training.epochs === 0) return untrained();
+  const onAbort = () => trainer.stop();
+  opts.signal?.addEventListener('abort', onAbort);
+  const onProgress = (e: ProgressEvent) => {
+    if (e.kind === 'epoch')
+      run.log(`epoch ${e.epoch + 1}/${e.epochs} train_loss ${e.loss} val_loss ${e.valLoss}${e.improved ? ' (best)' : ''}`);
+    opts.onProgress?.(e);
+  };
+  try {
+    return await trainer.fit({ train, val }, onProgress);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+/** A rank other than 0 evaluates nothing: its result carries the fit alone. */
+function nonWriterResult(runId: string, runDir: string, fit: NativeFitResult, rank: number): TrainResult {
+  const none = { mse: NaN, rmse: NaN, mae: NaN, windows: 0, medianRmse: NaN, medianMae: NaN };
+  return {
+    runId,
+    runDir,
+    status: fit.status,
+    testMetrics: none,
+    baselineLastValue: { rmse: NaN, mae: NaN, medianRmse: NaN },
+    history: fit.history,
+    rank,
+  };
+}
+
+/** Test metrics of the loaded weights on `evalSplit`, beside the last-value baseline's. */
+async function testEvaluation(trainer: NativeTrainer, config: TsfmConfig, split: SplitOf, evalSplit: WindowSet): Promise<Evaluation> {
+  const unscale = config.evaluation.scale === 'original';
+  const pred = await trainer.predict(split(evalSplit), { unscale });
+  const truth = await trainer.targets(split(evalSplit), { unscale });
+  // The last context point of each window, as a 1-step target of a window shifted back by one.
+  const context = config.model.context_length;
+  const ctx = await trainer.targets({ ...split(evalSplit), windows: { ...evalSplit, context: context - 1, horizon: 1 } }, { unscale });
+  const ev = trainTestMetrics(pred, truth, ctx, config.model.output === 'quantile' ? config.model.quantiles : undefined);
+  const m = ev.model;
+  const testMetrics = {
+    mse: m.pooled.mse,
+    rmse: m.pooled.rmse,
+    mae: m.pooled.mae,
+    windows: truth.shape[0],
+    medianRmse: m.medianPerWindow.rmse,
+    medianMae: m.medianPerWindow.mae,
+    crps: m.probabilistic?.crps,
+  };
+  const baselineLastValue = {
+    rmse: ev.lastValue?.pooled.rmse ?? NaN,
+    mae: ev.lastValue?.pooled.mae ?? NaN,
+    medianRmse: ev.lastValue?.medianPerWindow.rmse ?? NaN,
+  };
+  return { testMetrics, baselineLastValue };
+}
+
+/** metrics.json, the run's metrics and tags (an early stop says why), and its final status. */
+function recordRunResult(
+  run: Run,
+  config: TsfmConfig,
+  fit: NativeFitResult,
+  start: RunStart,
+  pre: PretrainedCheckpoint | undefined,
+  ev: Evaluation,
+  log: (line: string) => void,
+): void {
+  const { ds, info, ft } = start;
+  const { testMetrics, baselineLastValue } = ev;
+  const metrics = {
+    status: fit.status,
+    ...(fit.stopReason ? { stop_reason: fit.stopReason } : {}),
+    config_hash: configHash(config),
+    dataset: { name: ds.name, version: ds.version },
+    model: info,
+    ...(pre ? { pretrained: pretrainedRecord(pre, config.training.epochs === 0) } : {}),
+    ...(ft.record ? { finetune: ft.block } : {}),
+    epochs: fit.history,
+    best_epoch: fit.bestEpoch,
+    train_seconds: fit.seconds,
+    samples_per_sec: fit.samplesPerSec,
+    test: testMetrics,
+    baselines: { last_value: baselineLastValue },
+  };
+  run.writeArtifact('metrics.json', JSON.stringify(metrics, null, 2));
+  const early = fit.status === 'early_stopped';
+  run.update({
+    trainSeconds: fit.seconds,
+    tags: early ? { stop: 'early_stopped', stop_reason: fit.stopReason ?? 'early stopping' } : undefined,
+  });
+  if (early && fit.stopReason) log(`tsfm: ${fit.stopReason}`);
+  run.logMetrics(fitMetrics(fit, { test: testMetrics, baseline_last_value: baselineLastValue }));
+  run.finish(runStatusOf(fit.status), fit.status === 'interrupted' ? 'interrupted by the user (checkpoints/last.pt saved)' : undefined);
 }
 
 /** The fit result of a run that trains nothing (training.epochs 0). */

@@ -1,6 +1,7 @@
 #pragma once
-// The training loop: AdamW, warm-up + cosine schedule, gradient clipping, early stopping with
-// best-checkpoint keeping, mixed precision on CUDA, checkpoint/resume and cooperative interruption.
+// A model with its AdamW optimiser and training state: fit (train/fit_loop.h runs it: epochs, steps with
+// micro-batches, loss scaling and clipping, validation, early stopping, checkpoints, hooks), evaluation,
+// forecasts, and checkpoints (train/train_state.h is what they carry besides weights and optimiser).
 #include <torch/torch.h>
 
 #include <atomic>
@@ -11,8 +12,11 @@
 
 #include "data/split.h"
 #include "models/model.h"
+#include "train/hooks.h"
 #include "train/options.h"
 #include "train/step_timer.h"
+#include "train/train_state.h"
+#include "train/validation.h"
 
 namespace tsfm {
 
@@ -25,12 +29,6 @@ struct ProgressEvent {
 };
 using ProgressFn = std::function<void(const ProgressEvent&)>;
 
-struct EpochRecord {
-  int64_t epoch = 0;
-  double train_loss = 0, val_loss = 0, val_mse = 0, val_mae = 0, lr = 0, seconds = 0;
-  bool improved = false;
-};
-
 struct TrainResult {
   std::string status;  // completed | early_stopped | interrupted
   int64_t epochs_completed = 0, global_step = 0, best_epoch = -1;
@@ -39,22 +37,24 @@ struct TrainResult {
   std::vector<StepPhases> step_phases;  // one per step when TrainOptions::profile_steps
   double timed_seconds = 0;             // TrainOptions::time_from_step: seconds over timed_steps steps
   int64_t timed_steps = 0;
-};
-
-struct EvalResult {
-  double loss = 0, mse = 0, mae = 0;
-  int64_t windows = 0;
+  std::string stop_reason;              // why an early_stopped or interrupted run stopped; empty when completed
 };
 
 namespace dist {
 class Communicator;
 }
 
+// The parameters the optimiser updates: all of them, less those a fine-tuning strategy froze.
+std::vector<torch::Tensor> trainable_parameters(const ForecastModelImpl& model);
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<ForecastModelImpl> model, TrainOptions options);
 
-  TrainResult fit(const DataSplit& train, const DataSplit* val, const ProgressFn& progress, const std::atomic<bool>& stop);
+  // Trains from the current state (a loaded checkpoint's, else the start) to training.epochs, early
+  // stopping, `stop` or a hook (TrainOptions' test aids, then `extra`) ending it sooner.
+  TrainResult fit(const DataSplit& train, const DataSplit* val, const ProgressFn& progress, const std::atomic<bool>& stop,
+                  std::shared_ptr<TrainHooks> extra = nullptr);
   EvalResult evaluate(const DataSplit& data);
   // Forecasts for every window in index order: [N, C_target, H] or [N, Q, C_target, H]; in original
   // units when `unscale` (the split's scaling inverted), else on the scaled axis.
@@ -68,28 +68,22 @@ class Trainer {
 
   const TrainOptions& options() const { return opts_; }
   ForecastModelImpl& model() { return *model_; }
-  int64_t global_step() const { return global_step_; }
+  int64_t global_step() const { return state_.global_step; }
+  const TrainState& state() const { return state_; }
 
  private:
+  friend class FitLoop;  // one fit() call: it moves state_ and steps optimizer_
   void use_thread_setting() const;
   torch::Tensor forward(const torch::Tensor& x);
-  int64_t steps_per_epoch(int64_t windows, int64_t per_step) const;
-  // Loss, squared and absolute error sums over the windows rank, rank + world, ... of `data`.
-  torch::Tensor eval_sums(const DataSplit& data, int64_t rank, int64_t world);
-  EvalResult eval_from_sums(const torch::Tensor& sums, const DataSplit& data) const;
-  void inject_fault() const;
-  bool writes_files() const { return opts_.dist.rank == 0; }  // rank 0 alone writes checkpoints
+  EvalSetup eval_setup() const;
+  void write_checkpoint(const std::string& path, const TrainState& state) const;
 
   std::shared_ptr<ForecastModelImpl> model_;
   TrainOptions opts_;
   torch::Device device_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   torch::Tensor quantile_levels_;
-  // Position and early-stopping state: saved in checkpoints, restored on resume.
-  int64_t epoch_ = 0, step_in_epoch_ = 0, global_step_ = 0, best_epoch_ = -1, bad_epochs_ = 0;
-  double best_metric_ = std::numeric_limits<double>::infinity();
-  double loss_scale_ = 65536.0;  // fp16 only
-  std::vector<EpochRecord> history_;
+  TrainState state_;  // saved in checkpoints beside the weights and optimizer_, restored on resume
 };
 
 }  // namespace tsfm
