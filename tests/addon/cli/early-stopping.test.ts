@@ -40,7 +40,7 @@ describe('tsfm train: training.early_stopping (CLI)', () => {
       ],
       { encoding: 'utf8' },
     );
-    const dir = /run \S+ completed: (\S+)/.exec(out)![1];
+    const dir = /run \S+ early_stopped: (\S+)/.exec(out)![1];
     const metrics = JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
     expect(metrics.status).toBe('early_stopped');
     expect(metrics.epochs).toHaveLength(2);
