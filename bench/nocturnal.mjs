@@ -80,7 +80,7 @@ for (const thr of [70, 54]) {
     );
     for (const r of rows) {
       const res = r.night.results.find((x) => x.threshold === thr && x.window === win);
-      for (const f of ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
+      for (const f of ['model', 'night_classifier', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
         const s = res.forecasters[f];
         if (!s) continue;
         lines.push(
