@@ -41,6 +41,8 @@ describe('night classifier', () => {
   });
 
   it('refuses training nights of one kind', () => {
-    expect(() => fitNightClassifier({ rows: train.rows, labels: train.labels.map(() => 0) }, val)).toThrow(/0 of 1500 training nights positive/);
+    expect(() => fitNightClassifier({ rows: train.rows, labels: train.labels.map(() => 0) }, val)).toThrow(
+      /0 of 1500 training nights positive/,
+    );
   });
 });
