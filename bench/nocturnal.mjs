@@ -66,7 +66,7 @@ const lines = [
   '',
   "Command: `node bench/nocturnal.mjs` (CPU). Context ends at midnight, the model forecasts 00:00-06:00; the model's",
   'score is the copula probability of the night minimum below the threshold, Platt-recalibrated on validation nights.',
-  "Baselines: threshold crossing of the point forecast, the patient's own rate (training nights), bedtime logistic regression.",
+  "night_classifier: logistic regression on the context window, fitted on training nights, Platt-recalibrated on validation nights. Baselines: threshold crossing of the point forecast, the patient's own rate (training nights), bedtime logistic regression.",
   'AUROC with a stratified bootstrap 95% CI; n/r: fewer than 10 positive test nights (no point AUROC). ECE: 10 bins.',
   '',
 ];
@@ -80,7 +80,7 @@ for (const thr of [70, 54]) {
     );
     for (const r of rows) {
       const res = r.night.results.find((x) => x.threshold === thr && x.window === win);
-      for (const f of ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
+      for (const f of ['model', 'night_classifier', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
         const s = res.forecasters[f];
         if (!s) continue;
         lines.push(

@@ -41,7 +41,7 @@ training: {epochs: 20, max_steps_per_epoch: 200, val_max_windows: 2000, threads:
       `nocturnal < 70: ${s.night!.counts.test_nights} test nights, ${night70.positives} positive; model ECE ${model.ece.toFixed(3)}, Brier ${model.brier.brier.toFixed(3)}`,
     );
     expect(model.ece).toBeLessThan(0.05);
-    for (const f of ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
+    for (const f of ['model', 'night_classifier', 'threshold_crossing', 'patient_rate', 'bedtime_logistic']) {
       const d = night70.forecasters[f]!.discrimination;
       expect(d.reportable, f).toBe(true);
       if (d.reportable) expect(d.aurocCI.lo).toBeLessThanOrEqual(d.auroc);

@@ -59,3 +59,45 @@ export function nightBedtimeFeatures(
     });
   });
 }
+
+/**
+ * The night classifier's inputs: the model's own context window before the anchor (the rows the forecaster
+ * sees), as means of `blockMinutes` (default 30) blocks of glucose oldest first, the insulin and carbohydrate
+ * delivered in the last 2 and 6 hours of it where the dataset has those channels, then the bedtime features.
+ * A block without a reading is NaN (the logistic fit imputes the training mean).
+ */
+export function nightContextFeatures(
+  ds: TimeSeriesDataset,
+  nights: readonly Night[],
+  channel: number,
+  opts: { blockMinutes?: number; dayHours?: number } = {},
+): number[][] {
+  const minutes = ds.intervalMs / 60_000;
+  const block = Math.max(1, Math.round((opts.blockMinutes ?? 30) / minutes));
+  const meals = ds.channels.flatMap((c, i) => (MEAL_CHANNELS.includes(c.name) ? [i] : []));
+  const events = [...meals, ...insulinChannels(ds)];
+  const bedtime = nightBedtimeFeatures(ds, nights, channel, opts);
+  const values = ds.values[channel];
+  return nights.map((n, k) => {
+    const [a, b] = n.context;
+    const out: number[] = [];
+    // blocks aligned on the anchor, so that the last block ends at bedtime
+    for (let end = b; end - block >= a; end -= block) {
+      let s = 0,
+        c = 0;
+      for (let r = end - block; r < end; r++)
+        if (Number.isFinite(values[r])) {
+          s += values[r];
+          c++;
+        }
+      out.unshift(c ? s / c : NaN);
+    }
+    for (const ch of events)
+      for (const hours of [2, 6]) {
+        let s = 0;
+        for (let r = Math.max(a, b - Math.round((hours * 60) / minutes)); r < b; r++) if (ds.values[ch][r] > 0) s += ds.values[ch][r];
+        out.push(s);
+      }
+    return [...out, ...bedtime[k]!];
+  });
+}

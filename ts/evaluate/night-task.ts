@@ -27,7 +27,8 @@ import {
 import type { ShrinkageTarget } from '../metrics/step-copula.js';
 import { nightTrajectoryErrors, type NightTrajectoryErrors } from '../metrics/night-trajectory.js';
 import type { QuantileForecast } from '../metrics/quantiles.js';
-import { nightBedtimeFeatures } from './night-features.js';
+import { fitNightClassifier, nightClassifierScores } from '../metrics/night-classifier.js';
+import { nightBedtimeFeatures, nightContextFeatures } from './night-features.js';
 
 export type NightSetOptions = Omit<NightOptions, 'nightBlocks'>;
 
@@ -89,6 +90,8 @@ export interface NightTaskOptions {
   l2?: number;
   /** Hours before the anchor the bedtime features' "day" covers (default 18). */
   dayHours?: number;
+  /** L2 penalty of the night classifier (default 10). */
+  classifierL2?: number;
 }
 
 export interface NightTaskResult {
@@ -101,6 +104,8 @@ export interface NightTaskResult {
   /**
    * 'model': the copula probability of the window minimum, recalibrated; 'model_raw': before
    * recalibration; 'model_max_step': the largest per-step probability (the old night-level score);
+   * 'night_classifier': a logistic regression on the context window, fitted on training nights and
+   * recalibrated on validation nights (not derived from the forecast);
    * 'threshold_crossing', 'patient_rate', 'bedtime_logistic': baselines.
    */
   forecasters: Record<string, NightSummary>;
@@ -266,6 +271,8 @@ export function evaluateNightTask(args: {
   const trainFeatures = nightBedtimeFeatures(ds, sets.train.nights, sets.channel, { dayHours: o.dayHours });
   const valFeatures = nightBedtimeFeatures(ds, sets.val.nights, sets.channel, { dayHours: o.dayHours });
   const testFeatures = nightBedtimeFeatures(ds, sets.test.nights, sets.channel, { dayHours: o.dayHours });
+  const context = (r: NightsResult) => nightContextFeatures(ds, r.nights, sets.channel, { dayHours: o.dayHours });
+  const [trainContext, valContext, testContext] = [context(sets.train), context(sets.val), context(sets.test)];
   const patients = (r: NightsResult) => r.nights.map((n) => n.patient);
   const rule = o.thresholdRule ?? { rule: 'youden' };
   const summaryOpts = { reps: o.reps, seed: o.seed, minPositives: o.minPositives };
@@ -297,6 +304,14 @@ export function evaluateNightTask(args: {
         const logistic = fitLogistic(trainFeatures, trainLabels[w], { l2: o.l2 });
         scores.bedtime_logistic = [predictLogistic(logistic, valFeatures), predictLogistic(logistic, testFeatures)];
       } else notes.push(`${thr} mg/dL ${name}: bedtime_logistic not fitted (${trainPositives} of ${nTrain} training nights positive)`);
+      if (trainPositives && trainPositives < nTrain) {
+        const classifier = fitNightClassifier(
+          { rows: trainContext, labels: trainLabels[w] },
+          { rows: valContext, labels: valLabels[w] },
+          { l2: o.classifierL2, calibration: o.calibration },
+        );
+        scores.night_classifier = [nightClassifierScores(classifier, valContext), nightClassifierScores(classifier, testContext)];
+      } else notes.push(`${thr} mg/dL ${name}: night_classifier not fitted (${trainPositives} of ${nTrain} training nights positive)`);
       const forecasters: Record<string, NightSummary> = {};
       for (const [f, [val, test]] of Object.entries(scores)) {
         let operatingThreshold: number | undefined;

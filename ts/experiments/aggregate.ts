@@ -12,6 +12,7 @@ import { cellHash, type Cell } from './matrix.js';
 import { experimentDir, runsDirOfCells, transferRecordPath, type TransferRecord } from './scheduler.js';
 import { pairedBootstrapCI, wilcoxonSignedRank } from '../metrics/stats.js';
 import { compareAcrossDatasets } from '../metrics/compare.js';
+import { nocturnalMarkdown, nocturnalScores, type NocturnalScore } from './nocturnal.js';
 
 export interface AggregateRow {
   dataset: string;
@@ -34,6 +35,8 @@ export interface AggregateRow {
   series: number;
   /** Transfer (test_datasets): the metric of the row's models on each other dataset, over the same seeds. */
   transfer: Record<string, TransferScore>;
+  /** evaluate: [.., nocturnal]: night-level scores of the model and the baselines per threshold and window. */
+  nocturnal?: NocturnalScore[];
 }
 
 export interface TransferScore {
@@ -205,6 +208,7 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
   }
   for (const { row, bySeed } of groups.values()) {
     const transfer = new Map(labels.map((l) => [l, { seeds: [] as number[], values: [] as number[] }]));
+    const nightRuns: string[][] = [];
     for (const [seed, seedCells] of bySeed) {
       row.series = Math.max(row.series, seedCells.filter((c) => c.series !== undefined).length);
       const done = seedCells.map((c) => {
@@ -218,6 +222,7 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
       row.seeds.push(seed);
       row.values.push(done.reduce((a, d) => a + d!.v, 0) / done.length);
       row.runs.push(...done.map((d) => d!.run));
+      nightRuns.push(done.map((d) => d!.run));
       for (const l of labels) {
         const vs = done.map((d) => readTransfer(transferRecordPath(dir, d!.run, l)));
         if (vs.every((v) => v !== null)) {
@@ -227,6 +232,7 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
       }
     }
     for (const [l, t] of transfer) row.transfer[l] = { ...meanStd(t.values), n: t.values.length, ...t };
+    if (exp.evaluate?.includes('nocturnal')) row.nocturnal = nocturnalScores(dir, nightRuns);
   }
   // Group rows by dataset, then strategy, context length and fraction, models in config order.
   const order = (pick: (c: Cell) => string | number) => {
@@ -297,6 +303,7 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
       : 'Statistical tests: none applicable (they need at least 2 seeds per model, or 2 models scored on at least 2 groups).',
     ...res.tests.map((t) => `- ${t.test} (${t.group}): ${JSON.stringify(t.detail)}`),
   ];
+  lines.push(...nocturnalMarkdown(res.rows));
   if (failed.length) lines.push('', '## Failed cells', '', ...failed.map((f) => `- ${f.key}: ${f.error}`));
   return lines.join('\n') + '\n';
 }

@@ -76,6 +76,9 @@ export const StrategyEntrySchema = z.union([
     }),
 ]);
 
+/** Evaluations an experiment runs on every trained cell ('test' is the training run's own; 'nocturnal': ts/experiments/nocturnal.ts). */
+export const EXPERIMENT_EVALUATIONS = ['test', 'nocturnal'] as const;
+
 /** Metrics of the aggregate table that a transfer evaluation (tsfm evaluate) also gives. */
 export const TRANSFER_METRICS = ['test_rmse', 'test_mae', 'test_mse', 'test_medianRmse', 'test_medianMae'] as const;
 
@@ -113,6 +116,16 @@ export const ExperimentSchema = z
       .min(1)
       .optional()
       .describe("Values of model.context_length to cross with the rest (default: the base config's)."),
+    evaluate: z
+      .array(z.enum(EXPERIMENT_EVALUATIONS))
+      .min(1)
+      .default(['test'])
+      .refine((e) => e.includes('test'), { message: "must include 'test' (every trained cell is scored on its test split)" })
+      .refine((e) => new Set(e).size === e.length, { message: 'lists an evaluation twice' })
+      .describe(
+        "Evaluations of every trained cell: 'test' (the training run's test split, the metric's source) and 'nocturnal' (`tsfm evaluate --split nocturnal`: " +
+          'bedtime-anchored night-level hypoglycaemia probability; its AUROC with CI, Brier and ECE beside the baselines go into the results table).',
+      ),
     metric: z
       .string()
       .regex(/^[A-Za-z0-9_]+$/)

@@ -2,6 +2,7 @@
 export {
   ExperimentSchema,
   TRANSFER_METRICS,
+  EXPERIMENT_EVALUATIONS,
   parseExperiment,
   loadExperimentFile,
   ExperimentConfigError,
@@ -33,4 +34,13 @@ export {
   type ExperimentResults,
   type StatisticalComparison,
 } from './aggregate.js';
+export {
+  nocturnalRecord,
+  nocturnalRecordPath,
+  nocturnalScores,
+  nocturnalMarkdown,
+  NOCTURNAL_FORECASTERS,
+  type NocturnalRecord,
+  type NocturnalScore,
+} from './nocturnal.js';
 export { prepareDatasets, planExperiment } from './prepare.js';

@@ -16,6 +16,7 @@ import { readMetadata } from '../runs/metadata.js';
 import { acquireLock } from '../runs/lock.js';
 import type { ExperimentConfig } from './config.js';
 import { cellHash, type Cell } from './matrix.js';
+import { nocturnalRecord, nocturnalRecordPath, writtenNocturnalSummary } from './nocturnal.js';
 
 export interface CellOutcome {
   cell: Cell;
@@ -25,6 +26,8 @@ export interface CellOutcome {
   seconds?: number;
   /** Transfer evaluations (test_datasets) that failed: dataset label -> error. */
   transferErrors?: Record<string, string>;
+  /** The nocturnal evaluation (evaluate: [.., nocturnal]) failed: why. */
+  nocturnalError?: string;
 }
 
 /** A transfer score, written by the runner next to the experiment: transfer/<run id>/<dataset label>.json. */
@@ -255,6 +258,24 @@ async function runCells(
       });
     });
 
+  // `tsfm evaluate ARGS` as a child of the runner (stopped by an interrupt like the cells), output to `log`.
+  const spawnEvaluate = (args: string[], log: string) =>
+    new Promise<number | null>((resolve) => {
+      const fd = openSync(log, 'w');
+      const child = spawn(process.execPath, [cli, 'evaluate', ...args], {
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        env: { ...process.env, TSFM_EXPERIMENT: exp.name, TSFM_RUNNER_PID: String(process.pid) },
+      });
+      closeSync(fd);
+      children.add(child);
+      child.on('exit', (c) => {
+        children.delete(child);
+        resolve(c);
+      });
+      child.on('error', () => resolve(-1));
+    });
+
   // Transfer: `tsfm evaluate --run <run> --data <dataset>` for each test dataset without a record yet.
   const evaluateTransfer = async (o: CellOutcome) => {
     for (const t of o.cell.testDatasets ?? []) {
@@ -311,6 +332,24 @@ async function runCells(
     }
   };
 
+  // Nocturnal: `tsfm evaluate --run <run> --split nocturnal` once per trained cell, its night scores kept as a record.
+  const nocturnal = exp.evaluate.includes('nocturnal');
+  const evaluateNocturnal = async (o: CellOutcome) => {
+    const record = nocturnalRecordPath(dir, o.runId!);
+    if (!nocturnal || existsSync(record) || interrupted) return;
+    const log = path.join(dir, 'logs', `${o.runId}.nocturnal.log`);
+    const started = Date.now();
+    const code = await spawnEvaluate(['--run', o.runId!, '--runs-dir', runsDir, '--split', 'nocturnal', '--no-forecasts'], log);
+    if (interrupted) return; // evaluated again on resume
+    const written = writtenNocturnalSummary(path.join(runsDir, o.runId!), started);
+    if (code !== 0 || !written) {
+      o.nocturnalError = `tsfm evaluate --split nocturnal ${code === 0 ? 'wrote no summary' : `exit code ${code}`}: ${lastLine(log).replace(/^tsfm: /, '')}`;
+      return;
+    }
+    mkdirSync(path.dirname(record), { recursive: true });
+    writeJsonAtomic(record, nocturnalRecord(o.runId!, o.cell.key, written));
+  };
+
   // A cell that starts from another cell's weights (dependsOn) waits for it; it fails when that one did not complete.
   const depState = (o: CellOutcome): 'ready' | 'wait' | 'failed' => {
     if (!o.cell.dependsOn) return 'ready';
@@ -347,12 +386,15 @@ async function runCells(
       running++;
       await runCell(o, slot);
       if (o.status === 'completed') await evaluateTransfer(o);
+      if (o.status === 'completed') await evaluateNocturnal(o);
       running--;
       notify();
     }
   };
   // Cells done earlier whose transfer evaluations are missing (added test datasets, or an interrupted evaluation).
   for (const o of outcomes) if (o.status === 'skipped' && o.cell.testDatasets?.length && !interrupted) await evaluateTransfer(o);
+  // Likewise cells done before `nocturnal` was added to `evaluate` (or whose nocturnal evaluation was interrupted).
+  for (const o of outcomes) if (o.status === 'skipped' && !interrupted) await evaluateNocturnal(o);
   await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, (_, i) => worker(i)));
   opts.signal?.removeEventListener('abort', onAbort);
   return { outcomes, interrupted };

@@ -27,6 +27,7 @@ const COLORS: Record<string, string> = {
   threshold_crossing: '#ff7f0e',
   patient_rate: '#7f7f7f',
   bedtime_logistic: '#2ca02c',
+  night_classifier: '#d62728',
   model_raw: '#9467bd',
   model_max_step: '#8c564b',
 };

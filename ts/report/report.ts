@@ -314,7 +314,7 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
 }
 
 /** The forecasters of a night result shown in its table; the model's variants go in a note. */
-const NIGHT_MAIN = ['model', 'threshold_crossing', 'patient_rate', 'bedtime_logistic'];
+const NIGHT_MAIN = ['model', 'night_classifier', 'threshold_crossing', 'patient_rate', 'bedtime_logistic'];
 const NIGHT_VARIANTS: Record<string, string> = { model_raw: 'before recalibration', model_max_step: 'largest per-step probability' };
 
 const interval = (i: Interval) => (Number.isFinite(i.lo) && Number.isFinite(i.hi) ? `${fmt(i.lo, 3)}–${fmt(i.hi, 3)}` : 'n/a');

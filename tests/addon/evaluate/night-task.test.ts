@@ -114,6 +114,7 @@ describe('bedtime-anchored nocturnal task', () => {
       'model',
       'model_max_step',
       'model_raw',
+      'night_classifier',
       'patient_rate',
       'threshold_crossing',
     ]);

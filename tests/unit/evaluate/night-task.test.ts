@@ -53,6 +53,7 @@ describe('night task', () => {
       'model',
       'model_max_step',
       'model_raw',
+      'night_classifier',
       'patient_rate',
       'threshold_crossing',
     ]);
@@ -118,6 +119,27 @@ describe('night task', () => {
     expect(s.results.map((x) => x.calibration)).toEqual(r.results.map((x) => x.calibration));
     expect(s.results[0].forecasters.model.brier.brier).not.toBe(r.results[0].forecasters.model.brier.brier);
     expect(evaluateNightTask({ ds, sets, forecasts: forecasts(), options })).toEqual(r);
+  });
+
+  it('night classifier: fitted on training nights, calibrated on validation nights, never given test nights', () => {
+    const f = forecasts();
+    const nights = 30;
+    // the first 30 test nights only: the classifier's scores on them stay the same (no test night reached its fit)
+    const fewer = { ...sets, test: { ...sets.test, nights: sets.test.nights.slice(0, nights) } };
+    const cut = { ...f, test: { point: f.test.point.slice(0, nights * NIGHT) } };
+    // the classifier's scores do not depend on the copula's paths or the bootstrap: cheap settings here
+    const quick = { paths: 200, reps: 20, seed: 3 };
+    const s = evaluateNightTask({ ds, sets: fewer, forecasts: cut, options: quick });
+    expect(s.results[0].scores.night_classifier).toEqual(r.results[0].scores.night_classifier.slice(0, nights));
+    // fewer validation nights: a different calibration, so different test scores (the check above can fail)
+    const lessVal = { ...sets, val: { ...sets.val, nights: sets.val.nights.slice(0, 12) } };
+    const cutVal = { ...f, val: { point: f.val.point.slice(0, 12 * NIGHT) } };
+    const v = evaluateNightTask({ ds, sets: lessVal, forecasts: cutVal, options: quick });
+    expect(v.results[0].scores.night_classifier).not.toEqual(r.results[0].scores.night_classifier);
+    const c = r.results[0].forecasters.night_classifier;
+    expect(c.discrimination.positives).toBe(r.results[0].positives);
+    expect(c.ece).toBeLessThan(0.5);
+    expect(r.notes.some((n) => /54 mg\/dL night: night_classifier not fitted/.test(n))).toBe(true);
   });
 
   it("quantile forecasts: the copula joins the quantiles' marginals (PIT normal scores)", () => {

@@ -133,11 +133,16 @@ describe('shipped experiment configs', () => {
       cells.every((c) => c.config.data.split.protocol === 'glucobench' && c.config.model.horizon === 12 && !c.config.data.covariates),
     ).toBe(true);
     const night = loadExperimentFile('configs/experiments/nocturnal.yaml');
-    const nightCells = expandCells(night.config, night.file);
-    expect(nightCells).toHaveLength(3 * 2 * 2 * 3);
-    expect(nightCells.find((c) => c.key === 'ttm.shanghai_t1dm.no_covariates.s1')!.config).toMatchObject({
-      model: { context_length: 32, horizon: 4 },
-      data: { covariates: false },
-    });
+    expect(night.config.evaluate).toEqual(['test', 'nocturnal']);
+    expect(night.config.strategies).toEqual(['global', 'per_patient_finetune']);
+    expect(night.config.datasets.map((d) => (typeof d === 'string' ? d : d.name))).toEqual(['simulated_t1d', 'shanghai_t1dm']);
+  });
+
+  it('evaluate: lists test and nocturnal, must include test, defaults to [test]', () => {
+    const base = { name: 'e', models: ['dlinear'], datasets: ['simulated_t1d'] };
+    expect(parseExperiment(base, 'e.yaml').evaluate).toEqual(['test']);
+    expect(parseExperiment({ ...base, evaluate: ['test', 'nocturnal'] }, 'e.yaml').evaluate).toEqual(['test', 'nocturnal']);
+    expect(() => parseExperiment({ ...base, evaluate: ['nocturnal'] }, 'e.yaml')).toThrow(/e\.yaml: evaluate: must include 'test'/);
+    expect(() => parseExperiment({ ...base, evaluate: ['test', 'nightly'] }, 'e.yaml')).toThrow(/e\.yaml: evaluate\[1\]/);
   });
 });

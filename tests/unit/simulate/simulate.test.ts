@@ -229,6 +229,21 @@ describe('realism (20 patients × 14 days, seed 42) against adult T1D CGM cohort
     const total = s.timeInRange + s.timeBelow70 + s.timeAbove180;
     expect(total).toBeCloseTo(100, 6);
   });
+  it('nights (00:00-06:00) against CGM studies of nocturnal hypoglycaemia (REALISM.md)', () => {
+    const n = cohortStatistics(bigCohort()).night;
+    console.log(`simulated nights: ${JSON.stringify(n)}`);
+    expect(n.nights).toBe(20 * 14);
+    expect(n.timeBelow70).toBeGreaterThan(1);
+    expect(n.timeBelow70).toBeLessThan(5);
+    expect(n.timeBelow54).toBeLessThan(1);
+    // JDRF CGM study: <= 60 mg/dL for 20 min on 8.5 % of nights (per patient IQR 3.7-12.1 %); Wilson 2015: 25 % (<60, 30 min)
+    expect(n.nightsBelow60For20MinPercent).toBeGreaterThan(3);
+    expect(n.nightsBelow60For20MinPercent).toBeLessThan(20);
+    // any reading < 70 (the nocturnal task's label): 10-30 % of nights (Shanghai T1DM: 26 %)
+    expect(n.hypoNightsPercent).toBeGreaterThan(10);
+    expect(n.hypoNightsPercent).toBeLessThan(30);
+    expect(n.hypoNightsPerWeek).toBeCloseTo((7 * n.hypoNightsPercent) / 100, 9);
+  });
   it('patients differ: between-patient spread of mean glucose', () => {
     const ds = bigCohort();
     const means = ds.segments.map((seg) => {

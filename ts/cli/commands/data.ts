@@ -83,6 +83,12 @@ export function registerData(program: Command): void {
           `TIR ${stats.timeInRange.toFixed(1)}%, <70 ${stats.timeBelow70.toFixed(1)}%, <54 ${stats.timeBelow54.toFixed(1)}%, ` +
           `>180 ${stats.timeAbove180.toFixed(1)}%, >250 ${stats.timeAbove250.toFixed(1)}%, hypo events ${stats.hypoEventsPerWeek.toFixed(2)}/week`,
       );
+      const n = stats.night;
+      console.log(
+        `nights 00:00-06:00 (${n.nights}): <70 ${n.timeBelow70.toFixed(1)}%, <54 ${n.timeBelow54.toFixed(2)}%, ` +
+          `nights with a reading <70 ${n.hypoNightsPercent.toFixed(1)}% (${n.hypoNightsPerWeek.toFixed(2)}/week), <54 ${n.severeNightsPercent.toFixed(1)}%, ` +
+          `<=60 for 20 min ${n.nightsBelow60For20MinPercent.toFixed(1)}%`,
+      );
       if (o.out) console.log(`wrote ${o.out}`);
     });
 

@@ -78,8 +78,9 @@ export function registerExperiment(program: Command): void {
         ...outcomes.flatMap((x) =>
           Object.entries(x.transferErrors ?? {}).map(([d, error]) => ({ key: `${x.cell.key} → ${d} (transfer evaluation)`, error })),
         ),
+        ...outcomes.flatMap((x) => (x.nocturnalError ? [{ key: `${x.cell.key} (nocturnal evaluation)`, error: x.nocturnalError }] : [])),
       ];
-      for (const f of failed.filter((x) => x.key.endsWith('(transfer evaluation)'))) console.error(`failed ${f.key}: ${f.error}`);
+      for (const f of failed.filter((x) => / evaluation\)$/.test(x.key))) console.error(`failed ${f.key}: ${f.error}`);
       const reg = Registry.open(runsDir);
       let files: string[];
       try {

@@ -47,7 +47,7 @@ export interface SimulatedSeries {
   carbs: Float32Array;
 }
 
-export const GENERATOR_ID = 'tsfm-simulated-t1d/1';
+export const GENERATOR_ID = 'tsfm-simulated-t1d/2';
 
 export const SIMULATED_CHANNELS: ChannelInfo[] = [
   { name: 'glucose', role: 'target', unit: 'mg/dL' },

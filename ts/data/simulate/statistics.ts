@@ -8,7 +8,9 @@
  *   all readings.
  * - hypoEventsPerWeek: level-1 hypoglycaemic events (≥ 15 consecutive minutes < 70 mg/dL; an event ends
  *   after ≥ 15 consecutive minutes ≥ 70 mg/dL), counted within segments, per 7 days of data.
+ * - night: the same readings between 00:00 and 06:00 local time (the nocturnal task's night), see nightStatistics.
  */
+import { ZoneConverter } from '../time.js';
 import type { TimeSeriesDataset } from '../types.js';
 
 export interface CohortStatistics {
@@ -21,6 +23,85 @@ export interface CohortStatistics {
   timeAbove180: number;
   timeAbove250: number;
   hypoEventsPerWeek: number;
+  night: NightStatistics;
+}
+
+/**
+ * Nocturnal figures over local 00:00-06:00, counting a night when it has at least 4 h of readings (as the
+ * JDRF CGM study did):
+ * - timeBelow70, timeBelow54: percent of night readings;
+ * - hypoNightsPercent / hypoNightsPerWeek: nights with any reading < 70 mg/dL (the label of `--split nocturnal`);
+ * - severeNightsPercent: nights with any reading < 54 mg/dL;
+ * - nightsBelow60For20MinPercent: nights with >= 20 consecutive minutes <= 60 mg/dL (the JDRF CGM study's event).
+ */
+export interface NightStatistics {
+  nights: number;
+  timeBelow70: number;
+  timeBelow54: number;
+  hypoNightsPercent: number;
+  hypoNightsPerWeek: number;
+  severeNightsPercent: number;
+  nightsBelow60For20MinPercent: number;
+}
+
+export function nightStatistics(ds: TimeSeriesDataset, channel: number): NightStatistics {
+  const g = ds.values[channel];
+  const I = ds.intervalMs;
+  const zone = new ZoneConverter(ds.timeZone);
+  const need60 = Math.max(1, Math.ceil(20 / (I / 60_000)));
+  const minReadings = Math.ceil((4 * 3_600_000) / I);
+  let readings = 0,
+    b70 = 0,
+    b54 = 0,
+    nights = 0,
+    hypo = 0,
+    severe = 0,
+    long60 = 0;
+  // one night's running tallies, keyed by its series and local day
+  let key = '',
+    n = 0,
+    any70 = false,
+    any54 = false,
+    run60 = 0,
+    hit60 = false;
+  const close = () => {
+    if (n < minReadings) return;
+    nights++;
+    if (any70) hypo++;
+    if (any54) severe++;
+    if (hit60) long60++;
+  };
+  for (const seg of ds.segments) {
+    for (let j = 0; j < seg.length; j++) {
+      const v = g[seg.offset + j];
+      if (!Number.isFinite(v)) continue;
+      const wall = zone.utcToWall(seg.startMs + j * I);
+      const day = Math.floor(wall / 86_400_000);
+      if (wall - day * 86_400_000 >= 6 * 3_600_000) continue;
+      const k = `${seg.series}/${day}`;
+      if (k !== key) {
+        close();
+        [key, n, any70, any54, run60, hit60] = [k, 0, false, false, 0, false];
+      }
+      n++;
+      readings++;
+      if (v < 70) [b70, any70] = [b70 + 1, true];
+      if (v < 54) [b54, any54] = [b54 + 1, true];
+      run60 = v <= 60 ? run60 + 1 : 0;
+      if (run60 >= need60) hit60 = true;
+    }
+  }
+  close();
+  const pct = (k: number, of: number) => (of > 0 ? (100 * k) / of : 0);
+  return {
+    nights,
+    timeBelow70: pct(b70, readings),
+    timeBelow54: pct(b54, readings),
+    hypoNightsPercent: pct(hypo, nights),
+    hypoNightsPerWeek: nights > 0 ? (7 * hypo) / nights : 0,
+    severeNightsPercent: pct(severe, nights),
+    nightsBelow60For20MinPercent: pct(long60, nights),
+  };
 }
 
 export function cohortStatistics(ds: TimeSeriesDataset): CohortStatistics {
@@ -101,5 +182,6 @@ export function cohortStatistics(ds: TimeSeriesDataset): CohortStatistics {
     timeAbove180: pct(a180),
     timeAbove250: pct(a250),
     hypoEventsPerWeek: events / weeks,
+    night: nightStatistics(ds, c),
   };
 }
