@@ -36,7 +36,7 @@ export interface FileDataset {
   note: string;
 }
 
-const DATA_FILE = /\.json(\.gz)?$/i;
+const DATA_FILE = /\.(json|xml)(\.gz)?$/i;
 
 /** An existing regular file that is data (CSV, TSV, gzip CSV, Arrow, Parquet, JSON), not a dataset YAML. */
 export function isDataFile(ref: string): boolean {
@@ -312,14 +312,15 @@ export async function configForDataFile(file: string, opts: FileMappingOptions =
     ...(opts.timeZone ? { time_zone: opts.timeZone } : {}),
     ...(opts.interval ? { interval: opts.interval } : {}),
   };
-  const what =
-    sniffed.kind === 'dexcom_clarity'
-      ? "the EGV rows' glucose"
-      : sniffed.kind === 'libreview'
-        ? 'the historic glucose (Record Type 0)'
-        : 'the sgv entries';
+  const what = {
+    dexcom_clarity: "the EGV rows' glucose",
+    libreview: 'the historic glucose (Record Type 0)',
+    nightscout: 'the sgv entries',
+    tidepool: 'the cbg records',
+    ohiot1dm: 'glucose_level, with bolus_insulin and carbs as covariates',
+  }[sniffed.kind];
   const zone =
-    sniffed.kind === 'nightscout' || opts.timeZone
+    sniffed.kind === 'nightscout' || sniffed.kind === 'tidepool' || opts.timeZone
       ? ''
       : "; local clock times kept as written (pass --time-zone to place them in the wearer's zone)";
   return {

@@ -19,7 +19,7 @@ export const DatasetConfigSchema = z
       .min(1)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
     /** Source layout: a known adapter (a dataset or a CGM device export), or a generic long/wide mapping. */
-    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide', 'dexcom_clarity', 'libreview', 'nightscout']),
+    format: z.enum(['shanghai', 'iglu', 'ett', 'long', 'wide', 'dexcom_clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm']),
     /** File, directory (all supported files in it) or glob (`*`, `?`, `**`); or a list of these. */
     path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     /** Series id column (long). Absent: one series per file, named after the file. */

@@ -12,6 +12,8 @@ import { readGeneric } from './adapters/generic.js';
 import type { AdapterContext } from './adapters/generic.js';
 import { readShanghai } from './adapters/shanghai.js';
 import { readDexcomClarity, readLibreView, readNightscout } from './adapters/devices.js';
+import { readOhioT1dm } from './adapters/ohio.js';
+import { readTidepool } from './adapters/tidepool.js';
 import type { AdapterResult, ChannelSpec } from './raw.js';
 import { inferIntervalMs, regularizeSeries } from './regularize.js';
 import type { RegularizedSeries } from './regularize.js';
@@ -42,14 +44,21 @@ export function effectiveConfig(cfg: DatasetConfig, opts: IngestOptions = {}): D
   return {
     ...cfg,
     time_zone: defaultTimeZone(cfg),
-    // LibreView's day/month order is read from the file unless a time_format is given.
-    time_format: cfg.time_format ?? (cfg.format === 'libreview' ? undefined : DEFAULT_TIME_FORMAT),
+    // LibreView's day/month order is read from the file, and OhioT1DM's is its own, unless a time_format is given.
+    time_format: cfg.time_format ?? (cfg.format === 'libreview' || cfg.format === 'ohiot1dm' ? undefined : DEFAULT_TIME_FORMAT),
     on_error: cfg.on_error ?? 'error',
     duplicates: cfg.duplicates ?? 'mean',
     snap_tolerance: cfg.snap_tolerance ?? 1 / 3,
     min_segment_length: opts.minSegmentLength ?? cfg.min_segment_length ?? 1,
   };
 }
+
+/** Files a directory or glob contributes, for the readers of non-table files. */
+const DATA_FILES: Partial<Record<DatasetConfig['format'], RegExp>> = {
+  nightscout: /\.json(\.gz)?$/i,
+  tidepool: /\.(json|csv)(\.gz)?$/i,
+  ohiot1dm: /\.xml(\.gz)?$/i,
+};
 
 async function readSource(cfg: DatasetConfig, files: string[]): Promise<AdapterResult> {
   const zone = new ZoneConverter(cfg.time_zone);
@@ -64,6 +73,10 @@ async function readSource(cfg: DatasetConfig, files: string[]): Promise<AdapterR
       return readLibreView(ctx);
     case 'nightscout':
       return readNightscout(ctx);
+    case 'tidepool':
+      return readTidepool(ctx);
+    case 'ohiot1dm':
+      return readOhioT1dm(ctx);
     default:
       return readGeneric(ctx);
   }
@@ -75,7 +88,7 @@ export async function ingestDatasetWithInfo(
   opts: IngestOptions = {},
 ): Promise<IngestResult> {
   const cfg = effectiveConfig(parseDatasetConfig(config), opts);
-  const files = await resolveDataPaths(cfg.path, opts.baseDir, cfg.format === 'nightscout' ? /\.json(\.gz)?$/i : undefined);
+  const files = await resolveDataPaths(cfg.path, opts.baseDir, DATA_FILES[cfg.format]);
   let cachePath: string | undefined;
   let version: string | undefined;
   if (opts.cacheDir) {

@@ -244,7 +244,7 @@ export function fileStem(p: string): string {
   return path
     .basename(p)
     .replace(/\.gz$/i, '')
-    .replace(/\.(csv|tsv|txt|arrow|feather|ipc|arrows|parquet|pq)$/i, '');
+    .replace(/\.(csv|tsv|txt|arrow|feather|ipc|arrows|parquet|pq|json|xml)$/i, '');
 }
 
 /** Growable builder of observations for one series (across files). */

@@ -1,6 +1,6 @@
 /**
  * What a data file is, from its first bytes: a CGM device export (Dexcom Clarity CSV, LibreView CSV,
- * Nightscout entries JSON) or a plain table (CSV, Arrow, Parquet). Used to pick a reader when a file
+ * Nightscout entries JSON, Tidepool JSON/CSV, OhioT1DM XML) or a plain table (CSV, Arrow, Parquet). Used to pick a reader when a file
  * is named directly, and to say what a file looks like when a configured format does not fit it.
  */
 import { open, readFile } from 'node:fs/promises';
@@ -8,12 +8,14 @@ import { gunzipSync } from 'node:zlib';
 import { DataError } from './errors.js';
 import { detectFormat } from './readers.js';
 
-export type DeviceFormat = 'dexcom_clarity' | 'libreview' | 'nightscout';
+export type DeviceFormat = 'dexcom_clarity' | 'libreview' | 'nightscout' | 'tidepool' | 'ohiot1dm';
 
 export const DEVICE_FORMAT_LABEL: Record<DeviceFormat, string> = {
   dexcom_clarity: 'a Dexcom Clarity export',
   libreview: 'a LibreView export',
   nightscout: 'Nightscout entries JSON',
+  tidepool: 'a Tidepool export',
+  ohiot1dm: 'an OhioT1DM XML file',
 };
 
 export interface Sniffed {
@@ -55,6 +57,30 @@ export function isDexcomHeader(line: string): boolean {
   return l.includes('event type') && l.includes('glucose value') && l.includes('timestamp');
 }
 
+/** Tidepool's CSV: its data-model fields as columns (`type,time,value,units,...,timezoneOffset`, or the export's `Zulu Time`). */
+export function isTidepoolHeader(line: string): boolean {
+  const cols = new Set(
+    line.split(',').map((h) =>
+      h
+        .trim()
+        .replace(/^"|"$/g, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, ''),
+    ),
+  );
+  return (
+    (cols.has('time') || cols.has('zulutime')) &&
+    cols.has('value') &&
+    cols.has('units') &&
+    (cols.has('timezoneoffset') || cols.has('deviceid'))
+  );
+}
+
+/** Tidepool JSON: data-model records (`"type":"cbg"`, `"timezoneOffset"`, `"uploadId"`), not Nightscout's sgv entries. */
+function isTidepoolJson(text: string): boolean {
+  return /"type"\s*:\s*"(cbg|smbg|upload|basal|bolus|food|wizard|pumpSettings|deviceEvent)"/.test(text) && !/"sgv"\s*:/.test(text);
+}
+
 export function isLibreHeader(line: string): boolean {
   const l = lower(line);
   return l.includes('device timestamp') && l.includes('record type') && l.includes('historic glucose');
@@ -67,11 +93,17 @@ export async function sniffFile(file: string): Promise<Sniffed> {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     const first = trimmed.slice(0, 120);
+    if (isTidepoolJson(text)) return { kind: 'tidepool', first };
     return { kind: /"sgv"\s*:|"type"\s*:\s*"sgv"/.test(text) || /\.json(\.gz)?$/i.test(file) ? 'nightscout' : 'table', first };
+  }
+  if (trimmed.startsWith('<')) {
+    const first = trimmed.slice(0, 120);
+    return { kind: /<patient[\s>]/.test(text) && /<glucose_level[\s>/]/.test(text) ? 'ohiot1dm' : 'table', first };
   }
   const lines = text.split(/\r?\n/, 3);
   const first = lines[0] ?? '';
   if (isDexcomHeader(first)) return { kind: 'dexcom_clarity', first };
+  if (isTidepoolHeader(first)) return { kind: 'tidepool', first };
   if (isLibreHeader(first)) return { kind: 'libreview', headerLine: 1, first };
   if (lines.length > 1 && isLibreHeader(lines[1]!)) return { kind: 'libreview', headerLine: 2, first };
   return { kind: 'table', first };

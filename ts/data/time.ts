@@ -355,6 +355,17 @@ export class ZoneConverter {
     return wall - Math.min(oa, ob);
   }
 
+  /** 'skipped': the wall time falls in a spring-forward gap; 'repeated': in a fall-back hour (two instants); else 'ok'. */
+  classify(wall: number): 'ok' | 'skipped' | 'repeated' {
+    if (this.utc || !Number.isFinite(wall)) return 'ok';
+    const oa = this.offsetAt(wall - 86_400_000);
+    const ob = this.offsetAt(wall + 86_400_000);
+    if (oa === ob) return 'ok';
+    const va = this.offsetAt(wall - oa) === oa;
+    const vb = this.offsetAt(wall - ob) === ob;
+    return va && vb ? 'repeated' : !va && !vb ? 'skipped' : 'ok';
+  }
+
   utcToWall(utcMs: number): number {
     return utcMs + this.offsetAt(utcMs);
   }

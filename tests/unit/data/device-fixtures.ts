@@ -67,3 +67,99 @@ export function nightscoutFile(sgvs: Array<number | string>, extra: object[] = [
   });
   return JSON.stringify([...entries.reverse(), ...extra], null, 2);
 }
+
+/** Tidepool's own mmol/L storage: mg/dL / 18.01559, rounded to five decimals (the export service's rule). */
+export const tidepoolMmol = (mgdl: number) => Math.round((mgdl / 18.01559) * 1e5) / 1e5;
+
+/**
+ * A Tidepool web export (TidepoolExport.json): one compact array, keys in alphabetical order, `annotations` as a
+ * JSON string, the cbg records then the upload record. Readings every 5 min from 2024-03-10T08:00Z; `mgdl`
+ * entries 'Low'/'High' are stored at the threshold (39/401 mg/dL) with a `bg/out-of-range` annotation.
+ * `offsetMin` gives each record's timezoneOffset (default -480, Pacific standard time).
+ */
+export function tidepoolFile(
+  mgdl: Array<number | 'Low' | 'High'>,
+  opts: { offsetMin?: (k: number) => number; units?: (k: number) => string } = {},
+): string {
+  const t0 = Date.UTC(2024, 2, 10, 8, 0);
+  const recs: object[] = mgdl.map((v, k) => {
+    const time = t0 + k * 300_000;
+    const off = opts.offsetMin?.(k) ?? -480;
+    const units = opts.units?.(k) ?? 'mmol/L';
+    const raw = v === 'Low' ? 39 : v === 'High' ? 401 : v;
+    const ann =
+      v === 'Low' || v === 'High'
+        ? { annotations: JSON.stringify([{ code: 'bg/out-of-range', threshold: v === 'Low' ? 40 : 400, value: v.toLowerCase() }]) }
+        : {};
+    return {
+      ...ann,
+      clockDriftOffset: 0,
+      conversionOffset: 0,
+      deviceId: 'DexG6MobRec_SM12345678',
+      deviceTime: new Date(time + off * 60_000).toISOString().slice(0, 19),
+      id: `c${k}a1b2`,
+      time: new Date(time).toISOString(),
+      timezoneOffset: off,
+      type: 'cbg',
+      units,
+      uploadId: 'u8f2c1',
+      value: units === 'mmol/L' ? tidepoolMmol(raw) : raw,
+    };
+  });
+  recs.push({
+    deviceId: 'DexG6MobRec_SM12345678',
+    deviceManufacturers: ['Dexcom'],
+    id: 'u8f2c1',
+    time: new Date(t0).toISOString(),
+    timezoneOffset: -480,
+    type: 'upload',
+  });
+  return JSON.stringify(recs);
+}
+
+/** The same records as a CSV of their fields (as Tidepool's data tools flatten them), with one smbg row. */
+export function tidepoolCsv(mgdl: number[]): string {
+  const t0 = Date.UTC(2024, 2, 10, 8, 0);
+  const rows = mgdl.map((v, k) => {
+    const time = new Date(t0 + k * 300_000).toISOString();
+    return `cbg,${time},${tidepoolMmol(v)},mmol/L,-480,DexG6MobRec_SM12345678,`;
+  });
+  rows.splice(1, 0, `smbg,${new Date(t0 + 60_000).toISOString()},6.1,mmol/L,-480,OneTouch_123,`);
+  return ['type,time,value,units,timezoneOffset,deviceId,annotations', ...rows].join('\n') + '\n';
+}
+
+/** An OhioT1DM XML file: glucose every 5 min from 07-12-2021 01:17:00 (local), one bolus and one meal, other streams empty or not read. */
+export function ohioFile(glucose: Array<number | string>, opts: { start?: Date; closing?: boolean } = {}): string {
+  const start = opts.start ?? new Date(Date.UTC(2021, 11, 7, 1, 17));
+  const p = (n: number) => String(n).padStart(2, '0');
+  const ts = (k: number) => {
+    const d = new Date(start.getTime() + k * 300_000);
+    return `${p(d.getUTCDate())}-${p(d.getUTCMonth() + 1)}-${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:00`;
+  };
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<patient id="559" weight="99" insulin_type="Novalog">',
+    '\t<glucose_level>',
+    ...glucose.map((v, k) => `\t\t<event ts="${ts(k)}" value="${v}"/>`),
+    '\t</glucose_level>',
+    '\t<finger_stick>',
+    `\t\t<event ts="${ts(1)}" value="118"/>`,
+    '\t</finger_stick>',
+    '\t<basal>',
+    `\t\t<event ts="${ts(0)}" value="0.9"/>`,
+    '\t</basal>',
+    '\t<temp_basal/>',
+    '\t<bolus>',
+    `\t\t<event ts_begin="${ts(2)}" ts_end="${ts(2)}" type="normal" dose="4.2" bwz_carb_input="45"/>`,
+    '\t</bolus>',
+    '\t<meal>',
+    `\t\t<event ts="${ts(2)}" type="Breakfast" carbs="45"/>`,
+    '\t</meal>',
+    '\t<sleep>',
+    `\t\t<event ts_end="${ts(1)}" ts_begin="${ts(0)}" quality="2"/>`,
+    '\t</sleep>',
+    '\t<basis_heart_rate/>',
+  ];
+  if (opts.closing !== false) lines.push('</patient>');
+  return lines.join('\n') + '\n';
+}

@@ -39,9 +39,13 @@ export const DEVICE_LIMITS_MGDL: Record<DeviceFormat, { low: number; high: numbe
   dexcom_clarity: { low: 40, high: 400 },
   libreview: { low: 40, high: 500 },
   nightscout: { low: 40, high: 400 },
+  // Tidepool stores each reading with its device's range in a `bg/out-of-range` annotation; this is the widest.
+  tidepool: { low: 40, high: 500 },
+  // Medtronic Enlite / Guardian sensors (the OhioT1DM pumps' CGM): 40–400 mg/dL.
+  ohiot1dm: { low: 40, high: 400 },
 };
 
-const GLUCOSE: ChannelSpec = { name: 'glucose', role: 'target', unit: 'mg/dL', fill: 'interpolate' };
+export const GLUCOSE: ChannelSpec = { name: 'glucose', role: 'target', unit: 'mg/dL', fill: 'interpolate' };
 
 /** The unit a header names, if any. */
 export function unitInHeader(h: string): GlucoseUnit | undefined {
@@ -51,7 +55,7 @@ export function unitInHeader(h: string): GlucoseUnit | undefined {
 }
 
 /** State shared by the readers of one dataset. */
-class DeviceRun {
+export class DeviceRun {
   readonly warnings: string[] = [];
   readonly counters: Record<string, number> = {};
   readonly files: FileStat[] = [];
@@ -61,6 +65,8 @@ class DeviceRun {
   constructor(
     readonly ctx: AdapterContext,
     readonly format: DeviceFormat,
+    /** Channels of each series (glucose first). */
+    readonly channelCount = 1,
   ) {
     for (const f of ctx.files) this.stemCount.set(fileStem(f), (this.stemCount.get(fileStem(f)) ?? 0) + 1);
   }
@@ -71,7 +77,7 @@ class DeviceRun {
     const id = (this.stemCount.get(fileStem(file)) ?? 0) > 1 ? file : fileStem(file);
     let b = this.builders.get(id);
     if (!b) {
-      this.builders.set(id, (b = new SeriesBuilder(id, 1)));
+      this.builders.set(id, (b = new SeriesBuilder(id, this.channelCount)));
       Object.assign(b.attributes, { source: this.format, ...attributes }, this.ctx.cfg.static_attributes ?? {});
     }
     return b;
@@ -91,9 +97,9 @@ class DeviceRun {
       );
     }
   }
-  result(): AdapterResult {
+  result(channels: ChannelSpec[] = [{ ...GLUCOSE }]): AdapterResult {
     return {
-      channels: [{ ...GLUCOSE }],
+      channels,
       series: [...this.builders.values()].map((b) => b.build()),
       files: this.files,
       warnings: this.warnings,
@@ -107,7 +113,7 @@ class DeviceRun {
  * Glucose cells -> mg/dL, with Low/High kept at the device limits (`censored` -1/+1). A number that
  * cannot be in the file's unit (below 30 in mg/dL, above 35 in mmol/L) is a mixed-units error naming the line.
  */
-function parseGlucoseCells(
+export function parseGlucoseCells(
   cells: ArrayLike<string | null>,
   rows: ArrayLike<number>,
   f: RowFilter,
@@ -157,12 +163,12 @@ function parseGlucoseCells(
   run.count(series, 'outside_device_range', outside);
 }
 
-function strings(col: Column): ArrayLike<string | null> {
+export function strings(col: Column): ArrayLike<string | null> {
   return col.kind === 'string' ? col.values : Array.from(col.values, (v) => (Number.isFinite(v) ? String(v) : null));
 }
 
 /** Pushes the selected rows of one file into its series and counts the censored ones. */
-function pushRows(
+export function pushRows(
   run: DeviceRun,
   b: SeriesBuilder,
   fi: number,
@@ -191,14 +197,14 @@ function pushRows(
 }
 
 /** Rows of a table that are not readings (metadata, other events) are out of the row accounting; `keep` are the readings. */
-function restrictTo(f: RowFilter, stat: FileStat, keep: number[]): void {
+export function restrictTo(f: RowFilter, stat: FileStat, keep: number[]): void {
   const mask = new Uint8Array(f.ok.length);
   for (const i of keep) mask[i] = 1;
   for (let i = 0; i < f.ok.length; i++) if (!mask[i]) f.ok[i] = 0;
   stat.rowsRead -= f.ok.length - keep.length;
 }
 
-function mostCommon(values: Iterable<string>): string | undefined {
+export function mostCommon(values: Iterable<string>): string | undefined {
   const n = new Map<string, number>();
   for (const v of values) if (v) n.set(v, (n.get(v) ?? 0) + 1);
   let best: string | undefined;
@@ -390,7 +396,7 @@ export async function readLibreView(ctx: AdapterContext): Promise<AdapterResult>
 // ------------------------------------------------------------------------------------------ Nightscout
 
 /** 1-based line where each top-level element of a JSON array starts. */
-function elementLines(text: string): number[] {
+export function elementLines(text: string): number[] {
   const out: number[] = [];
   let depth = 0;
   let inStr = false;
