@@ -85,7 +85,10 @@ function modelOverrides(exp: ExperimentConfig, i: number, file: string): string[
     }
   } else {
     const candidate = path.join(configsDir(), 'models', `${entryName(e)}.yaml`);
+    // A named entry whose own `set` chooses the family needs no preset (e.g. a pretrained checkpoint's variants).
+    const setsFamily = typeof e === 'object' && (e.set ?? []).some((s) => s.startsWith('model.family='));
     if (existsSync(candidate)) presetFile = candidate;
+    else if (setsFamily) return [];
     else if (!(MODEL_FAMILIES as readonly string[]).includes(entryName(e))) {
       throw new ExperimentConfigError([`${label}: unknown model '${entryName(e)}' (${knownText()})`]);
     }
