@@ -17,7 +17,11 @@ export const ModelEntrySchema = z.union([
   z
     .object({
       name: name().describe('Label of the model in tables and run ids.'),
-      config: z.string().min(1).optional().describe('Model config file (default: configs/models/<name>.yaml; none when `set` chooses `model.family`).'),
+      config: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Model config file (default: configs/models/<name>.yaml; none when `set` chooses `model.family`).'),
       set: overrides(),
     })
     .strict(),
