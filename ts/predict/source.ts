@@ -66,7 +66,7 @@ async function dataFileDataset(trained: TrainedModel, file: string, opts: Source
   const covariates = sniffed.kind === 'table' ? await covariateColumns(trained, file, targets) : {};
   const { dataset } = await openDataset(file, {
     cacheDir: false,
-    file: { ...recorded, ...opts.file },
+    file: { ...recorded, ...Object.fromEntries(Object.entries(opts.file ?? {}).filter(([, v]) => v !== undefined)) },
     overrides: covariates,
   });
   return dataset;
