@@ -105,6 +105,8 @@ describe('own data: file -> trained model -> forecast file', () => {
         ...WINDOW(6),
       );
       expect(trained.status, trained.stderr).toBe(0);
+      // It says how it read the file (reader or detected columns), as `tsfm data ingest` does.
+      expect(trained.stderr).toMatch(new RegExp(`^tsfm: read ${c.file.replace('.', '\\.')} as `, 'm'));
       expect(trained.stdout).toMatch(new RegExp(`run ${c.name} completed`));
       // The run records where its data came from and how it was read.
       const config = parseYaml(readFileSync(path.join(dir, 'runs', c.name, 'config.yaml'), 'utf8'));

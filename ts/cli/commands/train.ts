@@ -9,7 +9,7 @@ import { resolveCheckpoint } from '../../runs/registry/index.js';
 import { detectDistributed } from '../../parallel/env.js';
 import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../train/supervise.js';
 import { validateTrainingInputs } from '../../train/validate.js';
-import { isDataFile } from '../../data/autodetect.js';
+import { configForDataFile, isDataFile } from '../../data/autodetect.js';
 import { mappingAsOverrides } from '../../data/file-mapping.js';
 import { fileOptions, withFileOptions } from '../file-options.js';
 
@@ -27,6 +27,13 @@ function dataFlags(o: Record<string, unknown>): { data?: { dataset?: string; ove
   if (given.length && !isDataFile(ref))
     throw new Error(`${flagNames(o)}: apply only to a data file named directly; '${ref}' is not one (set these in its dataset YAML)`);
   return { data: { dataset, ...(given.length ? { overrides } : {}) } };
+}
+
+/** What auto-detection chose for a data file given with --data (one line on stderr, as `data ingest` prints it). */
+async function announceDataFile(o: Record<string, unknown>): Promise<void> {
+  if (typeof o.data !== 'string' || !isDataFile(o.data) || process.env.TSFM_LAUNCHER_PID !== undefined) return;
+  const { note } = await configForDataFile(o.data, fileOptions(o));
+  console.error(`tsfm: ${note}`);
 }
 
 function flagNames(o: Record<string, unknown>): string {
@@ -80,6 +87,7 @@ export function registerTrain(program: Command): void {
       if (o.runId) sets.push(`output.run_id=${o.runId}`);
       const tags = parseTags(o.tag);
       const { config, sources } = loadConfig(file, { overrides: sets, flags: dataFlags(o) });
+      if (!o.dryRun) await announceDataFile(o);
       if (o.validateConfig) {
         // The data and the model are checked too (as training checks them before it writes anything).
         const c = await validateTrainingInputs(config);
