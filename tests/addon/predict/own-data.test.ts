@@ -221,7 +221,13 @@ describe('predict: bad inputs and reports', () => {
     const actual = t.getChild('actual')!.toArray() as Float32Array;
     // Every window but the last of each series lies inside the data: its actuals are the file's readings.
     expect(actual.filter((v) => Number.isFinite(v)).length).toBeGreaterThan(actual.length * 0.9);
-    // Mapping flags on a dataset that is not a file are refused, naming them.
+    // Mapping flags without a data file are refused, naming them, by train and predict.
+    expect(tsfm('train', '--target', 'x', '--dry-run').stderr.trim()).toBe(
+      'tsfm: --target: need --data FILE (they say how to read a data file)',
+    );
+    expect(tsfm('train', '--data', 'broll', '--id', 'x', '--units', 'mg/dL', '--dry-run').stderr.trim()).toBe(
+      "tsfm: --id, --units: apply only to a data file named directly; 'broll' is not one (set these in its dataset YAML)",
+    );
     const flags = tsfm('predict', '--run', 'plain', '--runs-dir', 'runs', '--data', 'cohort', '--target', 'x');
     expect(flags.status).toBe(1);
     expect(flags.stderr).toMatch(/--target applies only to a data file named directly/);
