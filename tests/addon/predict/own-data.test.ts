@@ -232,4 +232,50 @@ describe('predict: bad inputs and reports', () => {
     expect(flags.status).toBe(1);
     expect(flags.stderr).toMatch(/--target applies only to a data file named directly/);
   });
+
+  it('a quantile model writes one column per level, in Arrow with its output kind in the metadata', () => {
+    const q = tsfm(
+      'train',
+      '--data',
+      'my_cgm.csv',
+      '--time',
+      'when',
+      '--target',
+      'sensor_reading',
+      '--id',
+      'who',
+      '--run-id',
+      'quant',
+      '--runs-dir',
+      'runs',
+      '--set',
+      'model.output=quantile',
+      '--set',
+      'model.quantiles=[0.1,0.5,0.9]',
+      '--set',
+      'model.loss=pinball',
+      ...TINY,
+      ...WINDOW(6),
+    );
+    expect(q.status, q.stderr).toBe(0);
+    const r = tsfm('predict', '--run', 'quant', '--runs-dir', 'runs', '--data', 'my_cgm.csv', '--out', 'q.arrow');
+    expect(r.status, r.stderr).toBe(0);
+    const t = tableFromIPC(readFileSync(path.join(dir, 'q.arrow')));
+    expect(t.schema.fields.map((f) => f.name)).toEqual([
+      'series',
+      'origin_time',
+      'time',
+      'step',
+      'channel',
+      'forecast',
+      'q0.1',
+      'q0.5',
+      'q0.9',
+    ]);
+    expect(t.schema.metadata.get('tsfm:output')).toBe('quantile');
+    // The point forecast is the median level.
+    expect(Array.from(t.getChild('forecast')!.toArray() as Float32Array)).toEqual(
+      Array.from(t.getChild('q0.5')!.toArray() as Float32Array),
+    );
+  });
 });

@@ -24,6 +24,8 @@ function dataFlags(o: Record<string, unknown>): { data?: { dataset?: string; ove
   const ref = o.data as string;
   // A file is recorded by its absolute path, so the run's config reads it from anywhere.
   const dataset = existsSync(ref) ? path.resolve(ref) : ref;
+  if (!existsSync(ref) && /\.(csv|tsv|txt|json|xml|arrow|feather|ipc|parquet|pq)(\.gz)?$/i.test(ref))
+    throw new Error(`--data ${ref}: file not found (${path.resolve(ref)})`);
   if (given.length && !isDataFile(ref))
     throw new Error(`${flagNames(o)}: apply only to a data file named directly; '${ref}' is not one (set these in its dataset YAML)`);
   return { data: { dataset, ...(given.length ? { overrides } : {}) } };
