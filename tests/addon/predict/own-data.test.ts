@@ -8,6 +8,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { readDatasetIPC } from '../../../ts/data/arrow.js';
+import { predictWithRun } from '../../../ts/index.js';
 import { dexcomFile, libreFile, nightscoutFile } from '../../unit/data/device-fixtures.js';
 
 const cli = path.resolve('dist/ts/cli/main.js');
@@ -276,6 +278,30 @@ describe('predict: bad inputs and reports', () => {
     // The point forecast is the median level.
     expect(Array.from(t.getChild('forecast')!.toArray() as Float32Array)).toEqual(
       Array.from(t.getChild('q0.5')!.toArray() as Float32Array),
+    );
+  });
+
+  it('in memory with covariates: predictWithRun on arrays gives the forecasts of the same cohort read from its directory', async () => {
+    // The 'sim' run (trained with insulin and carbs as inputs) and the cohort written by `data simulate --out` above.
+    const ds = await readDatasetIPC(path.join(dir, 'cohort'));
+    const ch = (name: string) => ds.values[ds.channels.findIndex((c) => c.name === name)]!;
+    const series: string[] = [];
+    const times: number[] = [];
+    for (const seg of ds.segments)
+      for (let i = 0; i < seg.length; i++) {
+        series.push(ds.series[seg.series]!.id);
+        times.push(seg.startMs + i * ds.intervalMs);
+      }
+    const run = path.join(dir, 'runs', 'sim');
+    const arrays = { series, times, values: ch('glucose'), covariates: { insulin: ch('insulin'), carbs: ch('carbs') } };
+    const fromArrays = await predictWithRun(run, arrays, { intervalMs: ds.intervalMs });
+    const fromDir = await predictWithRun(run, path.join(dir, 'cohort'));
+    expect(fromArrays.forecast.length).toBe(2 * 6);
+    expect(Array.from(fromArrays.forecast)).toEqual(Array.from(fromDir.forecast));
+    expect(fromArrays.series).toEqual(fromDir.series);
+    // Without the covariates the model cannot forecast: both are named.
+    await expect(predictWithRun(run, { series, times, values: ch('glucose') })).rejects.toThrow(
+      "predict: run sim reads covariates 'insulin', 'carbs' as inputs, which the data lacks (it has: 'glucose')",
     );
   });
 });
