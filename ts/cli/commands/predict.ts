@@ -51,6 +51,13 @@ export function registerPredict(program: Command): void {
       if (o.out) {
         await writeForecasts(o.out, forecasts);
         console.error(`${forecasts.forecast.length} forecasts (${forecasts.meta.model}, run ${forecasts.meta.runId}) written to ${o.out}`);
-      } else process.stdout.write(forecastsCsv(forecasts));
+      } else {
+        // `tsfm predict ... | head`: a closed pipe ends the output, not with a stack trace.
+        process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EPIPE') process.exit(0);
+          throw e;
+        });
+        process.stdout.write(forecastsCsv(forecasts));
+      }
     });
 }
