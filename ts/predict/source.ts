@@ -26,10 +26,16 @@ export interface SourceOptions {
   intervalMs?: number;
 }
 
+/** Whether the run was trained on a data file named directly (it need not exist any more). */
+function trainedOnDataFile(trained: TrainedModel): boolean {
+  const ref = trained.config.data.dataset;
+  return isDataFile(ref) || /\.(csv|tsv|txt|json|xml|arrow|feather|ipc|parquet|pq)(\.gz)?$/i.test(ref);
+}
+
 /** The run's dataset YAML when it was trained on a named/YAML dataset read from files (not simulated, not a file). */
 function runDatasetYaml(trained: TrainedModel): Record<string, unknown> | undefined {
   const ref = trained.config.data.dataset;
-  if (isDataFile(ref) || /\.(csv|tsv|txt|json|xml|arrow|feather|ipc|parquet|pq)(\.gz)?$/i.test(ref)) return undefined;
+  if (trainedOnDataFile(trained)) return undefined;
   let file: string;
   try {
     file = datasetConfigPath(ref);
@@ -61,13 +67,15 @@ async function dataFileDataset(trained: TrainedModel, file: string, opts: Source
     return dataset;
   }
   const sniffed = await sniffFile(file);
-  // A run trained on a plain table recorded its mapping (data.overrides); it applies to a table only.
-  const recorded = sniffed.kind === 'table' && !yaml ? mappingFromOverrides(trained.config.data.overrides).file : {};
+  // A run trained on a data file recorded its mapping and other ingest options (e.g. max_gap) in data.overrides:
+  // the options apply to any file, the column mapping to a table only.
+  const run = trainedOnDataFile(trained) ? mappingFromOverrides(trained.config.data.overrides) : { file: {}, rest: {} };
+  const recorded = sniffed.kind === 'table' ? run.file : {};
   const covariates = sniffed.kind === 'table' ? await covariateColumns(trained, file, targets) : {};
   const { dataset } = await openDataset(file, {
     cacheDir: false,
     file: { ...recorded, ...Object.fromEntries(Object.entries(opts.file ?? {}).filter(([, v]) => v !== undefined)) },
-    overrides: covariates,
+    overrides: { ...run.rest, ...covariates },
   });
   return dataset;
 }

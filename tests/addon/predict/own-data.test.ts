@@ -304,4 +304,41 @@ describe('predict: bad inputs and reports', () => {
       "predict: run sim reads covariates 'insulin', 'carbs' as inputs, which the data lacks (it has: 'glucose')",
     );
   });
+
+  it("the ingest options a run was trained with (data.overrides, e.g. max_gap) read predict's file too", () => {
+    const rows = Array.from({ length: 40 }, (_, k) => `${new Date(Date.UTC(2024, 7, 1) + k * 300_000).toISOString()},p9,${glucose(k)}`);
+    rows.splice(36, 1); // one missed reading, 4 before the end
+    writeFileSync(path.join(dir, 'gap.csv'), ['when,who,sensor_reading', ...rows].join('\n') + '\n');
+    // Trained without max_gap: the last gap-free part is 3 rows, so the series is named, not forecast.
+    const plain = tsfm('predict', '--run', 'plain', '--runs-dir', 'runs', '--data', 'gap.csv');
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toContain("'p9' (last 3 rows, after a gap)");
+    const t = tsfm(
+      'train',
+      '--data',
+      'my_cgm.csv',
+      '--time',
+      'when',
+      '--target',
+      'sensor_reading',
+      '--id',
+      'who',
+      '--run-id',
+      'gap',
+      '--runs-dir',
+      'runs',
+      '--set',
+      'data.overrides.max_gap=15min',
+      '--set',
+      'data.overrides.interval=5min',
+      ...TINY,
+      ...WINDOW(6),
+    );
+    expect(t.status, t.stderr).toBe(0);
+    const r = tsfm('predict', '--run', 'gap', '--runs-dir', 'runs', '--data', 'gap.csv');
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout.trim().split('\n');
+    expect(out).toHaveLength(1 + 6);
+    expect(out[1]).toMatch(new RegExp(`^"p9",${new Date(Date.UTC(2024, 7, 1) + 39 * 300_000).toISOString()},`));
+  });
 });
