@@ -88,7 +88,19 @@ export {
   type RunEvaluation,
   type EvalSplit,
 } from './evaluate/index.js';
-export { predictWithRun, writeForecasts, forecastsCsv, type PredictOptions, type ForecastColumns } from './predict/index.js';
+export {
+  predictWithRun,
+  forecastDataset,
+  writeForecasts,
+  forecastsCsv,
+  forecastsJson,
+  forecastsTable,
+  type PredictOptions,
+  type ForecastColumns,
+  type ForecastMeta,
+} from './predict/index.js';
+export type { SeriesArrays } from './data/in-memory.js';
+export type { FileMappingOptions } from './data/autodetect.js';
 export { writeReport, renderReport, type ReportInput, type RenderedReport } from './report/index.js';
 
 // Metrics (pure functions over arrays)

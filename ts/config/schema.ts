@@ -253,13 +253,13 @@ export const DataSchema = z
       .min(1)
       .default('simulated_t1d')
       .describe(
-        'Dataset: the name of a dataset config under configs/datasets/ (e.g. `simulated_t1d`, `shanghai_t1dm`, `etth1`) or a path to a dataset YAML file.',
+        'Dataset: the name of a dataset config under configs/datasets/ (e.g. `simulated_t1d`, `shanghai_t1dm`, `etth1`), a path to a dataset YAML file, a directory written by `tsfm data ingest|simulate --out`, or a data file (CSV, Parquet, Arrow, JSON; device exports are read by their reader, other tables by column auto-detection; `tsfm train --data FILE` sets it).',
       ),
     overrides: z
       .record(z.string(), z.unknown())
       .optional()
       .describe(
-        'Options merged into the dataset config (e.g. a different source directory or interpolation limit); see configs/datasets/.',
+        'Options merged into the dataset config (e.g. a different source directory or interpolation limit); see configs/datasets/. For a data file, `time`, `target`, `id`, `units`, `interval`, `time_format` and `time_zone` are its column mapping (what `tsfm train --data FILE --time COL ...` records; `tsfm predict` reads a new table with it).',
       ),
     split: SplitSchema,
     stride: int().min(1).default(1).describe('Step, in time steps, between the start of consecutive training windows.'),

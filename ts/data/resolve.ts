@@ -13,6 +13,7 @@ import { readDatasetIPC } from './arrow.js';
 import type { IngestResult } from './ingest.js';
 import { configForDataFile, isDataFile } from './autodetect.js';
 import type { FileMappingOptions } from './autodetect.js';
+import { mappingFromOverrides } from './file-mapping.js';
 
 /** The dataset YAML a reference names, or throws listing where it looked. */
 export function datasetConfigPath(ref: string): string {
@@ -58,8 +59,10 @@ export async function openDataset(ref: string, opts: OpenDatasetOptions = {}): P
     minSegmentLength: opts.minSegmentLength,
   };
   if (isDataFile(ref)) {
-    const { config, note } = await configForDataFile(ref, opts.file);
-    const result = await loadDataset({ ...config, ...(opts.overrides ?? {}) }, ingestOpts, ref);
+    // A run's `data.overrides` carry the mapping it was trained with (time, target, ...): used for detection.
+    const { file, rest } = mappingFromOverrides(opts.overrides);
+    const { config, note } = await configForDataFile(ref, { ...file, ...Object.fromEntries(mapping) });
+    const result = await loadDataset({ ...config, ...rest }, ingestOpts, ref);
     return { ...result, source: ref, note };
   }
   if (mapping.length) {

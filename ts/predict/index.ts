@@ -1,3 +1,12 @@
 /** Forecasting new data with a trained run. */
-export { predictWithRun, type PredictOptions } from './predict.js';
-export { checkForecastsTarget, writeForecasts, forecastsCsv, type ForecastColumns } from './output.js';
+export { predictWithRun, forecastDataset, type PredictOptions } from './predict.js';
+export {
+  checkForecastsTarget,
+  writeForecasts,
+  forecastsCsv,
+  forecastsJson,
+  forecastsTable,
+  type ForecastColumns,
+  type ForecastMeta,
+} from './output.js';
+export { predictionDataset } from './source.js';

@@ -1,109 +1,150 @@
 /**
  * Forecasts with a trained run on new data: the run's resolved config, its train-fitted scaler
- * (scaler.json) and weights (checkpoints/best.pt, else last.pt); the data file is read with the run's
- * dataset mapping (its columns, units, interval), or given as a dataset YAML.
+ * (scaler.json) and weights (checkpoints/best.pt, else last.pt). The data is a file (see source.ts for how it
+ * is read), a directory written by `tsfm data ingest|simulate --out`, a dataset YAML or name, or arrays in
+ * memory; channels are matched to the model's by name (a lone target by its role), every missing input named.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { packageRoot, type TsfmConfig } from '../config/index.js';
-import { datasetConfigPath } from '../data/resolve.js';
-import { loadDataset } from '../data/load.js';
+import type { FileMappingOptions } from '../data/autodetect.js';
+import type { SeriesArrays } from '../data/in-memory.js';
 import type { TimeSeriesDataset } from '../data/types.js';
+import { formatDuration } from '../data/units.js';
 import { loadNative } from '../native/loader.js';
 import { statisticsForSeries } from '../pipeline/scaler-file.js';
 import { TrainedModel } from '../pipeline/trained-model.js';
 import type { ForecastColumns } from './output.js';
+import { predictionDataset } from './source.js';
 
 export interface PredictOptions {
   /** 'last': one forecast from the end of each series (the future); 'rolling': every `stride` steps, with actuals. */
   origins?: 'last' | 'rolling';
   stride?: number;
   threads?: number;
+  /** 'auto' (default: the run's training.device), 'cpu', 'cuda', 'cuda:N'. */
+  device?: string;
+  /** Mapping of a data file (`--time`, `--target`, ...): wins over the run's recorded mapping and detection. */
+  file?: FileMappingOptions;
+  /** In-memory arrays: grid step in milliseconds (default: the median step). */
+  intervalMs?: number;
+  /** One-line notes (series skipped as too short, a target read under the model's name); default: none. */
+  onNote?: (line: string) => void;
 }
 
-/** The run's dataset config with `path` replaced by the file, or a generic long-format mapping for simulated data. */
-function datasetForFile(config: TsfmConfig, file: string, channels: string[]): Record<string, unknown> {
-  if (/\.ya?ml$/i.test(file)) {
-    const raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    if (typeof raw?.path === 'string') raw.path = path.resolve(path.dirname(file), raw.path);
-    return raw;
-  }
-  let cfgFile: string | undefined;
+/**
+ * Loads the run in `runDir` and forecasts `data`: a path (data file, YAML, dataset name, ingested directory), or
+ * in-memory arrays `{ series, times, values, covariates? }`. Forecasts come back as typed arrays.
+ */
+export async function predictWithRun(runDir: string, data: string | SeriesArrays, opts: PredictOptions = {}): Promise<ForecastColumns> {
+  const trained = TrainedModel.open(runDir, { threads: opts.threads, batchSize: 256, device: opts.device });
   try {
-    cfgFile = datasetConfigPath(config.data.dataset);
-  } catch {
-    cfgFile = undefined; // an ingested directory: no source mapping to reuse
-  }
-  const base = cfgFile
-    ? ({ ...(parseYaml(readFileSync(cfgFile, 'utf8')) as object), ...(config.data.overrides ?? {}) } as Record<string, unknown>)
-    : {};
-  if (base.format === 'simulated' || !cfgFile) {
-    // Simulated data has no source file: read a long table with the channels as columns (as `tsfm` exports them).
-    return {
-      name: 'predict',
-      format: 'long',
-      path: file,
-      id: 'id',
-      time: 'time',
-      target: channels[0],
-      past_covariates: channels.slice(1),
-      fill: Object.fromEntries(channels.slice(1).map((c) => [c, 'zero'])),
-      interval: base.interval ?? undefined,
-    };
-  }
-  return { ...base, path: path.resolve(file) };
-}
-
-/** Loads a run and forecasts `dataFile`. */
-export async function predictWithRun(runDir: string, dataFile: string, opts: PredictOptions = {}): Promise<ForecastColumns> {
-  const trained = TrainedModel.open(runDir, { threads: opts.threads, batchSize: 256 });
-  try {
-    if (!existsSync(dataFile)) throw new Error(`--data ${dataFile}: file not found`);
-    const raw = datasetForFile(trained.config, dataFile, trained.scaler.channels);
-    const { dataset } = await loadDataset(raw, { baseDir: packageRoot(), minSegmentLength: trained.context }, dataFile);
-    return await forecast(trained, dataset, opts);
+    const ds = await predictionDataset(trained, data, modelTargets(trained), { file: opts.file, intervalMs: opts.intervalMs });
+    return await forecastDataset(trained, ds, opts, typeof data === 'string' ? `--data ${data}` : 'predict');
   } finally {
     trained.dispose();
   }
 }
 
-async function forecast(trained: TrainedModel, ds: TimeSeriesDataset, opts: PredictOptions): Promise<ForecastColumns> {
-  const { config, scaler, context: L, horizon: H } = trained;
-  // Channels in the order the model was trained on, found by name.
-  const C = scaler.channels.length;
-  const srcIndex = scaler.channels.map((name) => {
-    const i = ds.channels.findIndex((c) => c.name === name);
-    if (i < 0)
-      throw new Error(
-        `--data: channel '${name}' the model was trained with is missing (the data has: ${ds.channels.map((c) => c.name).join(', ')})`,
-      );
-    return i;
+/** The model's target channels: the config's, else those the data marks as targets, else the first channel. */
+function modelTargets(trained: TrainedModel, ds?: TimeSeriesDataset): string[] {
+  if (trained.config.data.target_channels) return trained.config.data.target_channels;
+  const names = trained.scaler.channels;
+  const byRole = ds ? names.filter((n) => ds.channels.find((c) => c.name === n)?.role === 'target') : [];
+  return byRole.length ? byRole : [names[0]!];
+}
+
+interface Matched {
+  /** Per model channel: its channel in the data, -1 when the model does not read it. */
+  src: number[];
+  targets: number[];
+  inputs: number[];
+}
+
+/** Matches the model's channels to the data's; throws one line naming every missing input. */
+function matchChannels(trained: TrainedModel, ds: TimeSeriesDataset, where: string, note: (l: string) => void): Matched {
+  const names = trained.scaler.channels;
+  const targetNames = modelTargets(trained, ds);
+  const src = names.map((n) => ds.channels.findIndex((c) => c.name === n));
+  const dataTargets = ds.channels.map((c, i) => (c.role === 'target' ? i : -1)).filter((i) => i >= 0);
+  const t0 = names.indexOf(targetNames[0]!);
+  // One target each side under different names (gl vs glucose): the data's target is the model's.
+  if (targetNames.length === 1 && src[t0]! < 0 && dataTargets.length === 1 && !names.includes(ds.channels[dataTargets[0]!]!.name)) {
+    src[t0] = dataTargets[0]!;
+    note(`${where}: the data's target '${ds.channels[dataTargets[0]!]!.name}' is read as the model's '${targetNames[0]}'`);
+  }
+  const targets = targetNames.map((n) => names.indexOf(n));
+  const inputs = trained.config.data.covariates ? names.map((_, i) => i) : targets;
+  const has = ds.channels.map((c) => `'${c.name}'`).join(', ');
+  const missingTargets = targets.filter((c) => src[c]! < 0).map((c) => `'${names[c]}'`);
+  if (missingTargets.length)
+    throw new Error(
+      `${where}: the model forecasts ${missingTargets.join(', ')}, which the data lacks (it has: ${has}); name the column with --target COL`,
+    );
+  const missing = inputs.filter((c) => src[c]! < 0).map((c) => `'${names[c]}'`);
+  if (missing.length)
+    throw new Error(
+      `${where}: run ${trained.runId} reads ${missing.length > 1 ? 'covariates' : 'covariate'} ${missing.join(', ')} as ${missing.length > 1 ? 'inputs' : 'input'}, which the data lacks (it has: ${has}); add ${missing.length > 1 ? 'these columns' : 'this column'}, or use a run trained with data.covariates: false`,
+    );
+  return { src: names.map((_, c) => (inputs.includes(c) ? src[c]! : -1)), targets, inputs };
+}
+
+/** The segments to forecast from, and the series left out as shorter than the context (reported, or thrown if all). */
+function usableSegments(ds: TimeSeriesDataset, L: number, rolling: boolean, where: string, note: (l: string) => void) {
+  const segs: TimeSeriesDataset['segments'] = [];
+  const skipped: Array<{ series: string; rows: number }> = [];
+  const labels: string[] = [];
+  ds.series.forEach((s, si) => {
+    const own = ds.segments.filter((g) => g.series === si);
+    const candidates = rolling ? own : own.slice(-1);
+    const ok = candidates.filter((g) => g.length >= L);
+    if (ok.length) {
+      segs.push(...ok);
+      return;
+    }
+    const rows = Math.max(0, ...candidates.map((g) => g.length));
+    skipped.push({ series: s.id, rows });
+    const part = own.length <= 1 ? `${rows} rows` : rolling ? `longest gap-free part ${rows} rows` : `last ${rows} rows, after a gap`;
+    labels.push(`'${s.id}' (${part})`);
   });
-  const targets = (
-    config.data.target_channels ?? scaler.channels.filter((n) => ds.channels[srcIndex[scaler.channels.indexOf(n)]!]!.role === 'target')
-  ).map((n) => scaler.channels.indexOf(n));
-  const inputs = config.data.covariates ? scaler.channels.map((_, i) => i) : targets;
+  if (skipped.length) {
+    const list = labels.slice(0, 10).join(', ') + (skipped.length > 10 ? ` and ${skipped.length - 10} more` : '');
+    const what = `shorter than the model's context of ${L} steps (${formatDuration(L * ds.intervalMs)})`;
+    if (segs.length === 0) throw new Error(`${where}: every series is ${what}: ${list}; nothing to forecast`);
+    note(`${where}: ${skipped.length} series ${what}, not forecast: ${list}`);
+  }
+  return { segs, skipped };
+}
+
+/** Forecasts an already-read dataset with an open trained model. */
+export async function forecastDataset(
+  trained: TrainedModel,
+  ds: TimeSeriesDataset,
+  opts: PredictOptions = {},
+  where = 'predict',
+): Promise<ForecastColumns> {
+  const { config, scaler, context: L, horizon: H } = trained;
+  const note = opts.onNote ?? (() => {});
+  const rolling = opts.origins === 'rolling';
+  const m = matchChannels(trained, ds, where, note);
+  const { segs, skipped } = usableSegments(ds, L, rolling, where, note);
+  const C = scaler.channels.length;
   const { mean, std } = statisticsForSeries(
     scaler,
     ds.series.map((s) => s.id),
   );
   // Pad every segment with H empty rows so a window may forecast past the end of the data.
-  const segs = ds.segments.filter(
-    (s, i) => opts.origins === 'rolling' || i === ds.segments.length - 1 || ds.segments[i + 1]!.series !== s.series,
-  );
   const rows = segs.reduce((a, s) => a + s.length + H, 0);
-  const columns = scaler.channels.map(() => new Float32Array(rows).fill(Number.NaN));
+  const columns = scaler.channels.map((_, c) => new Float32Array(rows).fill(m.src[c]! < 0 ? 0 : Number.NaN));
   const offsets: number[] = [];
   let o = 0;
   for (const s of segs) {
     offsets.push(o);
-    srcIndex.forEach((src, c) => columns[c]!.set(ds.values[src]!.subarray(s.offset, s.offset + s.length), o));
+    m.src.forEach((src, c) => {
+      if (src >= 0) columns[c]!.set(ds.values[src]!.subarray(s.offset, s.offset + s.length), o);
+    });
     o += s.length + H;
   }
   const stride = opts.stride ?? H;
-  const spanStart = segs.map((s, i) => (opts.origins === 'rolling' ? offsets[i]! : offsets[i]! + s.length - L));
-  const spanCount = segs.map((s) => (opts.origins === 'rolling' ? Math.floor((s.length - L) / stride) + 1 : 1));
+  const spanStart = segs.map((s, i) => (rolling ? offsets[i]! : offsets[i]! + s.length - L));
+  const spanCount = segs.map((s) => (rolling ? Math.floor((s.length - L) / stride) + 1 : 1));
 
   const native = loadNative();
   const nds = new native.NativeDataset({
@@ -113,96 +154,112 @@ async function forecast(trained: TrainedModel, ds: TimeSeriesDataset, opts: Pred
     segmentSeries: segs.map((s) => s.series),
     numSeries: ds.series.length,
   });
-  const quantiles = trained.quantiles ?? [];
   try {
     const pred = await trained.predict({
       dataset: nds,
       windows: { context: L, horizon: H, stride, spanStart: Float64Array.from(spanStart), spanCount: Float64Array.from(spanCount) },
       scaling: scaler.kind === 'none' ? null : { kind: scaler.kind, mean, std, channels: C },
-      inputChannels: inputs,
-      targetChannels: targets,
+      inputChannels: m.inputs,
+      targetChannels: m.targets,
     });
-    return toColumns(pred, {
+    const out = toColumns(pred, {
       ds,
       segs,
       offsets,
       spanStart,
       spanCount,
       stride,
-      targets,
+      targets: m.targets,
       channels: scaler.channels,
       columns,
       L,
       H,
-      quantiles,
+      quantiles: trained.quantiles ?? [],
+      rolling,
     });
+    const unit = ds.channels[m.src[m.targets[0]!]!]?.unit;
+    return {
+      ...out,
+      skipped,
+      meta: {
+        runId: trained.runId,
+        model: config.model.family,
+        output: config.model.output,
+        context: L,
+        horizon: H,
+        intervalMs: ds.intervalMs,
+        origins: rolling ? 'rolling' : 'last',
+        ...(unit ? { unit } : {}),
+      },
+    };
   } finally {
     nds.dispose();
   }
 }
 
-function toColumns(
-  pred: { data: Float32Array },
-  a: {
-    ds: TimeSeriesDataset;
-    segs: TimeSeriesDataset['segments'];
-    offsets: number[];
-    spanStart: number[];
-    spanCount: number[];
-    stride: number;
-    targets: number[];
-    channels: string[];
-    columns: Float32Array[];
-    L: number;
-    H: number;
-    quantiles: number[];
-  },
-): ForecastColumns {
+interface Layout {
+  ds: TimeSeriesDataset;
+  segs: TimeSeriesDataset['segments'];
+  offsets: number[];
+  spanStart: number[];
+  spanCount: number[];
+  stride: number;
+  targets: number[];
+  channels: string[];
+  columns: Float32Array[];
+  L: number;
+  H: number;
+  quantiles: number[];
+  rolling: boolean;
+}
+
+function toColumns(pred: { data: Float32Array }, a: Layout): Omit<ForecastColumns, 'meta' | 'skipped'> {
   const K = a.targets.length;
   const Q = Math.max(1, a.quantiles.length);
   let median = 0;
   a.quantiles.forEach((q, i) => {
     if (Math.abs(q - 0.5) < Math.abs(a.quantiles[median]! - 0.5)) median = i;
   });
-  const out: ForecastColumns = {
-    series: [],
-    origin_time: [],
-    time: [],
-    step: new Int32Array(0),
-    channel: [],
-    forecast: new Float32Array(0),
-    actual: new Float32Array(0),
-    quantiles: [],
-  };
-  const step: number[] = [],
-    fc: number[] = [],
-    actual: number[] = [];
-  const qv: number[][] = a.quantiles.map(() => []);
-  const iso = (ms: number) => new Date(ms).toISOString();
+  const windows = a.spanCount.reduce((s, n) => s + n, 0);
+  const N = windows * K * a.H;
+  const series: string[] = new Array<string>(N);
+  const channel: string[] = new Array<string>(N);
+  const origin = new Float64Array(N);
+  const time = new Float64Array(N);
+  const step = new Int32Array(N);
+  const forecast = new Float32Array(N);
+  const actual = new Float32Array(N);
+  const qv = a.quantiles.map(() => new Float32Array(N));
   let w = 0;
+  let r = 0;
   a.segs.forEach((seg, si) => {
     for (let k = 0; k < a.spanCount[si]!; k++, w++) {
       const start = a.spanStart[si]! + k * a.stride; // padded row of the first context step
       const rel = start - a.offsets[si]!; // row within the segment
       const originMs = seg.startMs + (rel + a.L - 1) * a.ds.intervalMs;
       for (let c = 0; c < K; c++) {
-        for (let h = 0; h < a.H; h++) {
+        for (let h = 0; h < a.H; h++, r++) {
           const at = (q: number) => pred.data[((w * Q + q) * K + c) * a.H + h]!;
-          out.series.push(a.ds.series[seg.series]!.id);
-          out.origin_time.push(iso(originMs));
-          out.time.push(iso(originMs + (h + 1) * a.ds.intervalMs));
-          out.channel.push(a.channels[a.targets[c]!]!);
-          step.push(h + 1);
-          fc.push(at(a.quantiles.length ? median : 0));
-          actual.push(a.columns[a.targets[c]!]![start + a.L + h]!);
-          a.quantiles.forEach((_, q) => qv[q]!.push(at(q)));
+          series[r] = a.ds.series[seg.series]!.id;
+          origin[r] = originMs;
+          time[r] = originMs + (h + 1) * a.ds.intervalMs;
+          channel[r] = a.channels[a.targets[c]!]!;
+          step[r] = h + 1;
+          forecast[r] = at(a.quantiles.length ? median : 0);
+          actual[r] = a.columns[a.targets[c]!]![start + a.L + h]!;
+          qv.forEach((v, q) => (v[r] = at(q)));
         }
       }
     }
   });
-  out.step = Int32Array.from(step);
-  out.forecast = Float32Array.from(fc);
-  out.actual = Float32Array.from(actual);
-  out.quantiles = a.quantiles.map((level, q) => ({ level, values: Float32Array.from(qv[q]!) }));
-  return out;
+  return {
+    series,
+    origin,
+    time,
+    step,
+    channel,
+    forecast,
+    ...(a.rolling ? { actual } : {}),
+    quantiles: a.quantiles.map((level, q) => ({ level, values: qv[q]! })),
+  };
 }

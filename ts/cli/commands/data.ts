@@ -5,36 +5,10 @@ import { openDataset } from '../../data/resolve.js';
 import { simulateCohort, cohortStatistics } from '../../data/simulate/index.js';
 import { renderIngestReport } from '../../data/report.js';
 import { positiveIntOption } from '../options.js';
-import type { FileMappingOptions } from '../../data/autodetect.js';
+import { fileOptions, withFileOptions } from '../file-options.js';
 
 const FILE_HELP =
   'a name from configs/datasets, a dataset YAML file, or a data file (CSV, Parquet, Arrow; Dexcom Clarity, LibreView or Nightscout export)';
-
-/** The mapping flags of a data file named directly (`--time COL` ...). */
-function withFileOptions(cmd: Command): Command {
-  return cmd
-    .option('--time <col>', 'data file: the time column (default: detected)')
-    .option('--target <col>', 'data file: the glucose/target column (default: detected)')
-    .option('--id <col>', 'data file: the series id column (default: detected, or one series)')
-    .option('--units <unit>', 'data file: glucose unit of the target, mg/dL or mmol/L (default: from the name or the values)')
-    .option('--interval <d>', 'data file: sampling interval, e.g. 5min (default: the median step)')
-    .option('--time-format <fmt>', "data file: time pattern such as 'DD/MM/YYYY HH:mm', or epoch_s / epoch_ms (default: detected)")
-    .option('--time-zone <zone>', 'data file: IANA zone of local timestamps (default: kept as written, UTC)');
-}
-
-function fileOptions(o: Record<string, unknown>): FileMappingOptions {
-  if (o.units !== undefined && o.units !== 'mg/dL' && o.units !== 'mmol/L')
-    throw new Error(`--units must be mg/dL or mmol/L, got '${String(o.units)}'`);
-  return {
-    time: o.time as string | undefined,
-    target: o.target as string | undefined,
-    id: o.id as string | undefined,
-    units: o.units as FileMappingOptions['units'],
-    interval: o.interval as string | undefined,
-    timeFormat: o.timeFormat as string | undefined,
-    timeZone: o.timeZone as string | undefined,
-  };
-}
 
 /** `tsfm data simulate|ingest|describe`: make, read and inspect datasets without training. */
 // eslint-disable-next-line max-lines-per-function -- commander wiring of the data subcommands, one block per subcommand

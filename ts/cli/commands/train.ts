@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfig, renderConfigYaml } from '../../config/index.js';
 import { train } from '../../train/train.js';
@@ -7,13 +9,54 @@ import { resolveCheckpoint } from '../../runs/registry/index.js';
 import { detectDistributed } from '../../parallel/env.js';
 import { launchTraining, LAUNCHER_FLAGS, watchLauncher } from '../../train/supervise.js';
 import { validateTrainingInputs } from '../../train/validate.js';
+import { configForDataFile, isDataFile } from '../../data/autodetect.js';
+import { mappingAsOverrides } from '../../data/file-mapping.js';
+import { fileOptions, withFileOptions } from '../file-options.js';
+
+/** `--data FILE` and its mapping flags as config values: data.dataset and data.overrides (recorded in the run's config). */
+function dataFlags(o: Record<string, unknown>): { data?: { dataset?: string; overrides?: Record<string, string> } } {
+  const overrides = mappingAsOverrides(fileOptions(o));
+  const given = Object.keys(overrides);
+  if (o.data === undefined) {
+    if (given.length) throw new Error(`${flagNames(o)}: need --data FILE (they say how to read a data file)`);
+    return {};
+  }
+  const ref = o.data as string;
+  // A file is recorded by its absolute path, so the run's config reads it from anywhere.
+  const dataset = existsSync(ref) ? path.resolve(ref) : ref;
+  if (!existsSync(ref) && /\.(csv|tsv|txt|json|xml|arrow|feather|ipc|parquet|pq)(\.gz)?$/i.test(ref))
+    throw new Error(`--data ${ref}: file not found (${path.resolve(ref)})`);
+  if (given.length && !isDataFile(ref))
+    throw new Error(`${flagNames(o)}: apply only to a data file named directly; '${ref}' is not one (set these in its dataset YAML)`);
+  return { data: { dataset, ...(given.length ? { overrides } : {}) } };
+}
+
+/** What auto-detection chose for a data file given with --data (one line on stderr, as `data ingest` prints it). */
+async function announceDataFile(o: Record<string, unknown>): Promise<void> {
+  if (typeof o.data !== 'string' || !isDataFile(o.data) || process.env.TSFM_LAUNCHER_PID !== undefined) return;
+  const { note } = await configForDataFile(o.data, fileOptions(o));
+  console.error(`tsfm: ${note}`);
+}
+
+function flagNames(o: Record<string, unknown>): string {
+  return ['time', 'target', 'id', 'units', 'interval', 'timeFormat', 'timeZone']
+    .filter((k) => o[k] !== undefined)
+    .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+    .join(', ');
+}
 
 /** `tsfm train [config]`: resolve the config, then train (or validate / dry-run, or launch workers). */
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a model from a YAML config (default: configs/default.yaml on the simulated T1D cohort)')
-    .argument('[config]', 'YAML config file')
+  withFileOptions(
+    program
+      .command('train')
+      .description('train a model from a YAML config (default: configs/default.yaml on the simulated T1D cohort)')
+      .argument('[config]', 'YAML config file')
+      .option(
+        '--data <file|name>',
+        'data.dataset: a data file (CSV, Parquet, Arrow, JSON; device exports detected), a dataset YAML or name, or an ingested directory',
+      ),
+  )
     .option('--set <key=value...>', 'override any config key, e.g. --set training.lr=3e-4', [])
     .option('--batch-size <n>', 'training.batch_size')
     .option('--epochs <n>', 'training.epochs')
@@ -45,7 +88,8 @@ export function registerTrain(program: Command): void {
       if (o.runsDir ?? o.runDir) sets.push(`output.runs_dir=${o.runsDir ?? o.runDir}`);
       if (o.runId) sets.push(`output.run_id=${o.runId}`);
       const tags = parseTags(o.tag);
-      const { config, sources } = loadConfig(file, { overrides: sets });
+      const { config, sources } = loadConfig(file, { overrides: sets, flags: dataFlags(o) });
+      if (!o.dryRun) await announceDataFile(o);
       if (o.validateConfig) {
         // The data and the model are checked too (as training checks them before it writes anything).
         const c = await validateTrainingInputs(config);
