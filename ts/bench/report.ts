@@ -5,107 +5,125 @@ const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`);
 const ms = (s: number) => (1e3 * s).toFixed(2);
 
-// eslint-disable-next-line max-lines-per-function -- the bench report as one template, section by section
+/** The bench report: one section per suite that ran, in the order the suites run. */
 export function benchMarkdown(r: BenchResult): string {
+  const lines: string[] = headerLines(r);
+  if (r.micro) lines.push(...microLines(r.micro));
+  if (r.training?.length) lines.push(...trainingLines(r.training));
+  if (r.windowing) lines.push(...windowingLines(r.windowing));
+  if (r.ddp) lines.push(...ddpLines(r.ddp));
+  return lines.join('\n');
+}
+
+/** The title and the machine the figures were measured on. */
+function headerLines(r: BenchResult): string[] {
   const fp = r.fingerprint;
-  const lines: string[] = [];
-  lines.push(`# tsfm bench ${r.startedAt}${r.options.quick ? ' (--quick)' : ''}`, '');
-  lines.push(
+  return [
+    `# tsfm bench ${r.startedAt}${r.options.quick ? ' (--quick)' : ''}`,
+    '',
     `Machine \`${fp.id}\`: ${fp.cpu}, ${fp.cores} cores, ${fp.memoryGiB} GiB; ${fp.os}; Node ${fp.node}; LibTorch ${fp.torch}; BLAS ${fp.blas}; ` +
       `${fp.gpus.length ? fp.gpus.map((g) => `${g.name} (${(g.memoryBytes / 2 ** 30).toFixed(0)} GiB, cc ${g.computeCapability}, driver ${g.driver})`).join(', ') : 'no GPU'}; ` +
       `intra-op threads used: ${r.options.threads}${fp.fusedKernels ? `; fused CPU kernels: ${fp.fusedKernels}` : ''}.${fp.note ? ` Note: ${fp.note}.` : ''}`,
     '',
-  );
-  if (r.micro) {
-    lines.push('## Micro-benchmarks', '', '| device | dtype | matmul n | TFLOP/s | peak TFLOP/s | of peak |', '|---|---|---|---|---|---|');
-    for (const m of r.micro.matmul)
-      lines.push(
-        m.skipped
-          ? `| ${m.device} | ${m.dtype} | ${m.size} | skipped: ${m.skipped} | | |`
-          : `| ${m.device} | ${m.dtype} | ${m.size} | ${f(m.tflops, 4)} | ${f(m.peakTflops, 4)}${m.device === 'cpu' ? ' (measured fp32)' : ''} | ${pct(m.fractionOfPeak)} |`,
-      );
-    lines.push('', `memcpy (1 thread, ${(r.micro.memcpy.bytes / 2 ** 20).toFixed(0)} MiB): ${f(r.micro.memcpy.gbPerSec, 2)} GB/s.`);
-    if (r.micro.copy.length) {
-      lines.push('', '| device | direction | host memory | GB/s |', '|---|---|---|---|');
-      for (const c of r.micro.copy)
-        lines.push(`| ${c.device} | ${c.direction} | ${c.pinned ? 'pinned' : 'pageable'} | ${f(c.gbPerSec, 2)} |`);
-    } else lines.push('', 'Host <-> device copies: skipped (no CUDA device).');
-    lines.push('');
-  }
-  if (r.training?.length) {
+  ];
+}
+
+function microLines(micro: NonNullable<BenchResult['micro']>): string[] {
+  const lines = [
+    '## Micro-benchmarks',
+    '',
+    '| device | dtype | matmul n | TFLOP/s | peak TFLOP/s | of peak |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const m of micro.matmul)
     lines.push(
-      '## Training throughput',
-      '',
-      'samples/s = batch / median step time over the measured steps (after warm-up; on a GPU: batch x steps / the wall time of the measured steps between two device synchronisations, from a run without phase marks), best of alternating native/Python rounds; phases are mean ms per step of the native trainer (on a GPU each phase mark synchronises); ' +
-        'ratio = native / Python samples/s; CPU ratio = the same per process CPU-second (robust to other load on a shared machine); data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).',
-      '',
-      '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | CPU ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak MiB (CPU: RSS; GPU: device) | data pipeline |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      m.skipped
+        ? `| ${m.device} | ${m.dtype} | ${m.size} | skipped: ${m.skipped} | | |`
+        : `| ${m.device} | ${m.dtype} | ${m.size} | ${f(m.tflops, 4)} | ${f(m.peakTflops, 4)}${m.device === 'cpu' ? ' (measured fp32)' : ''} | ${pct(m.fractionOfPeak)} |`,
     );
-    for (const t of r.training) {
-      const p = t.native.phases;
-      lines.push(
-        `| ${t.family} | ${t.size} | ${t.setup} | ${t.native.parameters} | ${t.batch} | ${f(t.native.samplesPerSec, 0)} | ` +
-          `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ${t.cpuRatio ? `${f(t.cpuRatio, 2)}x` : '-'} | ` +
-          `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
-          `${f((t.native.peakDeviceBytes ?? t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`,
-      );
-    }
-    lines.push('');
-  }
-  if (r.windowing) {
-    const w = r.windowing;
+  lines.push('', `memcpy (1 thread, ${(micro.memcpy.bytes / 2 ** 20).toFixed(0)} MiB): ${f(micro.memcpy.gbPerSec, 2)} GB/s.`);
+  if (micro.copy.length) {
+    lines.push('', '| device | direction | host memory | GB/s |', '|---|---|---|---|');
+    for (const c of micro.copy) lines.push(`| ${c.device} | ${c.direction} | ${c.pinned ? 'pinned' : 'pageable'} | ${f(c.gbPerSec, 2)} |`);
+  } else lines.push('', 'Host <-> device copies: skipped (no CUDA device).');
+  lines.push('');
+  return lines;
+}
+
+function trainingLines(training: NonNullable<BenchResult['training']>): string[] {
+  const lines = [
+    '## Training throughput',
+    '',
+    'samples/s = batch / median step time over the measured steps (after warm-up; on a GPU: batch x steps / the wall time of the measured steps between two device synchronisations, from a run without phase marks), best of alternating native/Python rounds; phases are mean ms per step of the native trainer (on a GPU each phase mark synchronises); ' +
+      'ratio = native / Python samples/s; CPU ratio = the same per process CPU-second (robust to other load on a shared machine); data = batch-gather windows/s / native samples/s; MFU against the setup peak (CPU: the measured fp32 matmul rate).',
+    '',
+    '| family | size | setup | params | batch | native samples/s | Python samples/s | ratio | CPU ratio | data ms | fwd ms | bwd ms | comm ms | opt ms | MFU | peak MiB (CPU: RSS; GPU: device) | data pipeline |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const t of training) {
+    const p = t.native.phases;
     lines.push(
-      '## Windowing (issue 3)',
-      '',
-      `${w.points.toExponential(0)} float32 points (${(w.dataBytes / 1e6).toFixed(0)} MB) in ${w.windows.toExponential(3)} windows of context ${w.context} + horizon ${w.horizon}; ` +
-        `batch ${w.batch}, gather on ${w.threads} thread(s), memcpy peer on 1; ${(100 * w.epochFraction).toFixed(1)}% of an epoch iterated (${w.windowsIterated} windows).`,
-      '',
-      '| measure | value | target |',
-      '|---|---|---|',
-      `| windows/s over the iterated epoch | ${f(w.windowsPerSec, 0)} (${f(w.epochGatherGbPerSec, 2)} GB/s) | |`,
-      `| gather bandwidth (best of ${w.bandwidthRounds} alternating bursts) | ${f(w.gatherGbPerSec, 2)} GB/s | |`,
-      `| memcpy bandwidth (best of the same bursts) | ${f(w.memcpyGbPerSec, 2)} GB/s | |`,
-      `| gather / memcpy | ${f(w.bandwidthRatio, 2)} | >= ${w.targets.bandwidthRatioMin} ${w.targets.bandwidthOk ? 'met' : 'NOT met'} |`,
-      `| peak RSS growth / data size | ${f(w.memoryRatio, 3)} (${(w.rssGrowthBytes / 1e6).toFixed(0)} MB) | <= ${w.targets.memoryRatioMax} ${w.targets.memoryOk ? 'met' : 'NOT met'} |`,
-      `| generate data / build index | ${f(w.generateSeconds, 2)} s / ${f(w.indexSeconds * 1e3, 1)} ms | |`,
-      '',
+      `| ${t.family} | ${t.size} | ${t.setup} | ${t.native.parameters} | ${t.batch} | ${f(t.native.samplesPerSec, 0)} | ` +
+        `${t.python ? f(t.python.samplesPerSec, 0) : `- (${t.pythonSkipped})`} | ${t.ratio ? `${f(t.ratio, 2)}x` : '-'} | ${t.cpuRatio ? `${f(t.cpuRatio, 2)}x` : '-'} | ` +
+        `${ms(p.data)} | ${ms(p.forward)} | ${ms(p.backward)} | ${ms(p.communication)} | ${ms(p.optimizer)} | ${pct(t.native.mfu)} | ` +
+        `${f((t.native.peakDeviceBytes ?? t.native.peakRssBytes ?? NaN) / 2 ** 20, 0)} | ${f(t.dataPipelineRatio, 0)}x |`,
     );
   }
-  if (r.ddp) {
-    const d = r.ddp;
-    lines.push('## Data-parallel', '');
-    if (d.allReduce.length) {
-      lines.push(
-        'All-reduce (float32 sum, in place): algorithm bandwidth = bytes / time; bus bandwidth = that x 2(N-1)/N (nccl-tests).',
-        '',
-        '| device | backend | ranks | size MiB | repeats | alg GB/s | bus GB/s |',
-        '|---|---|---|---|---|---|---|',
-      );
-      for (const a of d.allReduce)
-        for (const z of a.sizes)
-          lines.push(
-            `| ${a.device} | ${a.backend} | ${a.ranks} | ${f(z.bytes / 2 ** 20, 0)} | ${z.repeats} | ${f(z.algGBps, 2)} | ${f(z.busGBps, 2)} |`,
-          );
-      lines.push('');
-    }
-    if (d.training.length) {
-      lines.push(
-        '`tsfm train` on the default config, 1 thread per process, median samples/s (all ranks together) over interleaved repeats.',
-        '',
-        '| device | steps | plain | DDP world size 1 | world 1 / plain (target >= 95%) | workers | N workers | N workers / plain |',
-        '|---|---|---|---|---|---|---|---|',
-      );
-      for (const t of d.training)
+  lines.push('');
+  return lines;
+}
+
+function windowingLines(w: NonNullable<BenchResult['windowing']>): string[] {
+  return [
+    '## Windowing (issue 3)',
+    '',
+    `${w.points.toExponential(0)} float32 points (${(w.dataBytes / 1e6).toFixed(0)} MB) in ${w.windows.toExponential(3)} windows of context ${w.context} + horizon ${w.horizon}; ` +
+      `batch ${w.batch}, gather on ${w.threads} thread(s), memcpy peer on 1; ${(100 * w.epochFraction).toFixed(1)}% of an epoch iterated (${w.windowsIterated} windows).`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| windows/s over the iterated epoch | ${f(w.windowsPerSec, 0)} (${f(w.epochGatherGbPerSec, 2)} GB/s) | |`,
+    `| gather bandwidth (best of ${w.bandwidthRounds} alternating bursts) | ${f(w.gatherGbPerSec, 2)} GB/s | |`,
+    `| memcpy bandwidth (best of the same bursts) | ${f(w.memcpyGbPerSec, 2)} GB/s | |`,
+    `| gather / memcpy | ${f(w.bandwidthRatio, 2)} | >= ${w.targets.bandwidthRatioMin} ${w.targets.bandwidthOk ? 'met' : 'NOT met'} |`,
+    `| peak RSS growth / data size | ${f(w.memoryRatio, 3)} (${(w.rssGrowthBytes / 1e6).toFixed(0)} MB) | <= ${w.targets.memoryRatioMax} ${w.targets.memoryOk ? 'met' : 'NOT met'} |`,
+    `| generate data / build index | ${f(w.generateSeconds, 2)} s / ${f(w.indexSeconds * 1e3, 1)} ms | |`,
+    '',
+  ];
+}
+
+function ddpLines(d: NonNullable<BenchResult['ddp']>): string[] {
+  const lines = ['## Data-parallel', ''];
+  if (d.allReduce.length) {
+    lines.push(
+      'All-reduce (float32 sum, in place): algorithm bandwidth = bytes / time; bus bandwidth = that x 2(N-1)/N (nccl-tests).',
+      '',
+      '| device | backend | ranks | size MiB | repeats | alg GB/s | bus GB/s |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const a of d.allReduce)
+      for (const z of a.sizes)
         lines.push(
-          `| ${t.device} | ${t.steps} x ${t.repeats} | ${f(t.plain, 0)} | ${f(t.ddpWorld1, 0)} | ${pct(t.world1VsPlain)} ${t.world1VsPlain >= 0.95 ? 'met' : 'NOT met'} | ` +
-            `${t.ranks} | ${t.ddpWorkers !== undefined ? f(t.ddpWorkers, 0) : '-'} | ${t.scaling !== undefined ? `${f(t.scaling, 2)}x` : '-'} |`,
+          `| ${a.device} | ${a.backend} | ${a.ranks} | ${f(z.bytes / 2 ** 20, 0)} | ${z.repeats} | ${f(z.algGBps, 2)} | ${f(z.busGBps, 2)} |`,
         );
-      lines.push('');
-    }
-    if (d.skipped.length) lines.push(...d.skipped.map((s) => `- skipped: ${s}`), '');
+    lines.push('');
   }
-  return lines.join('\n');
+  if (d.training.length) {
+    lines.push(
+      '`tsfm train` on the default config, 1 thread per process, median samples/s (all ranks together) over interleaved repeats.',
+      '',
+      '| device | steps | plain | DDP world size 1 | world 1 / plain (target >= 95%) | workers | N workers | N workers / plain |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const t of d.training)
+      lines.push(
+        `| ${t.device} | ${t.steps} x ${t.repeats} | ${f(t.plain, 0)} | ${f(t.ddpWorld1, 0)} | ${pct(t.world1VsPlain)} ${t.world1VsPlain >= 0.95 ? 'met' : 'NOT met'} | ` +
+          `${t.ranks} | ${t.ddpWorkers !== undefined ? f(t.ddpWorkers, 0) : '-'} | ${t.scaling !== undefined ? `${f(t.scaling, 2)}x` : '-'} |`,
+      );
+    lines.push('');
+  }
+  if (d.skipped.length) lines.push(...d.skipped.map((s) => `- skipped: ${s}`), '');
+  return lines;
 }
 
 export interface Change {

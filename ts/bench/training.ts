@@ -9,9 +9,10 @@ import path from 'node:path';
 import { loadNative } from '../native/loader.js';
 import { residentBytes, resetPeakResident } from '../system/probe.js';
 import { trainFlopsPerSample } from './flops.js';
-import { findPythonTorch, PythonPeer } from './python.js';
+import { findPythonTorch, PythonPeer, type PythonTorch } from './python.js';
 import { syntheticSeries, syntheticSplit } from '../system/synthetic.js';
 import { createModel, createTrainer } from '../native/engine.js';
+import type { NativeModel } from '../native/types.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
 export const FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;
@@ -175,178 +176,253 @@ export async function settle(maxMs = 5000): Promise<void> {
   }
 }
 
+type Native = ReturnType<typeof loadNative>;
+type Split = ReturnType<typeof syntheticSplit>;
+type PythonResult = LoopResult & { torch: string };
+
+/** What every case of one bench run shares: the addon, the options and the series file Python reads. */
+interface BenchRun {
+  native: Native;
+  opts: TrainingBenchOptions;
+  dir: string;
+  seriesFile: string;
+  py: PythonTorch | null;
+}
+
+/** One family x size x setup case: its model and the training options native and Python both use. */
+interface BenchCase {
+  family: string;
+  size: SizeName;
+  setup: Setup;
+  sz: (typeof SIZE_TABLE)[SizeName];
+  split: Split;
+  model: NativeModel;
+  info: ReturnType<NativeModel['info']>;
+  common: { lr: number; weightDecay: number; gradClip: number; seed: number; threads: number; deterministic: boolean };
+  onGpu: boolean;
+  gpuIndex: number;
+}
+
 /** Runs every family x size x setup case; `series` is shared by native and Python. */
-// eslint-disable-next-line max-lines-per-function -- one benchmark recipe read top to bottom (setup, timed loops, Python peer, report); split with the bench refactor
 export async function trainingBench(opts: TrainingBenchOptions): Promise<TrainingCaseResult[]> {
   const native = loadNative();
-  const log = opts.onLog ?? (() => {});
   const series = syntheticSeries(SERIES_POINTS, 7);
   const dir = mkdtempSync(path.join(tmpdir(), 'tsfm-bench-'));
   const seriesFile = path.join(dir, 'series.f32');
   writeFileSync(seriesFile, new Uint8Array(series.buffer, series.byteOffset, series.byteLength));
-  const py = opts.python ? await findPythonTorch() : null;
+  const run: BenchRun = { native, opts, dir, seriesFile, py: opts.python ? await findPythonTorch() : null };
   const results: TrainingCaseResult[] = [];
   try {
     for (const setup of opts.setups) {
       for (const size of opts.sizes) {
         const sz = SIZE_TABLE[size];
         const split = syntheticSplit(native, series, sz.context, sz.horizon);
-        for (const family of opts.families) {
-          const model = createModel(native, {
-            family,
-            contextLength: sz.context,
-            horizon: sz.horizon,
-            channels: 1,
-            params: sz.params[family] ?? {},
-            seed: 1,
-          });
-          const info = model.info();
-          const total = opts.warmupSteps + opts.steps;
-          const common = { lr: 1e-3, weightDecay: 1e-4, gradClip: 1.0, seed: 3, threads: opts.threads, deterministic: opts.deterministic };
-          const flops = trainFlopsPerSample({ family, contextLength: sz.context, horizon: sz.horizon, channels: 1, params: info.params });
-          const peakFlops = opts.peaks[setup.name];
-          const onGpu = setup.device !== 'cpu';
-          const fitNative = async (profileSteps: boolean) => {
-            const trainer = createTrainer(native, model, {
-              ...common,
-              epochs: 1,
-              batchSize: sz.batch,
-              warmupSteps: Math.max(1, Math.floor(total / 20)),
-              schedule: 'cosine',
-              device: setup.device,
-              precision: setup.precision,
-              maxStepsPerEpoch: total,
-              patience: 0,
-              logEvery: 1e9,
-              profileSteps,
-              timeFromStep: opts.warmupSteps,
-            });
-            try {
-              return await trainer.fit({ train: split });
-            } finally {
-              trainer.dispose();
-            }
-          };
-          const gpuIndex = onGpu ? Number(setup.device.split(':')[1] ?? 0) : -1;
-          const runNative = async (): Promise<LoopResult> => {
-            resetPeakResident();
-            if (onGpu) native.resetCudaPeakMemory(gpuIndex);
-            const fit = await fitNative(true);
-            const peak = residentBytes().peak;
-            if (!fit.stepPhases)
-              throw new Error('bench: the native trainer returned no step phases (addon older than this bench? rebuild it)');
-            const r = summarise(fit.stepPhases, opts.warmupSteps, sz.batch, info.parameters);
-            r.peakRssBytes = peak;
-            // On a GPU the phase marks synchronise; samples/s comes from a second run that never waits
-            // inside a step (the way training runs), timed between two synchronisations.
-            if (onGpu) {
-              withTimedThroughput(r, await fitNative(false), sz.batch);
-              const device = native.cudaPeakMemory(gpuIndex);
-              if (device >= 0) r.peakDeviceBytes = device;
-            }
-            return r;
-          };
-          let pythonSkipped: string | undefined;
-          if (!opts.python) pythonSkipped = 'disabled (--no-python)';
-          else if (!py) pythonSkipped = 'no Python with torch found (apt-get install python3-torch, or set TSFM_PYTHON)';
-          else if (setup.device !== 'cpu' && setup.precision === 'fp16')
-            pythonSkipped = 'fp16 loss scaling not mirrored in the Python loop';
-          const caseFile = path.join(dir, `${family}-${size}-${setup.name}.json`);
-          writeFileSync(
-            caseFile,
-            JSON.stringify({
-              spec: { family, context_length: sz.context, horizon: sz.horizon, channels: 1, quantiles: [], params: info.params },
-              series: seriesFile,
-              batch_size: sz.batch,
-              warmup_steps: opts.warmupSteps,
-              steps: opts.steps,
-              lr: common.lr,
-              weight_decay: common.weightDecay,
-              grad_clip: common.gradClip,
-              threads: opts.threads,
-              seed: common.seed,
-              deterministic: opts.deterministic,
-              device: setup.device,
-              precision: setup.precision,
-            }),
-          );
-          // The same thread configuration as the native side, whose setThreads also sizes OpenBLAS's pool.
-          const threadsEnv = { ...process.env, OMP_NUM_THREADS: String(opts.threads), OPENBLAS_NUM_THREADS: String(opts.threads) };
-          const peer = pythonSkipped ? undefined : new PythonPeer(py!.python, 'train_loop.py', [caseFile], threadsEnv);
-          const runPython = async (): Promise<LoopResult & { torch: string }> => {
-            const out = await peer!.round();
-            if (out.parameters !== info.parameters)
-              throw new Error(
-                `bench: the Python ${family} has ${out.parameters} parameters, the native one ${info.parameters}; bench/python/models.py is out of step`,
-              );
-            const r = summarise({ ...out.phases, communication: [] }, 0, sz.batch, out.parameters);
-            r.peakRssBytes = out.peak_rss_bytes;
-            if (onGpu) {
-              withTimedThroughput(r, { timedSeconds: out.phases.timed_seconds, timedSteps: out.phases.timed_steps }, sz.batch);
-              r.peakDeviceBytes = out.peak_device_bytes;
-            }
-            return { ...r, torch: out.torch };
-          };
-          // Alternating rounds, best of each: other processes on a shared machine slow a round down, never up.
-          let nat: LoopResult | undefined;
-          let pyr: (LoopResult & { torch: string }) | undefined;
-          const rounds: { native: number; python?: number }[] = [];
-          try {
-            await peer?.ready();
-            for (let round = 0; round < opts.rounds; round++) {
-              await settle();
-              const n = await runNative();
-              const p = peer ? await runPython() : undefined;
-              rounds.push({ native: n.samplesPerSec, python: p?.samplesPerSec });
-              if (!nat || n.samplesPerSec > nat.samplesPerSec) nat = n;
-              if (p && (!pyr || p.samplesPerSec > pyr.samplesPerSec)) pyr = p;
-            }
-          } finally {
-            peer?.close();
-          }
-          if (peakFlops) {
-            nat!.mfu = (flops * nat!.samplesPerSec) / peakFlops;
-            if (pyr) pyr.mfu = (flops * pyr.samplesPerSec) / peakFlops;
-          }
-          const res: TrainingCaseResult = {
-            family,
-            size,
-            setup: setup.name,
-            device: setup.device,
-            precision: setup.precision,
-            context: sz.context,
-            horizon: sz.horizon,
-            batch: sz.batch,
-            steps: opts.steps,
-            threads: opts.threads,
-            trainFlopsPerSample: flops,
-            native: nat!,
-            rounds,
-            python: pyr,
-            pythonSkipped,
-            ratio: pyr ? nat!.samplesPerSec / pyr.samplesPerSec : undefined,
-            cpuRatio: pyr ? nat!.samplesPerCpuSec / pyr.samplesPerCpuSec : undefined,
-          };
-          // Data pipeline at this window size and batch: gather rate against the rate training consumes.
-          const probe = await native.benchGather(split, { batchSize: sz.batch, batches: 20, seed: 5 });
-          const batches = Math.max(20, Math.min(5000, Math.round((0.3 / Math.max(1e-6, probe.seconds)) * 20)));
-          const g = await native.benchGather(split, { batchSize: sz.batch, batches, seed: 6 });
-          res.dataWindowsPerSec = g.windows / g.seconds;
-          res.dataPipelineRatio = res.dataWindowsPerSec / nat!.samplesPerSec;
-          model.dispose();
-          log(
-            `train ${family}/${size}/${setup.name}: native ${nat!.samplesPerSec.toFixed(0)} samples/s` +
-              (res.python
-                ? `, python ${res.python.samplesPerSec.toFixed(0)} samples/s, ratio ${res.ratio!.toFixed(2)}x (CPU-time ratio ${res.cpuRatio!.toFixed(2)}x)`
-                : `, python skipped: ${res.pythonSkipped}`) +
-              `, data pipeline ${res.dataPipelineRatio.toFixed(0)}x`,
-          );
-          results.push(res);
-        }
+        for (const family of opts.families) results.push(await benchCase(run, setup, size, split, family));
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** One case: alternating native and Python rounds, then MFU and the data pipeline rate against the best native round. */
+async function benchCase(run: BenchRun, setup: Setup, size: SizeName, split: Split, family: string): Promise<TrainingCaseResult> {
+  const { native, opts } = run;
+  const sz = SIZE_TABLE[size];
+  const model = createModel(native, {
+    family,
+    contextLength: sz.context,
+    horizon: sz.horizon,
+    channels: 1,
+    params: sz.params[family] ?? {},
+    seed: 1,
+  });
+  const info = model.info();
+  const common = { lr: 1e-3, weightDecay: 1e-4, gradClip: 1.0, seed: 3, threads: opts.threads, deterministic: opts.deterministic };
+  const flops = trainFlopsPerSample({ family, contextLength: sz.context, horizon: sz.horizon, channels: 1, params: info.params });
+  const peakFlops = opts.peaks[setup.name];
+  const onGpu = setup.device !== 'cpu';
+  const c: BenchCase = {
+    family,
+    size,
+    setup,
+    sz,
+    split,
+    model,
+    info,
+    common,
+    onGpu,
+    gpuIndex: onGpu ? Number(setup.device.split(':')[1] ?? 0) : -1,
+  };
+  const pythonSkipped = pythonSkipReason(run, setup);
+  const caseFile = writePythonCase(run, c);
+  // The same thread configuration as the native side, whose setThreads also sizes OpenBLAS's pool.
+  const threadsEnv = { ...process.env, OMP_NUM_THREADS: String(opts.threads), OPENBLAS_NUM_THREADS: String(opts.threads) };
+  const peer = pythonSkipped ? undefined : new PythonPeer(run.py!.python, 'train_loop.py', [caseFile], threadsEnv);
+  const { nat, pyr, rounds } = await alternateRounds(run, c, peer);
+  if (peakFlops) {
+    nat.mfu = (flops * nat.samplesPerSec) / peakFlops;
+    if (pyr) pyr.mfu = (flops * pyr.samplesPerSec) / peakFlops;
+  }
+  const res: TrainingCaseResult = {
+    family,
+    size,
+    setup: setup.name,
+    device: setup.device,
+    precision: setup.precision,
+    context: sz.context,
+    horizon: sz.horizon,
+    batch: sz.batch,
+    steps: opts.steps,
+    threads: opts.threads,
+    trainFlopsPerSample: flops,
+    native: nat,
+    rounds,
+    python: pyr,
+    pythonSkipped,
+    ratio: pyr ? nat.samplesPerSec / pyr.samplesPerSec : undefined,
+    cpuRatio: pyr ? nat.samplesPerCpuSec / pyr.samplesPerCpuSec : undefined,
+  };
+  res.dataWindowsPerSec = await dataWindowsPerSec(native, split, sz.batch);
+  res.dataPipelineRatio = res.dataWindowsPerSec / nat.samplesPerSec;
+  model.dispose();
+  run.opts.onLog?.(caseLine(res));
+  return res;
+}
+
+/** Why the Python peer does not run this case, or undefined when it does. */
+function pythonSkipReason(run: BenchRun, setup: Setup): string | undefined {
+  if (!run.opts.python) return 'disabled (--no-python)';
+  if (!run.py) return 'no Python with torch found (apt-get install python3-torch, or set TSFM_PYTHON)';
+  if (setup.device !== 'cpu' && setup.precision === 'fp16') return 'fp16 loss scaling not mirrored in the Python loop';
+  return undefined;
+}
+
+/** The case as bench/python/train_loop.py reads it: the same model, series, batch, optimizer and device. */
+function writePythonCase(run: BenchRun, c: BenchCase): string {
+  const { opts } = run;
+  const caseFile = path.join(run.dir, `${c.family}-${c.size}-${c.setup.name}.json`);
+  writeFileSync(
+    caseFile,
+    JSON.stringify({
+      spec: { family: c.family, context_length: c.sz.context, horizon: c.sz.horizon, channels: 1, quantiles: [], params: c.info.params },
+      series: run.seriesFile,
+      batch_size: c.sz.batch,
+      warmup_steps: opts.warmupSteps,
+      steps: opts.steps,
+      lr: c.common.lr,
+      weight_decay: c.common.weightDecay,
+      grad_clip: c.common.gradClip,
+      threads: opts.threads,
+      seed: c.common.seed,
+      deterministic: opts.deterministic,
+      device: c.setup.device,
+      precision: c.setup.precision,
+    }),
+  );
+  return caseFile;
+}
+
+/** Alternating rounds, best of each: other processes on a shared machine slow a round down, never up. */
+async function alternateRounds(
+  run: BenchRun,
+  c: BenchCase,
+  peer: PythonPeer | undefined,
+): Promise<{ nat: LoopResult; pyr?: PythonResult; rounds: { native: number; python?: number }[] }> {
+  let nat: LoopResult | undefined;
+  let pyr: PythonResult | undefined;
+  const rounds: { native: number; python?: number }[] = [];
+  try {
+    await peer?.ready();
+    for (let round = 0; round < run.opts.rounds; round++) {
+      await settle();
+      const n = await runNative(run, c);
+      const p = peer ? await runPython(c, peer) : undefined;
+      rounds.push({ native: n.samplesPerSec, python: p?.samplesPerSec });
+      if (!nat || n.samplesPerSec > nat.samplesPerSec) nat = n;
+      if (p && (!pyr || p.samplesPerSec > pyr.samplesPerSec)) pyr = p;
+    }
+  } finally {
+    peer?.close();
+  }
+  return { nat: nat!, pyr, rounds };
+}
+
+/** One epoch of warm-up + measured steps of the native trainer on the case's model. */
+async function fitNative(run: BenchRun, c: BenchCase, profileSteps: boolean) {
+  const total = run.opts.warmupSteps + run.opts.steps;
+  const trainer = createTrainer(run.native, c.model, {
+    ...c.common,
+    epochs: 1,
+    batchSize: c.sz.batch,
+    warmupSteps: Math.max(1, Math.floor(total / 20)),
+    schedule: 'cosine',
+    device: c.setup.device,
+    precision: c.setup.precision,
+    maxStepsPerEpoch: total,
+    patience: 0,
+    logEvery: 1e9,
+    profileSteps,
+    timeFromStep: run.opts.warmupSteps,
+  });
+  try {
+    return await trainer.fit({ train: c.split });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** A native round: per-step phases and peak memory (and, on a GPU, samples/s from a run without phase marks). */
+async function runNative(run: BenchRun, c: BenchCase): Promise<LoopResult> {
+  const { native } = run;
+  resetPeakResident();
+  if (c.onGpu) native.resetCudaPeakMemory(c.gpuIndex);
+  const fit = await fitNative(run, c, true);
+  const peak = residentBytes().peak;
+  if (!fit.stepPhases) throw new Error('bench: the native trainer returned no step phases (addon older than this bench? rebuild it)');
+  const r = summarise(fit.stepPhases, run.opts.warmupSteps, c.sz.batch, c.info.parameters);
+  r.peakRssBytes = peak;
+  // On a GPU the phase marks synchronise; samples/s comes from a second run that never waits
+  // inside a step (the way training runs), timed between two synchronisations.
+  if (c.onGpu) {
+    withTimedThroughput(r, await fitNative(run, c, false), c.sz.batch);
+    const device = native.cudaPeakMemory(c.gpuIndex);
+    if (device >= 0) r.peakDeviceBytes = device;
+  }
+  return r;
+}
+
+/** A Python round of the peer; its model must have the native one's parameter count. */
+async function runPython(c: BenchCase, peer: PythonPeer): Promise<PythonResult> {
+  const out = await peer.round();
+  if (out.parameters !== c.info.parameters)
+    throw new Error(
+      `bench: the Python ${c.family} has ${out.parameters} parameters, the native one ${c.info.parameters}; bench/python/models.py is out of step`,
+    );
+  const r = summarise({ ...out.phases, communication: [] }, 0, c.sz.batch, out.parameters);
+  r.peakRssBytes = out.peak_rss_bytes;
+  if (c.onGpu) {
+    withTimedThroughput(r, { timedSeconds: out.phases.timed_seconds, timedSteps: out.phases.timed_steps }, c.sz.batch);
+    r.peakDeviceBytes = out.peak_device_bytes;
+  }
+  return { ...r, torch: out.torch };
+}
+
+/** Data pipeline at this window size and batch: batch-gather windows/s over ~0.3 s, sized from a 20-batch probe. */
+async function dataWindowsPerSec(native: Native, split: Split, batchSize: number): Promise<number> {
+  const probe = await native.benchGather(split, { batchSize, batches: 20, seed: 5 });
+  const batches = Math.max(20, Math.min(5000, Math.round((0.3 / Math.max(1e-6, probe.seconds)) * 20)));
+  const g = await native.benchGather(split, { batchSize, batches, seed: 6 });
+  return g.windows / g.seconds;
+}
+
+function caseLine(res: TrainingCaseResult): string {
+  return (
+    `train ${res.family}/${res.size}/${res.setup}: native ${res.native.samplesPerSec.toFixed(0)} samples/s` +
+    (res.python
+      ? `, python ${res.python.samplesPerSec.toFixed(0)} samples/s, ratio ${res.ratio!.toFixed(2)}x (CPU-time ratio ${res.cpuRatio!.toFixed(2)}x)`
+      : `, python skipped: ${res.pythonSkipped}`) +
+    `, data pipeline ${res.dataPipelineRatio!.toFixed(0)}x`
+  );
 }

@@ -27,6 +27,8 @@ export class CsvParser {
   private readonly delimCode: number;
   private readonly onRecord: (fields: string[], line: number) => void;
   private first = true;
+  /** Value of the quoted field readQuoted last read. */
+  private quoted = '';
 
   constructor(onRecord: (fields: string[], line: number) => void, opts: CsvParseOptions = {}) {
     this.onRecord = onRecord;
@@ -49,7 +51,7 @@ export class CsvParser {
     this.rest = '';
   }
 
-  // eslint-disable-next-line max-lines-per-function -- a single-pass CSV state machine; splitting it would cost a function call per character
+  /** Parses the buffered text record by record; an incomplete last record waits for the next chunk unless `final`. */
   private parse(final: boolean): void {
     const s = this.rest;
     const n = s.length;
@@ -66,61 +68,17 @@ export class CsvParser {
       for (;;) {
         // at the start of a field
         if (i >= n) {
-          if (!final) {
-            this.rest = s.slice(recStart);
-            this.line = recLine;
-            return;
-          }
+          if (!final) return this.suspend(s, recStart, recLine);
           fields.push('');
           break;
         }
         if (s.charCodeAt(i) === QUOTE) {
-          let j = i + 1;
-          let value = '';
-          let segStart = j;
-          for (;;) {
-            const q = s.indexOf('"', j);
-            if (q === -1) {
-              if (!final) {
-                this.rest = s.slice(recStart);
-                this.line = recLine;
-                return;
-              }
-              throw new DataError(`unterminated quoted field starting on line ${recLine}`, { line: recLine });
-            }
-            if (q + 1 < n && s.charCodeAt(q + 1) === QUOTE) {
-              value += s.slice(segStart, q + 1);
-              j = q + 2;
-              segStart = j;
-              continue;
-            }
-            if (q + 1 >= n && !final) {
-              this.rest = s.slice(recStart);
-              this.line = recLine;
-              return;
-            }
-            value += s.slice(segStart, q);
-            j = q + 1;
-            break;
-          }
+          const j = this.readQuoted(s, i, final, recLine);
+          if (j < 0) return this.suspend(s, recStart, recLine);
           // count embedded newlines
           for (let k = s.indexOf('\n', i); k !== -1 && k < j; k = s.indexOf('\n', k + 1)) line++;
           i = j;
-          // tolerate junk between closing quote and the delimiter (non-RFC): append it
-          if (i < n) {
-            const c = s.charCodeAt(i);
-            if (c !== dc && c !== CR && c !== LF) {
-              let e = s.indexOf(delim, i);
-              let e2 = s.indexOf('\n', i);
-              if (e2 === -1) e2 = n;
-              if (e === -1 || e > e2) e = e2;
-              let end = e;
-              if (end > i && s.charCodeAt(end - 1) === CR) end--;
-              value += s.slice(i, end);
-              i = end;
-            }
-          }
-          fields.push(value);
+          fields.push(this.quoted);
           if (nl < i) {
             nl = s.indexOf('\n', i);
             if (nl === -1) nl = n;
@@ -132,11 +90,7 @@ export class CsvParser {
           }
           let e = s.indexOf(delim, i);
           if (e === -1 || e > nl) e = nl;
-          if (e === n && !final) {
-            this.rest = s.slice(recStart);
-            this.line = recLine;
-            return;
-          }
+          if (e === n && !final) return this.suspend(s, recStart, recLine);
           let end = e;
           if (end === nl && end > i && s.charCodeAt(end - 1) === CR) end--;
           fields.push(s.slice(i, end));
@@ -147,21 +101,13 @@ export class CsvParser {
         const c = s.charCodeAt(i);
         if (c === dc) {
           i++;
-          if (i >= n && !final) {
-            this.rest = s.slice(recStart);
-            this.line = recLine;
-            return;
-          }
+          if (i >= n && !final) return this.suspend(s, recStart, recLine);
           continue;
         }
         if (c === CR) {
           i++;
           if (i < n && s.charCodeAt(i) === LF) i++;
-          else if (i >= n && !final) {
-            this.rest = s.slice(recStart);
-            this.line = recLine;
-            return;
-          }
+          else if (i >= n && !final) return this.suspend(s, recStart, recLine);
           line++;
           break;
         }
@@ -180,6 +126,57 @@ export class CsvParser {
     }
     this.rest = '';
     this.line = line;
+  }
+
+  /** Keeps the incomplete record that starts at recStart for the next chunk. */
+  private suspend(s: string, recStart: number, recLine: number): void {
+    this.rest = s.slice(recStart);
+    this.line = recLine;
+  }
+
+  /**
+   * The quoted field opening at s[i] ("" unescaped, and any junk between the closing quote and the
+   * delimiter appended, non-RFC): its value goes to `this.quoted`, and the index after it is returned;
+   * -1 when the chunk ends inside it (and more may come). Called once per quoted field.
+   */
+  private readQuoted(s: string, i: number, final: boolean, recLine: number): number {
+    const n = s.length;
+    let j = i + 1;
+    let value = '';
+    let segStart = j;
+    for (;;) {
+      const q = s.indexOf('"', j);
+      if (q === -1) {
+        if (!final) return -1;
+        throw new DataError(`unterminated quoted field starting on line ${recLine}`, { line: recLine });
+      }
+      if (q + 1 < n && s.charCodeAt(q + 1) === QUOTE) {
+        value += s.slice(segStart, q + 1);
+        j = q + 2;
+        segStart = j;
+        continue;
+      }
+      if (q + 1 >= n && !final) return -1;
+      value += s.slice(segStart, q);
+      j = q + 1;
+      break;
+    }
+    // tolerate junk between closing quote and the delimiter (non-RFC): append it; it holds no newline
+    if (j < n) {
+      const c = s.charCodeAt(j);
+      if (c !== this.delimCode && c !== CR && c !== LF) {
+        let e = s.indexOf(this.delim, j);
+        let e2 = s.indexOf('\n', j);
+        if (e2 === -1) e2 = n;
+        if (e === -1 || e > e2) e = e2;
+        let end = e;
+        if (end > j && s.charCodeAt(end - 1) === CR) end--;
+        value += s.slice(j, end);
+        j = end;
+      }
+    }
+    this.quoted = value;
+    return j;
   }
 }
 

@@ -16,7 +16,7 @@ import { readOhioT1dm } from './adapters/ohio.js';
 import { readTidepool } from './adapters/tidepool.js';
 import type { AdapterResult, ChannelSpec } from './raw.js';
 import { inferIntervalMs, regularizeSeries } from './regularize.js';
-import type { RegularizedSeries } from './regularize.js';
+import type { RegularizedSeries, RegularizeParams } from './regularize.js';
 import { cacheDirFor, computeDatasetVersion, readCachedDataset, writeCachedDataset } from './cache.js';
 
 export interface IngestOptions {
@@ -110,11 +110,36 @@ export async function ingestDataset(
   return (await ingestDatasetWithInfo(config, opts)).dataset;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the ingest pipeline in order (read, regularise, report); each step is already its own module
+/** The ingest pipeline in order: read, sampling parameters, target check, regularise, concatenate, report. */
 async function buildDataset(cfg: DatasetConfig, files: string[], version: string): Promise<TimeSeriesDataset> {
   const src = await readSource(cfg, files);
   const warnings = [...src.warnings];
   const counters = { ...src.counters };
+  const params = samplingParams(cfg, src, warnings);
+  checkTargetsPresent(cfg, src, warnings);
+  const { regs, gapsSplit } = regularizeAll(cfg, src, params, counters, warnings);
+  const { values, segments, series } = concatenate(src.channels, regs);
+  const report = ingestReport(src, { warnings, counters, gapsSplit, segments: segments.length, series: series.length });
+  const channels: ChannelInfo[] = src.channels.map((c) => {
+    const info: ChannelInfo = { name: c.name, role: c.role, kind: fillToKind(c.fill) };
+    if (c.unit !== undefined) info.unit = c.unit;
+    return info;
+  });
+  return {
+    name: cfg.name,
+    version,
+    intervalMs: params.intervalMs,
+    timeZone: cfg.time_zone ?? 'UTC',
+    channels,
+    values,
+    series,
+    segments,
+    report,
+  };
+}
+
+/** The grid the series are regularised onto: the interval (given or inferred) and the longest gap bridged. */
+function samplingParams(cfg: DatasetConfig, src: AdapterResult, warnings: string[]): RegularizeParams {
   let intervalMs: number;
   if (cfg.interval) intervalMs = parseDuration(cfg.interval);
   else {
@@ -130,15 +155,17 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
     warnings.push(`max_gap ${cfg.max_gap} is shorter than the interval; using ${formatDuration(intervalMs)}`);
     maxGapMs = intervalMs;
   }
-  const params = {
+  return {
     intervalMs,
     maxGapMs,
     toleranceMs: (cfg.snap_tolerance ?? 1 / 3) * intervalMs,
     minSegmentLength: cfg.min_segment_length ?? 1,
     duplicates: cfg.duplicates ?? 'mean',
-  } as const;
+  };
+}
 
-  // A series whose target never has a value is a mapping problem, not data to drop silently.
+/** A series whose target never has a value is a mapping problem, not data to drop silently. */
+function checkTargetsPresent(cfg: DatasetConfig, src: AdapterResult, warnings: string[]): void {
   const tIdx = src.channels.map((c, i) => (c.role === 'target' ? i : -1)).filter((i) => i >= 0);
   for (const s of src.series) {
     let any = false;
@@ -151,7 +178,16 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
       warnings.push(msg);
     }
   }
+}
 
+/** Every series regularised; fails when no segment long enough remains anywhere. */
+function regularizeAll(
+  cfg: DatasetConfig,
+  src: AdapterResult,
+  params: RegularizeParams,
+  counters: Record<string, number>,
+  warnings: string[],
+): { regs: RegularizedSeries[]; gapsSplit: number } {
   const regs: RegularizedSeries[] = [];
   let gapsSplit = 0;
   const longest = { rows: 0 };
@@ -170,9 +206,17 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
       longest.rows,
     );
   }
+  return { regs, gapsSplit };
+}
+
+/** The regularised series one after another: one array per channel, segments at their offsets. */
+function concatenate(
+  channels: ChannelSpec[],
+  regs: RegularizedSeries[],
+): { values: Float32Array[]; segments: Segment[]; series: SeriesInfo[] } {
   let total = 0;
   for (const r of regs) total += r.values[0].length;
-  const values = src.channels.map(() => new Float32Array(total));
+  const values = channels.map(() => new Float32Array(total));
   const segments: Segment[] = [];
   const series: SeriesInfo[] = [];
   let off = 0;
@@ -186,7 +230,15 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
     for (let c = 0; c < values.length; c++) values[c].set(r.values[c], off);
     off += o;
   });
+  return { values, segments, series };
+}
 
+/** Rows read, kept and dropped per file and in total, with the first 200 warnings. */
+function ingestReport(
+  src: AdapterResult,
+  r: { warnings: string[]; counters: Record<string, number>; gapsSplit: number; segments: number; series: number },
+): IngestReport {
+  const { warnings } = r;
   const dropped: Record<string, number> = {};
   let rowsRead = 0;
   let rowsKept = 0;
@@ -210,27 +262,12 @@ async function buildDataset(cfg: DatasetConfig, files: string[], version: string
     rowsKept,
     pointsInterpolated,
     dropped,
-    gapsSplit,
-    segments: segments.length,
-    series: series.length,
+    gapsSplit: r.gapsSplit,
+    segments: r.segments,
+    series: r.series,
     warnings: warnings.length > 200 ? [...warnings.slice(0, 200), `... ${warnings.length - 200} more warnings`] : warnings,
-    counters,
+    counters: r.counters,
   };
   if (src.seriesCounters && Object.keys(src.seriesCounters).length) report.seriesCounters = src.seriesCounters;
-  const channels: ChannelInfo[] = src.channels.map((c) => {
-    const info: ChannelInfo = { name: c.name, role: c.role, kind: fillToKind(c.fill) };
-    if (c.unit !== undefined) info.unit = c.unit;
-    return info;
-  });
-  return {
-    name: cfg.name,
-    version,
-    intervalMs,
-    timeZone: cfg.time_zone ?? 'UTC',
-    channels,
-    values,
-    series,
-    segments,
-    report,
-  };
+  return report;
 }

@@ -168,146 +168,28 @@ function pickHeldOut(groups: number[][], count: number, seed: number): Set<numbe
   return out;
 }
 
+type Protocol<K extends SplitProtocol['kind']> = Extract<SplitProtocol, { kind: K }>;
+type Segments = ReturnType<typeof segmentsBySeries>;
+
+/** Target-row blocks of a protocol, with the series it holds out and what it warns about. */
+interface ProtocolBlocks {
+  blocks: SplitResult['blocks'];
+  heldOut: number[];
+  valSeries?: number[];
+  /** Rows of the series held out as out-of-distribution test (hybrid, glucobench). */
+  ood: RowRange[];
+  warnings: string[];
+}
+
+const noBlocks = (): ProtocolBlocks => ({ blocks: { train: [], val: [], test: [] }, heldOut: [], ood: [], warnings: [] });
+
 /** Builds train/val/test windows for a protocol. */
-// eslint-disable-next-line max-lines-per-function -- one switch over the split protocols, each case a few lines
 export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: SplitProtocol): SplitResult {
   const { context, horizon } = wp;
   const stride = wp.stride ?? 1;
   const evalStride = wp.evalStride ?? stride;
   const segBy = segmentsBySeries(ds);
-  const ranges = seriesRowRanges(ds);
-  const warnings: string[] = [];
-  const blocks: SplitResult['blocks'] = { train: [], val: [], test: [] };
-  let heldOut: number[] = [];
-  let valSeries: number[] | undefined;
-  const ood: RowRange[] = [];
-
-  switch (protocol.kind) {
-    case 'temporal': {
-      ds.series.forEach((_, si) => {
-        const [tr, va, te] = temporalBlocks(ds, ranges[si], segBy[si], protocol);
-        blocks.train.push(tr);
-        blocks.val.push(va);
-        blocks.test.push(te);
-      });
-      break;
-    }
-    case 'series': {
-      const groups = seriesGroups(ds, protocol.groupBy);
-      const G = groups.length;
-      const vf = protocol.valFraction ?? 0.1;
-      const tf = protocol.testFraction ?? 0.2;
-      if (vf < 0 || tf < 0 || vf + tf >= 1) throw new DataError(`series split: valFraction + testFraction must be < 1`);
-      const nTest = tf > 0 ? Math.max(1, Math.round(G * tf)) : 0;
-      const nVal = vf > 0 ? Math.max(1, Math.round(G * vf)) : 0;
-      if (nTest + nVal >= G)
-        throw new DataError(`series split: ${G} series group(s) are too few to hold out ${nTest} for test and ${nVal} for validation`);
-      const shuffled = seededShuffle(groups, protocol.seed ?? 0);
-      const test = shuffled
-        .slice(0, nTest)
-        .flat()
-        .sort((a, b) => a - b);
-      const val = shuffled
-        .slice(nTest, nTest + nVal)
-        .flat()
-        .sort((a, b) => a - b);
-      const testSet = new Set(test);
-      const valSet = new Set(val);
-      ds.series.forEach((_, si) => {
-        const r = ranges[si];
-        if (testSet.has(si)) blocks.test.push(r);
-        else if (valSet.has(si)) blocks.val.push(r);
-        else blocks.train.push(r);
-      });
-      heldOut = test;
-      valSeries = val;
-      break;
-    }
-    case 'hybrid': {
-      const groups = seriesGroups(ds, protocol.groupBy);
-      const tf = protocol.testFraction ?? 0.2;
-      const nOut = tf > 0 ? Math.max(1, Math.round(groups.length * tf)) : 0;
-      if (nOut >= groups.length) throw new DataError(`hybrid split: ${groups.length} series group(s) are too few to hold out ${nOut}`);
-      const out = pickHeldOut(groups, nOut, protocol.seed ?? 0);
-      ds.series.forEach((_, si) => {
-        if (out.has(si)) {
-          ood.push(ranges[si]);
-          return;
-        }
-        const [tr, va, te] = temporalBlocks(ds, ranges[si], segBy[si], { fractions: protocol.fractions });
-        blocks.train.push(tr);
-        blocks.val.push(va);
-        blocks.test.push(te);
-      });
-      heldOut = [...out].sort((a, b) => a - b);
-      break;
-    }
-    case 'glucobench': {
-      const groups = seriesGroups(ds, protocol.groupBy);
-      const L = protocol.blockLength ?? 240;
-      const nOut = Math.ceil(groups.length * (protocol.oodFraction ?? 0.1));
-      if (nOut >= groups.length) throw new DataError(`glucobench split: ${groups.length} subject(s) are too few to hold out ${nOut}`);
-      const out = pickHeldOut(groups, nOut, protocol.seed ?? 0);
-      const mode = protocol.mode ?? 'last_segment';
-      ds.series.forEach((s, si) => {
-        if (out.has(si)) {
-          ood.push(ranges[si]);
-          return;
-        }
-        const segs = segBy[si];
-        if (segs.length === 0) return;
-        const cut = (seg: (typeof segs)[number]): { trainEnd: number; val?: RowRange; test?: RowRange } => {
-          const end = seg.offset + seg.length;
-          if (seg.length >= 2 * L + context) return { trainEnd: end - 2 * L, val: [end - 2 * L, end - L], test: [end - L, end] };
-          if (seg.length >= L + context) return { trainEnd: end - L, val: [end - L, end] };
-          return { trainEnd: end };
-        };
-        if (mode === 'every_segment') {
-          for (const seg of segs) {
-            const c = cut(seg);
-            blocks.train.push([seg.offset, c.trainEnd]);
-            if (c.val) blocks.val.push(c.val);
-            if (c.test) blocks.test.push(c.test);
-          }
-          return;
-        }
-        const last = segs[segs.length - 1];
-        const c = cut(last);
-        if (!c.test)
-          warnings.push(
-            `glucobench: series '${s.id}': last segment has ${last.length} rows, fewer than 2*${L}+${context}; ${c.val ? 'no test block' : 'no validation or test block'}`,
-          );
-        blocks.train.push([ranges[si][0], c.trainEnd]);
-        if (c.val) blocks.val.push(c.val);
-        if (c.test) blocks.test.push(c.test);
-      });
-      heldOut = [...out].sort((a, b) => a - b);
-      break;
-    }
-    case 'ett': {
-      if (ds.series.length !== 1) throw new DataError(`ett split needs a dataset with one series (got ${ds.series.length})`);
-      let borders = protocol.borders;
-      if (!borders) {
-        const factor = 3_600_000 / ds.intervalMs;
-        if (factor !== 1 && factor !== 4)
-          throw new DataError(
-            `ett split: default borders are defined for hourly and 15-minute data (interval is ${ds.intervalMs} ms); pass borders`,
-          );
-        borders = [8640 * factor, 11520 * factor, 14400 * factor];
-      }
-      const [r0, r1] = ranges[0];
-      const [b1, b2, b3] = borders.map((b) => r0 + b);
-      if (b3 > r1) throw new DataError(`ett split: the dataset has ${r1 - r0} rows, fewer than the protocol's ${borders[2]}`);
-      if (segBy[0].length !== 1) warnings.push(`ett split: the series has ${segBy[0].length} segments (gaps); windows never cross them`);
-      blocks.train.push([r0, b1]);
-      blocks.val.push([b1, b2]);
-      blocks.test.push([b2, b3]);
-      break;
-    }
-    default:
-      throw new DataError(`unknown split protocol ${(protocol as { kind: string }).kind}`);
-  }
-
+  const { blocks, heldOut, valSeries, ood, warnings } = protocolBlocks(ds, segBy, protocol, context);
   const rs = rowSeries(ds);
   const build = (bl: RowRange[], inBlock: boolean, st: number): WindowSet => {
     const b = new WindowSetBuilder(context, horizon, st);
@@ -333,6 +215,165 @@ export function makeSplits(ds: TimeSeriesDataset, wp: WindowParams, protocol: Sp
     res.testOOD = build(ood, true, evalStride);
   }
   return res;
+}
+
+function protocolBlocks(ds: TimeSeriesDataset, segBy: Segments, protocol: SplitProtocol, context: number): ProtocolBlocks {
+  const ranges = seriesRowRanges(ds);
+  switch (protocol.kind) {
+    case 'temporal':
+      return temporalSplit(ds, ranges, segBy, protocol);
+    case 'series':
+      return seriesSplit(ds, ranges, protocol);
+    case 'hybrid':
+      return hybridSplit(ds, ranges, segBy, protocol);
+    case 'glucobench':
+      return glucobenchSplit(ds, ranges, segBy, protocol, context);
+    case 'ett':
+      return ettSplit(ds, ranges, segBy, protocol);
+    default:
+      throw new DataError(`unknown split protocol ${(protocol as { kind: string }).kind}`);
+  }
+}
+
+/** Every series cut in time (fractions or date cut-offs). */
+function temporalSplit(ds: TimeSeriesDataset, ranges: RowRange[], segBy: Segments, protocol: Protocol<'temporal'>): ProtocolBlocks {
+  const out = noBlocks();
+  ds.series.forEach((_, si) => {
+    const [tr, va, te] = temporalBlocks(ds, ranges[si], segBy[si], protocol);
+    out.blocks.train.push(tr);
+    out.blocks.val.push(va);
+    out.blocks.test.push(te);
+  });
+  return out;
+}
+
+/** Whole series (groups) shuffled into test, validation and training. */
+function seriesSplit(ds: TimeSeriesDataset, ranges: RowRange[], protocol: Protocol<'series'>): ProtocolBlocks {
+  const groups = seriesGroups(ds, protocol.groupBy);
+  const G = groups.length;
+  const vf = protocol.valFraction ?? 0.1;
+  const tf = protocol.testFraction ?? 0.2;
+  if (vf < 0 || tf < 0 || vf + tf >= 1) throw new DataError(`series split: valFraction + testFraction must be < 1`);
+  const nTest = tf > 0 ? Math.max(1, Math.round(G * tf)) : 0;
+  const nVal = vf > 0 ? Math.max(1, Math.round(G * vf)) : 0;
+  if (nTest + nVal >= G)
+    throw new DataError(`series split: ${G} series group(s) are too few to hold out ${nTest} for test and ${nVal} for validation`);
+  const shuffled = seededShuffle(groups, protocol.seed ?? 0);
+  const test = shuffled
+    .slice(0, nTest)
+    .flat()
+    .sort((a, b) => a - b);
+  const val = shuffled
+    .slice(nTest, nTest + nVal)
+    .flat()
+    .sort((a, b) => a - b);
+  const testSet = new Set(test);
+  const valSet = new Set(val);
+  const out = noBlocks();
+  ds.series.forEach((_, si) => {
+    const r = ranges[si];
+    if (testSet.has(si)) out.blocks.test.push(r);
+    else if (valSet.has(si)) out.blocks.val.push(r);
+    else out.blocks.train.push(r);
+  });
+  return { ...out, heldOut: test, valSeries: val };
+}
+
+/** Some series (groups) held out as OOD test, the others cut in time. */
+function hybridSplit(ds: TimeSeriesDataset, ranges: RowRange[], segBy: Segments, protocol: Protocol<'hybrid'>): ProtocolBlocks {
+  const groups = seriesGroups(ds, protocol.groupBy);
+  const tf = protocol.testFraction ?? 0.2;
+  const nOut = tf > 0 ? Math.max(1, Math.round(groups.length * tf)) : 0;
+  if (nOut >= groups.length) throw new DataError(`hybrid split: ${groups.length} series group(s) are too few to hold out ${nOut}`);
+  const held = pickHeldOut(groups, nOut, protocol.seed ?? 0);
+  const out = noBlocks();
+  ds.series.forEach((_, si) => {
+    if (held.has(si)) {
+      out.ood.push(ranges[si]);
+      return;
+    }
+    const [tr, va, te] = temporalBlocks(ds, ranges[si], segBy[si], { fractions: protocol.fractions });
+    out.blocks.train.push(tr);
+    out.blocks.val.push(va);
+    out.blocks.test.push(te);
+  });
+  return { ...out, heldOut: [...held].sort((a, b) => a - b) };
+}
+
+/** A segment's GlucoBench cut: the last L rows test and the L before them validation, where it is long enough. */
+function glucobenchCut(seg: Segments[number][number], L: number, context: number): { trainEnd: number; val?: RowRange; test?: RowRange } {
+  const end = seg.offset + seg.length;
+  if (seg.length >= 2 * L + context) return { trainEnd: end - 2 * L, val: [end - 2 * L, end - L], test: [end - L, end] };
+  if (seg.length >= L + context) return { trainEnd: end - L, val: [end - L, end] };
+  return { trainEnd: end };
+}
+
+/** Subjects held out as OOD test; validation and test blocks of L rows at the end of the last (or every) segment. */
+function glucobenchSplit(
+  ds: TimeSeriesDataset,
+  ranges: RowRange[],
+  segBy: Segments,
+  protocol: Protocol<'glucobench'>,
+  context: number,
+): ProtocolBlocks {
+  const groups = seriesGroups(ds, protocol.groupBy);
+  const L = protocol.blockLength ?? 240;
+  const nOut = Math.ceil(groups.length * (protocol.oodFraction ?? 0.1));
+  if (nOut >= groups.length) throw new DataError(`glucobench split: ${groups.length} subject(s) are too few to hold out ${nOut}`);
+  const held = pickHeldOut(groups, nOut, protocol.seed ?? 0);
+  const mode = protocol.mode ?? 'last_segment';
+  const out = noBlocks();
+  const { blocks } = out;
+  ds.series.forEach((s, si) => {
+    if (held.has(si)) {
+      out.ood.push(ranges[si]);
+      return;
+    }
+    const segs = segBy[si];
+    if (segs.length === 0) return;
+    if (mode === 'every_segment') {
+      for (const seg of segs) {
+        const c = glucobenchCut(seg, L, context);
+        blocks.train.push([seg.offset, c.trainEnd]);
+        if (c.val) blocks.val.push(c.val);
+        if (c.test) blocks.test.push(c.test);
+      }
+      return;
+    }
+    const last = segs[segs.length - 1];
+    const c = glucobenchCut(last, L, context);
+    if (!c.test)
+      out.warnings.push(
+        `glucobench: series '${s.id}': last segment has ${last.length} rows, fewer than 2*${L}+${context}; ${c.val ? 'no test block' : 'no validation or test block'}`,
+      );
+    blocks.train.push([ranges[si][0], c.trainEnd]);
+    if (c.val) blocks.val.push(c.val);
+    if (c.test) blocks.test.push(c.test);
+  });
+  return { ...out, heldOut: [...held].sort((a, b) => a - b) };
+}
+
+/** The ETT benchmarks' fixed row borders on a dataset of one series. */
+function ettSplit(ds: TimeSeriesDataset, ranges: RowRange[], segBy: Segments, protocol: Protocol<'ett'>): ProtocolBlocks {
+  if (ds.series.length !== 1) throw new DataError(`ett split needs a dataset with one series (got ${ds.series.length})`);
+  let borders = protocol.borders;
+  if (!borders) {
+    const factor = 3_600_000 / ds.intervalMs;
+    if (factor !== 1 && factor !== 4)
+      throw new DataError(
+        `ett split: default borders are defined for hourly and 15-minute data (interval is ${ds.intervalMs} ms); pass borders`,
+      );
+    borders = [8640 * factor, 11520 * factor, 14400 * factor];
+  }
+  const [r0, r1] = ranges[0];
+  const [b1, b2, b3] = borders.map((b) => r0 + b);
+  if (b3 > r1) throw new DataError(`ett split: the dataset has ${r1 - r0} rows, fewer than the protocol's ${borders[2]}`);
+  const out = noBlocks();
+  if (segBy[0].length !== 1) out.warnings.push(`ett split: the series has ${segBy[0].length} segments (gaps); windows never cross them`);
+  out.blocks.train.push([r0, b1]);
+  out.blocks.val.push([b1, b2]);
+  out.blocks.test.push([b2, b3]);
+  return out;
 }
 
 function inRanges(ranges: RowRange[] | undefined, a: number, b: number): boolean {

@@ -77,13 +77,68 @@ function packageVersion(): string {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- the doctor checks in the order they are printed
+type Native = ReturnType<typeof loadNative>;
+type AddCheck = (name: string, status: CheckStatus, message: string, fix?: string) => void;
+
+/** What the checks after the addon loaded read: the report so far, the runtime and its build settings. */
+interface Probe {
+  o: DoctorOptions;
+  env: NodeJS.ProcessEnv;
+  add: AddCheck;
+  report: DoctorReport & { torch: NonNullable<DoctorReport['torch']> };
+  native: Native;
+  rt: ReturnType<Native['runtimeInfo']>;
+  settings: Record<string, string>;
+  blas: BlasInfo;
+  build: Record<string, unknown> | undefined;
+  cpu: ReturnType<typeof cpuInfo>;
+}
+
+/** Runs the checks in the order they are printed; without a loading addon only the first two. */
 export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   const env = o.env ?? process.env;
   const checks: Check[] = [];
-  const add = (name: string, status: CheckStatus, message: string, fix?: string) => checks.push({ name, status, message, fix });
+  const add: AddCheck = (name, status, message, fix) => checks.push({ name, status, message, fix });
   const cpu = cpuInfo();
-  const report: DoctorReport = {
+  const report = machineReport(cpu, checks);
+  checkNode(add);
+  let native: Native;
+  try {
+    native = loadNative();
+  } catch (e) {
+    const msg = (e as Error).message;
+    const fix = msg.match(/Fix: (.*)$/m)?.[1] ?? 'run `bash scripts/setup.sh`';
+    add('addon', 'fail', `the native addon does not load: ${msg.split('\n')[0]}`, fix);
+    report.ok = false;
+    return report;
+  }
+  const build = readBuildInfo();
+  report.addon = { path: nativeAddonPath(), build };
+  add('addon', 'ok', `addon loaded${build ? ` (built against LibTorch ${build.torchVersion} from ${build.torchSource})` : ''}`);
+  const rt = native.runtimeInfo();
+  const settings = buildSettings(rt.buildConfig);
+  const blas = loadedBlas();
+  report.cudaDevicesSeen = rt.cudaDeviceCount;
+  report.torch = torchReport(rt, settings, blas, build);
+  const p: Probe = { o, env, add, report: report as Probe['report'], native, rt, settings, blas, build, cpu };
+  checkAbi(p);
+  await checkBlas(p);
+  checkBlasKernels(p);
+  checkCuda(p);
+  checkThreads(p);
+  checkMemory(p);
+  await checkFusedKernels(p);
+  if (!o.skipRuntimeChecks) {
+    await checkOptimizerStep(p);
+    await checkTraining(p);
+  }
+  report.ok = !checks.some((c) => c.status === 'fail');
+  return report;
+}
+
+/** The report's machine part (CPU, GPUs, /dev/shm), read before the addon loads. */
+function machineReport(cpu: ReturnType<typeof cpuInfo>, checks: Check[]): DoctorReport {
+  return {
     ok: true,
     node: process.version,
     tsfm: packageVersion(),
@@ -99,7 +154,9 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     sharedMemoryBytes: sharedMemoryBytes(),
     checks,
   };
+}
 
+function checkNode(add: AddCheck): void {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 13))
     add(
@@ -109,33 +166,26 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       'run through `npm run tsfm --` (Node 24 from node_modules) or install Node >= 22.13',
     );
   else add('node', 'ok', `Node ${process.version}`);
+}
 
-  let native: ReturnType<typeof loadNative>;
+/** build/build-info.json of a locally built addon; undefined for a prebuilt one. */
+function readBuildInfo(): Record<string, unknown> | undefined {
   try {
-    native = loadNative();
-  } catch (e) {
-    const msg = (e as Error).message;
-    const fix = msg.match(/Fix: (.*)$/m)?.[1] ?? 'run `bash scripts/setup.sh`';
-    add('addon', 'fail', `the native addon does not load: ${msg.split('\n')[0]}`, fix);
-    report.ok = false;
-    return report;
-  }
-  let build: Record<string, unknown> | undefined;
-  try {
-    build = JSON.parse(readFileSync(path.join(packageRoot(), 'build', 'build-info.json'), 'utf8'));
+    return JSON.parse(readFileSync(path.join(packageRoot(), 'build', 'build-info.json'), 'utf8'));
   } catch {
     /* prebuilt addon */
+    return undefined;
   }
-  report.addon = { path: nativeAddonPath(), build };
-  add('addon', 'ok', `addon loaded${build ? ` (built against LibTorch ${build.torchVersion} from ${build.torchSource})` : ''}`);
+}
 
-  const rt = native.runtimeInfo();
-  const settings = buildSettings(rt.buildConfig);
-  const blas = loadedBlas();
-  const runtimeVersion = settings.TORCH_VERSION ?? rt.torchVersion;
-  report.cudaDevicesSeen = rt.cudaDeviceCount;
-  report.torch = {
-    version: runtimeVersion,
+function torchReport(
+  rt: Probe['rt'],
+  settings: Record<string, string>,
+  blas: BlasInfo,
+  build: Record<string, unknown> | undefined,
+): NonNullable<DoctorReport['torch']> {
+  return {
+    version: settings.TORCH_VERSION ?? rt.torchVersion,
     builtAgainst: build?.torchVersion as string | undefined,
     cuda: settings.USE_CUDA === 'ON' ? `yes (CUDA ${settings.CUDA_RUNTIME ?? settings.CUDA_VERSION ?? '?'})` : 'no (CPU build)',
     cudnn: settings.CUDNN_VERSION ?? (settings.USE_CUDNN === 'ON' ? 'yes' : 'no'),
@@ -148,8 +198,11 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
     distributed: rt.distributed,
     fusedKernels: rt.fusedKernels,
   };
+}
 
-  // ABI / version: the addon must run on the LibTorch it was compiled against.
+/** ABI / version: the addon must run on the LibTorch it was compiled against. */
+function checkAbi({ add, build, report }: Probe): void {
+  const runtimeVersion = report.torch.version;
   const builtMajorMinor = String(build?.torchVersion ?? '')
     .split('.')
     .slice(0, 2)
@@ -163,8 +216,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       'rebuild the addon against the LibTorch you run with: `npm run build:native`',
     );
   else add('libtorch-abi', 'ok', `LibTorch ${runtimeVersion} (the one the addon was built against)`);
+}
 
-  // BLAS: the reference implementation makes matrix products ~30x slower.
+/** BLAS: the reference implementation makes matrix products ~30x slower. */
+async function checkBlas({ o, add, report, native, rt, blas }: Probe): Promise<void> {
   if (!o.skipRuntimeChecks) {
     const r = await native.benchMatmul({ device: 'cpu', dtype: 'fp32', size: 256, minSeconds: 0.2 });
     report.torch.blas.matmulGflops = +(r.work / r.seconds / 1e9 / Math.max(1, rt.intraOpThreads)).toFixed(1);
@@ -188,8 +243,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       'ok',
       `BLAS: ${blas.kind}${blas.libraries.length ? ` (${blas.libraries[0]})` : ''}${report.torch.blas.matmulGflops !== undefined ? `, fp32 matmul ${report.torch.blas.matmulGflops} GFLOP/s per thread` : ''}`,
     );
+}
 
-  // OpenBLAS picks its kernels by CPU model at load; one older than the CPU runs SSE3 kernels on an AVX-512 core.
+/** OpenBLAS picks its kernels by CPU model at load; one older than the CPU runs SSE3 kernels on an AVX-512 core. */
+function checkBlasKernels({ env, add, rt }: Probe): void {
   const coreType = betterOpenblasCore(rt.blasCore, cpuVectorFlags());
   const forced = env.OPENBLAS_CORETYPE;
   if (coreType) {
@@ -203,8 +260,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
         : `export OPENBLAS_CORETYPE=${coreType} before starting tsfm (or install a newer OpenBLAS)`,
     );
   } else if (rt.blasCore) add('blas-kernels', 'ok', `OpenBLAS kernels: ${rt.blasCore}`);
+}
 
-  // CUDA.
+/** CUDA: a GPU that training cannot use, and NCCL for more than one. */
+function checkCuda({ add, report, rt, settings, build }: Probe): void {
   const cudaBuild = settings.USE_CUDA === 'ON' || build?.cuda === true;
   if (cudaBuild && !rt.cudaAvailable)
     add(
@@ -231,8 +290,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       'use a LibTorch built with NCCL (the official CUDA builds are)',
     );
   else if (rt.cudaDeviceCount > 1) add('nccl', 'ok', 'NCCL available for multi-GPU training');
+}
 
-  // Threads: more compute threads than cores makes every step slower.
+/** Threads: more compute threads than cores makes every step slower; so does a loaded machine. */
+function checkThreads({ env, add, report, rt, cpu }: Probe): void {
   const cores = cpu.availableParallelism;
   const omp = Number(env.OMP_NUM_THREADS ?? NaN);
   if (rt.intraOpThreads > cores)
@@ -264,8 +325,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       `load average ${report.cpu.loadAverage} exceeds ${cores} cores: other processes compete for the CPU (timings will be noisy)`,
       'benchmark on an idle machine, or note that it was shared',
     );
+}
 
-  // Shared memory: multi-process (DDP/Gloo) training keeps buffers in /dev/shm.
+/** Shared memory (multi-process DDP/Gloo training keeps buffers in /dev/shm) and RAM. */
+function checkMemory({ add, report, cpu }: Probe): void {
   if (report.sharedMemoryBytes !== undefined && report.sharedMemoryBytes < MIN_SHM_BYTES)
     add(
       'shm',
@@ -288,84 +351,87 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
       `${report.cpu.memoryGiB} GiB of memory`,
       'datasets are held in memory: use a machine with more RAM or a smaller dataset',
     );
+}
 
-  // Fused CPU kernels (attention, dropout): each instruction set this CPU runs, against LibTorch's own ops.
+/** Fused CPU kernels (attention, dropout): each instruction set this CPU runs, against LibTorch's own ops. */
+async function checkFusedKernels({ o, add, native, rt }: Probe): Promise<void> {
   if (rt.fusedKernels === 'off')
-    add(
+    return add(
       'fused-kernels',
       'warn',
       'fused CPU kernels are off (TSFM_FUSED_KERNELS=0): attention and dropout run as plain LibTorch ops, slower',
       'unset TSFM_FUSED_KERNELS',
     );
-  else if (!o.skipRuntimeChecks) {
-    const results = await native.checkFusedKernels();
-    const bad = results.filter((c) => !c.ok);
-    if (bad.length)
-      add(
-        'fused-kernels',
-        'fail',
-        `fused CPU kernels disagree with LibTorch: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
-        'export TSFM_FUSED_KERNELS=0 to train without them, and report this output',
-      );
-    else add('fused-kernels', 'ok', `fused CPU kernels (${rt.fusedKernels}) match LibTorch in ${results.length} checks`);
-  }
+  if (o.skipRuntimeChecks) return;
+  const results = await native.checkFusedKernels();
+  const bad = results.filter((c) => !c.ok);
+  if (bad.length)
+    add(
+      'fused-kernels',
+      'fail',
+      `fused CPU kernels disagree with LibTorch: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+      'export TSFM_FUSED_KERNELS=0 to train without them, and report this output',
+    );
+  else add('fused-kernels', 'ok', `fused CPU kernels (${rt.fusedKernels}) match LibTorch in ${results.length} checks`);
+}
 
-  // The training step's optimizer half (multi-tensor AdamW, clipping without a host sync) against
-  // LibTorch's own, on every device that trains.
+/**
+ * The training step's optimizer half (multi-tensor AdamW, clipping without a host sync) against
+ * LibTorch's own, on every device that trains.
+ */
+async function checkOptimizerStep({ add, native, rt }: Probe): Promise<void> {
   const devices = ['cpu', ...Array.from({ length: rt.cudaAvailable ? rt.cudaDeviceCount : 0 }, (_, i) => `cuda:${i}`)];
-  if (!o.skipRuntimeChecks) {
-    const results = (await Promise.all(devices.map((d) => native.checkOptimizerStep(d)))).flat();
-    const bad = results.filter((c) => !c.ok);
-    if (bad.length)
-      add(
-        'optimizer-step',
-        'fail',
-        `the multi-tensor optimizer step disagrees with LibTorch's: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
-        'report this output: training on this device would not match torch::optim::AdamW',
-      );
-    else add('optimizer-step', 'ok', `multi-tensor AdamW and gradient clipping match LibTorch's on ${devices.join(', ')}`);
-  }
+  const results = (await Promise.all(devices.map((d) => native.checkOptimizerStep(d)))).flat();
+  const bad = results.filter((c) => !c.ok);
+  if (bad.length)
+    add(
+      'optimizer-step',
+      'fail',
+      `the multi-tensor optimizer step disagrees with LibTorch's: ${bad.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+      'report this output: training on this device would not match torch::optim::AdamW',
+    );
+  else add('optimizer-step', 'ok', `multi-tensor AdamW and gradient clipping match LibTorch's on ${devices.join(', ')}`);
+}
 
-  // The real test: two training steps of a tiny model on synthetic data, on the CPU and on the first GPU
-  // (there with the background batch prefetch and mixed precision, as GPU training runs).
-  if (!o.skipRuntimeChecks) {
-    const setups = [
-      { device: 'cpu', precision: 'fp32' },
-      ...(rt.cudaAvailable
-        ? [
-            { device: 'cuda', precision: 'fp32' },
-            { device: 'cuda', precision: 'bf16' },
-          ]
-        : []),
-    ];
-    let split: ReturnType<typeof syntheticSplit> | undefined;
-    for (const setup of setups) {
-      const name = setup.device === 'cpu' ? 'training' : `training-${setup.device}-${setup.precision}`;
-      let model: InstanceType<typeof native.NativeModel> | undefined;
-      try {
-        split ??= syntheticSplit(native, syntheticSeries(4096), 64, 16);
-        model = createModel(native, { family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
-        const trainer = createTrainer(native, model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
-        const fit = await trainer.fit({ train: split }).finally(() => trainer.dispose());
-        if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss)))
-          throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
-        add(name, 'ok', `two training steps of a small model ran on ${setup.device} (${setup.precision})`);
-      } catch (e) {
-        add(
-          name,
-          'fail',
-          `a two-step training run on ${setup.device} (${setup.precision}) failed: ${(e as Error).message.split('\n')[0]}`,
-          setup.device === 'cpu'
-            ? 'run `bash scripts/setup.sh`; if it persists, report it with this output'
-            : 'train on the CPU (training.device: cpu) and report this output',
-        );
-      } finally {
-        model?.dispose();
-      }
+/**
+ * The real test: two training steps of a tiny model on synthetic data, on the CPU and on the first GPU
+ * (there with the background batch prefetch and mixed precision, as GPU training runs).
+ */
+async function checkTraining({ add, native, rt }: Probe): Promise<void> {
+  const setups = [
+    { device: 'cpu', precision: 'fp32' },
+    ...(rt.cudaAvailable
+      ? [
+          { device: 'cuda', precision: 'fp32' },
+          { device: 'cuda', precision: 'bf16' },
+        ]
+      : []),
+  ];
+  let split: ReturnType<typeof syntheticSplit> | undefined;
+  for (const setup of setups) {
+    const name = setup.device === 'cpu' ? 'training' : `training-${setup.device}-${setup.precision}`;
+    let model: InstanceType<typeof native.NativeModel> | undefined;
+    try {
+      split ??= syntheticSplit(native, syntheticSeries(4096), 64, 16);
+      model = createModel(native, { family: 'dlinear', contextLength: 64, horizon: 16, channels: 1, seed: 1 });
+      const trainer = createTrainer(native, model, { epochs: 1, batchSize: 32, maxStepsPerEpoch: 2, patience: 0, ...setup });
+      const fit = await trainer.fit({ train: split }).finally(() => trainer.dispose());
+      if (!(fit.globalStep === 2 && Number.isFinite(fit.history[0]?.trainLoss)))
+        throw new Error(`unexpected result (${fit.globalStep} steps, loss ${fit.history[0]?.trainLoss})`);
+      add(name, 'ok', `two training steps of a small model ran on ${setup.device} (${setup.precision})`);
+    } catch (e) {
+      add(
+        name,
+        'fail',
+        `a two-step training run on ${setup.device} (${setup.precision}) failed: ${(e as Error).message.split('\n')[0]}`,
+        setup.device === 'cpu'
+          ? 'run `bash scripts/setup.sh`; if it persists, report it with this output'
+          : 'train on the CPU (training.device: cpu) and report this output',
+      );
+    } finally {
+      model?.dispose();
     }
   }
-  report.ok = !checks.some((c) => c.status === 'fail');
-  return report;
 }
 
 export function formatDoctor(r: DoctorReport): string {

@@ -226,8 +226,35 @@ function nightCounts(sets: NightTaskSets): Record<string, number> {
   return counts;
 }
 
+/** What scoring one threshold and window reads: the nights' truths, features and the model's probabilities. */
+interface NightScoring {
+  sets: NightTaskSets;
+  forecasts: { val: NightForecast; test: NightForecast };
+  o: NightTaskOptions;
+  steps: number;
+  nVal: number;
+  nTest: number;
+  nTrain: number;
+  valProb: NightProbabilities;
+  testProb: NightProbabilities;
+  trainFeatures: ReturnType<typeof nightBedtimeFeatures>;
+  valFeatures: ReturnType<typeof nightBedtimeFeatures>;
+  testFeatures: ReturnType<typeof nightBedtimeFeatures>;
+  trainContext: ReturnType<typeof nightContextFeatures>;
+  valContext: ReturnType<typeof nightContextFeatures>;
+  testContext: ReturnType<typeof nightContextFeatures>;
+  /** Why a baseline or an operating threshold is missing, in the order met. */
+  notes: string[];
+}
+
+/** Labels of one threshold's windows on each split's nights. */
+interface ThresholdLabels {
+  val: Uint8Array[];
+  test: Uint8Array[];
+  train: Uint8Array[];
+}
+
 /** Scores every forecaster on the test nights for each threshold and window. */
-// eslint-disable-next-line max-lines-per-function -- per threshold and window, every forecaster scored on the same nights
 export function evaluateNightTask(args: {
   ds: TimeSeriesDataset;
   sets: NightTaskSets;
@@ -245,95 +272,49 @@ export function evaluateNightTask(args: {
   checkForecast('validation', forecasts.val, nVal, steps);
   checkForecast('test', forecasts.test, nTest, steps);
   if (nVal < 2) throw new EvalError(`night task: ${nVal} validation night(s); the step copula and the recalibration need at least 2`);
-  const notes: string[] = [];
   const valTruth = nightTruth(ds, sets.val.nights, sets.channel, steps);
   const testTruth = nightTruth(ds, sets.test.nights, sets.channel, steps);
   const trainTruth = nightTruth(ds, sets.train.nights, sets.channel, steps);
-  const probOpts = { thresholds, windows, paths: o.paths, seed: o.seed };
-  const target = o.copulaTarget ?? 'ar1';
-
-  // the model: copula fitted on validation nights, probabilities on validation (for calibration) and test nights
-  let valProb: NightProbabilities, testProb: NightProbabilities, copula: NightTaskEvaluation['copula'];
-  const qVal = forecasts.val.quantiles,
-    qTest = forecasts.test.quantiles;
-  if (qVal && qTest) {
-    const c = fitQuantileCopula(qVal, valTruth, nVal, steps, { target });
-    valProb = nightProbFromQuantiles(qVal, nVal, steps, c, probOpts);
-    testProb = nightProbFromQuantiles(qTest, nTest, steps, c, probOpts);
-    copula = { source: 'quantiles', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights };
-  } else {
-    const c = fitResidualCopula(forecasts.val.point, valTruth, nVal, steps, { target });
-    valProb = nightProbFromPoint(forecasts.val.point, nVal, steps, c, probOpts);
-    testProb = nightProbFromPoint(forecasts.test.point, nTest, steps, c, probOpts);
-    copula = { source: 'residuals', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights };
-  }
-
-  const trainFeatures = nightBedtimeFeatures(ds, sets.train.nights, sets.channel, { dayHours: o.dayHours });
-  const valFeatures = nightBedtimeFeatures(ds, sets.val.nights, sets.channel, { dayHours: o.dayHours });
-  const testFeatures = nightBedtimeFeatures(ds, sets.test.nights, sets.channel, { dayHours: o.dayHours });
+  const { valProb, testProb, copula } = modelProbabilities(
+    forecasts,
+    valTruth,
+    { nVal, nTest, steps },
+    {
+      thresholds,
+      windows,
+      paths: o.paths,
+      seed: o.seed,
+      target: o.copulaTarget ?? 'ar1',
+    },
+  );
+  const bedtime = (r: NightsResult) => nightBedtimeFeatures(ds, r.nights, sets.channel, { dayHours: o.dayHours });
   const context = (r: NightsResult) => nightContextFeatures(ds, r.nights, sets.channel, { dayHours: o.dayHours });
-  const [trainContext, valContext, testContext] = [context(sets.train), context(sets.val), context(sets.test)];
-  const patients = (r: NightsResult) => r.nights.map((n) => n.patient);
-  const rule = o.thresholdRule ?? { rule: 'youden' };
-  const summaryOpts = { reps: o.reps, seed: o.seed, minPositives: o.minPositives };
-
+  const sc: NightScoring = {
+    sets,
+    forecasts,
+    o,
+    steps,
+    nVal,
+    nTest,
+    nTrain,
+    valProb,
+    testProb,
+    trainFeatures: bedtime(sets.train),
+    valFeatures: bedtime(sets.val),
+    testFeatures: bedtime(sets.test),
+    trainContext: context(sets.train),
+    valContext: context(sets.val),
+    testContext: context(sets.test),
+    notes: [],
+  };
   const results: NightTaskResult[] = [];
   thresholds.forEach((thr, t) => {
-    const valLabels = windowLabels(valTruth, nVal, steps, windows, thr);
-    const testLabels = windowLabels(testTruth, nTest, steps, windows, thr);
-    const trainLabels = windowLabels(trainTruth, nTrain, steps, windows, thr);
-    windows.forEach((win, w) => {
-      const name = sets.test.windowNames[w];
-      const calibration = fitCalibration(o.calibration ?? 'platt', valProb.prob[t][w], valLabels[w]);
-      // [validation scores, test scores] per forecaster
-      const scores: Record<string, [Numeric, Numeric]> = {
-        model: [calibrate(calibration, valProb.prob[t][w]), calibrate(calibration, testProb.prob[t][w])],
-        model_raw: [valProb.prob[t][w], testProb.prob[t][w]],
-        model_max_step: [valProb.maxMarginal[t][w], testProb.maxMarginal[t][w]],
-        threshold_crossing: [
-          thresholdCrossing(forecasts.val.point, nVal, steps, thr, win),
-          thresholdCrossing(forecasts.test.point, nTest, steps, thr, win),
-        ],
-      };
-      const trainPositives = trainLabels[w].reduce((a, v) => a + v, 0);
-      if (nTrain) {
-        const rates = fitPatientRates(patients(sets.train), trainLabels[w]);
-        scores.patient_rate = [patientRateScores(rates, patients(sets.val)), patientRateScores(rates, patients(sets.test))];
-      }
-      if (trainPositives && trainPositives < nTrain) {
-        const logistic = fitLogistic(trainFeatures, trainLabels[w], { l2: o.l2 });
-        scores.bedtime_logistic = [predictLogistic(logistic, valFeatures), predictLogistic(logistic, testFeatures)];
-      } else notes.push(`${thr} mg/dL ${name}: bedtime_logistic not fitted (${trainPositives} of ${nTrain} training nights positive)`);
-      if (trainPositives && trainPositives < nTrain) {
-        const classifier = fitNightClassifier(
-          { rows: trainContext, labels: trainLabels[w] },
-          { rows: valContext, labels: valLabels[w] },
-          { l2: o.classifierL2, calibration: o.calibration },
-        );
-        scores.night_classifier = [nightClassifierScores(classifier, valContext), nightClassifierScores(classifier, testContext)];
-      } else notes.push(`${thr} mg/dL ${name}: night_classifier not fitted (${trainPositives} of ${nTrain} training nights positive)`);
-      const forecasters: Record<string, NightSummary> = {};
-      for (const [f, [val, test]] of Object.entries(scores)) {
-        let operatingThreshold: number | undefined;
-        try {
-          operatingThreshold = chooseThreshold(val, valLabels[w], rule);
-        } catch (e) {
-          if (!(e instanceof EvalError)) throw e;
-          if (f === 'model') notes.push(`${thr} mg/dL ${name}: no operating threshold (${e.message})`);
-        }
-        forecasters[f] = nightSummary(test, testLabels[w], { ...summaryOpts, operatingThreshold });
-      }
-      const testScores = Object.fromEntries(Object.entries(scores).map(([f, [, test]]) => [f, Array.from(test)]));
-      results.push({
-        threshold: thr,
-        window: name,
-        positives: testLabels[w].reduce((a, v) => a + v, 0),
-        calibration,
-        forecasters,
-        scores: testScores,
-        labels: Array.from(testLabels[w]),
-      });
-    });
+    const labels: ThresholdLabels = {
+      val: windowLabels(valTruth, nVal, steps, windows, thr),
+      test: windowLabels(testTruth, nTest, steps, windows, thr),
+      train: windowLabels(trainTruth, nTrain, steps, windows, thr),
+    };
+    windows.forEach((win, w) => results.push(windowResult(sc, labels, thr, t, win, w)));
   });
 
   return {
@@ -347,6 +328,118 @@ export function evaluateNightTask(args: {
     results,
     trajectory: nightTrajectoryErrors(forecasts.test.point, testTruth, nTest, steps, ds.intervalMs / 60_000),
     panels: nightPanels(ds, sets.test.nights, sets.channel, testTruth, forecasts.test, thresholds[0]),
-    notes,
+    notes: sc.notes,
   };
+}
+
+/**
+ * The model's night probabilities: the step copula fitted on validation nights (from the quantiles when
+ * both splits have them, else from the point residuals), applied to validation (for calibration) and test nights.
+ */
+function modelProbabilities(
+  forecasts: { val: NightForecast; test: NightForecast },
+  valTruth: Float64Array,
+  { nVal, nTest, steps }: { nVal: number; nTest: number; steps: number },
+  { target, ...probOpts }: { thresholds: number[]; windows: RowRange[]; paths?: number; seed?: number; target: ShrinkageTarget },
+): { valProb: NightProbabilities; testProb: NightProbabilities; copula: NightTaskEvaluation['copula'] } {
+  const qVal = forecasts.val.quantiles,
+    qTest = forecasts.test.quantiles;
+  if (qVal && qTest) {
+    const c = fitQuantileCopula(qVal, valTruth, nVal, steps, { target });
+    return {
+      valProb: nightProbFromQuantiles(qVal, nVal, steps, c, probOpts),
+      testProb: nightProbFromQuantiles(qTest, nTest, steps, c, probOpts),
+      copula: { source: 'quantiles', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights },
+    };
+  }
+  const c = fitResidualCopula(forecasts.val.point, valTruth, nVal, steps, { target });
+  return {
+    valProb: nightProbFromPoint(forecasts.val.point, nVal, steps, c, probOpts),
+    testProb: nightProbFromPoint(forecasts.test.point, nTest, steps, c, probOpts),
+    copula: { source: 'residuals', target, targetRho: c.targetRho ?? 0, shrinkage: c.shrinkage, valNights: c.nights },
+  };
+}
+
+/** One threshold and window: every forecaster's validation and test scores, summarised on the test nights. */
+function windowResult(sc: NightScoring, labels: ThresholdLabels, thr: number, t: number, win: RowRange, w: number): NightTaskResult {
+  const { o, valProb, testProb } = sc;
+  const name = sc.sets.test.windowNames[w];
+  const calibration = fitCalibration(o.calibration ?? 'platt', valProb.prob[t][w], labels.val[w]);
+  // [validation scores, test scores] per forecaster
+  const scores: Record<string, [Numeric, Numeric]> = {
+    model: [calibrate(calibration, valProb.prob[t][w]), calibrate(calibration, testProb.prob[t][w])],
+    model_raw: [valProb.prob[t][w], testProb.prob[t][w]],
+    model_max_step: [valProb.maxMarginal[t][w], testProb.maxMarginal[t][w]],
+    threshold_crossing: [
+      thresholdCrossing(sc.forecasts.val.point, sc.nVal, sc.steps, thr, win),
+      thresholdCrossing(sc.forecasts.test.point, sc.nTest, sc.steps, thr, win),
+    ],
+  };
+  Object.assign(scores, baselineScores(sc, labels.train[w], labels.val[w], `${thr} mg/dL ${name}`));
+  const forecasters = summarise(sc, scores, labels.val[w], labels.test[w], `${thr} mg/dL ${name}`);
+  const testScores = Object.fromEntries(Object.entries(scores).map(([f, [, test]]) => [f, Array.from(test)]));
+  return {
+    threshold: thr,
+    window: name,
+    positives: labels.test[w].reduce((a, v) => a + v, 0),
+    calibration,
+    forecasters,
+    scores: testScores,
+    labels: Array.from(labels.test[w]),
+  };
+}
+
+/** The baselines fitted on training nights (patient rate, bedtime logistic, night classifier), where they can be. */
+function baselineScores(
+  sc: NightScoring,
+  trainLabels: Uint8Array,
+  valLabels: Uint8Array,
+  where: string,
+): Record<string, [Numeric, Numeric]> {
+  const { o, nTrain } = sc;
+  const patients = (r: NightsResult) => r.nights.map((n) => n.patient);
+  const scores: Record<string, [Numeric, Numeric]> = {};
+  const trainPositives = trainLabels.reduce((a, v) => a + v, 0);
+  if (nTrain) {
+    const rates = fitPatientRates(patients(sc.sets.train), trainLabels);
+    scores.patient_rate = [patientRateScores(rates, patients(sc.sets.val)), patientRateScores(rates, patients(sc.sets.test))];
+  }
+  if (trainPositives && trainPositives < nTrain) {
+    const logistic = fitLogistic(sc.trainFeatures, trainLabels, { l2: o.l2 });
+    scores.bedtime_logistic = [predictLogistic(logistic, sc.valFeatures), predictLogistic(logistic, sc.testFeatures)];
+  } else sc.notes.push(`${where}: bedtime_logistic not fitted (${trainPositives} of ${nTrain} training nights positive)`);
+  if (trainPositives && trainPositives < nTrain) {
+    const classifier = fitNightClassifier(
+      { rows: sc.trainContext, labels: trainLabels },
+      { rows: sc.valContext, labels: valLabels },
+      { l2: o.classifierL2, calibration: o.calibration },
+    );
+    scores.night_classifier = [nightClassifierScores(classifier, sc.valContext), nightClassifierScores(classifier, sc.testContext)];
+  } else sc.notes.push(`${where}: night_classifier not fitted (${trainPositives} of ${nTrain} training nights positive)`);
+  return scores;
+}
+
+/** Each forecaster's test-night summary at its operating threshold, chosen on validation nights. */
+function summarise(
+  sc: NightScoring,
+  scores: Record<string, [Numeric, Numeric]>,
+  valLabels: Uint8Array,
+  testLabels: Uint8Array,
+  where: string,
+): Record<string, NightSummary> {
+  const { o } = sc;
+  const rule = o.thresholdRule ?? { rule: 'youden' };
+  const summaryOpts = { reps: o.reps, seed: o.seed, minPositives: o.minPositives };
+  const forecasters: Record<string, NightSummary> = {};
+  for (const [f, [val, test]] of Object.entries(scores)) {
+    let operatingThreshold: number | undefined;
+    try {
+      operatingThreshold = chooseThreshold(val, valLabels, rule);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      if (f === 'model') sc.notes.push(`${where}: no operating threshold (${e.message})`);
+    }
+    forecasters[f] = nightSummary(test, testLabels, { ...summaryOpts, operatingThreshold });
+  }
+  return forecasters;
 }

@@ -138,121 +138,179 @@ function testDatasetRefs(exp: ExperimentConfig, file: string): Array<{ name: str
   });
 }
 
+/** What every cell of one expansion shares: the experiment, its resolved entries and the keys taken so far. */
+interface Expansion {
+  exp: ExperimentConfig;
+  file: string;
+  runsDir?: string;
+  base: string;
+  /** Overrides of each model entry (its preset or family), by index. */
+  models: string[][];
+  /** Reference of each dataset entry, by index. */
+  datasets: string[];
+  testDatasets: Array<{ name: string; ref: string }>;
+  keys: Set<string>;
+}
+
+/** Where a cell sits in the matrix: entry indices and the values of the optional axes. */
+interface Coordinates {
+  mi: number;
+  di: number;
+  si: number;
+  ctx: number | undefined;
+  frac: number | undefined;
+  seed: number;
+}
+
+type Role = 'global' | 'series' | 'finetune';
+
 /**
  * Every cell of the experiment with its resolved config; throws ExperimentConfigError naming the entry.
  * Strategies per_series and per_patient_finetune expand over the series of each dataset, given in
  * `seriesIds` (planExperiment loads the datasets and passes them).
  */
-// eslint-disable-next-line max-lines-per-function -- the experiment matrix expanded in order (models x datasets x strategies x seeds)
 export function expandCells(exp: ExperimentConfig, file: string, opts: { runsDir?: string; seriesIds?: SeriesIds } = {}): Cell[] {
-  const runsDir = opts.runsDir ?? exp.runs_dir;
   checkUnique(exp.models.map(entryName), 'models', file);
   checkUnique(exp.datasets.map(entryName), 'datasets', file);
   checkUnique(exp.strategies.map(entryName), 'strategies', file);
-  let base: string;
-  try {
-    base = exp.base ? resolveConfigRef(exp.base, path.dirname(file)) : defaultConfigPath();
-  } catch (e) {
-    throw new ExperimentConfigError([`${file}: base: ${(e as Error).message}`]);
-  }
-  const models = exp.models.map((_, i) => modelOverrides(exp, i, file));
-  const datasets = exp.datasets.map((_, i) => datasetRef(exp, i, file));
-  const testDatasets = testDatasetRefs(exp, file);
+  const x: Expansion = {
+    exp,
+    file,
+    runsDir: opts.runsDir ?? exp.runs_dir,
+    base: baseConfigPath(exp, file),
+    models: exp.models.map((_, i) => modelOverrides(exp, i, file)),
+    datasets: exp.datasets.map((_, i) => datasetRef(exp, i, file)),
+    testDatasets: testDatasetRefs(exp, file),
+    keys: new Set<string>(),
+  };
   const cells: Cell[] = [];
-  const keys = new Set<string>();
-  exp.models.forEach((m, mi) => {
-    exp.datasets.forEach((d, di) => {
-      exp.strategies.forEach((s, si) => {
-        const kind = strategyKind(s);
-        // The series of a per-series strategy: [undefined] = one cell over all series.
-        let series: Array<string | undefined> = [undefined];
-        if (kind !== 'overrides') {
-          const ids = opts.seriesIds?.get(entryName(d));
-          if (!ids)
-            throw new ExperimentConfigError([
-              `${file}: strategies[${si}]: ${kind} needs the series of dataset '${entryName(d)}' (expand with planExperiment(), which loads the datasets)`,
-            ]);
-          const wanted = typeof s === 'object' && s.series ? s.series : ids;
-          for (const id of wanted) {
-            if (!ids.includes(id))
-              throw new ExperimentConfigError([
-                `${file}: strategies[${si}].series: unknown series '${id}' in dataset '${entryName(d)}' (series: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''})`,
-              ]);
-          }
-          series = wanted;
-        }
-        for (const ctx of exp.context_lengths ?? [undefined]) {
-          for (const frac of exp.train_fractions ?? [undefined]) {
-            for (const seed of exp.seeds) {
-              const make = (serie: string | undefined, role: 'global' | 'series' | 'finetune', dependsOn?: string): Cell => {
-                const sets = [
-                  ...models[mi]!,
-                  ...exp.set,
-                  ...(typeof m === 'object' ? m.set : []),
-                  `data.dataset=${datasets[di]}`,
-                  ...(typeof d === 'object' ? d.set : []),
-                  ...(typeof s === 'object' ? s.set : []),
-                  ...(serie !== undefined ? [`data.series=${JSON.stringify([serie])}`] : []),
-                  ...(ctx !== undefined ? [`model.context_length=${ctx}`] : []),
-                  ...(frac !== undefined ? [`data.train_fraction=${frac}`] : []),
-                  `training.seed=${seed}`,
-                  `training.threads=${exp.threads_per_worker}`,
-                  ...(runsDir ? [`output.runs_dir=${path.resolve(runsDir)}`] : []),
-                ];
-                const where =
-                  kind === 'per_patient_finetune'
-                    ? serie === undefined
-                      ? ['global']
-                      : [keyPart(serie)]
-                    : serie !== undefined
-                      ? [keyPart(serie)]
-                      : [];
-                const key = [
-                  entryName(m),
-                  entryName(d),
-                  entryName(s),
-                  ...where,
-                  ...(ctx !== undefined ? [`ctx${ctx}`] : []),
-                  ...(frac !== undefined ? [`f${frac}`] : []),
-                  `s${seed}`,
-                ].join('.');
-                if (keys.has(key))
-                  throw new ExperimentConfigError([
-                    `${file}: strategies[${si}]: two cells would share the key '${key}' (series ids that differ only in characters other than letters, digits, '.', '_' and '-'?)`,
-                  ]);
-                keys.add(key);
-                let config: TsfmConfig;
-                try {
-                  config = loadConfig(base, { overrides: sets }).config;
-                } catch (e) {
-                  const issues = e instanceof ConfigError ? e.issues : [(e as Error).message];
-                  throw new ExperimentConfigError(issues.map((i) => `${file}: cell ${key} (models[${mi}] × datasets[${di}]): ${i}`));
-                }
-                return {
-                  key,
-                  model: entryName(m),
-                  dataset: entryName(d),
-                  strategy: kind === 'per_patient_finetune' && role === 'global' ? `${entryName(s)}/global` : entryName(s),
-                  contextLength: config.model.context_length,
-                  seed,
-                  config,
-                  trainFraction: config.data.train_fraction,
-                  testDatasets,
-                  ...(serie !== undefined ? { series: serie } : {}),
-                  ...(dependsOn ? { dependsOn } : {}),
-                  ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}),
-                };
-              };
-              if (kind === 'per_patient_finetune') {
-                const g = make(undefined, 'global');
-                cells.push(g);
-                for (const id of series) cells.push(make(id, 'finetune', g.key));
-              } else for (const id of series) cells.push(make(id, id === undefined ? 'global' : 'series'));
-            }
-          }
-        }
+  // In order: models x datasets x strategies, then context lengths x train fractions x seeds.
+  exp.models.forEach((_m, mi) => {
+    exp.datasets.forEach((_d, di) => {
+      exp.strategies.forEach((_s, si) => {
+        const series = strategySeries(exp, di, si, file, opts.seriesIds);
+        for (const ctx of exp.context_lengths ?? [undefined])
+          for (const frac of exp.train_fractions ?? [undefined])
+            for (const seed of exp.seeds) cells.push(...seedCells(x, { mi, di, si, ctx, frac, seed }, series));
       });
     });
   });
   return cells;
+}
+
+function baseConfigPath(exp: ExperimentConfig, file: string): string {
+  try {
+    return exp.base ? resolveConfigRef(exp.base, path.dirname(file)) : defaultConfigPath();
+  } catch (e) {
+    throw new ExperimentConfigError([`${file}: base: ${(e as Error).message}`]);
+  }
+}
+
+/** The series a strategy expands over on a dataset: [undefined] = one cell over all series. */
+function strategySeries(
+  exp: ExperimentConfig,
+  di: number,
+  si: number,
+  file: string,
+  seriesIds: SeriesIds | undefined,
+): Array<string | undefined> {
+  const d = exp.datasets[di]!,
+    s = exp.strategies[si]!;
+  const kind = strategyKind(s);
+  if (kind === 'overrides') return [undefined];
+  const ids = seriesIds?.get(entryName(d));
+  if (!ids)
+    throw new ExperimentConfigError([
+      `${file}: strategies[${si}]: ${kind} needs the series of dataset '${entryName(d)}' (expand with planExperiment(), which loads the datasets)`,
+    ]);
+  const wanted = typeof s === 'object' && s.series ? s.series : ids;
+  for (const id of wanted) {
+    if (!ids.includes(id))
+      throw new ExperimentConfigError([
+        `${file}: strategies[${si}].series: unknown series '${id}' in dataset '${entryName(d)}' (series: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', ...' : ''})`,
+      ]);
+  }
+  return wanted;
+}
+
+/** The cells of one seed: per_patient_finetune trains a global cell first, then one fine-tune per series from it. */
+function seedCells(x: Expansion, at: Coordinates, series: Array<string | undefined>): Cell[] {
+  if (strategyKind(x.exp.strategies[at.si]!) === 'per_patient_finetune') {
+    const g = makeCell(x, at, undefined, 'global');
+    return [g, ...series.map((id) => makeCell(x, at, id, 'finetune', g.key))];
+  }
+  return series.map((id) => makeCell(x, at, id, id === undefined ? 'global' : 'series'));
+}
+
+/** The config overrides of a cell, later ones winning: model preset, experiment, entries, then the cell's axes. */
+function cellOverrides(x: Expansion, at: Coordinates, serie: string | undefined): string[] {
+  const { exp } = x;
+  const m = exp.models[at.mi]!,
+    d = exp.datasets[at.di]!,
+    s = exp.strategies[at.si]!;
+  return [
+    ...x.models[at.mi]!,
+    ...exp.set,
+    ...(typeof m === 'object' ? m.set : []),
+    `data.dataset=${x.datasets[at.di]}`,
+    ...(typeof d === 'object' ? d.set : []),
+    ...(typeof s === 'object' ? s.set : []),
+    ...(serie !== undefined ? [`data.series=${JSON.stringify([serie])}`] : []),
+    ...(at.ctx !== undefined ? [`model.context_length=${at.ctx}`] : []),
+    ...(at.frac !== undefined ? [`data.train_fraction=${at.frac}`] : []),
+    `training.seed=${at.seed}`,
+    `training.threads=${exp.threads_per_worker}`,
+    ...(x.runsDir ? [`output.runs_dir=${path.resolve(x.runsDir)}`] : []),
+  ];
+}
+
+/** The cell's key, e.g. `ttm.broll.global.s1`; throws when another cell of the expansion already has it. */
+function cellKey(x: Expansion, at: Coordinates, serie: string | undefined): string {
+  const { exp, file } = x;
+  const s = exp.strategies[at.si]!;
+  const where =
+    strategyKind(s) === 'per_patient_finetune' && serie === undefined ? ['global'] : serie !== undefined ? [keyPart(serie)] : [];
+  const key = [
+    entryName(exp.models[at.mi]!),
+    entryName(exp.datasets[at.di]!),
+    entryName(s),
+    ...where,
+    ...(at.ctx !== undefined ? [`ctx${at.ctx}`] : []),
+    ...(at.frac !== undefined ? [`f${at.frac}`] : []),
+    `s${at.seed}`,
+  ].join('.');
+  if (x.keys.has(key))
+    throw new ExperimentConfigError([
+      `${file}: strategies[${at.si}]: two cells would share the key '${key}' (series ids that differ only in characters other than letters, digits, '.', '_' and '-'?)`,
+    ]);
+  x.keys.add(key);
+  return key;
+}
+
+/** One cell with its resolved config; a config error names the cell and its entries. */
+function makeCell(x: Expansion, at: Coordinates, serie: string | undefined, role: Role, dependsOn?: string): Cell {
+  const sets = cellOverrides(x, at, serie);
+  const key = cellKey(x, at, serie);
+  let config: TsfmConfig;
+  try {
+    config = loadConfig(x.base, { overrides: sets }).config;
+  } catch (e) {
+    const issues = e instanceof ConfigError ? e.issues : [(e as Error).message];
+    throw new ExperimentConfigError(issues.map((i) => `${x.file}: cell ${key} (models[${at.mi}] × datasets[${at.di}]): ${i}`));
+  }
+  const s = x.exp.strategies[at.si]!;
+  return {
+    key,
+    model: entryName(x.exp.models[at.mi]!),
+    dataset: entryName(x.exp.datasets[at.di]!),
+    strategy: strategyKind(s) === 'per_patient_finetune' && role === 'global' ? `${entryName(s)}/global` : entryName(s),
+    contextLength: config.model.context_length,
+    seed: at.seed,
+    config,
+    trainFraction: config.data.train_fraction,
+    testDatasets: x.testDatasets,
+    ...(serie !== undefined ? { series: serie } : {}),
+    ...(dependsOn ? { dependsOn } : {}),
+    ...(typeof s === 'object' && s.init_from ? { initFrom: s.init_from } : {}),
+  };
 }

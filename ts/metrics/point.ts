@@ -95,7 +95,27 @@ export function naiveScale(context: Numeric, windows: number, contextLength: num
   return out;
 }
 
-// eslint-disable-next-line max-lines-per-function -- one pass over windows accumulating every point metric together
+/** Sums of the one pass over the points: per horizon step and per window. */
+interface PointSums {
+  stepSe: Float64Array;
+  stepAe: Float64Array;
+  stepApe: Float64Array;
+  stepSape: Float64Array;
+  stepN: Float64Array;
+  /** Points with truth != 0 per step (the MAPE denominator). */
+  stepNape: Float64Array;
+  wSe: Float64Array;
+  wAe: Float64Array;
+  wN: Float64Array;
+  wApe: Float64Array;
+  wNape: Float64Array;
+  wSape: Float64Array;
+  skippedTruth: number;
+  skippedForecast: number;
+}
+
+type PerWindow = PointEvaluation['perWindow'];
+
 export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, horizon: number, opts: PointOptions = {}): PointEvaluation {
   const N = windows;
   const H = horizon;
@@ -104,6 +124,41 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     throw new EvalError(`${opts.label ?? 'forecast'} has ${pred.length} values, expected windows*horizon = ${N}*${H}`);
   if (opts.maseScale && opts.maseScale.length !== N)
     throw new EvalError(`maseScale has ${opts.maseScale.length} values, expected one per window (${N})`);
+  const sums = sumPoints(truth, pred, N, H, opts);
+  const { perWindow, pooled } = windowMetrics(sums, N, opts.maseScale);
+  const n = pooled.n;
+  const meanPerWindow: PointSummary = {
+    mse: finiteMean(perWindow.mse),
+    rmse: finiteMean(perWindow.rmse),
+    mae: finiteMean(perWindow.mae),
+    mape: finiteMean(perWindow.mape),
+    smape: finiteMean(perWindow.smape),
+    mase: pooled.mase,
+    n,
+  };
+  const medianPerWindow: PointSummary = {
+    mse: median(perWindow.mse),
+    rmse: median(perWindow.rmse),
+    mae: median(perWindow.mae),
+    mape: median(perWindow.mape),
+    smape: median(perWindow.smape),
+    mase: median(perWindow.mase),
+    n,
+  };
+  const perStep = stepMetrics(sums, H);
+  return {
+    pooled,
+    meanPerWindow,
+    medianPerWindow,
+    perStep,
+    perWindow,
+    skippedTruth: sums.skippedTruth,
+    skippedForecast: sums.skippedForecast,
+  };
+}
+
+/** The one pass over every point: squared, absolute and percentage errors summed per step and per window. */
+function sumPoints(truth: Numeric, pred: Numeric, N: number, H: number, opts: PointOptions): PointSums {
   const stepSe = new Float64Array(H),
     stepAe = new Float64Array(H),
     stepApe = new Float64Array(H),
@@ -166,6 +221,12 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     wNape[w] = nape;
     wSape[w] = sape;
   }
+  return { stepSe, stepAe, stepApe, stepSape, stepN, stepNape, wSe, wAe, wN, wApe, wNape, wSape, skippedTruth, skippedForecast };
+}
+
+/** Each window's own metrics, and the pooled ones from the window sums (in window order). */
+function windowMetrics(sums: PointSums, N: number, maseScale: Numeric | undefined): { perWindow: PerWindow; pooled: PointSummary } {
+  const { wSe, wAe, wN, wApe, wNape, wSape } = sums;
   const perWindow = {
     sse: wSe,
     sae: wAe,
@@ -190,7 +251,7 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     perWindow.mae[w] = k ? wAe[w] / k : NaN;
     perWindow.mape[w] = wNape[w] ? wApe[w] / wNape[w] : NaN;
     perWindow.smape[w] = k ? wSape[w] / k : NaN;
-    const sc = opts.maseScale ? opts.maseScale[w] : NaN;
+    const sc = maseScale ? maseScale[w] : NaN;
     perWindow.mase[w] = sc > 0 ? perWindow.mae[w] / sc : NaN;
     se += wSe[w];
     ae += wAe[w];
@@ -199,26 +260,13 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     nape += wNape[w];
     sape += wSape[w];
   }
-  const maseMean = finiteMean(perWindow.mase);
-  const pooled: PointSummary = { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, mape: ape / nape, smape: sape / n, mase: maseMean, n };
-  const meanPerWindow: PointSummary = {
-    mse: finiteMean(perWindow.mse),
-    rmse: finiteMean(perWindow.rmse),
-    mae: finiteMean(perWindow.mae),
-    mape: finiteMean(perWindow.mape),
-    smape: finiteMean(perWindow.smape),
-    mase: maseMean,
-    n,
-  };
-  const medianPerWindow: PointSummary = {
-    mse: median(perWindow.mse),
-    rmse: median(perWindow.rmse),
-    mae: median(perWindow.mae),
-    mape: median(perWindow.mape),
-    smape: median(perWindow.smape),
-    mase: median(perWindow.mase),
-    n,
-  };
+  const mase = finiteMean(perWindow.mase);
+  return { perWindow, pooled: { mse: se / n, rmse: Math.sqrt(se / n), mae: ae / n, mape: ape / nape, smape: sape / n, mase, n } };
+}
+
+/** Metrics per horizon step from the step sums. */
+function stepMetrics(sums: PointSums, H: number): PointEvaluation['perStep'] {
+  const { stepSe, stepAe, stepApe, stepSape, stepN, stepNape } = sums;
   const perStep = {
     mse: new Float64Array(H),
     rmse: new Float64Array(H),
@@ -234,7 +282,7 @@ export function evaluatePoint(truth: Numeric, pred: Numeric, windows: number, ho
     perStep.mape[h] = stepApe[h] / stepNape[h];
     perStep.smape[h] = stepSape[h] / stepN[h];
   }
-  return { pooled, meanPerWindow, medianPerWindow, perStep, perWindow, skippedTruth, skippedForecast };
+  return perStep;
 }
 
 /** Pooled RMSE / MAE per group (e.g. series) from the per-window sums of `evaluatePoint`. */

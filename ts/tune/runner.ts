@@ -64,7 +64,25 @@ function runOutcome(runDir: string, objective: string): { state: 'completed' | '
   return undefined;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the study loop (propose, run, prune, record, resume) sharing its bookkeeping
+/** What the workers of one study share: its store, sampler and pruner, and the trials running now. */
+interface StudyRun {
+  study: Study;
+  opts: RunStudyOptions;
+  dir: string;
+  store: StudyStore;
+  sampler: ReturnType<typeof createSampler>;
+  pruner: ReturnType<typeof prunerOf>;
+  /** Trials a dead tuner left running whose run has no outcome: run again before new ones are sampled. */
+  retries: Trial[];
+  /** training.threads override of every trial (empty unless parallel trials must share the cores). */
+  threads: string[];
+  command: (args: string[]) => { file: string; args: string[] };
+  children: Set<ChildProcess>;
+  /** Running trials of this tuner, with their latest history. */
+  live: Map<number, Trial>;
+  interrupted: boolean;
+}
+
 export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promise<{ trials: Trial[]; interrupted: boolean }> {
   const c = study.config;
   const dir = studyDir(study.runsDir, c.name);
@@ -74,26 +92,8 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
     mkdirSync(path.join(dir, 'logs'), { recursive: true });
     const sampler = createSampler(study.space, baseLookup(study), samplerOf(c));
     const pruner = prunerOf(c);
-    const runDirOf = (t: Trial) => path.join(study.runsDir, t.runId!);
-    // Trials a dead tuner left running: adopted when their run finished, else retried.
-    const retries: Trial[] = [];
-    for (const t of store.orphans()) {
-      const o = runOutcome(runDirOf(t), c.objective);
-      if (o)
-        store.save({
-          ...t,
-          ...o,
-          intermediate: epochHistory(readText(path.join(runDirOf(t), 'logs', 'run.log'))),
-          finished: new Date().toISOString(),
-        });
-      else retries.push(t);
-    }
+    const retries = adoptOrphans(study, store);
     const workers = Math.max(1, opts.workers ?? c.workers);
-    // Parallel trials share the CPU cores unless the study sets training.threads itself.
-    const threads =
-      workers > 1 && !c.set.some((x) => x.startsWith('training.threads='))
-        ? [`training.threads=${Math.max(1, Math.floor(os.availableParallelism() / workers))}`]
-        : [];
     opts.onEvent?.({
       type: 'plan',
       done: store.trials().filter((t) => t.state !== 'running').length,
@@ -103,105 +103,163 @@ export async function runStudy(study: Study, opts: RunStudyOptions = {}): Promis
     });
     const cli = path.join(packageRoot(), 'dist', 'ts', 'cli', 'main.js');
     const command = opts.command ?? ((args: string[]) => ({ file: process.execPath, args: [cli, 'train', ...args] }));
-    const children = new Set<ChildProcess>();
-    let interrupted = false;
+    const run: StudyRun = {
+      study,
+      opts,
+      dir,
+      store,
+      sampler,
+      pruner,
+      retries,
+      threads: threadOverrides(study, workers),
+      command,
+      children: new Set<ChildProcess>(),
+      live: new Map<number, Trial>(),
+      interrupted: false,
+    };
     const onAbort = () => {
-      interrupted = true;
-      for (const ch of children) ch.kill('SIGINT');
+      run.interrupted = true;
+      for (const ch of run.children) ch.kill('SIGINT');
     };
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.signal?.aborted) onAbort();
-    const live = new Map<number, Trial>(); // running trials of this tuner, with their latest history
-    const history = () => store.trials().map((t) => live.get(t.number) ?? t);
-
-    const claim = (): Trial | null => {
-      const r = retries.shift();
-      if (r) return store.retry(r);
-      const number = store.nextNumber();
-      if (number >= c.trials) return null;
-      const params = sampler(history(), number);
-      return params ? store.create(number, params) : null;
-    };
-
-    const runTrial = (t: Trial) =>
-      new Promise<void>((resolve) => {
-        live.set(t.number, t);
-        const runDir = runDirOf(t);
-        const args = [
-          study.base,
-          ...threads.flatMap((s) => ['--set', s]),
-          ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]),
-          '--set',
-          `output.runs_dir=${study.runsDir}`,
-          '--run-id',
-          t.runId!,
-          '--tag',
-          `study=${c.name}`,
-          '--tag',
-          `trial=${t.number}`,
-        ];
-        const { file, args: argv } = command(args);
-        const fd = openSync(path.join(dir, 'logs', `${t.runId}.log`), 'w');
-        // Own process group and TSFM_RUNNER_PID, as experiment cells: one SIGINT reaches it, and it ends if the tuner dies.
-        const child = spawn(file, argv, {
-          stdio: ['ignore', fd, fd],
-          detached: true,
-          env: { ...process.env, TSFM_RUNNER_PID: String(process.pid) },
-        });
-        closeSync(fd);
-        children.add(child);
-        opts.onEvent?.({ type: 'start', trial: t });
-        let pruned = false;
-        const poll = () => {
-          const h = epochHistory(readText(path.join(runDir, 'logs', 'run.log')));
-          if (h.length === t.intermediate.length) return;
-          t.intermediate = h;
-          store.save(t);
-          if (!pruned && !interrupted && shouldPrune(pruner, history(), t)) {
-            pruned = true;
-            child.kill('SIGINT');
-          }
-        };
-        const timer = setInterval(poll, opts.pollMs ?? 500);
-        let ended = false;
-        const finish = (error?: string) => {
-          if (ended) return; // 'error' and 'exit' may both come
-          ended = true;
-          clearInterval(timer);
-          children.delete(child);
-          poll();
-          live.delete(t.number);
-          // Interrupted by the user: left running, so the next tuner retries it.
-          if (interrupted && !pruned) return resolve();
-          const o = runOutcome(runDir, c.objective);
-          const done: Trial = pruned
-            ? { ...t, state: 'pruned', value: t.intermediate[t.intermediate.length - 1] }
-            : o?.state === 'completed'
-              ? { ...t, ...o }
-              : { ...t, state: 'failed', error: o?.error ?? error ?? 'the run recorded no outcome' };
-          done.finished = new Date().toISOString();
-          store.save(done);
-          Object.assign(t, done);
-          opts.onEvent?.({ type: 'finish', trial: done });
-          resolve();
-        };
-        child.on('exit', (code, signal) => finish(`${signal ? `killed by ${signal}` : `exit code ${code}`}`));
-        child.on('error', (e) => finish(e.message));
-      });
-
     const worker = async () => {
-      while (!interrupted) {
-        const t = claim();
+      while (!run.interrupted) {
+        const t = claim(run);
         if (!t) return;
-        await runTrial(t);
+        await runTrial(run, t);
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
     opts.signal?.removeEventListener('abort', onAbort);
-    return { trials: store.trials(), interrupted };
+    return { trials: store.trials(), interrupted: run.interrupted };
   } finally {
     store.close();
   }
+}
+
+const trialRunDir = (study: Study, t: Trial) => path.join(study.runsDir, t.runId!);
+
+/** Trials a dead tuner left running: adopted when their run finished, else returned to be retried. */
+function adoptOrphans(study: Study, store: StudyStore): Trial[] {
+  const retries: Trial[] = [];
+  for (const t of store.orphans()) {
+    const o = runOutcome(trialRunDir(study, t), study.config.objective);
+    if (o)
+      store.save({
+        ...t,
+        ...o,
+        intermediate: epochHistory(readText(path.join(trialRunDir(study, t), 'logs', 'run.log'))),
+        finished: new Date().toISOString(),
+      });
+    else retries.push(t);
+  }
+  return retries;
+}
+
+/** Parallel trials share the CPU cores unless the study sets training.threads itself. */
+function threadOverrides(study: Study, workers: number): string[] {
+  return workers > 1 && !study.config.set.some((x) => x.startsWith('training.threads='))
+    ? [`training.threads=${Math.max(1, Math.floor(os.availableParallelism() / workers))}`]
+    : [];
+}
+
+/** Every trial of the study as this tuner sees it: running ones with their latest history. */
+const history = (run: StudyRun) => run.store.trials().map((t) => run.live.get(t.number) ?? t);
+
+/** The next trial to run: a retry first, then a newly sampled one; null when the study has all its trials. */
+function claim(run: StudyRun): Trial | null {
+  const r = run.retries.shift();
+  if (r) return run.store.retry(r);
+  const number = run.store.nextNumber();
+  if (number >= run.study.config.trials) return null;
+  const params = run.sampler(history(run), number);
+  return params ? run.store.create(number, params) : null;
+}
+
+/** `tsfm train` arguments of a trial: the base config, thread and sampled overrides, its run id and tags. */
+function trialArgs(run: StudyRun, t: Trial): string[] {
+  const { study } = run;
+  return [
+    study.base,
+    ...run.threads.flatMap((s) => ['--set', s]),
+    ...trialOverrides(study, t.params).flatMap((s) => ['--set', s]),
+    '--set',
+    `output.runs_dir=${study.runsDir}`,
+    '--run-id',
+    t.runId!,
+    '--tag',
+    `study=${study.config.name}`,
+    '--tag',
+    `trial=${t.number}`,
+  ];
+}
+
+/** Starts a trial's training process, its output to the study's log of the trial. */
+function spawnTrial(run: StudyRun, t: Trial): ChildProcess {
+  const { file, args: argv } = run.command(trialArgs(run, t));
+  const fd = openSync(path.join(run.dir, 'logs', `${t.runId}.log`), 'w');
+  // Own process group and TSFM_RUNNER_PID, as experiment cells: one SIGINT reaches it, and it ends if the tuner dies.
+  const child = spawn(file, argv, {
+    stdio: ['ignore', fd, fd],
+    detached: true,
+    env: { ...process.env, TSFM_RUNNER_PID: String(process.pid) },
+  });
+  closeSync(fd);
+  return child;
+}
+
+/** Runs one trial to its end, reading its history as it trains and pruning it when the pruner says so. */
+function runTrial(run: StudyRun, t: Trial): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const { store, opts } = run;
+    run.live.set(t.number, t);
+    const runDir = trialRunDir(run.study, t);
+    const child = spawnTrial(run, t);
+    run.children.add(child);
+    opts.onEvent?.({ type: 'start', trial: t });
+    let pruned = false;
+    const poll = () => {
+      const h = epochHistory(readText(path.join(runDir, 'logs', 'run.log')));
+      if (h.length === t.intermediate.length) return;
+      t.intermediate = h;
+      store.save(t);
+      if (!pruned && !run.interrupted && shouldPrune(run.pruner, history(run), t)) {
+        pruned = true;
+        child.kill('SIGINT');
+      }
+    };
+    const timer = setInterval(poll, opts.pollMs ?? 500);
+    let ended = false;
+    const finish = (error?: string) => {
+      if (ended) return; // 'error' and 'exit' may both come
+      ended = true;
+      clearInterval(timer);
+      run.children.delete(child);
+      poll();
+      run.live.delete(t.number);
+      // Interrupted by the user: left running, so the next tuner retries it.
+      if (run.interrupted && !pruned) return resolve();
+      recordFinished(run, t, pruned, error);
+      resolve();
+    };
+    child.on('exit', (code, signal) => finish(`${signal ? `killed by ${signal}` : `exit code ${code}`}`));
+    child.on('error', (e) => finish(e.message));
+  });
+}
+
+/** Records how an ended trial came out: pruned (at its last validation loss), completed or failed. */
+function recordFinished(run: StudyRun, t: Trial, pruned: boolean, error: string | undefined): void {
+  const o = runOutcome(trialRunDir(run.study, t), run.study.config.objective);
+  const done: Trial = pruned
+    ? { ...t, state: 'pruned', value: t.intermediate[t.intermediate.length - 1] }
+    : o?.state === 'completed'
+      ? { ...t, ...o }
+      : { ...t, state: 'failed', error: o?.error ?? error ?? 'the run recorded no outcome' };
+  done.finished = new Date().toISOString();
+  run.store.save(done);
+  Object.assign(t, done);
+  run.opts.onEvent?.({ type: 'finish', trial: done });
 }
 
 export const studyExists = (runsDir: string, name: string): boolean => existsSync(path.join(studyDir(runsDir, name), 'trials'));

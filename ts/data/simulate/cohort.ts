@@ -180,11 +180,190 @@ function planDay(rng: Rng, vp: VirtualPatient, dt: number, stepsPerDay: number):
   return plan;
 }
 
+/** Insulin on board: ring of the last boluses, linear decay over 4 h (a common bolus-calculator curve). */
+const DIA = 240;
+const IOB_N = 16;
+
+class InsulinOnBoard {
+  private readonly t = new Float64Array(IOB_N).fill(-1e9);
+  private readonly u = new Float64Array(IOB_N);
+  private head = 0;
+
+  /** Units still acting at minute tMin. */
+  at(tMin: number): number {
+    let s = 0;
+    for (let j = 0; j < IOB_N; j++) {
+      const age = tMin - this.t[j];
+      if (age < DIA) s += this.u[j] * (1 - age / DIA);
+    }
+    return s;
+  }
+
+  add(tMin: number, units: number): void {
+    this.t[this.head] = tMin;
+    this.u[this.head] = units;
+    this.head = (this.head + 1) % IOB_N;
+  }
+}
+
+/**
+ * One patient's simulation: the ODE model, its sensor and insulin-sensitivity noise, and the patient's
+ * behaviour (meals, boluses, treatments), advanced one row at a time. Each random stream is drawn in
+ * the order the single loop it replaced drew it, so the output is the same bit for bit.
+ */
+class PatientSimulation {
+  readonly vp: VirtualPatient;
+  readonly stepsPerDay: number;
+  /** The row just simulated: CGM reading (mg/dL), insulin given (U) and carbohydrate eaten (g). */
+  readonly row = { cgm: 0, ins: 0, cho: 0 };
+  private readonly th: VirtualPatient['therapy'];
+  private readonly dt: number;
+  private readonly behaviour: Rng;
+  private readonly noise: Rng;
+  private readonly physio: Rng;
+  private readonly model: PatientModel;
+  private readonly sub: number;
+  private readonly h: number;
+  private readonly basalPerRow: number;
+  private readonly bolusStepU: number;
+  private readonly iob = new InsulinOnBoard();
+  private readonly rhoSensor: number;
+  private readonly innovSensor: number;
+  private readonly rhoSi: number;
+  private readonly innovSi: number;
+  /** Sensor error state (AR(1) before the Johnson SU transform) and log insulin-sensitivity state. */
+  private e: number;
+  private z: number;
+  private lastRescue = -1e9;
+  private lastBolus = -1e9;
+  private plan: DayPlan = { mealStep: [], mealGrams: [], bolusStep: [], bolusGrams: [] };
+  private mi = 0;
+
+  constructor(n: Normalised, index: number) {
+    const dt = (this.dt = n.intervalMinutes);
+    this.stepsPerDay = 1440 / dt;
+    this.vp = drawPatient(new Rng(deriveSeed(n.seed, index, 1)));
+    this.behaviour = new Rng(deriveSeed(n.seed, index, 2));
+    this.noise = new Rng(deriveSeed(n.seed, index, 3));
+    this.physio = new Rng(deriveSeed(n.seed, index, 4));
+    const th = (this.th = this.vp.therapy);
+    this.model = new PatientModel(this.vp.params);
+    this.model.setSteadyState();
+    this.model.iir = th.basalIIR;
+    this.sub = substeps(this.model, dt);
+    this.h = dt / this.sub;
+    this.basalPerRow = (th.basalUPerH * dt) / 60;
+    this.bolusStepU = th.pump ? 0.05 : 0.5;
+    this.rhoSensor = Math.pow(SENSOR_RHO_5MIN, dt / 5);
+    this.innovSensor = Math.sqrt(1 - this.rhoSensor * this.rhoSensor);
+    this.e = this.noise.normal();
+    this.rhoSi = Math.exp(-dt / th.siTauMin);
+    this.innovSi = th.siSd * Math.sqrt(1 - this.rhoSi * this.rhoSi);
+    this.z = th.siSd * this.physio.normal();
+  }
+
+  /** Simulates row k (k < 0: the burn-in day) into `row`, then advances the model by one interval. */
+  step(k: number): void {
+    const { dt, stepsPerDay, row } = this;
+    const stepInDay = ((k % stepsPerDay) + stepsPerDay) % stepsPerDay;
+    const tMin = k * dt;
+    const minuteOfDay = stepInDay * dt;
+    if (stepInDay === 0) {
+      this.plan = planDay(this.behaviour, this.vp, dt, stepsPerDay);
+      this.mi = 0;
+    }
+    // Physiology: intra-patient insulin sensitivity (Ornstein–Uhlenbeck on the log scale).
+    this.z = this.z * this.rhoSi + this.innovSi * this.physio.normal();
+    this.model.siMult = Math.exp(this.z);
+    const cgm = (row.cgm = this.readSensor());
+    row.ins = this.basalPerRow;
+    row.cho = 0;
+    this.eatPlannedMeals(stepInDay);
+    this.givePlannedBoluses(stepInDay, tMin, cgm);
+    const night = minuteOfDay >= 23 * 60 || minuteOfDay < 6.5 * 60;
+    this.treatHypo(night, tMin, cgm);
+    this.correctHigh(night, tMin, cgm);
+    this.model.advance(this.h, this.sub);
+  }
+
+  /** CGM reading: the model's sensor glucose plus the Johnson SU transformed AR(1) error, clipped to the sensor range. */
+  private readSensor(): number {
+    this.e = this.rhoSensor * this.e + this.innovSensor * this.noise.normal();
+    const err = JS_XI + JS_LAMBDA * Math.sinh((this.e - JS_GAMMA) / JS_DELTA);
+    let cgm = Math.round(this.model.x[S_GS] + err);
+    if (cgm < SENSOR_MIN) cgm = SENSOR_MIN;
+    else if (cgm > SENSOR_MAX) cgm = SENSOR_MAX;
+    return cgm;
+  }
+
+  private eatPlannedMeals(stepInDay: number): void {
+    const { plan } = this;
+    while (this.mi < plan.mealStep.length && plan.mealStep[this.mi] <= stepInDay) {
+      if (plan.mealStep[this.mi] === stepInDay) {
+        this.model.addMeal(plan.mealGrams[this.mi]);
+        this.row.cho += plan.mealGrams[this.mi];
+      }
+      this.mi++;
+    }
+  }
+
+  /** Boluses are planned in meal order; give every one whose step has come, for the patient's carb estimate. */
+  private givePlannedBoluses(stepInDay: number, tMin: number, cgm: number): void {
+    const { plan, th } = this;
+    for (let j = 0; j < plan.bolusStep.length; j++) {
+      if (plan.bolusStep[j] !== stepInDay) continue;
+      const est = plan.bolusGrams[j] * th.carbBias * Math.exp(th.carbErrorSd * this.behaviour.normal());
+      let units = est / th.carbRatio;
+      if (cgm > th.correctionThreshold) {
+        const corr = (cgm - th.targetGlucose) / th.correctionFactor - (th.pump ? this.iob.at(tMin) : 0);
+        if (corr > 0) units += corr;
+      }
+      const given = this.giveBolus(tMin, units);
+      if (given > 0) this.lastBolus = tMin;
+      this.row.ins += given;
+    }
+  }
+
+  /** Hypoglycaemia treatment ("rule of 15", sometimes over-treated). */
+  private treatHypo(night: boolean, tMin: number, cgm: number): void {
+    const { th, behaviour } = this;
+    if (cgm < (night ? th.hypoTreatThresholdNight : th.hypoTreatThreshold) && tMin - this.lastRescue >= 20) {
+      const grams = behaviour.chance(0.25) ? Math.round(behaviour.range(20, 40)) : Math.round(behaviour.range(10, 20));
+      this.model.addMeal(grams);
+      this.row.cho += grams;
+      this.lastRescue = tMin;
+    }
+  }
+
+  /** Correction of a persistent high while awake, not close to the last bolus. */
+  private correctHigh(night: boolean, tMin: number, cgm: number): void {
+    const { th, dt } = this;
+    if (
+      !night &&
+      cgm > th.highCorrectThreshold &&
+      tMin - this.lastBolus >= 180 &&
+      this.behaviour.chance((th.highCorrectPerHour * dt) / 60)
+    ) {
+      const given = this.giveBolus(tMin, (cgm - th.targetGlucose) / th.correctionFactor - this.iob.at(tMin));
+      if (given > 0) this.lastBolus = tMin;
+      this.row.ins += given;
+    }
+  }
+
+  /** Gives a bolus rounded to the pen's or pump's dose step; returns the units given (0 for none). */
+  private giveBolus(tMin: number, units: number): number {
+    const u = units > 0 ? Math.round(units / this.bolusStepU) * this.bolusStepU : 0;
+    if (u <= 0) return 0;
+    this.model.addBolus(u);
+    this.iob.add(tMin, u);
+    return u;
+  }
+}
+
 /**
  * Simulate patient `index` and write its rows into the given arrays at `offset`. Returns its SeriesInfo.
  * The arrays must have room for days·1440/interval rows from `offset`.
  */
-// eslint-disable-next-line max-lines-per-function -- the per-patient simulation loop: its state variables are the ODE state of one patient
 export function simulatePatientInto(
   index: number,
   opts: SimulateOptions,
@@ -194,129 +373,19 @@ export function simulatePatientInto(
   offset: number,
 ): SeriesInfo {
   const n = normalise(opts);
-  const dt = n.intervalMinutes;
-  const stepsPerDay = 1440 / dt;
-  const rows = Math.round(n.days * stepsPerDay);
-
-  const vp = drawPatient(new Rng(deriveSeed(n.seed, index, 1)));
-  const behaviour = new Rng(deriveSeed(n.seed, index, 2));
-  const noise = new Rng(deriveSeed(n.seed, index, 3));
-  const physio = new Rng(deriveSeed(n.seed, index, 4));
-  const th = vp.therapy;
-
-  const model = new PatientModel(vp.params);
-  model.setSteadyState();
-  model.iir = th.basalIIR;
-  const sub = substeps(model, dt);
-  const h = dt / sub;
-
-  const basalPerRow = (th.basalUPerH * dt) / 60;
-  const bolusStepU = th.pump ? 0.05 : 0.5;
-  const roundDose = (u: number): number => (u > 0 ? Math.round(u / bolusStepU) * bolusStepU : 0);
-
-  // Insulin on board: ring of the last boluses, linear decay over 4 h (a common bolus-calculator curve).
-  const DIA = 240;
-  const IOB_N = 16;
-  const iobT = new Float64Array(IOB_N).fill(-1e9);
-  const iobU = new Float64Array(IOB_N);
-  let iobHead = 0;
-  const iob = (tMin: number): number => {
-    let s = 0;
-    for (let j = 0; j < IOB_N; j++) {
-      const age = tMin - iobT[j];
-      if (age < DIA) s += iobU[j] * (1 - age / DIA);
-    }
-    return s;
-  };
-  const giveBolus = (tMin: number, units: number): number => {
-    const u = roundDose(units);
-    if (u <= 0) return 0;
-    model.addBolus(u);
-    iobT[iobHead] = tMin;
-    iobU[iobHead] = u;
-    iobHead = (iobHead + 1) % IOB_N;
-    return u;
-  };
-
-  const rhoSensor = Math.pow(SENSOR_RHO_5MIN, dt / 5);
-  const innovSensor = Math.sqrt(1 - rhoSensor * rhoSensor);
-  let e = noise.normal();
-  const rhoSi = Math.exp(-dt / th.siTauMin);
-  const innovSi = th.siSd * Math.sqrt(1 - rhoSi * rhoSi);
-  let z = th.siSd * physio.normal();
-
-  let lastRescue = -1e9;
-  let lastBolus = -1e9;
-  let plan: DayPlan = { mealStep: [], mealGrams: [], bolusStep: [], bolusGrams: [] };
-  let mi = 0;
-
+  const sim = new PatientSimulation(n, index);
+  const rows = Math.round(n.days * sim.stepsPerDay);
+  const { row } = sim;
   // Rows k < 0 are the burn-in day.
-  for (let k = -stepsPerDay; k < rows; k++) {
-    const stepInDay = ((k % stepsPerDay) + stepsPerDay) % stepsPerDay;
-    const tMin = k * dt;
-    const minuteOfDay = stepInDay * dt;
-    if (stepInDay === 0) {
-      plan = planDay(behaviour, vp, dt, stepsPerDay);
-      mi = 0;
-    }
-
-    // Physiology: intra-patient insulin sensitivity (Ornstein–Uhlenbeck on the log scale).
-    z = z * rhoSi + innovSi * physio.normal();
-    model.siMult = Math.exp(z);
-
-    // CGM reading.
-    e = rhoSensor * e + innovSensor * noise.normal();
-    const err = JS_XI + JS_LAMBDA * Math.sinh((e - JS_GAMMA) / JS_DELTA);
-    let cgm = Math.round(model.x[S_GS] + err);
-    if (cgm < SENSOR_MIN) cgm = SENSOR_MIN;
-    else if (cgm > SENSOR_MAX) cgm = SENSOR_MAX;
-
-    // Behaviour.
-    let ins = basalPerRow;
-    let cho = 0;
-    while (mi < plan.mealStep.length && plan.mealStep[mi] <= stepInDay) {
-      if (plan.mealStep[mi] === stepInDay) {
-        model.addMeal(plan.mealGrams[mi]);
-        cho += plan.mealGrams[mi];
-      }
-      mi++;
-    }
-    // Boluses are planned in meal order; give every one whose step has come.
-    for (let j = 0; j < plan.bolusStep.length; j++) {
-      if (plan.bolusStep[j] !== stepInDay) continue;
-      const est = plan.bolusGrams[j] * th.carbBias * Math.exp(th.carbErrorSd * behaviour.normal());
-      let units = est / th.carbRatio;
-      if (cgm > th.correctionThreshold) {
-        const corr = (cgm - th.targetGlucose) / th.correctionFactor - (th.pump ? iob(tMin) : 0);
-        if (corr > 0) units += corr;
-      }
-      const given = giveBolus(tMin, units);
-      if (given > 0) lastBolus = tMin;
-      ins += given;
-    }
-    const night = minuteOfDay >= 23 * 60 || minuteOfDay < 6.5 * 60;
-    // Hypoglycaemia treatment ("rule of 15", sometimes over-treated).
-    if (cgm < (night ? th.hypoTreatThresholdNight : th.hypoTreatThreshold) && tMin - lastRescue >= 20) {
-      const grams = behaviour.chance(0.25) ? Math.round(behaviour.range(20, 40)) : Math.round(behaviour.range(10, 20));
-      model.addMeal(grams);
-      cho += grams;
-      lastRescue = tMin;
-    }
-    // Correction of a persistent high while awake, not close to the last bolus.
-    if (!night && cgm > th.highCorrectThreshold && tMin - lastBolus >= 180 && behaviour.chance((th.highCorrectPerHour * dt) / 60)) {
-      const given = giveBolus(tMin, (cgm - th.targetGlucose) / th.correctionFactor - iob(tMin));
-      if (given > 0) lastBolus = tMin;
-      ins += given;
-    }
-
+  for (let k = -sim.stepsPerDay; k < rows; k++) {
+    sim.step(k);
     if (k >= 0) {
-      glucose[offset + k] = cgm;
-      insulin[offset + k] = ins;
-      carbs[offset + k] = cho;
+      glucose[offset + k] = row.cgm;
+      insulin[offset + k] = row.ins;
+      carbs[offset + k] = row.cho;
     }
-    model.advance(h, sub);
   }
-  return seriesInfo(index, vp);
+  return seriesInfo(index, sim.vp);
 }
 
 /** Streaming form: yields one patient at a time (for cohorts too large to hold at once). */
