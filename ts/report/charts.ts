@@ -227,6 +227,8 @@ export function fanChart(s: ForecastSample): TopLevelSpec {
 
 /** A [0, 1] axis with 0 and 1 on the plot's edges (no nice rounding, no padding). */
 const UNIT = { domain: [0, 1], nice: false, padding: 0 };
+/** Tick labels centred on their ticks: Vega-Lite's default flushes the end labels inwards, so a curve at 0 looks as if it started left of the '0' label. */
+const CENTRED = { labelFlush: false };
 
 /** The dashed y = x line of reliability and ROC charts (on the given axis scale, if any). */
 function diagonal(scale?: { domain: number[]; nice: boolean; padding?: number }) {
@@ -256,8 +258,8 @@ export function reliabilityChart(rel: Array<{ level: number; observed: number }>
         data: { values: rel },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: UNIT },
-          y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: UNIT },
+          x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: UNIT, axis: CENTRED },
+          y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: UNIT, axis: CENTRED },
         },
       },
     ],
@@ -277,7 +279,7 @@ export function pitChart(pit: number[]): TopLevelSpec {
         // y2 at 0: with a ranged x and a single y, Vega-Lite draws each bin as a horizontal dash
         mark: { type: 'rect', stroke: 'white', color: '#1f77b4' },
         encoding: {
-          x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: UNIT },
+          x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: UNIT, axis: CENTRED },
           x2: { field: 'hi' },
           y: { field: 'density', type: 'quantitative', title: 'density', scale: { zero: true } },
           y2: { datum: 0 },
@@ -307,8 +309,8 @@ export function rocChart(
         data: { values },
         mark: { type: 'line', interpolate: 'step-after' },
         encoding: {
-          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate', scale: UNIT },
-          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate', scale: UNIT },
+          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate', scale: UNIT, axis: CENTRED },
+          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate', scale: UNIT, axis: CENTRED },
           // below the plot: long forecaster names fit the figure's width instead of widening it past the page
           color: { field: 'curve', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0 } },
           order: { field: 'order' },

@@ -6,6 +6,8 @@
 import type { Page } from 'puppeteer-core';
 
 type Box = { x: number; y: number; w: number; h: number };
+/** An axis tick: its label, the tick's position and the centre of its label along the axis (page pixels). */
+type Tick = { label: string; pos: number; labelPos: number };
 
 export interface ChartGeometry {
   id: string;
@@ -19,6 +21,8 @@ export interface ChartGeometry {
   legendLabels: string[];
   /** Rect marks (bars): their boxes. */
   rects: Box[];
+  /** Axis ticks: label and position (x: page x of the tick, y: page y). */
+  ticks: { x: Tick[]; y: Tick[] };
 }
 
 /**
@@ -47,7 +51,7 @@ const IN_PAGE = String.raw`(() => {
   return Array.from(document.querySelectorAll('figure')).map((fig) => {
     const svg = fig.querySelector('svg');
     const problems = [];
-    const out = { id: fig.id, svg: box(svg), plot: { x: 0, y: 0, w: 0, h: 0 }, problems, markTexts: [], legendLabels: [], rects: [] };
+    const out = { id: fig.id, svg: box(svg), plot: { x: 0, y: 0, w: 0, h: 0 }, problems, markTexts: [], legendLabels: [], rects: [], ticks: { x: [], y: [] } };
     const bg = svg.querySelector('g.role-frame.root > g > path.background');
     if (!bg) { problems.push('no plot area (root frame background) found'); return out; }
     out.plot = box(bg);
@@ -65,6 +69,20 @@ const IN_PAGE = String.raw`(() => {
       }
       if (mark && el.tagName === 'text') out.markTexts.push({ text: el.textContent, box: b });
       if (mark && el.tagName === 'path' && el.closest('g.mark-rect')) out.rects.push(b);
+    }
+    for (const ax of svg.querySelectorAll('g.role-axis[aria-label]')) {
+      const dir = ax.getAttribute('aria-label').startsWith('X-axis') ? 'x' : 'y';
+      const ticks = Array.from(ax.querySelectorAll('g.role-axis-tick line'));
+      const labels = Array.from(ax.querySelectorAll('g.role-axis-label text'));
+      ticks.forEach((t, i) => {
+        const b = box(t);
+        const l = labels[i] ? box(labels[i]) : b;
+        out.ticks[dir].push({
+          label: labels[i] ? labels[i].textContent.replace('\u2212', '-') : '',
+          pos: dir === 'x' ? b.x + b.w / 2 : b.y + b.h / 2,
+          labelPos: dir === 'x' ? l.x + l.w / 2 : l.y + l.h / 2,
+        });
+      });
     }
     for (const lg of svg.querySelectorAll('g.role-legend')) {
       const b = box(lg);
