@@ -5,7 +5,7 @@
  * under $TMPDIR (printed) for a person to look at.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,13 @@ import { chartGeometry, type ChartGeometry } from './chart-geometry.js';
 const cli = path.resolve('dist/ts/cli/main.js');
 const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-report-shots-'));
 const shots = path.join(runs, 'screenshots');
-const tiny = ['training.epochs=3', 'training.max_steps_per_epoch=5', 'training.val_max_windows=100', 'training.threads=1', `output.runs_dir=${runs}`];
+const tiny = [
+  'training.epochs=3',
+  'training.max_steps_per_epoch=5',
+  'training.val_max_windows=100',
+  'training.threads=1',
+  `output.runs_dir=${runs}`,
+];
 let quantile: TrainResult;
 let point: TrainResult;
 
@@ -95,7 +101,8 @@ describe('report screenshots', () => {
     // PIT: bars standing on the x axis, not floating dashes
     for (const c of fig(charts, '-pit')) {
       expect(c.rects.length).toBeGreaterThan(3);
-      for (const r of c.rects) expect(near(r.y + r.h, c.plot.y + c.plot.h), `PIT bar bottom ${r.y + r.h} vs axis ${c.plot.y + c.plot.h}`).toBe(true);
+      for (const r of c.rects)
+        expect(near(r.y + r.h, c.plot.y + c.plot.h), `PIT bar bottom ${r.y + r.h} vs axis ${c.plot.y + c.plot.h}`).toBe(true);
     }
     // ROC: the unit square fills the plot and the 0 and 1 labels sit on their ticks (curves start at '0', not left of it)
     const roc = fig(charts, '-roc');
@@ -105,7 +112,8 @@ describe('report screenshots', () => {
       const x1 = c.ticks.x.find((t) => Number(t.label) === 1);
       expect(x0 && near(x0.pos, c.plot.x), `${c.id}: 0 tick at ${x0?.pos}, plot from ${c.plot.x}`).toBe(true);
       expect(x1 && near(x1.pos, c.plot.x + c.plot.w), `${c.id}: 1 tick at ${x1?.pos}`).toBe(true);
-      for (const t of [x0!, x1!]) expect(near(t.labelPos, t.pos), `${c.id}: label '${t.label}' centred at ${t.labelPos}, tick at ${t.pos}`).toBe(true);
+      for (const t of [x0!, x1!])
+        expect(near(t.labelPos, t.pos), `${c.id}: label '${t.label}' centred at ${t.labelPos}, tick at ${t.pos}`).toBe(true);
     }
     for (const c of roc) expect(c.legendLabels.length).toBeGreaterThan(0);
     // training: loss per epoch (3 epochs, both splits) and the resolved config
@@ -134,7 +142,12 @@ describe('report screenshots', () => {
     for (const row of t.rows) {
       const scores = row.slice(1).map((c) => Number(c.text));
       const min = Math.min(...scores.filter(Number.isFinite));
-      expect(row.slice(1).filter((c) => c.best).map((c) => Number(c.text))).toEqual(scores.filter((s) => s === min));
+      expect(
+        row
+          .slice(1)
+          .filter((c) => c.best)
+          .map((c) => Number(c.text)),
+      ).toEqual(scores.filter((s) => s === min));
     }
     // two tasks of one dataset as Friedman blocks: said so
     expect(text).toMatch(/treat each of the 2 dataset · task rows as an independent block, but they come from 1 dataset/);
