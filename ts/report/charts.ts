@@ -62,7 +62,37 @@ function parkesLines(): Seg[] {
   return segs;
 }
 
-function gridChart(title: string, sample: ChannelEvaluation['gridSample'], lines: Seg[], max: number): TopLevelSpec {
+export interface ZoneLabel {
+  zone: 'A' | 'B' | 'C' | 'D' | 'E';
+  /** A point inside the zone (mg/dL); tests check it against clarkeZone / parkesZone. */
+  ref: number;
+  pred: number;
+}
+
+export const CLARKE_LABELS: ZoneLabel[] = [
+  { zone: 'A', ref: 340, pred: 370 },
+  { zone: 'B', ref: 250, pred: 340 },
+  { zone: 'B', ref: 330, pred: 220 },
+  { zone: 'C', ref: 120, pred: 320 },
+  { zone: 'C', ref: 165, pred: 15 },
+  { zone: 'D', ref: 35, pred: 125 },
+  { zone: 'D', ref: 320, pred: 125 },
+  { zone: 'E', ref: 35, pred: 300 },
+  { zone: 'E', ref: 300, pred: 35 },
+];
+
+export const PARKES_LABELS: ZoneLabel[] = [
+  { zone: 'A', ref: 450, pred: 440 },
+  { zone: 'B', ref: 250, pred: 430 },
+  { zone: 'B', ref: 420, pred: 250 },
+  { zone: 'C', ref: 110, pred: 320 },
+  { zone: 'C', ref: 450, pred: 160 },
+  { zone: 'D', ref: 40, pred: 200 },
+  { zone: 'D', ref: 450, pred: 60 },
+  { zone: 'E', ref: 20, pred: 400 },
+];
+
+function gridChart(title: string, sample: ChannelEvaluation['gridSample'], lines: Seg[], max: number, zones: ZoneLabel[]): TopLevelSpec {
   const pts = sample.truth.map((t, i) => ({ ref: Math.min(t, max), pred: Math.max(0, Math.min(sample.forecast[i], max)) }));
   const scale = { domain: [0, max], nice: false, clamp: true };
   return {
@@ -88,12 +118,22 @@ function gridChart(title: string, sample: ChannelEvaluation['gridSample'], lines
           y2: { field: 'y2' },
         },
       },
+      {
+        data: { values: zones },
+        mark: { type: 'text', fontSize: 15, fontWeight: 'bold', color: '#555' },
+        encoding: {
+          x: { field: 'ref', type: 'quantitative', scale },
+          y: { field: 'pred', type: 'quantitative', scale },
+          text: { field: 'zone' },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
 
-export const clarkeChart = (s: ChannelEvaluation['gridSample']) => gridChart('Clarke error grid', s, CLARKE_LINES, 400);
-export const parkesChart = (s: ChannelEvaluation['gridSample']) => gridChart('Parkes error grid (type 1)', s, parkesLines(), 550);
+export const clarkeChart = (s: ChannelEvaluation['gridSample']) => gridChart('Clarke error grid', s, CLARKE_LINES, 400, CLARKE_LABELS);
+export const parkesChart = (s: ChannelEvaluation['gridSample']) =>
+  gridChart('Parkes error grid (type 1)', s, parkesLines(), 550, PARKES_LABELS);
 
 export function horizonChart(
   forecasters: Record<string, ForecasterMetrics>,
@@ -118,6 +158,17 @@ export function horizonChart(
   } as TopLevelSpec;
 }
 
+const SERIES_COLORS: Record<string, string> = { observed: 'black', forecast: '#1f77b4', linreg: '#ff7f0e' };
+
+/** Band fills, lightest (widest band) to darkest. */
+const BAND_SHADES = ['#c6dbef', '#9ecae1', '#6baed6', '#4292c6'];
+
+/** A central interval named by its quantiles: 0.8 -> '10–90 %'. */
+export function bandName(nominal: number): string {
+  const lo = Math.round(((1 - nominal) / 2) * 1000) / 10;
+  return `${lo}–${Math.round((100 - lo) * 10) / 10} %`;
+}
+
 export function fanChart(s: ForecastSample): TopLevelSpec {
   const lines = [
     ...s.contextMinutes.map((m, i) => ({ minutes: m, value: s.context[i], series: 'observed' })),
@@ -125,31 +176,43 @@ export function fanChart(s: ForecastSample): TopLevelSpec {
     ...s.minutes.map((m, i) => ({ minutes: m, value: s.forecast[i], series: 'forecast' })),
     ...(s.baseline ? s.minutes.map((m, i) => ({ minutes: m, value: s.baseline!.values[i], series: s.baseline!.name })) : []),
   ];
-  const bands = s.bands.flatMap((b) =>
-    s.minutes.map((m, i) => ({ minutes: m, lo: b.lo[i], hi: b.hi[i], interval: `${Math.round(b.nominal * 100)}%` })),
-  );
+  const seriesNames = ['observed', 'forecast', ...(s.baseline ? [s.baseline.name] : [])];
+  // widest band first so the narrower ones are drawn over it; named by their quantiles (0.8 -> 10–90 %)
+  const sorted = [...s.bands].sort((a, b) => b.nominal - a.nominal);
+  const names = sorted.map((b) => bandName(b.nominal));
+  const bands = sorted.flatMap((b, k) => s.minutes.map((m, i) => ({ minutes: m, lo: b.lo[i], hi: b.hi[i], band: names[k] })));
   const layers: object[] = [];
   if (bands.length)
     layers.push({
       data: { values: bands },
-      mark: { type: 'area', opacity: 0.25, color: '#1f77b4' },
+      mark: { type: 'area', opacity: 0.35 },
       encoding: {
         x: { field: 'minutes', type: 'quantitative' },
         y: { field: 'lo', type: 'quantitative' },
         y2: { field: 'hi' },
-        detail: { field: 'interval' },
+        fill: {
+          field: 'band',
+          type: 'nominal',
+          title: 'forecast interval',
+          sort: names,
+          scale: {
+            domain: names,
+            range: names.map((_, k) => BAND_SHADES[Math.min(k + BAND_SHADES.length - names.length, BAND_SHADES.length - 1)]),
+          },
+        },
       },
     });
   layers.push({
     data: { values: lines },
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'minutes', type: 'quantitative', title: 'minutes from forecast origin' },
+      x: { field: 'minutes', type: 'quantitative', title: 'minutes from forecast origin', scale: { nice: false } },
       y: { field: 'value', type: 'quantitative', title: 'mg/dL', scale: { zero: false } },
       color: {
         field: 'series',
         type: 'nominal',
-        scale: { domain: ['observed', 'forecast', 'linreg'], range: ['black', '#1f77b4', '#ff7f0e'] },
+        title: null,
+        scale: { domain: seriesNames, range: seriesNames.map((n) => SERIES_COLORS[n] ?? '#ff7f0e') },
       },
       detail: { field: 'series' },
     },
@@ -162,8 +225,13 @@ export function fanChart(s: ForecastSample): TopLevelSpec {
   return { title: s.title, width: 420, height: 200, layer: layers } as TopLevelSpec;
 }
 
+/** A [0, 1] axis with 0 and 1 on the plot's edges (no nice rounding, no padding). */
+const UNIT = { domain: [0, 1], nice: false, padding: 0 };
+/** Tick labels centred on their ticks: Vega-Lite's default flushes the end labels inwards, so a curve at 0 looks as if it started left of the '0' label. */
+const CENTRED = { labelFlush: false };
+
 /** The dashed y = x line of reliability and ROC charts (on the given axis scale, if any). */
-function diagonal(scale?: { domain: number[]; nice: boolean }) {
+function diagonal(scale?: { domain: number[]; nice: boolean; padding?: number }) {
   return {
     data: {
       values: [
@@ -185,13 +253,13 @@ export function reliabilityChart(rel: Array<{ level: number; observed: number }>
     width: 260,
     height: 260,
     layer: [
-      diagonal(),
+      diagonal(UNIT),
       {
         data: { values: rel },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: { domain: [0, 1] } },
-          y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: { domain: [0, 1] } },
+          x: { field: 'level', type: 'quantitative', title: 'nominal level', scale: UNIT, axis: CENTRED },
+          y: { field: 'observed', type: 'quantitative', title: 'observed fraction below', scale: UNIT, axis: CENTRED },
         },
       },
     ],
@@ -208,11 +276,13 @@ export function pitChart(pit: number[]): TopLevelSpec {
     layer: [
       {
         data: { values },
-        mark: { type: 'bar', stroke: 'white' },
+        // y2 at 0: with a ranged x and a single y, Vega-Lite draws each bin as a horizontal dash
+        mark: { type: 'rect', stroke: 'white', color: '#1f77b4' },
         encoding: {
-          x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: { domain: [0, 1] } },
+          x: { field: 'lo', type: 'quantitative', title: 'PIT', scale: UNIT, axis: CENTRED },
           x2: { field: 'hi' },
-          y: { field: 'density', type: 'quantitative', title: 'density' },
+          y: { field: 'density', type: 'quantitative', title: 'density', scale: { zero: true } },
+          y2: { datum: 0 },
         },
       },
       {
@@ -234,14 +304,15 @@ export function rocChart(
     width: 260,
     height: 260,
     layer: [
-      diagonal(),
+      diagonal(UNIT),
       {
         data: { values },
         mark: { type: 'line', interpolate: 'step-after' },
         encoding: {
-          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate' },
-          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate' },
-          color: { field: 'curve', type: 'nominal', legend: { labelLimit: 320 } },
+          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate', scale: UNIT, axis: CENTRED },
+          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate', scale: UNIT, axis: CENTRED },
+          // below the plot: long forecaster names fit the figure's width instead of widening it past the page
+          color: { field: 'curve', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0 } },
           order: { field: 'order' },
         },
       },
@@ -249,29 +320,33 @@ export function rocChart(
   } as TopLevelSpec;
 }
 
-export function cdChart(models: string[], avgRanks: number[], cd: number): TopLevelSpec {
-  const values = models.map((m, i) => ({ model: m, rank: avgRanks[i] }));
+/**
+ * Average ranks with a bar of one critical difference centred on each: two models differ (Nemenyi)
+ * when their bars do not overlap. The rank axis spans the bars, so none runs past the plot.
+ */
+export function cdChart(models: string[], avgRanks: number[], cd: number, alpha = 0.05): TopLevelSpec {
+  const values = models.map((m, i) => ({ model: m, rank: avgRanks[i], lo: avgRanks[i] - cd / 2, hi: avgRanks[i] + cd / 2 }));
+  const lo = Math.floor(Math.min(1, ...values.map((v) => v.lo)) * 2) / 2;
+  const hi = Math.ceil(Math.max(models.length, ...values.map((v) => v.hi)) * 2) / 2;
+  const x = { field: 'rank', type: 'quantitative', title: 'average rank (1 = best)', scale: { domain: [lo, hi], nice: false, padding: 0 } };
+  const y = { field: 'model', type: 'nominal', sort: { field: 'rank' }, title: null, axis: { labelLimit: 0 } };
   return {
-    title: `Average rank (critical difference ${cd.toFixed(2)})`,
+    title: {
+      text: `Average rank ± CD/2 (critical difference ${cd.toFixed(2)}, α = ${alpha})`,
+      subtitle: 'bars that do not overlap: the models differ',
+    },
     width: 420,
     height: 30 + 22 * models.length,
     layer: [
       {
         data: { values },
-        mark: { type: 'point', filled: true, size: 60 },
-        encoding: {
-          x: { field: 'rank', type: 'quantitative', title: 'average rank (1 = best)', scale: { domain: [1, models.length] } },
-          y: { field: 'model', type: 'nominal', sort: { field: 'rank' }, title: null },
-        },
+        mark: { type: 'rule', strokeWidth: 2, color: '#9ecae1' },
+        encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' }, y },
       },
       {
-        data: { values: values.map((v) => ({ ...v, lo: v.rank - cd / 2, hi: v.rank + cd / 2 })) },
-        mark: { type: 'rule' },
-        encoding: {
-          x: { field: 'lo', type: 'quantitative' },
-          x2: { field: 'hi' },
-          y: { field: 'model', type: 'nominal', sort: { field: 'rank' } },
-        },
+        data: { values },
+        mark: { type: 'point', filled: true, size: 60, color: '#1f77b4' },
+        encoding: { x, y },
       },
     ],
   } as TopLevelSpec;
@@ -285,7 +360,7 @@ export function nightReliabilityChart(curves: Array<{ name: string; bins: Reliab
       .filter((b) => b.count > 0)
       .map((b) => ({ forecaster: c.name, predicted: b.meanPredicted, observed: b.observed, nights: b.count })),
   );
-  const unit = { domain: [0, 1], nice: false };
+  const unit = UNIT;
   return {
     title,
     width: 300,
@@ -359,4 +434,42 @@ export function nightPanelChart(p: NightPanel, title: string): TopLevelSpec {
     encoding: { x: { field: 'x', type: 'quantitative' } },
   });
   return { title, width: 420, height: 200, layer: layers } as TopLevelSpec;
+}
+
+/** Training and validation loss per epoch (epochs counted from 1, as the console prints them); the best epoch marked. */
+export function lossChart(epochs: Array<{ trainLoss: number; valLoss: number }>, bestEpoch?: number): TopLevelSpec {
+  const values = epochs.flatMap((e, i) => [
+    ...(Number.isFinite(e.trainLoss) ? [{ epoch: i + 1, loss: e.trainLoss, split: 'training' }] : []),
+    ...(Number.isFinite(e.valLoss) ? [{ epoch: i + 1, loss: e.valLoss, split: 'validation' }] : []),
+  ]);
+  const x = {
+    field: 'epoch',
+    type: 'quantitative',
+    title: 'epoch',
+    scale: { domain: [1, Math.max(2, epochs.length)], nice: false, padding: 0 },
+    axis: { tickMinStep: 1, format: 'd' },
+  };
+  const layers: object[] = [
+    {
+      data: { values },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x,
+        y: { field: 'loss', type: 'quantitative', title: 'loss (training objective)', scale: { zero: false } },
+        color: {
+          field: 'split',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['training', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+        },
+      },
+    },
+  ];
+  if (bestEpoch !== undefined && bestEpoch >= 1 && bestEpoch <= epochs.length)
+    layers.push({
+      data: { values: [{ epoch: bestEpoch }] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
+      encoding: { x: { field: 'epoch', type: 'quantitative' } },
+    });
+  return { title: 'Loss per epoch', width: 420, height: 220, layer: layers } as TopLevelSpec;
 }

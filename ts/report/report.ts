@@ -16,8 +16,13 @@ import { readArrowTable } from '../evaluate/tables.js';
 import type { NightTaskEvaluation, NightTaskResult } from '../evaluate/night-task.js';
 import { rocCurve } from '../metrics/hypo.js';
 import type { DiscriminationSummary, Interval, NightSummary } from '../metrics/night-metrics.js';
+import { parse as parseYaml } from 'yaml';
+import { pText, pValue } from '../metrics/pvalue.js';
+import { bestIndices } from '../metrics/best.js';
+import { runLabels } from './labels.js';
 import {
   cdChart,
+  lossChart,
   clarkeChart,
   fanChart,
   horizonChart,
@@ -34,6 +39,10 @@ export interface ReportRun {
   id: string;
   dir: string;
   evaluations: EvaluationSummary[];
+  /** The run's resolved config.yaml, as saved. */
+  config?: string;
+  /** Training and validation loss per epoch, from metrics.json. */
+  epochs?: Array<{ trainLoss: number; valLoss: number; improved?: boolean }>;
 }
 
 export interface ReportInput {
@@ -60,6 +69,23 @@ function readEvaluations(runDir: string): EvaluationSummary[] {
 
 const isRun = (dir: string) => existsSync(path.join(dir, 'config.yaml'));
 
+/** A run as the report reads it: its evaluations, resolved config and per-epoch losses (when saved). */
+function readRun(dir: string, id = path.basename(path.resolve(dir))): ReportRun {
+  const run: ReportRun = { id, dir, evaluations: readEvaluations(dir) };
+  const cfg = path.join(dir, 'config.yaml');
+  if (existsSync(cfg)) run.config = readFileSync(cfg, 'utf8');
+  const metrics = path.join(dir, 'metrics.json');
+  if (existsSync(metrics)) {
+    try {
+      const m = JSON.parse(readFileSync(metrics, 'utf8')) as { epochs?: ReportRun['epochs'] };
+      if (Array.isArray(m.epochs) && m.epochs.length) run.epochs = m.epochs;
+    } catch (e) {
+      throw new EvalError(`${metrics}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  return run;
+}
+
 /** A run directory (with eval/ results), or a directory of run directories (an experiment). */
 /** The run directories of a registered experiment, or undefined when the registry knows no such experiment. */
 function experimentRunDirs(name: string, runsDir: string): string[] | undefined {
@@ -84,7 +110,7 @@ export function collectReport(target: string, runsDir = 'runs'): ReportInput {
     if (dirs) {
       const runs = dirs
         .sort()
-        .map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) }))
+        .map((d) => readRun(d, path.basename(d)))
         .filter((r) => r.evaluations.length);
       if (!runs.length)
         throw new EvalError(
@@ -96,20 +122,16 @@ export function collectReport(target: string, runsDir = 'runs'): ReportInput {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new EvalError(`report: no run, run directory or registered experiment '${target}' (looked in . and ${runsDir}/)`);
   if (isRun(dir)) {
-    const evaluations = readEvaluations(dir);
-    if (!evaluations.length)
+    const run = readRun(dir);
+    if (!run.evaluations.length)
       throw new EvalError(`report: run '${dir}' has no evaluations yet; run \`tsfm evaluate --run ${path.basename(dir)}\` first`);
-    return {
-      kind: 'run',
-      title: `Run ${path.basename(path.resolve(dir))}`,
-      runs: [{ id: path.basename(path.resolve(dir)), dir, evaluations }],
-    };
+    return { kind: 'run', title: `Run ${run.id}`, runs: [run] };
   }
   const runs = readdirSync(dir)
     .map((d) => path.join(dir, d))
     .filter((d) => statSync(d).isDirectory() && isRun(d))
     .sort()
-    .map((d) => ({ id: path.basename(d), dir: d, evaluations: readEvaluations(d) }))
+    .map((d) => readRun(d, path.basename(d)))
     .filter((r) => r.evaluations.length);
   if (!runs.length) throw new EvalError(`report: '${dir}' is neither a run (no config.yaml) nor a directory of evaluated runs`);
   return { kind: 'experiment', title: `Experiment ${path.basename(path.resolve(dir))}`, runs };
@@ -127,6 +149,10 @@ interface Table {
   footnote?: string;
   /** Cells kept on one line. */
   nowrap?: boolean;
+  /** Per column, a tooltip for its header (e.g. the full run id behind a short label). */
+  headTitles?: Array<string | undefined>;
+  /** Per row, the columns marked as best (bold). */
+  best?: number[][];
 }
 
 interface Figure {
@@ -140,6 +166,8 @@ interface Section {
   notes: string[];
   tables: Table[];
   figures: Figure[];
+  /** Collapsible blocks of preformatted text after the figures (e.g. the resolved config). */
+  details?: Array<{ summary: string; text: string; lang: string }>;
 }
 
 // eslint-disable-next-line max-lines-per-function -- one report section per channel, figures in reading order
@@ -196,7 +224,7 @@ function channelSections(ev: EvaluationSummary, ch: ChannelEvaluation, prefix: s
         c.b,
         fmt(c.bootstrap.meanDiff, 3),
         `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`,
-        c.wilcoxon.p < 1e-12 ? '< 1e-12' : c.wilcoxon.p < 1e-4 ? c.wilcoxon.p.toExponential(1) : fmt(c.wilcoxon.p, 4),
+        pValue(c.wilcoxon.p),
         String(c.wilcoxon.n),
       ]),
     });
@@ -465,37 +493,80 @@ const minPositivesOf = (e: NightTaskEvaluation) => {
   return 10;
 };
 
-function experimentSections(input: ReportInput): Section[] {
+const BASELINES = ['last_value', 'seasonal_naive', 'linreg'];
+
+/** Short labels of the report's runs (by run id), with the full id kept for tooltips. */
+function labelsOf(input: ReportInput): Map<string, string> {
+  const seedOf = (r: ReportRun) => {
+    try {
+      const seed = (parseYaml(r.config ?? '') as { training?: { seed?: unknown } } | null)?.training?.seed;
+      return typeof seed === 'number' ? seed : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const labels = runLabels(input.runs.map((r) => ({ id: r.id, family: r.evaluations[0]?.model.family, seed: seedOf(r) })));
+  return new Map(input.runs.map((r, i) => [r.id, labels[i]]));
+}
+
+/** The Friedman test's blocks are dataset × task rows; say so when one dataset gives several. */
+function blocksNote(datasets: string[]): string {
+  const per = new Map<string, number>();
+  for (const d of datasets) per.set(d.split(' · ')[0], (per.get(d.split(' · ')[0]) ?? 0) + 1);
+  if (![...per.values()].some((n) => n > 1)) return '';
+  return `The Friedman test and the ranks treat each of the ${datasets.length} dataset · task rows as an independent block, but they come from ${per.size} dataset${per.size > 1 ? 's' : ''}: tasks of one dataset share its series, so the p-value and critical difference are optimistic.`;
+}
+
+function experimentScores(input: ReportInput, labels: Map<string, string>) {
   const rows: Array<{ dataset: string; model: string; score: number }> = [];
+  const base: typeof rows = [];
   for (const r of input.runs)
     for (const ev of r.evaluations) {
       const ch = ev.channels?.[0];
       if (!ch) continue;
       const key = `${ev.dataset.name} · ${ev.split}`;
-      rows.push({ dataset: key, model: r.id, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
-      for (const b of ['last_value', 'seasonal_naive', 'linreg'])
-        if (ch.forecasters[b] && !rows.some((x) => x.dataset === key && x.model === b))
-          rows.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
+      rows.push({ dataset: key, model: labels.get(r.id)!, score: ch.forecasters.model?.medianPerWindow.rmse ?? NaN });
+      // baselines beside the models (from the first run that has them on this dataset and task)
+      for (const b of BASELINES)
+        if (ch.forecasters[b] && !base.some((x) => x.dataset === key && x.model === b))
+          base.push({ dataset: key, model: b, score: ch.forecasters[b].medianPerWindow.rmse });
     }
+  return [...rows, ...base];
+}
+
+function experimentSections(input: ReportInput): Section[] {
+  const labels = labelsOf(input);
+  const rows = experimentScores(input, labels);
   // only night-task evaluations (no channels): nothing to rank across datasets
   if (!rows.length) return [];
   const cmp = compareAcrossDatasets(rows);
+  const ids = new Map([...labels].map(([id, l]) => [l, id]));
   const sec: Section = {
     heading: 'Models across datasets',
     notes: [
       cmp.cd
-        ? `Friedman chi² = ${fmt(cmp.cd.friedman.chi2, 3)} (df ${cmp.cd.friedman.df}), p = ${fmt(cmp.cd.friedman.p, 4)}; Nemenyi critical difference ${fmt(cmp.cd.cd, 3)} at alpha ${cmp.cd.alpha}`
+        ? `Friedman chi² = ${fmt(cmp.cd.friedman.chi2, 3)} (df ${cmp.cd.friedman.df}), ${pText(cmp.cd.friedman.p)}; Nemenyi critical difference ${fmt(cmp.cd.cd, 3)} at α = ${cmp.cd.alpha}`
         : (cmp.note ?? ''),
+      blocksNote(cmp.datasets),
+      `Runs: ${input.runs.map((r) => (labels.get(r.id) === r.id ? r.id : `${labels.get(r.id)} = ${r.id}`)).join(', ')}.`,
     ],
     tables: [
       {
-        caption: 'Median-per-window RMSE of the first target channel (lower is better)',
+        caption: 'Median-per-window RMSE of the first target channel (lower is better; bold: best of the row, baselines included)',
         head: ['dataset · task', ...cmp.models],
+        headTitles: [undefined, ...cmp.models.map((m) => ids.get(m) ?? (BASELINES.includes(m) ? `baseline ${m}` : m))],
         rows: cmp.datasets.map((d, i) => [d, ...cmp.scores[i].map((x) => fmt(x))]),
+        best: cmp.scores.map((row) => bestIndices(row).map((j) => j + 1)),
       },
     ],
     figures: cmp.cd
-      ? [{ name: 'experiment-cd', caption: 'Critical-difference ranking', spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd) }]
+      ? [
+          {
+            name: 'experiment-cd',
+            caption: 'Critical-difference ranking (Friedman / Nemenyi), baselines included',
+            spec: cdChart(cmp.models, cmp.cd.avgRanks, cmp.cd.cd, cmp.cd.alpha),
+          },
+        ]
       : [],
   };
   if (cmp.cd)
@@ -504,7 +575,7 @@ function experimentSections(input: ReportInput): Section[] {
       head: ['model', 'average rank'],
       rows: cmp.models.map((m, i) => [m, fmt(cmp.cd!.avgRanks[i])]).sort((a, b) => Number(a[1]) - Number(b[1])),
     });
-  const paired = pairedRunRows(input);
+  const paired = pairedRunRows(input, labels);
   if (paired.length)
     sec.tables.push({
       caption:
@@ -516,7 +587,7 @@ function experimentSections(input: ReportInput): Section[] {
 }
 
 /** Pairwise comparisons of runs evaluated on identical windows (same origins), from their windows.arrow tables. */
-function pairedRunRows(input: ReportInput): string[][] {
+function pairedRunRows(input: ReportInput, labels: Map<string, string>): string[][] {
   const byKey = new Map<string, Array<{ run: string; median: number; rmse: Float64Array; origins: string }>>();
   for (const r of input.runs)
     for (const ev of r.evaluations) {
@@ -528,7 +599,7 @@ function pairedRunRows(input: ReportInput): string[][] {
       const key = `${ev.dataset.name} · ${ev.split}`;
       const list = byKey.get(key) ?? [];
       list.push({
-        run: r.id,
+        run: labels.get(r.id) ?? r.id,
         median: ch.forecasters.model.medianPerWindow.rmse,
         rmse: Float64Array.from(idx, (i) => t.rmse[i] as number),
         origins: idx.map((i) => `${t.series[i]}@${t.origin_ms[i]}`).join(','),
@@ -548,7 +619,7 @@ function pairedRunRows(input: ReportInput): string[][] {
         best.run,
         fmt(c.bootstrap.meanDiff, 3),
         `[${fmt(c.bootstrap.lo, 3)}, ${fmt(c.bootstrap.hi, 3)}]`,
-        c.wilcoxon.p < 1e-12 ? '< 1e-12' : fmt(c.wilcoxon.p, 4),
+        pValue(c.wilcoxon.p),
         String(c.wilcoxon.n),
       ]);
     }
@@ -559,15 +630,42 @@ function pairedRunRows(input: ReportInput): string[][] {
 const CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f3f3f3}caption{text-align:left;font-weight:600;padding:4px 0}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;color:#555;max-width:560px}
-.note{color:#555;font-size:13px;margin:.2em 0}.small{font-size:11px;margin:-1.2em 0 1.5em}.nowrap td{white-space:nowrap}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
+.note{color:#555;font-size:13px;margin:.2em 0}td.best{background:#eef6ee}details{margin:.5em 0 1.5em}summary{cursor:pointer;font-weight:600}pre{background:#f7f7f7;padding:.8em;font-size:12px;overflow:auto;max-height:40em}.small{font-size:11px;margin:-1.2em 0 1.5em}.nowrap td{white-space:nowrap}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}`;
 
 function tableHtml(t: Table): string {
-  return `<table${t.nowrap ? ' class="nowrap"' : ''}><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>${t.footnote ? `<p class="note small">${esc(t.footnote)}</p>` : ''}`;
+  const th = (h: string, i: number) => `<th${t.headTitles?.[i] ? ` title="${esc(t.headTitles[i]!)}"` : ''}>${esc(h)}</th>`;
+  const td = (c: string, r: number, i: number) =>
+    t.best?.[r]?.includes(i) ? `<td class="best"><strong>${esc(c)}</strong></td>` : `<td>${esc(c)}</td>`;
+  return `<table${t.nowrap ? ' class="nowrap"' : ''}><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map(th).join('')}</tr></thead><tbody>${t.rows.map((row, r) => `<tr>${row.map((c, i) => td(c, r, i)).join('')}</tr>`).join('')}</tbody></table>${t.footnote ? `<p class="note small">${esc(t.footnote)}</p>` : ''}`;
 }
 
 function tableMd(t: Table): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return `**${t.caption}**\n\n${line(t.head)}\n| ${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |\n${t.rows.map(line).join('\n')}\n${t.footnote ? `\n_${t.footnote}_\n` : ''}`;
+  const line = (cells: string[], r = -1) =>
+    `| ${cells.map((c, i) => (t.best?.[r]?.includes(i) ? `**${c}**` : c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  return `**${t.caption}**\n\n${line(t.head)}\n| ${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |\n${t.rows.map((row, r) => line(row, r)).join('\n')}\n${t.footnote ? `\n_${t.footnote}_\n` : ''}`;
+}
+
+/** A run's training: loss per epoch and its resolved config (collapsed). */
+function trainingSection(run: ReportRun, prefix: string): Section | undefined {
+  if (!run.epochs?.length && !run.config) return undefined;
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  if (run.epochs?.length) {
+    const improved = run.epochs.flatMap((e, i) => (e.improved ? [i + 1] : []));
+    const best = improved.length ? improved[improved.length - 1] : undefined;
+    figures.push({
+      name: `${prefix}-loss`,
+      caption: `Training and validation loss per epoch${best ? `; dashed: best epoch (${best}), whose weights are evaluated` : ''}`,
+      spec: lossChart(run.epochs, best),
+    });
+  } else notes.push('No per-epoch losses saved (metrics.json has no epochs).');
+  return {
+    heading: 'Training',
+    notes,
+    tables: [],
+    figures,
+    details: run.config ? [{ summary: 'Resolved configuration (config.yaml)', text: run.config, lang: 'yaml' }] : [],
+  };
 }
 
 export interface RenderedReport {
@@ -580,16 +678,22 @@ export interface RenderedReport {
 export async function renderReport(input: ReportInput): Promise<RenderedReport> {
   const sections: Section[] = [];
   if (input.kind === 'experiment') sections.push(...experimentSections(input));
-  input.runs.forEach((r, ri) =>
+  const labels = labelsOf(input);
+  input.runs.forEach((r, ri) => {
+    const own: Section[] = [];
+    if (input.kind === 'run') {
+      const t = trainingSection(r, `r${ri}`);
+      if (t) own.push(t);
+    }
     r.evaluations.forEach((ev, ei) => {
-      const own: Section[] = (ev.channels ?? []).map((ch, ci) => channelSections(ev, ch, `r${ri}-e${ei}-c${ci}`));
+      own.push(...(ev.channels ?? []).map((ch, ci) => channelSections(ev, ch, `r${ri}-e${ei}-c${ci}`)));
       if (ev.night) own.push(nightSection(ev, ev.night, `r${ri}-e${ei}`));
-      for (const s of own) {
-        if (input.kind === 'experiment') s.heading = `${r.id}: ${s.heading}`;
-        sections.push(s);
-      }
-    }),
-  );
+    });
+    for (const s of own) {
+      if (input.kind === 'experiment') s.heading = `${labels.get(r.id) === r.id ? r.id : `${labels.get(r.id)} (${r.id})`}: ${s.heading}`;
+      sections.push(s);
+    }
+  });
   const figures: Record<string, string> = {};
   for (const s of sections) for (const f of s.figures) figures[`${f.name}.svg`] = await renderSvg(f.spec);
   const created = new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -603,7 +707,8 @@ ${sections
       .map((n) => `<p class="note">${esc(n)}</p>`)
       .join('')}
 ${s.tables.map(tableHtml).join('\n')}
-${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}</section>`,
+${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<figcaption>${esc(f.caption)}</figcaption></figure>`).join('\n')}
+${(s.details ?? []).map((d) => `<details><summary>${esc(d.summary)}</summary><pre>${esc(d.text)}</pre></details>`).join('\n')}</section>`,
   )
   .join('\n')}
 </body></html>
@@ -616,7 +721,7 @@ ${s.figures.map((f) => `<figure id="${esc(f.name)}">${figures[`${f.name}.svg`]}<
           .map((n) => `${n}\n`)
           .join(
             '\n',
-          )}\n${s.tables.map(tableMd).join('\n')}\n${s.figures.map((f) => `![${f.caption}](figures/${f.name}.svg)`).join('\n\n')}\n`,
+          )}\n${s.tables.map(tableMd).join('\n')}\n${s.figures.map((f) => `![${f.caption}](figures/${f.name}.svg)`).join('\n\n')}\n${(s.details ?? []).map((d) => `\n<details><summary>${d.summary}</summary>\n\n\`\`\`${d.lang}\n${d.text.trimEnd()}\n\`\`\`\n\n</details>\n`).join('')}`,
     )
     .join('\n')}`;
   return { html, markdown, figures };
