@@ -162,6 +162,7 @@ export {
   aggregate,
   resultsMarkdown,
   resultsCsv,
+  resultsTableRows,
   writeResults,
   ExperimentConfigError,
 } from './experiments/index.js';
