@@ -80,6 +80,7 @@ export { train, type TrainOptions, type TrainResult, type ProgressEvent } from '
 export {
   evaluateRun,
   evaluateTask,
+  evaluateExperiment,
   taskWindows,
   EVAL_SPLITS,
   type EvaluateRunOptions,
