@@ -332,8 +332,9 @@ function recordRunResult(
     model: info,
     ...(pre ? { pretrained: pretrainedRecord(pre, config.training.epochs === 0) } : {}),
     ...(ft.record ? { finetune: ft.block } : {}),
-    epochs: fit.history,
-    best_epoch: fit.bestEpoch,
+    // Epochs counted from 1 in the records, as the console prints them.
+    epochs: fit.history.map((e) => ({ ...e, epoch: e.epoch + 1 })),
+    best_epoch: fit.bestEpoch >= 0 ? fit.bestEpoch + 1 : null,
     train_seconds: fit.seconds,
     samples_per_sec: fit.samplesPerSec,
     test: testMetrics,
