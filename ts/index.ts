@@ -142,6 +142,8 @@ export { resolveRunDir, defaultRunsDir } from './runs/resolve.js';
 export {
   Registry,
   markStaleRuns,
+  selectionMetric,
+  oneTask,
   compareRuns,
   resolveCheckpoint,
   type RunRow,
