@@ -80,6 +80,7 @@ export { train, type TrainOptions, type TrainResult, type ProgressEvent } from '
 export {
   evaluateRun,
   evaluateTask,
+  evaluateExperiment,
   taskWindows,
   EVAL_SPLITS,
   type EvaluateRunOptions,
@@ -153,6 +154,8 @@ export { resolveRunDir, defaultRunsDir } from './runs/resolve.js';
 export {
   Registry,
   markStaleRuns,
+  selectionMetric,
+  oneTask,
   compareRuns,
   resolveCheckpoint,
   type RunRow,
@@ -174,6 +177,7 @@ export {
   aggregate,
   resultsMarkdown,
   resultsCsv,
+  resultsTableRows,
   writeResults,
   ExperimentConfigError,
 } from './experiments/index.js';

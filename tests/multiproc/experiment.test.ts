@@ -67,18 +67,23 @@ describe('tsfm experiment run', () => {
     const csv = readFileSync(path.join(runsDir, 'experiments', 'grid', 'results.csv'), 'utf8')
       .trim()
       .split('\n');
-    expect(csv).toHaveLength(1 + 6);
+    // 3 models and the last-value baseline (every training run records it) per dataset.
+    expect(csv).toHaveLength(1 + 8);
     const rows = csv.slice(1).map((l) => l.split(','));
     expect(rows.every((r) => r[7] === '2' && Number(r[5]) > 0 && Number(r[6]) >= 0)).toBe(true);
     for (const ds of ['simulated_t1d', 'broll']) {
       const group = rows.filter((r) => r[0] === ds);
-      expect(group.map((r) => r[3]).sort()).toEqual(['dlinear', 'patchtst', 'ttm']);
+      expect(group.map((r) => r[3]).sort()).toEqual(['dlinear', 'last value', 'patchtst', 'ttm']);
+      expect(group.find((r) => r[3] === 'last value')![13]).toBe('last_value');
       const best = group.filter((r) => r[8] === 'true');
       expect(best).toHaveLength(1);
       expect(Number(best[0]![5])).toBe(Math.min(...group.map((r) => Number(r[5]))));
     }
     const md = readFileSync(path.join(runsDir, 'experiments', 'grid', 'results.md'), 'utf8');
-    expect(md).toMatch(/\| broll \| global \| 32 \| \*\*\w+\*\* \| \*\*[\d.]+ ± [\d.]+\*\* \| 2 \|/);
+    expect(md).toMatch(/\| broll \| global \| 32 \| \*\*[\w ]+\*\*( \*baseline\*)? \| \*\*[\d.]+ ± [\d.]+\*\* \| 2 \|/);
+    // The run ends with the table itself, baselines beside the models.
+    expect(out2).toMatch(/Dataset +\| Strategy +\| Context \| Model +\| test_rmse +\| n +\| Best\n/);
+    expect(out2).toMatch(/broll +\| global +\| 32 +\| last value \(baseline\) +\| [\d.]+ ± [\d.]+ +\| 2 /);
     // The registry answers for the experiment too.
     const listed = execFileSync(
       process.execPath,
@@ -118,6 +123,6 @@ models:
     expect(r.stderr).toMatch(/failed broken\.simulated_t1d\.global\.s1 .*no_such_param/);
     const md = readFileSync(path.join(runsDir, 'experiments', 'partial', 'results.md'), 'utf8');
     expect(md).toMatch(/## Failed cells\n\n- broken\.simulated_t1d\.global\.s1: .*no_such_param/);
-    expect(md).toMatch(/\| simulated_t1d \| global \| 32 \| \*\*dlinear\*\* \|/);
+    expect(md).toMatch(/\| simulated_t1d \| global \| 32 \| (\*\*)?dlinear(\*\*)? \|/);
   });
 });

@@ -8,15 +8,16 @@ import { cli } from './helpers.js';
 
 function makeRuns(): string {
   const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-cli-'));
-  for (const [id, status, rmse] of [
-    ['good', 'completed', 10],
-    ['better', 'completed', 8],
-    ['bad', 'failed', 0],
+  // 'better' has the lower test RMSE, 'good' the lower validation RMSE.
+  for (const [id, status, rmse, val] of [
+    ['good', 'completed', 10, 0.7],
+    ['better', 'completed', 8, 0.9],
+    ['bad', 'failed', 0, 0],
   ] as const) {
     const run = openRun({ runsDir: runs, runId: id, tags: { task: 'nocturnal' } });
     run.update({ model: { family: 'ttm', parameters: 10, horizon: 12 }, dataset: { name: 'broll', version: 'v' } });
     run.writeArtifact('checkpoints/best.pt', 'w');
-    run.logMetrics({ test_rmse: rmse });
+    run.logMetrics({ test_rmse: rmse, val_rmse: val });
     run.finish(status, status === 'failed' ? new Error('out of memory') : undefined);
   }
   return runs;
@@ -34,8 +35,20 @@ describe('runs / models commands', () => {
     expect(show).toMatch(/test_rmse +10/);
     expect(tsfm(['runs', 'show', 'bad', ...d]).stdout).toMatch(/failed: out of memory/);
     expect(tsfm(['runs', 'compare', 'good', 'better', ...d]).stdout).toMatch(/metric test_rmse +\| 10 +\| 8/);
-    expect(tsfm(['models', 'best', '--task', 'nocturnal', ...d]).stdout).toMatch(/^better\tttm\tbroll\ttest_rmse=8\t/);
+    // Selection on validation by default; on test only when asked, with a warning.
+    const onVal = tsfm(['models', 'best', ...d]);
+    expect(onVal.stdout).toMatch(/^good\tttm\tnocturnal\tval_rmse=0\.7\t/);
+    expect(onVal.stderr).toBe('');
+    const onTest = tsfm(['models', 'best', '--task', 'nocturnal', '--on', 'test', ...d]);
+    expect(onTest.stdout).toMatch(/^better\tttm\tnocturnal\ttest_rmse=8\t/);
+    expect(onTest.stderr).toMatch(/warning: selecting on the test metric test_rmse/);
     expect(tsfm(['models', 'stage', 'better', 'production', '--note', 'night study', ...d]).stdout).toMatch(/better: none -> production/);
+    // A second production model for the task demotes the first.
+    const second = tsfm(['models', 'stage', 'good', 'production', ...d]).stdout;
+    expect(second).toMatch(/good: none -> production\nbetter: production -> archived \(one production model per task\)/);
+    expect(tsfm(['models', 'list', '--stage', 'production', ...d]).stdout).toMatch(/good +\| ttm .*production/);
+    expect(tsfm(['models', 'list', '--stage', 'production', ...d]).stdout).not.toMatch(/better/);
+    tsfm(['models', 'stage', 'better', 'production', ...d]);
     expect(tsfm(['models', 'list', '--stage', 'production', ...d]).stdout).toMatch(/better +\| ttm .*production/);
     const bad = tsfm(['models', 'stage', 'better', 'prod', ...d]);
     expect(bad.status).toBe(1);
@@ -43,6 +56,24 @@ describe('runs / models commands', () => {
     expect(tsfm(['models', 'stage', 'bad', 'staging', ...d]).stderr).toMatch(
       /run 'bad' is not a model \(it failed; a model is a completed run with a checkpoint\)/,
     );
+  });
+
+  it('models best refuses models of several tasks, naming them, unless --task picks one', () => {
+    const runs = makeRuns();
+    const run = openRun({ runsDir: runs, runId: 'other', tags: {} });
+    run.update({ model: { family: 'dlinear', parameters: 10, horizon: 6 }, dataset: { name: 'broll', version: 'v' } });
+    run.writeArtifact('checkpoints/best.pt', 'w');
+    run.logMetrics({ test_rmse: 1, val_rmse: 0.1 });
+    run.finish('completed');
+    const d = ['--runs-dir', runs];
+    execFileSync(process.execPath, [cli, 'registry', 'rebuild', ...d]);
+    const mixed = tsfm(['models', 'best', ...d]);
+    expect(mixed.status).toBe(1);
+    expect(mixed.stderr.trim()).toBe(
+      'tsfm: models best: the matching models belong to 2 tasks (broll_h6, nocturnal); choose one with --task',
+    );
+    expect(tsfm(['models', 'best', '--task', 'broll_h6', ...d]).stdout).toMatch(/^other\tdlinear\tbroll_h6\tval_rmse=0\.1\t/);
+    expect(tsfm(['models', 'best', '--family', 'ttm', ...d]).stdout).toMatch(/^good\t/);
   });
 
   it('rm and gc ask for confirmation, keep production models, and never lose saved runs on refusal', () => {

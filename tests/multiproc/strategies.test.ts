@@ -95,7 +95,10 @@ describe('experiment strategies', () => {
       .trim()
       .split('\n');
     const header = csv[0]!.split(',');
-    const rows = csv.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+    const all = csv.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+    // Each group's model row is followed by its last-value baseline row, on the same runs' test windows.
+    expect(all.map((x) => x.baseline || 'model')).toEqual(Array.from({ length: 8 }, () => ['model', 'last_value']).flat());
+    const rows = all.filter((x) => !x.baseline);
     expect(rows.map((x) => `${x.strategy}/${x.train_fraction}/${x.series}`)).toEqual([
       'global/0.5/0',
       'global/1/0',

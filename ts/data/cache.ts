@@ -14,7 +14,7 @@ import type { TimeSeriesDataset } from './types.js';
 import { readDatasetIPC, writeDatasetIPC } from './arrow.js';
 
 /** Bump when ingest semantics change so that old caches are not reused. */
-export const INGEST_CODE_VERSION = 2;
+export const INGEST_CODE_VERSION = 3; // 3: Shanghai's meal_g channel renamed food_g
 
 export function canonicalJson(x: unknown): string {
   if (x === undefined) return 'null';

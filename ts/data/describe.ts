@@ -232,11 +232,15 @@ export function renderDescription(d: DatasetDescription, opts: { maxSeries?: num
     'series',
     'rows',
     'segs',
-    'days',
+    'days covered',
+    'span (days)',
     ...(g ? ['mean', 'SD', 'CV%', 'TIR%', '<70%', '<54%', '>180%', '>250%'] : ['min', 'max', 'mean']),
   ];
-  const row = (id: string, s: Pick<SeriesDescription, 'rows' | 'segments' | 'spanHours' | 'channels' | 'glucose'>): string[] => {
-    const base = [id, String(s.rows), String(s.segments), fmt(s.spanHours / 24)];
+  const row = (
+    id: string,
+    s: Pick<SeriesDescription, 'rows' | 'segments' | 'spanHours' | 'coveredHours' | 'channels' | 'glucose'>,
+  ): string[] => {
+    const base = [id, String(s.rows), String(s.segments), fmt(s.coveredHours / 24), fmt(s.spanHours / 24)];
     if (g && s.glucose) {
       const m = s.glucose;
       return [...base, fmt(m.mean), fmt(m.sd), fmt(m.cv), fmt(m.tir), fmt(m.below70), fmt(m.below54), fmt(m.above180), fmt(m.above250)];
@@ -249,6 +253,7 @@ export function renderDescription(d: DatasetDescription, opts: { maxSeries?: num
   if (d.series.length > max) rows.push([`... ${d.series.length - max} more`, ...head.slice(1).map(() => '')]);
   rows.push(row(`overall (${d.overall.series} series)`, d.overall));
   out.push(table(head, rows));
+  out.push('days covered: readings × interval (gaps left out); span: first to last reading, gaps included.');
   if (d.overall.channels.length > 1) {
     out.push('');
     out.push(

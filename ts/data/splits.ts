@@ -456,7 +456,7 @@ export function nocturnalWindows(
 }
 
 /**
- * One window per meal event: rows where `channel` (default 'meal', else 'carbs_g' / 'meal_g') is > 0.
+ * One window per meal event: rows where `channel` (default 'meal', else 'carbs_g' / 'food_g') is > 0.
  * The forecast origin is `originOffset` rows after the meal row (default 1: the context ends with
  * the meal row). Events closer than `minSeparation` rows to the previous used event are merged.
  */
@@ -464,7 +464,7 @@ export function prandialWindows(
   ds: TimeSeriesDataset,
   opts: { context: number; horizon: number; channel?: string; originOffset?: number; minSeparation?: number; targetBlocks?: RowRange[] },
 ): EventWindowsResult {
-  const names = opts.channel ? [opts.channel] : ['meal', 'carbs_g', 'meal_g', 'carbs'];
+  const names = opts.channel ? [opts.channel] : ['meal', 'carbs_g', 'food_g', 'carbs'];
   const ci = ds.channels.findIndex((c) => names.includes(c.name));
   if (ci < 0)
     throw new DataError(

@@ -11,6 +11,7 @@ export {
   type RunEvaluation,
 } from './evaluate.js';
 export { writeArrowTable, readArrowTable } from './tables.js';
+export { evaluateExperiment, experimentRuns, type ExperimentEvaluation } from './experiment.js';
 export {
   evaluateNightTask,
   nightTaskSets,

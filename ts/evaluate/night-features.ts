@@ -8,7 +8,7 @@ import type { TimeSeriesDataset } from '../data/types.js';
 import { bedtimeFeatures } from '../metrics/night-baselines.js';
 
 /** Channel names read as meals (as prandialWindows reads them). */
-const MEAL_CHANNELS = ['meal', 'carbs_g', 'meal_g', 'carbs'];
+const MEAL_CHANNELS = ['meal', 'carbs_g', 'food_g', 'carbs'];
 
 /** Bolus-like insulin: event channels whose name says insulin (basal rates are states, not doses). */
 function insulinChannels(ds: TimeSeriesDataset): number[] {

@@ -1,7 +1,9 @@
 /**
  * The comparison table of an experiment: for every dataset × strategy × context length × model, the
- * experiment's metric over seeds as mean ± sample standard deviation, the best model of each group
- * (lowest mean) marked. Written as Markdown, CSV and JSON next to the experiment.
+ * experiment's metric over seeds as mean ± sample standard deviation, with the baselines scored on the
+ * same runs' test windows (last value always, LinReg once `tsfm evaluate` has run) as rows of their own,
+ * and the best row of each group (lowest mean, a baseline included) marked. Written as Markdown, CSV
+ * and JSON next to the experiment.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +15,15 @@ import { experimentDir, runsDirOfCells, transferRecordPath, type TransferRecord 
 import { pairedBootstrapCI, wilcoxonSignedRank } from '../metrics/stats.js';
 import { compareAcrossDatasets } from '../metrics/compare.js';
 import { nocturnalMarkdown, nocturnalScores, type NocturnalScore } from './nocturnal.js';
+import { BASELINE_LABELS, baselineValues, TABLE_BASELINES, type TableBaseline } from './baselines.js';
 
 export interface AggregateRow {
   dataset: string;
   strategy: string;
   context_length: number;
   model: string;
+  /** A baseline's row (model is its label): its value per seed is the baseline's on the test windows of that seed's runs. */
+  baseline?: TableBaseline;
   metric: string;
   n: number;
   mean: number | null;
@@ -128,9 +133,11 @@ export function statisticalTests(rows: AggregateRow[]): StatisticalComparison[] 
       });
     }
   }
-  const across = compareAcrossDatasets(
-    rows.filter((r) => r.mean !== null).map((r) => ({ dataset: groupOf(r), model: r.model, score: r.mean! })),
-  );
+  // A baseline joins the ranking when every group scored it (LinReg exists only where `tsfm evaluate` ran).
+  const scored = rows.filter((r) => r.mean !== null);
+  const groupCount = new Set(scored.map(groupOf)).size;
+  const ranked = scored.filter((r) => !r.baseline || scored.filter((x) => x.model === r.model).length === groupCount);
+  const across = compareAcrossDatasets(ranked.map((r) => ({ dataset: groupOf(r), model: r.model, score: r.mean! })));
   if (across.cd) {
     out.push({
       test: 'Friedman + Nemenyi critical difference',
@@ -181,31 +188,12 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
     const id = [c.dataset, c.strategy, c.contextLength, c.trainFraction ?? 1, c.model].join('\u0000');
     let g = groups.get(id);
     if (!g) {
-      g = {
-        row: {
-          dataset: c.dataset,
-          strategy: c.strategy,
-          context_length: c.contextLength,
-          train_fraction: c.trainFraction ?? 1,
-          model: c.model,
-          metric: exp.metric,
-          n: 0,
-          mean: null,
-          std: null,
-          seeds: [],
-          values: [],
-          runs: [],
-          missing: [],
-          best: false,
-          series: 0,
-          transfer: {},
-        },
-        bySeed: new Map(),
-      };
+      g = { row: emptyRow(c, c.model, exp.metric), bySeed: new Map() };
       groups.set(id, g);
     }
     g.bySeed.set(c.seed, [...(g.bySeed.get(c.seed) ?? []), c]);
   }
+  const baselines = new BaselineCollector();
   for (const { row, bySeed } of groups.values()) {
     const transfer = new Map(labels.map((l) => [l, { seeds: [] as number[], values: [] as number[] }]));
     const nightRuns: string[][] = [];
@@ -214,17 +202,24 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
       const done = seedCells.map((c) => {
         const run = runs.get(c.key);
         const v = run?.metrics[exp.metric];
-        return run && v !== undefined && Number.isFinite(v) ? { run: run.run_id, v } : undefined;
+        return run && v !== undefined && Number.isFinite(v) ? { run, v } : undefined;
       });
       const missing = seedCells.filter((_, i) => !done[i]).map((c) => c.key);
       row.missing.push(...missing);
       if (missing.length) continue;
+      const finished = done.map((d) => d!);
       row.seeds.push(seed);
-      row.values.push(done.reduce((a, d) => a + d!.v, 0) / done.length);
-      row.runs.push(...done.map((d) => d!.run));
-      nightRuns.push(done.map((d) => d!.run));
+      row.values.push(finished.reduce((a, d) => a + d.v, 0) / finished.length);
+      row.runs.push(...finished.map((d) => d.run.run_id));
+      nightRuns.push(finished.map((d) => d.run.run_id));
+      baselines.add(
+        row,
+        seed,
+        finished.map((d) => d.run),
+        exp.metric,
+      );
       for (const l of labels) {
-        const vs = done.map((d) => readTransfer(transferRecordPath(dir, d!.run, l)));
+        const vs = finished.map((d) => readTransfer(transferRecordPath(dir, d.run.run_id, l)));
         if (vs.every((v) => v !== null)) {
           transfer.get(l)!.seeds.push(seed);
           transfer.get(l)!.values.push((vs as number[]).reduce((a, b) => a + b, 0) / vs.length);
@@ -234,7 +229,95 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
     for (const [l, t] of transfer) row.transfer[l] = { ...meanStd(t.values), n: t.values.length, ...t };
     if (exp.evaluate?.includes('nocturnal')) row.nocturnal = nocturnalScores(dir, nightRuns);
   }
-  // Group rows by dataset, then strategy, context length and fraction, models in config order.
+  const rows = withBaselineRows(
+    sortRows(
+      cells,
+      [...groups.values()].map((g) => g.row),
+    ),
+    baselines,
+    exp.metric,
+  );
+  for (const r of rows) Object.assign(r, meanStd(r.values), { n: r.values.length });
+  markBest(rows);
+  return { experiment: exp.name, metric: exp.metric, rows, tests: statisticalTests(rows) };
+}
+
+function emptyRow(c: Cell, model: string, metric: string): AggregateRow {
+  return {
+    dataset: c.dataset,
+    strategy: c.strategy,
+    context_length: c.contextLength,
+    train_fraction: c.trainFraction ?? 1,
+    model,
+    metric,
+    n: 0,
+    mean: null,
+    std: null,
+    seeds: [],
+    values: [],
+    runs: [],
+    missing: [],
+    best: false,
+    series: 0,
+    transfer: {},
+  };
+}
+
+/** The group a row is compared in: dataset × strategy × context length × training fraction. */
+const tableGroup = (r: AggregateRow) => [r.dataset, r.strategy, r.context_length, r.train_fraction].join('\u0000');
+
+/**
+ * Baseline values per table group, baseline and seed. A seed's value is the mean over the seed's cells (as
+ * the model's), counted only when every cell's run has it; the models of a group share their test windows,
+ * so each model row gives the same number and the group's value is their mean.
+ */
+class BaselineCollector {
+  readonly byGroup = new Map<string, Map<TableBaseline, Map<number, { values: number[]; runs: string[] }>>>();
+
+  add(row: AggregateRow, seed: number, runs: RunRow[], metric: string): void {
+    const per = runs.map((r) => baselineValues(r, metric));
+    for (const b of TABLE_BASELINES) {
+      if (!per.every((p) => p[b] !== undefined)) continue;
+      const g = tableGroup(row);
+      if (!this.byGroup.has(g)) this.byGroup.set(g, new Map());
+      const kinds = this.byGroup.get(g)!;
+      if (!kinds.has(b)) kinds.set(b, new Map());
+      const seeds = kinds.get(b)!;
+      const s = seeds.get(seed) ?? { values: [], runs: [] };
+      s.values.push(per.reduce((a, p) => a + p[b]!, 0) / per.length);
+      s.runs.push(...runs.map((r) => r.run_id));
+      seeds.set(seed, s);
+    }
+  }
+}
+
+/** The model rows with each group's baseline rows (last value, then LinReg) after its models. */
+function withBaselineRows(rows: AggregateRow[], baselines: BaselineCollector, metric: string): AggregateRow[] {
+  const out: AggregateRow[] = [];
+  rows.forEach((r, i) => {
+    out.push(r);
+    const g = tableGroup(r);
+    if (rows[i + 1] && tableGroup(rows[i + 1]!) === g) return;
+    for (const [kind, seeds] of baselines.byGroup.get(g) ?? []) {
+      const b: AggregateRow = { ...emptyRowOf(r, BASELINE_LABELS[kind], metric), baseline: kind };
+      for (const [seed, s] of [...seeds].sort((x, y) => x[0] - y[0])) {
+        b.seeds.push(seed);
+        b.values.push(s.values.reduce((a, v) => a + v, 0) / s.values.length);
+        b.runs.push(...s.runs);
+      }
+      out.push(b);
+    }
+  });
+  return out;
+}
+
+function emptyRowOf(r: AggregateRow, model: string, metric: string): AggregateRow {
+  const { nocturnal: _n, ...rest } = r;
+  return { ...rest, model, metric, n: 0, mean: null, std: null, seeds: [], values: [], runs: [], missing: [], best: false, transfer: {} };
+}
+
+/** Rows grouped by dataset, then strategy, context length and fraction, models in config order. */
+function sortRows(cells: Cell[], rows: AggregateRow[]): AggregateRow[] {
   const order = (pick: (c: Cell) => string | number) => {
     const seen = [...new Set(cells.map(pick))];
     return (v: string | number) => seen.indexOf(v);
@@ -246,27 +329,25 @@ export function aggregate(exp: ExperimentConfig, cells: Cell[], registry: Regist
     order((c) => c.trainFraction ?? 1),
     order((c) => c.model),
   ];
-  const rows = [...groups.values()]
-    .map((g) => g.row)
-    .sort(
-      (a, b) =>
-        od(a.dataset) - od(b.dataset) ||
-        os(a.strategy) - os(b.strategy) ||
-        oc(a.context_length) - oc(b.context_length) ||
-        of(a.train_fraction) - of(b.train_fraction) ||
-        om(a.model) - om(b.model),
-    );
-  for (const r of rows) Object.assign(r, meanStd(r.values), { n: r.values.length });
-  // Best (lowest mean) per dataset × strategy × context length × fraction.
+  return rows.sort(
+    (a, b) =>
+      od(a.dataset) - od(b.dataset) ||
+      os(a.strategy) - os(b.strategy) ||
+      oc(a.context_length) - oc(b.context_length) ||
+      of(a.train_fraction) - of(b.train_fraction) ||
+      om(a.model) - om(b.model),
+  );
+}
+
+/** Marks the best (lowest mean) row of each group, baselines included: a model that loses to one is not bolded. */
+function markBest(rows: AggregateRow[]): void {
   const bestOf = new Map<string, AggregateRow>();
   for (const r of rows) {
     if (r.mean === null) continue;
-    const g = [r.dataset, r.strategy, r.context_length, r.train_fraction].join('\u0000');
-    const cur = bestOf.get(g);
-    if (!cur || r.mean < cur.mean!) bestOf.set(g, r);
+    const cur = bestOf.get(tableGroup(r));
+    if (!cur || r.mean < cur.mean!) bestOf.set(tableGroup(r), r);
   }
   for (const r of bestOf.values()) r.best = true;
-  return { experiment: exp.name, metric: exp.metric, rows, tests: statisticalTests(rows) };
 }
 
 const fmt = (v: number | null) => (v === null ? '-' : String(+v.toPrecision(4)));
@@ -280,7 +361,13 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
   const lines = [
     `# Experiment ${res.experiment}`,
     '',
-    `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy, context length${fractions ? ' and training fraction' : ''}.`,
+    `${res.metric}: mean ± standard deviation over seeds (n = seeds with a completed run); **bold** = best (lowest mean) of its dataset, strategy, context length${fractions ? ' and training fraction' : ''}, baselines included.`,
+    ...(res.rows.some((r) => r.baseline)
+      ? [
+          '',
+          "Baselines (rows marked *baseline*) on the same runs' test windows: last value (recorded by every training run) and LinReg (where `tsfm evaluate --experiment` has scored the runs).",
+        ]
+      : []),
     ...(series
       ? [
           '',
@@ -295,7 +382,7 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
     `|---|---|---|${fractions ? '---|' : ''}${series ? '---|' : ''}---|---|---|${labels.map(() => '---|').join('')}`,
     ...res.rows.map((r) => {
       const cell = meanCell(r.mean, r.std);
-      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer?.[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
+      return `| ${r.dataset} | ${r.strategy} | ${r.context_length} |${fractions ? ` ${r.train_fraction} |` : ''}${series ? ` ${r.series || '-'} |` : ''} ${r.best ? `**${r.model}**` : r.model}${r.baseline ? ' *baseline*' : ''} | ${r.best ? `**${cell}**` : cell} | ${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''} |${labels.map((l) => ` ${r.transfer?.[l] ? meanCell(r.transfer[l]!.mean, r.transfer[l]!.std) : '-'} |`).join('')}`;
     }),
     '',
     res.tests.length
@@ -306,6 +393,38 @@ export function resultsMarkdown(res: ExperimentResults, failed: Array<{ key: str
   lines.push(...nocturnalMarkdown(res.rows));
   if (failed.length) lines.push('', '## Failed cells', '', ...failed.map((f) => `- ${f.key}: ${f.error}`));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The table for the terminal (`tsfm experiment run` ends with it): one line per row, the metric as mean ± std
+ * over seeds, `best` on the lowest mean of each group (baselines included), baselines named as such.
+ */
+export function resultsTableRows(res: ExperimentResults): { header: string[]; rows: string[][] } {
+  const fractions = res.rows.some((r) => (r.train_fraction ?? 1) !== 1);
+  const series = res.rows.some((r) => r.series > 0);
+  const header = [
+    'Dataset',
+    'Strategy',
+    'Context',
+    ...(fractions ? ['Train fraction'] : []),
+    ...(series ? ['Series'] : []),
+    'Model',
+    res.metric,
+    'n',
+    'Best',
+  ];
+  const rows = res.rows.map((r) => [
+    r.dataset,
+    r.strategy,
+    String(r.context_length),
+    ...(fractions ? [String(r.train_fraction)] : []),
+    ...(series ? [String(r.series || '-')] : []),
+    r.baseline ? `${r.model} (baseline)` : r.model,
+    meanCell(r.mean, r.std),
+    `${r.n}${r.missing.length ? ` (${r.missing.length} missing)` : ''}`,
+    r.best ? 'best' : '',
+  ]);
+  return { header, rows };
 }
 
 function csvField(v: unknown): string {
@@ -329,6 +448,7 @@ export function resultsCsv(res: ExperimentResults): string {
     'runs',
     'train_fraction',
     'series',
+    'baseline',
     ...labels.flatMap((l) => [`transfer_${l}_mean`, `transfer_${l}_std`, `transfer_${l}_n`]),
   ];
   const rows = res.rows.map((r) =>
@@ -346,6 +466,7 @@ export function resultsCsv(res: ExperimentResults): string {
       r.runs.join(' '),
       r.train_fraction ?? 1,
       r.series ?? 0,
+      r.baseline ?? '',
       ...labels.flatMap((l) => [r.transfer?.[l]?.mean ?? null, r.transfer?.[l]?.std ?? null, r.transfer?.[l]?.n ?? 0]),
     ]
       .map(csvField)

@@ -28,6 +28,7 @@ export {
   statisticalTests,
   resultsMarkdown,
   resultsCsv,
+  resultsTableRows,
   writeResults,
   type AggregateRow,
   type TransferScore,
@@ -44,3 +45,4 @@ export {
   type NocturnalScore,
 } from './nocturnal.js';
 export { prepareDatasets, planExperiment } from './prepare.js';
+export { baselineValues, lastValueMetric, BASELINE_LABELS, TABLE_BASELINES, type TableBaseline } from './baselines.js';

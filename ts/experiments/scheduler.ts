@@ -45,14 +45,15 @@ export function transferRecordPath(dir: string, runId: string, label: string): s
   return path.join(dir, 'transfer', runId, `${label}.json`);
 }
 
-/** The experiment metric read from a `tsfm evaluate` summary (first target channel, the model). */
+/** The experiment metric read from a `tsfm evaluate` summary (first target channel; the model, or a baseline by name). */
 export function transferMetric(
   summary: {
     channels?: Array<{ forecasters?: Record<string, { pooled?: Record<string, number>; medianPerWindow?: Record<string, number> }> }>;
   },
   metric: string,
+  forecaster = 'model',
 ): number | null {
-  const m = summary.channels?.[0]?.forecasters?.model;
+  const m = summary.channels?.[0]?.forecasters?.[forecaster];
   if (!m) return null;
   const v =
     metric === 'test_medianRmse'

@@ -9,7 +9,7 @@ export interface FitSummary {
 }
 
 /**
- * Flat metric names: `best_epoch`, `epochs`, `train_loss` (last epoch), `val_loss`/`val_mse`/`val_rmse`/
+ * Flat metric names: `best_epoch` (1-based, as the console prints epochs), `epochs`, `train_loss` (last epoch), `val_loss`/`val_mse`/`val_rmse`/
  * `val_mae` (best epoch, scaled units), `samples_per_sec`, plus every number of `evaluation` flattened
  * with `_` (e.g. { test: { rmse } } -> test_rmse, { baseline_last_value: { rmse } } -> baseline_last_value_rmse).
  */
@@ -19,7 +19,7 @@ export function fitMetrics(fit: FitSummary, evaluation: Record<string, unknown> 
   if (last?.trainLoss !== undefined) out.train_loss = last.trainLoss;
   const best = fit.bestEpoch >= 0 ? fit.history[fit.bestEpoch] : undefined;
   if (best) {
-    out.best_epoch = fit.bestEpoch;
+    out.best_epoch = fit.bestEpoch + 1; // 1-based, as the console counts epochs
     if (best.valLoss !== undefined) out.val_loss = best.valLoss;
     if (best.valMse !== undefined) {
       out.val_mse = best.valMse;

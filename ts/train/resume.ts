@@ -47,6 +47,8 @@ export function settingChanges(before: TsfmConfig, after: TsfmConfig): SettingCh
   const out: SettingChanges = {};
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     if (RUNTIME_KEYS.some((re) => re.test(key)) || a[key] === b[key]) continue;
+    // A run's config.yaml records every family hyper-parameter; one the new config leaves out takes the same default.
+    if (key.startsWith('model.params.') && b[key] === undefined) continue;
     out[key] = [a[key] ?? null, b[key] ?? null];
   }
   return out;

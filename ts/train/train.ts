@@ -3,7 +3,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { configHash, type TsfmConfig } from '../config/index.js';
+import { configHash, renderConfigYaml, type TsfmConfig } from '../config/index.js';
 import { countWindows } from '../data/windows.js';
 import { fitScaler } from '../data/scaler.js';
 import type { WindowSet } from '../data/types.js';
@@ -22,6 +22,7 @@ import {
   type PretrainedCheckpoint,
 } from '../pretrained/index.js';
 import { fitMetrics, openRun, runStatusOf, type Run } from '../runs/index.js';
+import { SCALED, type MetricUnits } from '../runs/units.js';
 import { trainTestMetrics } from '../metrics/train-metrics.js';
 import { detectDistributed, rankPrefix, type DistributedEnv } from '../parallel/env.js';
 import { prepare } from '../pipeline/prepare.js';
@@ -141,6 +142,16 @@ interface RunStart {
   info: ReturnType<NativeModel['info']> & { parameters: number; trainable_parameters?: number };
   ft: ReturnType<typeof finetuneInfo>;
   device: string;
+  units: MetricUnits;
+}
+
+/** The axes the run's metrics are on (metrics.json `units`, shown by `tsfm runs show`). */
+function metricUnits(config: TsfmConfig, ds: RunStart['ds'], targetChannels: number[], scalerKind: string): MetricUnits {
+  const target = [...new Set(targetChannels.map((i) => ds.channels[i]?.unit).filter(Boolean))].join(', ') || 'original units';
+  return {
+    test: config.evaluation.scale === 'scaled' ? SCALED : target,
+    validation: scalerKind === 'none' ? target : SCALED,
+  };
 }
 
 async function trainInRun(
@@ -188,7 +199,7 @@ async function trainInRun(
     run.writeJson('scaler.json', scalerFileOf(ds, prepared.scalerWindows, scaler));
     const ft = finetuneInfo(config, baseParameters, model.info().parameters, Boolean(pre ?? opts.initFrom ?? opts.resume));
     const info = { ...model.info(), parameters: ft.parameters, ...(ft.record ? { trainable_parameters: ft.trainable } : {}) };
-    const start: RunStart = { ds, info, ft, device };
+    const start: RunStart = { ds, info, ft, device, units: metricUnits(config, ds, targetChannels, scaler.kind) };
     recordRunStart(run, config, opts, start, pre);
     log(startLine(config, opts, start, splits.train, runId, pre));
     const fit = await fitRun(trainer, run, config, opts, split(splits.train), split(splits.val));
@@ -227,6 +238,10 @@ function recordRunStart(run: Run, config: TsfmConfig, opts: TrainOptions, start:
     ...(pre ? pretrainedRunInfo(pre, config.training.epochs === 0) : {}),
   });
   if (ft.record) run.update({ tags: ft.tags });
+  // The resolved config.yaml names every family hyper-parameter the model was built with (the core's defaults
+  // for those the config left out, e.g. after `--set model.family=...` dropped the earlier family's params).
+  // (A pretrained model's architecture comes from its checkpoint's config.json instead, and params stays as given.)
+  if (!pre) run.writeArtifact('config.yaml', renderConfigYaml({ ...config, model: { ...config.model, params: { ...info.params } } }));
 }
 
 /** "tsfm: ttm (N parameters) on <dataset>: S series, R rows, W training windows; run <id>". */
@@ -332,12 +347,14 @@ function recordRunResult(
     model: info,
     ...(pre ? { pretrained: pretrainedRecord(pre, config.training.epochs === 0) } : {}),
     ...(ft.record ? { finetune: ft.block } : {}),
-    epochs: fit.history,
-    best_epoch: fit.bestEpoch,
+    // Epochs counted from 1 in the records, as the console prints them.
+    epochs: fit.history.map((e) => ({ ...e, epoch: e.epoch + 1 })),
+    best_epoch: fit.bestEpoch >= 0 ? fit.bestEpoch + 1 : null,
     train_seconds: fit.seconds,
     samples_per_sec: fit.samplesPerSec,
     test: testMetrics,
     baselines: { last_value: baselineLastValue },
+    units: start.units,
   };
   run.writeArtifact('metrics.json', JSON.stringify(metrics, null, 2));
   const early = fit.status === 'early_stopped';

@@ -44,7 +44,10 @@ describe('tsfm train: training.early_stopping (CLI)', () => {
     const metrics = JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
     expect(metrics.status).toBe('early_stopped');
     expect(metrics.epochs).toHaveLength(2);
-    expect(metrics.best_epoch).toBe(0);
+    // Counted from 1, like the console and the stop reason ('best epoch 1').
+    expect(metrics.best_epoch).toBe(1);
+    expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    expect(JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')).metrics.best_epoch).toBe(1);
     const reason = 'early stopping: val_loss did not improve by more than 1e+06 for 1 epochs (best epoch 1)';
     expect(metrics.stop_reason).toBe(reason);
     const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8'));

@@ -88,7 +88,20 @@ describe('describe', () => {
     for (let i = 0; i < ds.values[0].length; i++) sum += ds.values[0][i];
     expect(g.mean).toBeCloseTo(sum / ds.values[0].length, 6);
     expect(d.series[0].segments).toBe(ds.segments.filter((s) => s.series === 0).length);
+    // "days covered" is readings × interval; the first-to-last span (gaps included) is its own column.
+    const s0 = d.series[0];
+    expect(s0.coveredHours).toBeCloseTo((s0.rows * 5) / 60, 9);
+    const multi = d.series.find((s) => s.segments > 1)!;
+    expect(multi.spanHours).toBeGreaterThan(multi.coveredHours);
     const text = renderDescription(d);
+    expect(text).toMatch(/series +rows +segs +days covered +span \(days\)/);
+    const line = text.split('\n').find((l) => l.startsWith(`${multi.id} `))!;
+    expect(line).toMatch(
+      new RegExp(
+        `^${multi.id} +${multi.rows} +${multi.segments} +${(multi.coveredHours / 24).toFixed(1)} +${(multi.spanHours / 24).toFixed(1)} `,
+      ),
+    );
+    expect(text).toContain('days covered: readings × interval (gaps left out); span: first to last reading, gaps included.');
     expect(text).toContain('Subject 1');
     expect(text).toContain('TIR%');
     expect(text).toMatch(/overall \(5 series\)/);

@@ -70,6 +70,16 @@ describe('Shanghai text parsing', () => {
   });
 });
 
+describe('Shanghai covariate names', () => {
+  test('the food mass is food_g; a config that still names meal_g is refused with the new name', async () => {
+    const cfg = await loadDatasetConfig(path.join(repoRoot, 'configs/datasets/shanghai_t1dm.yaml'));
+    expect(cfg.past_covariates).toContain('food_g');
+    await expect(ingestDataset({ ...cfg, past_covariates: ['meal', 'meal_g'] }, { baseDir: repoRoot })).rejects.toThrow(
+      "dataset 'shanghai_t1dm': Shanghai covariate 'meal_g' is now 'food_g' (the grams stated in the diet text are the mass of the food, not carbohydrate); rename it in the dataset config",
+    );
+  });
+});
+
 describe('Shanghai ingest (all 125 files)', () => {
   let t1: TimeSeriesDataset;
   let t2: TimeSeriesDataset;
@@ -90,7 +100,7 @@ describe('Shanghai ingest (all 125 files)', () => {
       ['long_acting_insulin', 'past_covariate', 'event'],
       ['premixed_insulin', 'past_covariate', 'event'],
       ['meal', 'past_covariate', 'event'],
-      ['meal_g', 'past_covariate', 'event'],
+      ['food_g', 'past_covariate', 'event'],
     ]);
     expect(t1.series[0]).toEqual({ id: '1001_0', attributes: { patient: '1001', visit: 0, diabetes_type: 1 } });
     expect(t1.series.filter((s) => s.attributes?.patient === '1002').map((s) => s.id)).toEqual(['1002_0', '1002_1', '1002_2']);

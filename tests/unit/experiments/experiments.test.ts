@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { expandCells, loadExperimentFile, parseExperiment } from '../../../ts/experiments/index.js';
-import { aggregate, meanStd, resultsCsv, resultsMarkdown, scoreMatrix } from '../../../ts/experiments/aggregate.js';
+import { aggregate, meanStd, resultsCsv, resultsMarkdown, resultsTableRows, scoreMatrix } from '../../../ts/experiments/aggregate.js';
 import { Registry } from '../../../ts/runs/registry/index.js';
 import { openRun } from '../../../ts/runs/run.js';
 import { cellHash } from '../../../ts/experiments/matrix.js';
@@ -119,8 +119,81 @@ describe('aggregation', () => {
     expect(md).toContain('| simulated_t1d | global | 96 | **ttm** | **9.5 ± 0.7071** | 2 |');
     expect(md).toContain('- ttm.broll.global.s2: boom');
     const csv = resultsCsv(res).trim().split('\n');
-    expect(csv[0]).toBe('dataset,strategy,context_length,model,metric,mean,std,n,best,seeds,runs,train_fraction,series');
+    expect(csv[0]).toBe('dataset,strategy,context_length,model,metric,mean,std,n,best,seeds,runs,train_fraction,series,baseline');
     expect(csv).toHaveLength(5);
+  });
+});
+
+describe('baselines in the table', () => {
+  // dlinear 10 + seed, ttm 8 + seed; last value 9 + seed (recorded by training), LinReg 7 + seed (from tsfm evaluate) on ttm's runs only at first.
+  function experimentWithBaselines(linregOn: (model: string) => boolean) {
+    const runs = mkdtempSync(path.join(tmpdir(), 'tsfm-aggb-'));
+    const { config, cells } = expand(`name: aggb\nmodels: [dlinear, ttm]\ndatasets: [simulated_t1d]\nseeds: [1, 2]\n`, runs);
+    for (const c of cells) {
+      const run = openRun({
+        runsDir: runs,
+        runId: `aggb.${c.key}.a1`,
+        config: c.config,
+        tags: { experiment: 'aggb', cell: c.key, cell_hash: cellHash(c) },
+      });
+      run.update({ dataset: { name: 'simulated_t1d', version: 'v1' } });
+      run.logMetrics({ test_rmse: (c.model === 'dlinear' ? 10 : 8) + c.seed, baseline_last_value_rmse: 9 + c.seed });
+      if (linregOn(c.model)) {
+        const dir = path.join(runs, `aggb.${c.key}.a1`, 'eval', 'simulated_t1d-test');
+        mkdirSync(dir, { recursive: true });
+        const fc = (rmse: number) => ({ pooled: { rmse, mae: rmse / 2 }, medianPerWindow: { rmse, mae: rmse / 2 } });
+        writeFileSync(
+          path.join(dir, 'summary.json'),
+          JSON.stringify({ channels: [{ forecasters: { model: fc(8 + c.seed), last_value: fc(9 + c.seed), linreg: fc(7 + c.seed) } }] }),
+        );
+      }
+      run.finish('completed');
+    }
+    const reg = Registry.open(runs);
+    try {
+      return aggregate(config, cells, reg);
+    } finally {
+      reg.close();
+    }
+  }
+
+  it('lists last value and LinReg beside the models and marks the best including them', () => {
+    const res = experimentWithBaselines(() => true);
+    expect(res.rows.map((r) => [r.model, r.baseline ?? null, r.mean, r.best])).toEqual([
+      ['dlinear', null, 11.5, false],
+      ['ttm', null, 9.5, false],
+      ['last value', 'last_value', 10.5, false],
+      ['LinReg', 'linreg', 8.5, true],
+    ]);
+    expect(res.rows[3]!.seeds).toEqual([1, 2]);
+    const md = resultsMarkdown(res);
+    expect(md).toContain('| simulated_t1d | global | 96 | **LinReg** *baseline* | **8.5 ± 0.7071** | 2 |');
+    expect(md).toContain('| simulated_t1d | global | 96 | ttm | 9.5 ± 0.7071 | 2 |');
+    expect(md).toContain('| simulated_t1d | global | 96 | last value *baseline* | 10.5 ± 0.7071 | 2 |');
+    // The best model is compared with the best row, here the LinReg baseline.
+    expect(res.tests.find((t) => t.detail.model === 'ttm')?.detail.versus).toBe('LinReg');
+    const table = resultsTableRows(res);
+    expect(table.header).toEqual(['Dataset', 'Strategy', 'Context', 'Model', 'test_rmse', 'n', 'Best']);
+    expect(table.rows.map((r) => [r[3], r[6]])).toEqual([
+      ['dlinear', ''],
+      ['ttm', ''],
+      ['last value (baseline)', ''],
+      ['LinReg (baseline)', 'best'],
+    ]);
+    expect(resultsCsv(res).split('\n')[4]).toMatch(/^simulated_t1d,global,96,LinReg,test_rmse,8\.5,.*,linreg$/);
+  });
+
+  it('takes LinReg from the runs that were evaluated, and without it a model that beats last value is the best', () => {
+    const some = experimentWithBaselines((m) => m === 'ttm');
+    const linreg = some.rows.find((r) => r.baseline === 'linreg')!;
+    expect(linreg).toMatchObject({ mean: 8.5, best: true });
+    expect(linreg.runs).toEqual(['aggb.ttm.simulated_t1d.global.s1.a1', 'aggb.ttm.simulated_t1d.global.s2.a1']);
+    const none = experimentWithBaselines(() => false);
+    expect(none.rows.map((r) => [r.model, r.mean, r.best])).toEqual([
+      ['dlinear', 11.5, false],
+      ['ttm', 9.5, true],
+      ['last value', 10.5, false],
+    ]);
   });
 });
 

@@ -183,7 +183,9 @@ describe('aggregation of per-series and transfer cells', () => {
     const md = resultsMarkdown(res);
     expect(md).toContain('| Dataset | Strategy | Context | Series | Model | test_rmse | n | → broll |');
     expect(md).toMatch(/\| simulated_t1d \| per_series \| 96 \| 3 \| \*\*dlinear\*\* \| \*\*12 ± -\*\* \| 1 \(1 missing\) \| 112 ± - \|/);
-    expect(resultsCsv(res).split('\n')[0]).toMatch(/,train_fraction,series,transfer_broll_mean,transfer_broll_std,transfer_broll_n$/);
+    expect(resultsCsv(res).split('\n')[0]).toMatch(
+      /,train_fraction,series,baseline,transfer_broll_mean,transfer_broll_std,transfer_broll_n$/,
+    );
   });
 
   it('reads the experiment metric from a tsfm evaluate summary', () => {

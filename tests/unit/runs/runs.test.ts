@@ -126,7 +126,7 @@ describe('metric summary and environment', () => {
     );
     expect(m).toMatchObject({
       epochs: 2,
-      best_epoch: 1,
+      best_epoch: 2, // history[1], counted from 1
       train_loss: 1,
       val_loss: 2,
       val_rmse: 3,

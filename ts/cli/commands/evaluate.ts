@@ -1,15 +1,22 @@
 import type { Command } from 'commander';
 import { evaluateRun } from '../../evaluate/evaluate.js';
+import { evaluateExperiment } from '../../evaluate/experiment.js';
 import { parseEvalSplit } from '../../evaluate/tasks.js';
 import { parsePositiveInt, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 import { resolveRunDir } from '../../runs/resolve.js';
 
-/** `tsfm evaluate --run <id|dir> [--data a,b] [--split test,nocturnal]`: metrics and baselines saved with the run. */
+/** `tsfm evaluate --run <id|dir> | --experiment NAME [--data a,b] [--split test,nocturnal]`: metrics and baselines saved with the run. */
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('evaluate a trained run on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/')
-    .requiredOption('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
+    .description(
+      'evaluate a trained run (or every run of an experiment) on one or more datasets and tasks; results go to <run>/eval/<dataset>-<split>/',
+    )
+    .option('--run <id|dir>', 'run id, unique prefix of one (under --runs-dir), or a run directory')
+    .option(
+      '--experiment <name>',
+      "every run of this experiment (the newest completed run of each cell); its table's LinReg baseline reads these",
+    )
     .option('--data <datasets>', "comma-separated dataset names or config files (default: the run's dataset)")
     .option(
       '--split <splits>',
@@ -28,8 +35,9 @@ export function registerEvaluate(program: Command): void {
         throw new Error(`--night-hours: expected a positive number of hours (got '${o.nightHours}')`);
       const linregLags = parsePositiveInt(o.linregLags, '--linreg-lags');
       if (!/^\d{1,2}:\d{2}$/.test(o.nightStart)) throw new Error(`--night-start: expected HH:MM (got '${o.nightStart}')`);
+      if (Boolean(o.run) === Boolean(o.experiment)) throw new Error('evaluate: give either --run <id|dir> or --experiment <name>');
       const runsDir = runsDirOf(o);
-      const results = await evaluateRun(resolveRunDir(o.run, runsDir), {
+      const options = {
         datasets: o.data
           ? String(o.data)
               .split(',')
@@ -45,8 +53,17 @@ export function registerEvaluate(program: Command): void {
         linregLags,
         saveForecasts: o.forecasts === false ? false : undefined,
         perChannel: o.perChannel === true,
-        onLog: (l) => console.error(l),
-      });
-      for (const r of results) console.log(r.dir);
+        onLog: (l: string) => console.error(l),
+      };
+      if (o.run) {
+        for (const r of await evaluateRun(resolveRunDir(o.run, runsDir), options)) console.log(r.dir);
+        return;
+      }
+      const done = await evaluateExperiment(o.experiment, { ...options, runsDir });
+      for (const e of done) for (const r of e.results) console.log(r.dir);
+      const failed = done.filter((e) => e.error);
+      for (const f of failed) console.error(`tsfm: failed ${f.run}: ${f.error}`);
+      console.error(`tsfm: experiment ${o.experiment}: ${done.length - failed.length} of ${done.length} runs evaluated`);
+      if (failed.length) process.exitCode = 1;
     });
 }

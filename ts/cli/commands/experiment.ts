@@ -8,9 +8,12 @@ import {
   runExperiment,
   runsDirOfCells,
   writeResults,
+  resultsTableRows,
   type CellOutcome,
+  type ExperimentResults,
 } from '../../experiments/index.js';
 import { parsePositiveInt } from '../options.js';
+import { renderTable } from '../table.js';
 
 /** `tsfm experiment run|report FILE`. */
 // eslint-disable-next-line max-lines-per-function -- commander wiring of the experiment subcommands, one block per subcommand
@@ -83,8 +86,10 @@ export function registerExperiment(program: Command): void {
       for (const f of failed.filter((x) => / evaluation\)$/.test(x.key))) console.error(`failed ${f.key}: ${f.error}`);
       const reg = Registry.open(runsDir);
       let files: string[];
+      let results: ExperimentResults;
       try {
-        files = writeResults(experimentDir(runsDir, exp.name), aggregate(exp, cells, reg), failed);
+        results = aggregate(exp, cells, reg);
+        files = writeResults(experimentDir(runsDir, exp.name), results, failed);
       } finally {
         reg.close();
       }
@@ -92,7 +97,9 @@ export function registerExperiment(program: Command): void {
       console.log(
         `experiment ${exp.name}: ${count('completed')} completed, ${count('skipped')} already done, ${count('failed')} failed, ${count('interrupted') + count('not_started')} not finished`,
       );
-      console.log(`results: ${files.join(', ')}`);
+      console.log(`results: ${files.join(', ')}\n`);
+      const table = resultsTableRows(results);
+      process.stdout.write(renderTable(table.header, table.rows));
       if (interrupted) {
         console.log(`interrupted: run \`tsfm experiment run ${file}\` again to resume`);
         process.exitCode = 130;

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { appendStage, checkStage } from '../../runs/index.js';
+import { checkStage } from '../../runs/index.js';
 import { parsePositiveInt, RUNS_DIR_OPTION } from '../options.js';
 import { formatNumber, renderTable } from '../table.js';
 import { findRun, openRegistry } from './runs.js';
+import { oneTask, selectionMetric } from '../../runs/registry/selection.js';
 
 /** `tsfm models list|best|stage|history`: trained models (completed runs with weights). */
 // eslint-disable-next-line max-lines-per-function -- commander wiring of the models subcommands, one block per subcommand
@@ -59,26 +60,31 @@ export function registerModels(program: Command): void {
 
   models
     .command('best')
-    .description('the model with the lowest metric for a task (or dataset)')
+    .description('the model with the lowest validation metric for one task (given, or the one task of the matching models)')
     .option(...dirOpt)
-    .option('--task <task>', 'task (tag `task`, else <dataset>_h<horizon>)')
+    .option('--task <task>', 'task (tag `task`, else <dataset>_h<horizon>); needed when the matching models span several')
     .option('--dataset <name>', 'training dataset')
     .option('--family <family>', 'model family')
     .option('--stage <stage>', 'only models in this stage')
-    .option('--metric <name>', 'metric to minimise', 'test_rmse')
+    .option('--on <split>', 'select on val (default) or test (warns: a test set used for selection no longer estimates the error)', 'val')
+    .option('--metric <name>', 'metric to minimise (default <on>_rmse, e.g. val_rmse)')
     .option('--json', 'JSON')
     .action((o) => {
       const reg = openRegistry(o);
       try {
-        const best = reg.bestModel({ task: o.task, dataset: o.dataset, family: o.family, stage: o.stage, metric: o.metric });
+        const { metric, warning } = selectionMetric(o.on, o.metric);
+        if (warning) console.error(warning);
+        const filter = { dataset: o.dataset, family: o.family, stage: o.stage };
+        const task = o.task ?? oneTask(reg.listModels(filter).map((m) => m.task));
+        const best = reg.bestModel({ ...filter, task, metric });
         const what =
-          [o.task && `task ${o.task}`, o.dataset && `dataset ${o.dataset}`, o.family && `family ${o.family}`].filter(Boolean).join(', ') ||
+          [task && `task ${task}`, o.dataset && `dataset ${o.dataset}`, o.family && `family ${o.family}`].filter(Boolean).join(', ') ||
           'any task';
-        if (!best) throw new Error(`models best: no model with metric '${o.metric}' for ${what}`);
-        if (o.json) console.log(JSON.stringify(best));
+        if (!best) throw new Error(`models best: no model with metric '${metric}' for ${what}`);
+        if (o.json) console.log(JSON.stringify({ ...best, selected_on: metric }));
         else
           console.log(
-            `${best.model_id}\t${best.family}\t${best.dataset}\t${o.metric}=${formatNumber(best.metrics[o.metric])}\t${best.checkpoint}`,
+            `${best.model_id}\t${best.family}\t${best.task ?? best.dataset}\t${metric}=${formatNumber(best.metrics[metric])}\t${best.checkpoint}`,
           );
       } finally {
         reg.close();
@@ -87,7 +93,9 @@ export function registerModels(program: Command): void {
 
   models
     .command('stage')
-    .description('tag a model candidate, staging, production, archived (or none); the history is kept')
+    .description(
+      "tag a model candidate, staging, production, archived (or none); the history is kept. One production model per task: promoting one archives the task's previous one",
+    )
     .argument('<id>', 'model (run) id')
     .argument('<stage>')
     .option(...dirOpt)
@@ -101,9 +109,9 @@ export function registerModels(program: Command): void {
           throw new Error(
             `models stage: run '${run.run_id}' is not a model (it ${run.status}; a model is a completed run with a checkpoint)`,
           );
-        const change = appendStage(run.run_dir, s, o.note ?? null);
-        reg.indexRunDir(run.run_dir);
+        const { change, demoted } = reg.setStage(run.run_id, s, o.note ?? null);
         console.log(`${run.run_id}: ${change.previous} -> ${change.stage}`);
+        for (const d of demoted) console.log(`${d}: production -> archived (one production model per task)`);
       } finally {
         reg.close();
       }

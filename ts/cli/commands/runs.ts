@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Registry, markStaleRuns, selectGarbage, removeRun, compareRuns, type RunRow } from '../../runs/registry/index.js';
 import { effectiveStatus, readMetadata, METADATA_FILE } from '../../runs/index.js';
 import { confirm } from '../confirm.js';
 import { parseAge, parsePositiveInt, parseTags, runsDirOf, RUNS_DIR_OPTION } from '../options.js';
 import { formatDuration, formatNumber, renderTable } from '../table.js';
+import { DEFAULT_UNITS, metricUnit, type MetricUnits } from '../../runs/units.js';
 
 /** Opens the existing registry of --runs-dir after recording killed runs as failed. */
 export function openRegistry(o: { runsDir?: string }): Registry {
@@ -115,6 +116,7 @@ function showLines(
   runDir: string,
 ): string[] {
   const e = m.environment;
+  const units = recordedUnits(runDir);
   return [
     `run ${m.run_id} (${m.kind}) ${m.status}${m.error ? `: ${m.error}` : ''}`,
     `directory   ${runDir}`,
@@ -130,10 +132,20 @@ function showLines(
         .join(' ') || '-'
     }`,
     'metrics',
-    ...Object.entries(m.metrics).map(([k, v]) => `  ${k.padEnd(28)} ${formatNumber(v)}`),
+    ...Object.entries(m.metrics).map(([k, v]) => `  ${k.padEnd(28)} ${formatNumber(v).padEnd(10)} ${metricUnit(k, units)}`.trimEnd()),
     'artifacts',
     ...m.artifacts.map((a) => `  ${a}`),
   ];
+}
+
+/** The units metrics.json records (older runs: the defaults of their version). */
+function recordedUnits(runDir: string): MetricUnits {
+  try {
+    const u = (JSON.parse(readFileSync(path.join(runDir, 'metrics.json'), 'utf8')) as { units?: MetricUnits }).units;
+    return u?.test && u.validation ? u : DEFAULT_UNITS;
+  } catch {
+    return DEFAULT_UNITS;
+  }
 }
 
 function registerCompare(runs: Command): void {

@@ -11,7 +11,8 @@
  * - premixed_insulin (U, event): premixed s.c. doses (aspart 70/30, Novolin 30R/50R, Humulin 70/30,
  *   Gansulin 40R, SciLin M30), which are neither pure bolus nor basal;
  * - meal (event flag): 1 where the English `Dietary intake` text records food ("data not available" = no meal);
- * - meal_g (g, event): sum of the gram amounts stated in that text (food weight, not carbohydrate).
+ * - food_g (g, event): sum of the gram amounts stated in that text: the mass of the food, not its
+ *   carbohydrate (the dataset gives no carbohydrate amounts; the name was meal_g before, refused now with a pointer).
  * Columns are found by normalised header matching (the Chinese duplicate diet column is ignored; its
  * header differs between files). One series per file: id `<patient>_<visit>`, attributes
  * patient, visit, diabetes_type (1 or 2, from static_attributes, the folder name, or the id prefix).
@@ -44,7 +45,7 @@ export const SHANGHAI_COVARIATES: readonly ChannelSpec[] = [
   { name: 'long_acting_insulin', role: 'past_covariate', unit: 'U', fill: 'zero' },
   { name: 'premixed_insulin', role: 'past_covariate', unit: 'U', fill: 'zero' },
   { name: 'meal', role: 'past_covariate', unit: 'flag', fill: 'zero' },
-  { name: 'meal_g', role: 'past_covariate', unit: 'g', fill: 'zero' },
+  { name: 'food_g', role: 'past_covariate', unit: 'g', fill: 'zero' },
 ];
 
 export type InsulinKind = 'bolus' | 'long_acting' | 'premixed' | 'unknown';
@@ -149,6 +150,10 @@ function selectChannels(cfg: DatasetConfig): ChannelSpec[] {
   const pick = (list: string[] | undefined, role: ChannelRole): void => {
     for (const n of list ?? []) {
       const spec = SHANGHAI_COVARIATES.find((c) => c.name === n);
+      if (!spec && n === 'meal_g')
+        throw new DataError(
+          `dataset '${cfg.name}': Shanghai covariate 'meal_g' is now 'food_g' (the grams stated in the diet text are the mass of the food, not carbohydrate); rename it in the dataset config`,
+        );
       if (!spec) {
         const hint = didYouMean(n, names);
         throw new DataError(
@@ -264,7 +269,7 @@ export async function readShanghai(ctx: AdapterContext): Promise<AdapterResult> 
     const iLong = cidx('long_acting_insulin');
     const iPre = cidx('premixed_insulin');
     const iMeal = cidx('meal');
-    const iMealG = cidx('meal_g');
+    const iFoodG = cidx('food_g');
     for (let i = 0; i < n; i++) {
       if (!f.ok[i]) continue;
       row.fill(0);
@@ -304,7 +309,7 @@ export async function readShanghai(ctx: AdapterContext): Promise<AdapterResult> 
       if (iLong >= 0) row[iLong] = longActing;
       if (iPre >= 0) row[iPre] = premixed;
       if (iMeal >= 0) row[iMeal] = diet.meal;
-      if (iMealG >= 0) row[iMealG] = diet.grams;
+      if (iFoodG >= 0) row[iFoodG] = diet.grams;
       if (diet.meal) bump(counters, 'meals');
       b.push(times[i], row, fi, table.lineOf(i));
       stat.rowsParsed++;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { effectiveStatus, listRunDirs, readMetadata, type RunMetadata } from '../metadata.js';
-import { currentStage, readStageHistory, type StageChange } from '../stages.js';
+import { appendStage, currentStage, readStageHistory, type Stage, type StageChange } from '../stages.js';
 import { openDatabase, transaction, withRetry, type Database } from './sqlite.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
@@ -236,6 +236,37 @@ export class Registry {
       const putStage = db.prepare('INSERT INTO stage_history(model_id, seq, stage, previous, time, note) VALUES (?,?,?,?,?,?)');
       history.forEach((h, i) => putStage.run(m.run_id, i, h.stage, h.previous, h.time, h.note));
     }
+  }
+
+  /**
+   * Tags a model with a stage, keeping one `production` model per task: promoting one demotes (archives) the
+   * task's current production model in the same write transaction, so two promotions at once cannot both
+   * stay production. The stage files are written demotion first, so a crash between them leaves none, never two.
+   */
+  setStage(modelId: string, stage: Stage, note: string | null = null): { change: StageChange; demoted: string[] } {
+    return transaction(this.db, () => {
+      const model = this.db
+        .prepare('SELECT m.task, r.run_dir FROM models m JOIN runs r ON r.run_id = m.run_id WHERE m.model_id = ?')
+        .get(modelId);
+      if (!model) throw new Error(`models stage: '${modelId}' is not a model in ${this.file}`);
+      const demoted: string[] = [];
+      if (stage === 'production') {
+        const others = this.db
+          .prepare(
+            `SELECT m.model_id, r.run_dir FROM models m JOIN runs r ON r.run_id = m.run_id
+              WHERE m.stage = 'production' AND m.model_id != ? AND m.task IS ?`,
+          )
+          .all(modelId, model.task);
+        for (const o of others) {
+          appendStage(String(o.run_dir), 'archived', `demoted: ${modelId} promoted to production for task ${model.task ?? '-'}`);
+          this.writeRun(readMetadata(String(o.run_dir)), String(o.run_dir));
+          demoted.push(String(o.model_id));
+        }
+      }
+      const change = appendStage(String(model.run_dir), stage, note);
+      this.writeRun(readMetadata(String(model.run_dir)), String(model.run_dir));
+      return { change, demoted };
+    });
   }
 
   removeRun(runId: string): void {
