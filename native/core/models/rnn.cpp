@@ -24,11 +24,11 @@ class RnnImpl : public ForecastModelImpl {
     // torch applies the inter-layer dropout only between layers (none after the last).
     const double between = layers > 1 ? dropout_ : 0.0;
     if (lstm) {
-      lstm_ = register_module(
-          "rnn", torch::nn::LSTM(torch::nn::LSTMOptions(spec.channels, hidden).num_layers(layers).batch_first(true).dropout(between)));
+      auto o = torch::nn::LSTMOptions(spec.channels, hidden).num_layers(layers).batch_first(true).dropout(between);
+      lstm_ = register_module("rnn", torch::nn::LSTM(o));
     } else {
-      gru_ = register_module(
-          "rnn", torch::nn::GRU(torch::nn::GRUOptions(spec.channels, hidden).num_layers(layers).batch_first(true).dropout(between)));
+      auto o = torch::nn::GRUOptions(spec.channels, hidden).num_layers(layers).batch_first(true).dropout(between);
+      gru_ = register_module("rnn", torch::nn::GRU(o));
     }
     head_ = register_module("head", torch::nn::Linear(hidden, spec.channels * detail::head_outputs(spec)));
   }

@@ -53,7 +53,9 @@ class TideImpl : public ForecastModelImpl {
     const double dropout = detail::param_double(spec, "dropout", 0.0, 1.0, true, false);
     q_ = spec.quantiles.empty() ? 1 : static_cast<int64_t>(spec.quantiles.size());
 
-    if (tw_ > 0) feature_projection_ = register_module("feature_projection", ResidualBlock(C, hidden, tw_, ln, dropout));
+    if (tw_ > 0) {
+      feature_projection_ = register_module("feature_projection", ResidualBlock(C, hidden, tw_, ln, dropout));
+    }
     auto enc = register_module("encoder", torch::nn::ModuleList());
     int64_t in = L + L * tw_ + C;
     for (int64_t i = 0; i < enc_layers; ++i, in = hidden) {

@@ -15,7 +15,9 @@ ModelSpec small_spec(const std::string& family) {
   s.horizon = 7;
   s.channels = 2;
   if (family == "ttm") s.params = {{"patch_length", 5}, {"d_model", 8}, {"num_layers", 1}};
-  if (family == "patchtst") s.params = {{"patch_length", 6}, {"stride", 3}, {"d_model", 8}, {"num_heads", 2}, {"num_layers", 1}, {"d_ff", 8}};
+  if (family == "patchtst") {
+    s.params = {{"patch_length", 6}, {"stride", 3}, {"d_model", 8}, {"num_heads", 2}, {"num_layers", 1}, {"d_ff", 8}};
+  }
   if (family == "tsmixer") s.params = {{"ff_dim", 8}};
   if (family == "nhits") s.params = {{"hidden_size", 16}};
   if (family == "tide") s.params = {{"hidden_size", 16}, {"temporal_decoder_hidden", 8}};
@@ -41,7 +43,9 @@ TSFM_TEST("model families: point and quantile shapes, ordered quantiles, gradien
       TSFM_CHECK(torch::isfinite(y).all().item<bool>());
       // Non-decreasing, as the interface promises: DLinear has no normalisation, so on inputs near 100 its raw
       // outputs are large and negative and their softplus increments underflow to 0.
-      if (quantile && !(y.diff(1, 1) >= 0).all().item<bool>()) fail(__FILE__, __LINE__, info.family + ": quantiles cross");
+      if (quantile && !(y.diff(1, 1) >= 0).all().item<bool>()) {
+        fail(__FILE__, __LINE__, info.family + ": quantiles cross");
+      }
       y.pow(2).mean().backward();
       for (const auto& p : model->named_parameters()) {
         if (!p.value().grad().defined() || !torch::isfinite(p.value().grad()).all().item<bool>()) {
