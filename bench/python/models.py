@@ -22,6 +22,13 @@ DEFAULTS = {
             "gated_attention": 1, "channel_mix": 0},
     "patchtst": {"patch_length": 16, "stride": 8, "d_model": 128, "num_heads": 16, "num_layers": 3,
                  "d_ff": 256, "dropout": 0.2, "head_dropout": 0.0},
+    "tsmixer": {"num_blocks": 2, "ff_dim": 64, "dropout": 0.1},
+    "nhits": {"num_stacks": 3, "blocks_per_stack": 1, "pool_base": 2, "downsample_base": 2, "hidden_size": 512,
+              "mlp_layers": 2, "dropout": 0.0},
+    "tide": {"hidden_size": 256, "num_encoder_layers": 2, "num_decoder_layers": 2, "decoder_output_dim": 8,
+             "temporal_width": 4, "temporal_decoder_hidden": 128, "layer_norm": 1, "dropout": 0.3},
+    "lstm": {"hidden_size": 128, "num_layers": 2, "dropout": 0.1},
+    "gru": {"hidden_size": 128, "num_layers": 2, "dropout": 0.1},
 }
 REVIN_EPS = 1e-5
 
@@ -281,7 +288,190 @@ class PatchTST(nn.Module):
         return instance_denormalise(apply_head(self.spec, raw), mean, stdev)
 
 
-FAMILIES = {"dlinear": DLinear, "ttm": TTM, "patchtst": PatchTST}
+# ----------------------------------------------------------------------------------------------
+# TSMixer (Chen et al. 2023)
+# ----------------------------------------------------------------------------------------------
+class MixingBlock(nn.Module):
+    def __init__(self, channels, length, ff_dim, dropout):
+        super().__init__()
+        self.dropout = dropout
+        self.time_norm = nn.LayerNorm([channels, length], eps=1e-5)
+        self.time_fc = nn.Linear(length, length)
+        self.feature_norm = nn.LayerNorm([channels, length], eps=1e-5)
+        self.feature_fc1 = nn.Linear(channels, ff_dim)
+        self.feature_fc2 = nn.Linear(ff_dim, channels)
+
+    def forward(self, x):  # [B, C, L]
+        x = x + F.dropout(F.relu(self.time_fc(self.time_norm(x))), self.dropout, self.training)
+        f = self.feature_norm(x).transpose(1, 2)  # [B, L, C]
+        f = F.dropout(F.relu(self.feature_fc1(f)), self.dropout, self.training)
+        f = F.dropout(self.feature_fc2(f), self.dropout, self.training).transpose(1, 2)
+        return x + f
+
+
+class TSMixer(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        p = spec["params"]
+        L, C = spec["context_length"], spec["channels"]
+        self.blocks = nn.ModuleList([MixingBlock(C, L, int(p["ff_dim"]), float(p["dropout"]))
+                                     for _ in range(int(p["num_blocks"]))])
+        self.head = nn.Linear(L, head_outputs(spec))
+
+    def forward(self, x):
+        mean, stdev = instance_stats(x)
+        h = (x - mean) / stdev
+        for block in self.blocks:
+            h = block(h)
+        return instance_denormalise(apply_head(self.spec, self.head(h)), mean, stdev)
+
+
+# ----------------------------------------------------------------------------------------------
+# N-HiTS (Challu et al. 2023)
+# ----------------------------------------------------------------------------------------------
+class NhitsBlock(nn.Module):
+    def __init__(self, L, kernel, n_coef, n_quantiles, hidden, mlp_layers, dropout):
+        super().__init__()
+        self.L, self.kernel, self.n_coef, self.n_quantiles, self.dropout = L, kernel, n_coef, n_quantiles, dropout
+        sizes = [-(-L // kernel)] + [hidden] * mlp_layers
+        self.layers = nn.ModuleList([nn.Linear(sizes[i], sizes[i + 1]) for i in range(mlp_layers)])
+        self.theta = nn.Linear(sizes[-1], L + n_coef * n_quantiles)
+
+    def forward(self, r, H):  # r: [N, L]
+        h = F.max_pool1d(r.unsqueeze(1), self.kernel, self.kernel, 0, 1, ceil_mode=True).squeeze(1) \
+            if self.kernel > 1 else r
+        for layer in self.layers:
+            h = F.relu(layer(h))
+        t = self.theta(F.dropout(h, self.dropout, self.training))
+        knots = t[:, self.L:].reshape(-1, self.n_quantiles, self.n_coef)
+        forecast = F.interpolate(knots, size=H, mode="linear", align_corners=False)
+        return t[:, :self.L], forecast.reshape(-1, self.n_quantiles * H)
+
+
+class NHITS(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        p = spec["params"]
+        L, H = spec["context_length"], spec["horizon"]
+        S = int(p["num_stacks"])
+        Q = max(1, len(spec["quantiles"]))
+        blocks = []
+        for s in range(S):
+            kernel = min(int(p["pool_base"]) ** (S - 1 - s), L)
+            n_coef = max(H // int(p["downsample_base"]) ** (S - 1 - s), 1)
+            for _ in range(int(p["blocks_per_stack"])):
+                blocks.append(NhitsBlock(L, kernel, n_coef, Q, int(p["hidden_size"]), int(p["mlp_layers"]),
+                                         float(p["dropout"])))
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x):
+        B, C, L = x.shape
+        mean, stdev = instance_stats(x)
+        z = (x - mean) / stdev
+        residual = z.reshape(B * C, L).flip(1)
+        forecast = None
+        for block in self.blocks:
+            backcast, f = block(residual, self.spec["horizon"])
+            residual = residual - backcast
+            forecast = f if forecast is None else forecast + f
+        y = apply_head(self.spec, forecast.reshape(B, C, -1))
+        level = z[:, :, -1:]
+        y = y + level if y.dim() == 3 else y + level.unsqueeze(1)
+        return instance_denormalise(y, mean, stdev)
+
+
+# ----------------------------------------------------------------------------------------------
+# TiDE (Das et al. 2023)
+# ----------------------------------------------------------------------------------------------
+class ResidualBlock(nn.Module):
+    def __init__(self, n_in, hidden, n_out, layer_norm, dropout):
+        super().__init__()
+        self.dropout = dropout
+        self.lin_a = nn.Linear(n_in, hidden)
+        self.lin_b = nn.Linear(hidden, n_out)
+        self.lin_res = nn.Linear(n_in, n_out)
+        self.norm = nn.LayerNorm(n_out, eps=1e-5) if layer_norm else None
+
+    def forward(self, v):
+        h = F.dropout(self.lin_b(F.relu(self.lin_a(v))), self.dropout, self.training) + self.lin_res(v)
+        return self.norm(h) if self.norm is not None else h
+
+
+class TiDE(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        p = spec["params"]
+        L, H, C = spec["context_length"], spec["horizon"], spec["channels"]
+        hidden, ln, dropout = int(p["hidden_size"]), bool(p["layer_norm"]), float(p["dropout"])
+        self.tw = int(p["temporal_width"])
+        self.out_dim = int(p["decoder_output_dim"])
+        self.q = max(1, len(spec["quantiles"]))
+        self.feature_projection = ResidualBlock(C, hidden, self.tw, ln, dropout) if self.tw > 0 else None
+        n_enc, n_dec = int(p["num_encoder_layers"]), int(p["num_decoder_layers"])
+        ins = [L + L * self.tw + C] + [hidden] * (n_enc - 1)
+        self.encoder = nn.ModuleList([ResidualBlock(i, hidden, hidden, ln, dropout) for i in ins])
+        self.decoder = nn.ModuleList([ResidualBlock(hidden, hidden, H * self.out_dim if i + 1 == n_dec else hidden,
+                                                    ln, dropout) for i in range(n_dec)])
+        self.temporal_decoder = ResidualBlock(self.out_dim, int(p["temporal_decoder_hidden"]), self.q, False, dropout)
+        self.global_residual = nn.Linear(L, head_outputs(spec))
+
+    def forward(self, x):
+        B, C, L = x.shape
+        H = self.spec["horizon"]
+        mean, stdev = instance_stats(x)
+        z = (x - mean) / stdev
+        parts = [z]
+        if self.feature_projection is not None:
+            proj = self.feature_projection(z.transpose(1, 2)).flatten(1)
+            parts.append(proj.unsqueeze(1).expand(B, C, L * self.tw))
+        parts.append(torch.eye(C, dtype=z.dtype).unsqueeze(0).expand(B, C, C))
+        h = torch.cat(parts, 2)
+        for block in self.encoder:
+            h = block(h)
+        for block in self.decoder:
+            h = block(h)
+        steps = self.temporal_decoder(h.reshape(B, C, H, self.out_dim))  # [B, C, H, Q]
+        raw = steps.transpose(2, 3).reshape(B, C, self.q * H) + self.global_residual(z)
+        return instance_denormalise(apply_head(self.spec, raw), mean, stdev)
+
+
+# ----------------------------------------------------------------------------------------------
+# LSTM / GRU encoder with a linear multi-horizon decoder
+# ----------------------------------------------------------------------------------------------
+class RNNForecaster(nn.Module):
+    cell = nn.LSTM
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        p = spec["params"]
+        C, layers = spec["channels"], int(p["num_layers"])
+        self.dropout = float(p["dropout"])
+        self.rnn = self.cell(C, int(p["hidden_size"]), num_layers=layers, batch_first=True,
+                             dropout=self.dropout if layers > 1 else 0.0)
+        self.head = nn.Linear(int(p["hidden_size"]), C * head_outputs(spec))
+
+    def forward(self, x):
+        B, C = x.shape[0], x.shape[1]
+        mean, stdev = instance_stats(x)
+        out, _ = self.rnn(((x - mean) / stdev).transpose(1, 2))
+        last = F.dropout(out[:, -1], self.dropout, self.training)
+        return instance_denormalise(apply_head(self.spec, self.head(last).reshape(B, C, -1)), mean, stdev)
+
+
+class LSTMForecaster(RNNForecaster):
+    cell = nn.LSTM
+
+
+class GRUForecaster(RNNForecaster):
+    cell = nn.GRU
+
+
+FAMILIES = {"dlinear": DLinear, "ttm": TTM, "patchtst": PatchTST, "tsmixer": TSMixer, "nhits": NHITS, "tide": TiDE,
+            "lstm": LSTMForecaster, "gru": GRUForecaster}
 
 
 def build_model(spec):

@@ -97,7 +97,7 @@ describe('tsfm experiment run', () => {
 
   it('an unknown model or dataset is rejected before any cell starts, naming the entry', () => {
     for (const [yaml, message] of [
-      [`name: bad\ndatasets: [simulated_t1d]\nmodels: [ttm, lstm]\n`, /exp\.yaml: models\[1\]: unknown model 'lstm'/],
+      [`name: bad\ndatasets: [simulated_t1d]\nmodels: [ttm, transformer]\n`, /exp\.yaml: models\[1\]: unknown model 'transformer'/],
       [`name: bad\ndatasets: [simulated_t1d, glucoworld]\nmodels: [ttm]\n`, /exp\.yaml: datasets\[1\]: unknown dataset 'glucoworld'/],
     ] as const) {
       const { dir, file, runsDir } = setup(yaml.replace('name: bad', 'name: bad\nset: []'));

@@ -33,7 +33,7 @@ describe('prebuildify packaging', () => {
     const script = `import('./dist/ts/native/loader.js').then((t) => { const a = t.loadNative(); console.log(t.nativeAddonPath()); console.log(a.listModelFamilies().length); })`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(out).toContain(path.join('prebuilds', `${process.platform}-${process.arch}`, 'tsfm.glibc.node'));
-    expect(out.trim().split('\n')[1]).toBe('4');
+    expect(out.trim().split('\n')[1]).toBe('9');
     const train = execFileSync(
       process.execPath,
       [

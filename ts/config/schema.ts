@@ -12,7 +12,7 @@ const fraction = () => z.number().min(0).max(1);
 /** Fractions given in YAML are decimals: allow a little rounding slack when they must sum to 1. */
 const SUM_TOLERANCE = 1e-6;
 
-export const MODEL_FAMILIES = ['dlinear', 'ttm', 'patchtst', 'granite_ttm'] as const;
+export const MODEL_FAMILIES = ['dlinear', 'ttm', 'patchtst', 'granite_ttm', 'tsmixer', 'nhits', 'tide', 'lstm', 'gru'] as const;
 export const LOSSES = ['mse', 'mae', 'pinball'] as const;
 export const METRICS = ['mse', 'mae', 'rmse', 'mape', 'smape', 'mase', 'pinball', 'coverage'] as const;
 /** Metrics that need quantile forecasts. */
@@ -26,7 +26,7 @@ export const ModelSchema = z
       .enum(MODEL_FAMILIES)
       .default('ttm')
       .describe(
-        'Model family: `dlinear` (trend/seasonal decomposition + linear maps), `ttm` (TinyTimeMixer-style patch MLP-mixer), `patchtst` (patch Transformer) or `granite_ttm` (IBM Granite TinyTimeMixer, exactly as granite-tsfm: loads its Hugging Face checkpoints with `model.pretrained`). Changing the family in a later file or with --set drops the earlier `model.params`.',
+        "Model family: `dlinear` (trend/seasonal decomposition + linear maps), `ttm` (TinyTimeMixer-style patch MLP-mixer), `patchtst` (patch Transformer), `granite_ttm` (IBM Granite TinyTimeMixer, exactly as granite-tsfm: loads its Hugging Face checkpoints with `model.pretrained`), `tsmixer` (time- and feature-mixing MLPs, Chen et al. 2023), `nhits` (multi-rate pooling and hierarchical interpolation, Challu et al. 2023), `tide` (dense MLP encoder-decoder, Das et al. 2023), `lstm` or `gru` (recurrent encoder, linear decoder to the horizon). Each family's `model.params` are listed in docs/models.md. Changing the family in a later file or with --set drops the earlier `model.params`.",
       ),
     context_length: int().min(2).default(512).describe('Number of past time steps the model sees (the look-back window).'),
     horizon: int().min(1).default(96).describe('Number of future time steps forecast at once.'),
@@ -58,7 +58,7 @@ export const ModelSchema = z
       .record(z.string(), z.number())
       .default({})
       .describe(
-        'Family hyper-parameters (e.g. `d_model`, `patch_length`, `n_layers`), name → number. Validated by the native core, which also supplies defaults for absent ones; see configs/models/.',
+        "Family hyper-parameters (e.g. `d_model`, `patch_length`, `num_layers`), name → number. Validated by the native core, which also supplies defaults for absent ones; every family's parameters, defaults and ranges are in docs/models.md (presets in configs/models/).",
       ),
   })
   .strict()

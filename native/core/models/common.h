@@ -53,5 +53,15 @@ std::shared_ptr<ForecastModelImpl> make_patchtst(const ModelSpec& resolved);
 FamilyInfo patchtst_info();
 std::shared_ptr<ForecastModelImpl> make_granite_ttm(const ModelSpec& resolved);
 FamilyInfo granite_ttm_info();
+std::shared_ptr<ForecastModelImpl> make_tsmixer(const ModelSpec& resolved);
+FamilyInfo tsmixer_info();
+std::shared_ptr<ForecastModelImpl> make_nhits(const ModelSpec& resolved);
+FamilyInfo nhits_info();
+std::shared_ptr<ForecastModelImpl> make_tide(const ModelSpec& resolved);
+FamilyInfo tide_info();
+std::shared_ptr<ForecastModelImpl> make_lstm(const ModelSpec& resolved);
+FamilyInfo lstm_info();
+std::shared_ptr<ForecastModelImpl> make_gru(const ModelSpec& resolved);
+FamilyInfo gru_info();
 
 }  // namespace tsfm

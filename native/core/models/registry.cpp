@@ -23,7 +23,8 @@ struct Family {
 const std::vector<Family>& families() {
   static const std::vector<Family> kFamilies = {
       {dlinear_info, make_dlinear}, {ttm_info, make_ttm}, {patchtst_info, make_patchtst},
-      {granite_ttm_info, make_granite_ttm}};
+      {granite_ttm_info, make_granite_ttm}, {tsmixer_info, make_tsmixer}, {nhits_info, make_nhits},
+      {tide_info, make_tide}, {lstm_info, make_lstm}, {gru_info, make_gru}};
   return kFamilies;
 }
 

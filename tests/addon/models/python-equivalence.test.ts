@@ -49,6 +49,30 @@ const cases = [
     channels: 1,
     params: { patch_length: 10, stride: 4, d_model: 32, num_heads: 2, num_layers: 1, d_ff: 16 },
   },
+  { family: 'tsmixer', contextLength: 48, horizon: 12, channels: 3, params: { num_blocks: 2, ff_dim: 16 } },
+  { family: 'tsmixer', contextLength: 40, horizon: 8, channels: 1, params: { num_blocks: 1, ff_dim: 8 }, quantiles: [0.1, 0.5, 0.9] },
+  // L = 50 is no multiple of the 4-step pooling (ceil_mode) and H = 9 none of the downsampling
+  { family: 'nhits', contextLength: 50, horizon: 9, channels: 2, params: { hidden_size: 32, blocks_per_stack: 2 } },
+  {
+    family: 'nhits',
+    contextLength: 48,
+    horizon: 12,
+    channels: 1,
+    params: { hidden_size: 16, mlp_layers: 1 },
+    quantiles: [0.25, 0.5, 0.75],
+  },
+  { family: 'tide', contextLength: 48, horizon: 12, channels: 3, params: { hidden_size: 32, temporal_decoder_hidden: 16 } },
+  {
+    family: 'tide',
+    contextLength: 32,
+    horizon: 6,
+    channels: 2,
+    params: { hidden_size: 16, num_encoder_layers: 1, num_decoder_layers: 3, temporal_width: 0, layer_norm: 0 },
+    quantiles: [0.1, 0.5, 0.9],
+  },
+  { family: 'lstm', contextLength: 40, horizon: 10, channels: 3, params: { hidden_size: 16, num_layers: 2 } },
+  { family: 'lstm', contextLength: 24, horizon: 6, channels: 1, params: { hidden_size: 8, num_layers: 1 }, quantiles: [0.2, 0.5, 0.8] },
+  { family: 'gru', contextLength: 40, horizon: 10, channels: 2, params: { hidden_size: 16, num_layers: 2 }, quantiles: [0.1, 0.9] },
 ];
 
 describe('bench/python reference equivalence', () => {

@@ -14,12 +14,12 @@ describe('native addon', () => {
     expect(typeof info.cudaAvailable).toBe('boolean');
   });
 
-  it('lists the four model families and rejects unknown ones with a clear error', () => {
+  it('lists the model families and rejects unknown ones with a clear error', () => {
     const fams = native
       .listModelFamilies()
       .map((f: { family: string }) => f.family)
       .sort();
-    expect(fams).toEqual(['dlinear', 'granite_ttm', 'patchtst', 'ttm']);
+    expect(fams).toEqual(['dlinear', 'granite_ttm', 'gru', 'lstm', 'nhits', 'patchtst', 'tide', 'tsmixer', 'ttm']);
     expect(() => new native.NativeModel({ family: 'patchtsst', contextLength: 48, horizon: 12, channels: 1 })).toThrow(
       /unknown model family 'patchtsst'.*did you mean 'patchtst'/,
     );

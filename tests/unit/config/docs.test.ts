@@ -66,7 +66,9 @@ describe('generated documentation', () => {
   it('lists every leaf option with type, default and description', () => {
     for (const leaf of leaves) expect(docs, leaf).toContain(`| \`${leaf}\` |`);
     expect(new Set(configOptions().map((o) => o.path))).toEqual(new Set(leaves));
-    expect(docs).toContain('| `model.family` | `dlinear` \\| `ttm` \\| `patchtst` \\| `granite_ttm` | `ttm` |');
+    expect(docs).toContain(
+      '| `model.family` | `dlinear` \\| `ttm` \\| `patchtst` \\| `granite_ttm` \\| `tsmixer` \\| `nhits` \\| `tide` \\| `lstm` \\| `gru` | `ttm` |',
+    );
     expect(docs).toContain('| `training.batch_size` | integer ≥ 1 | `64` |');
     expect(docs).toContain('| `model.quantiles` | non-empty list (each entry a number in (0, 1)) | `[0.1, 0.25, 0.5, 0.75, 0.9]` |');
     expect(docs).toContain('### `data.split` with `protocol: glucobench`');

@@ -82,8 +82,8 @@ describe('schema validation messages', () => {
   it('wrong type names path, value and expectation', () => {
     expect(issues({ training: { batch_size: 'abc' } })).toEqual(['training.batch_size: expected an integer ≥ 1, got "abc"']);
     expect(issues({ training: { batch_size: 0 } })).toEqual(['training.batch_size: expected an integer ≥ 1, got 0']);
-    expect(issues({ model: { family: 'lstm' } })).toEqual([
-      "model.family: expected one of 'dlinear', 'ttm', 'patchtst', 'granite_ttm', got \"lstm\"",
+    expect(issues({ model: { family: 'transformer' } })).toEqual([
+      "model.family: expected one of 'dlinear', 'ttm', 'patchtst', 'granite_ttm', 'tsmixer', 'nhits', 'tide', 'lstm', 'gru', got \"transformer\"",
     ]);
     expect(issues({ model: { quantiles: [0.1, 1.5] } })).toEqual(['model.quantiles[1]: expected a number in (0, 1), got 1.5']);
     expect(issues({ training: { device: 'gpu' } })[0]).toMatch(/^training\.device: expected a string matching .*, got "gpu"$/);

@@ -47,9 +47,15 @@ describe('experiment configs', () => {
     expect(withStrategies[1]!.config.model.context_length).toBe(64);
   });
 
+  it('takes the MLP and recurrent families by name, with their presets', () => {
+    const { cells } = expand(`name: e\nmodels: [tsmixer, nhits, tide, lstm, gru]\ndatasets: [broll]\n`);
+    expect(cells.map((c) => c.config.model.family)).toEqual(['tsmixer', 'nhits', 'tide', 'lstm', 'gru']);
+    expect(cells[1]!.config.model.params.hidden_size).toBe(256); // from configs/models/nhits.yaml
+  });
+
   it('rejects an unknown model, naming the entry', () => {
-    expect(() => expand(`name: e\nmodels: [ttm, lstm]\ndatasets: [broll]\n`)).toThrow(
-      /exp\.yaml: models\[1\]: unknown model 'lstm' \(known: dlinear, patchtst, ttm, granite_ttm\)/,
+    expect(() => expand(`name: e\nmodels: [ttm, transformer]\ndatasets: [broll]\n`)).toThrow(
+      /exp\.yaml: models\[1\]: unknown model 'transformer' \(known: dlinear, gru, lstm, nhits, patchtst, tide, tsmixer, ttm, granite_ttm\)/,
     );
   });
 
