@@ -55,7 +55,7 @@ export function effectiveConfig(cfg: DatasetConfig, opts: IngestOptions = {}): D
 
 /** Files a directory or glob contributes, for the readers of non-table files. */
 const DATA_FILES: Partial<Record<DatasetConfig['format'], RegExp>> = {
-  nightscout: /\.json(\.gz)?$/i,
+  nightscout: /\.(json|csv|tsv|txt)(\.gz)?$/i,
   tidepool: /\.(json|csv)(\.gz)?$/i,
   ohiot1dm: /\.xml(\.gz)?$/i,
 };

@@ -81,6 +81,11 @@ function isTidepoolJson(text: string): boolean {
   return /"type"\s*:\s*"(cbg|smbg|upload|basal|bolus|food|wizard|pumpSettings|deviceEvent)"/.test(text) && !/"sgv"\s*:/.test(text);
 }
 
+/** A line of Nightscout's entries.csv / entries.txt: `dateString<TAB or ,>date(epoch ms)<sep>sgv...`, no header. */
+export function isNightscoutTextLine(line: string): boolean {
+  return /^"?\d{4}-\d{2}-\d{2}[T ][^\t,]*"?[\t,]\d{12,13}[\t,]"?\d+"?([\t,]|$)/.test(line.trim());
+}
+
 export function isLibreHeader(line: string): boolean {
   const l = lower(line);
   return l.includes('device timestamp') && l.includes('record type') && l.includes('historic glucose');
@@ -104,6 +109,7 @@ export async function sniffFile(file: string): Promise<Sniffed> {
   const first = lines[0] ?? '';
   if (isDexcomHeader(first)) return { kind: 'dexcom_clarity', first };
   if (isTidepoolHeader(first)) return { kind: 'tidepool', first };
+  if (isNightscoutTextLine(first)) return { kind: 'nightscout', first };
   if (isLibreHeader(first)) return { kind: 'libreview', headerLine: 1, first };
   if (lines.length > 1 && isLibreHeader(lines[1]!)) return { kind: 'libreview', headerLine: 2, first };
   return { kind: 'table', first };

@@ -163,3 +163,18 @@ export function ohioFile(glucose: Array<number | string>, opts: { start?: Date; 
   if (opts.closing !== false) lines.push('</patient>');
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The same entries as Nightscout's /api/v1/entries.csv (commas) or entries.txt (tabs) serves them: no header,
+ * `dateString, date, sgv, direction, device` per line, strings quoted as the server writes them.
+ */
+export function nightscoutText(sgvs: number[], sep: ',' | '\t'): string {
+  const entries = JSON.parse(nightscoutFile(sgvs)) as Array<{
+    dateString: string;
+    date: number;
+    sgv: number;
+    direction: string;
+    device: string;
+  }>;
+  return entries.map((e) => [`"${e.dateString}"`, e.date, e.sgv, `"${e.direction}"`, `"${e.device}"`].join(sep)).join('\n') + '\n';
+}

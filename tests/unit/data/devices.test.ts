@@ -7,7 +7,16 @@ import { renderIngestReport } from '../../../ts/data/report.js';
 import { sniffFile } from '../../../ts/data/sniff.js';
 import { MGDL_PER_MMOLL } from '../../../ts/data/units.js';
 import { expectReconciled, tmpDir, writeText } from './helpers.js';
-import { DEXCOM_HEADER, DEXCOM_META, LIBRE_HEADER, LIBRE_TITLE, dexcomFile, libreFile, nightscoutFile } from './device-fixtures.js';
+import {
+  DEXCOM_HEADER,
+  DEXCOM_META,
+  LIBRE_HEADER,
+  LIBRE_TITLE,
+  dexcomFile,
+  libreFile,
+  nightscoutFile,
+  nightscoutText,
+} from './device-fixtures.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -196,6 +205,27 @@ describe('Nightscout', () => {
     });
     expect(ds.series[0]!.attributes).toEqual({ source: 'nightscout', device: 'xDrip-DexcomG6' });
     expect(ds.report.warnings.join('\n')).toMatch(/recorded at UTC\+2 \(dateString\) but time_zone is UTC/);
+  });
+
+  test('entries.csv and entries.txt (no header; dateString, date, sgv, direction, device) read as the JSON is', async () => {
+    const dir = await tmpDir();
+    const sgvs = [120, 118, 39, 90, 95];
+    const json = await ingestDataset({ name: 'n', format: 'nightscout', path: await writeText(dir, 'n.json', nightscoutFile(sgvs)) });
+    for (const [name, sep] of [
+      ['entries.csv', ','],
+      ['entries.txt', '\t'],
+    ] as const) {
+      const file = await writeText(dir, name, nightscoutText(sgvs, sep));
+      expect(await sniffFile(file)).toMatchObject({ kind: 'nightscout' });
+      const ds = await ingestDataset({ name: 'n', format: 'nightscout', path: file });
+      expect(Array.from(ds.values[0])).toEqual(Array.from(json.values[0]));
+      expect(ds.segments[0]!.startMs).toBe(json.segments[0]!.startMs);
+      expect(ds.report.counters).toMatchObject({ censored_low: 1 });
+    }
+    const bad = await writeText(dir, 'bad.csv', nightscoutText([120, 118], ',') + 'garbage,line\n');
+    await expect(ingestDataset({ name: 'n', format: 'nightscout', path: bad })).rejects.toThrow(
+      `${bad}:3: not a Nightscout entries line (expected dateString, date in epoch ms, sgv, direction, device; got 'garbage,line')`,
+    );
   });
 
   test('bad files: truncated JSON, not entries, mixed units (names the line of the entry)', async () => {

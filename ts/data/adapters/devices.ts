@@ -1,5 +1,5 @@
 /**
- * CGM device exports: Dexcom Clarity CSV, LibreView CSV and Nightscout entries JSON. One series per file
+ * CGM device exports: Dexcom Clarity CSV, LibreView CSV and Nightscout entries (JSON, CSV or text). One series per file
  * (the wearer), one target channel `glucose` in mg/dL.
  *
  * Readings the device reports only as out of range (Dexcom `Low`/`High`, LibreView `LO`/`HI`,
@@ -427,6 +427,19 @@ export function elementLines(text: string): number[] {
   return out;
 }
 
+/** The columns read from a Nightscout file, one value per sgv entry, and each entry's line. */
+interface NightscoutColumns {
+  sgv: (string | null)[];
+  date: (string | null)[];
+  dateString: (string | null)[];
+  device: (string | null)[];
+  lines: number[];
+}
+
+function emptyNightscoutColumns(): NightscoutColumns {
+  return { sgv: [], date: [], dateString: [], device: [], lines: [] };
+}
+
 /** A Nightscout entries file as a table of its sgv entries (columns sgv, date, dateString, device). */
 async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: RawTable; entries: number }> {
   let buf: Buffer;
@@ -438,6 +451,32 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const trimmed = text.trimStart();
+  const json = trimmed.startsWith('[') || trimmed.startsWith('{');
+  const { cols, entries } = json ? await nightscoutJsonEntries(file, text, run) : nightscoutTextEntries(file, text);
+  const columns = new Map<string, (string | null)[]>([
+    ['sgv', cols.sgv],
+    ['date', cols.date],
+    ['dateString', cols.dateString],
+    ['device', cols.device],
+  ]);
+  const table: RawTable = {
+    path: file,
+    format: json ? 'json' : 'csv',
+    header: [...columns.keys()],
+    rowCount: cols.sgv.length,
+    lineOf: (i) => cols.lines[i]!,
+    lineWord: 'line',
+    malformed: [],
+    column(name) {
+      return { kind: 'string', values: columns.get(name)! };
+    },
+  };
+  return { table, entries };
+}
+
+/** `/api/v1/entries.json`: an array of entry objects; entries of other types (mbg, cal) are counted. */
+async function nightscoutJsonEntries(file: string, text: string, run: DeviceRun): Promise<{ cols: NightscoutColumns; entries: number }> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -450,21 +489,12 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
   }
   if (!Array.isArray(data)) {
     const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 6).join(', ') : typeof data;
-    throw await wrongFormatError(
-      file,
-      'nightscout',
-      `expected a JSON array of entries, found ${Array.isArray(data) ? 'an array' : `an object with ${keys}`}`,
-    );
+    throw await wrongFormatError(file, 'nightscout', `expected a JSON array of entries, found an object with ${keys}`);
   }
   const starts = elementLines(text);
   const lineOfEntry = (k: number): number => (starts.length === data.length ? starts[k]! : k + 1);
-  const rows: number[] = [];
-  const sgv: (string | null)[] = [];
-  const date: (string | null)[] = [];
-  const dateString: (string | null)[] = [];
-  const device: (string | null)[] = [];
-  const lines: number[] = [];
-  let anySgv = false;
+  const cols = emptyNightscoutColumns();
+  const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
   for (let k = 0; k < data.length; k++) {
     const e = data[k] as Record<string, unknown> | null;
     if (!e || typeof e !== 'object' || Array.isArray(e))
@@ -474,37 +504,42 @@ async function nightscoutTable(file: string, run: DeviceRun): Promise<{ table: R
       bump(run.counters, `nightscout_${type || 'untyped'}_ignored`);
       continue;
     }
-    anySgv = true;
-    rows.push(k);
-    const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
-    sgv.push(str(e.sgv));
-    date.push(str(e.date));
-    dateString.push(str(e.dateString ?? e.sysTime));
-    device.push(str(e.device));
-    lines.push(lineOfEntry(k));
+    cols.sgv.push(str(e.sgv));
+    cols.date.push(str(e.date));
+    cols.dateString.push(str(e.dateString ?? e.sysTime));
+    cols.device.push(str(e.device));
+    cols.lines.push(lineOfEntry(k));
   }
-  if (data.length > 0 && !anySgv && !data.some((e) => e && typeof e === 'object' && ('sgv' in e || 'date' in e))) {
+  if (data.length > 0 && cols.sgv.length === 0 && !data.some((e) => e && typeof e === 'object' && ('sgv' in e || 'date' in e))) {
     throw await wrongFormatError(file, 'nightscout', 'no entry has sgv or date');
   }
-  const cols = new Map<string, (string | null)[]>([
-    ['sgv', sgv],
-    ['date', date],
-    ['dateString', dateString],
-    ['device', device],
-  ]);
-  const table: RawTable = {
-    path: file,
-    format: 'json',
-    header: [...cols.keys()],
-    rowCount: rows.length,
-    lineOf: (i) => lines[i]!,
-    lineWord: 'line',
-    malformed: [],
-    column(name) {
-      return { kind: 'string', values: cols.get(name)! };
-    },
-  };
-  return { table, entries: data.length };
+  return { cols, entries: data.length };
+}
+
+/**
+ * `/api/v1/entries.csv` (or `.txt`/`.tsv`): one sgv entry per line, no header, fields
+ * `dateString, date, sgv, direction, device` separated by tabs or commas, strings optionally quoted.
+ */
+function nightscoutTextEntries(file: string, text: string): { cols: NightscoutColumns; entries: number } {
+  const cols = emptyNightscoutColumns();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const f = line.split(/[\t,]/).map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+    if (f.length < 3 || !/^\d{9,14}$/.test(f[1]!)) {
+      throw new DataError(
+        `${file}:${i + 1}: not a Nightscout entries line (expected dateString, date in epoch ms, sgv, direction, device; got '${line.slice(0, 80)}')`,
+        { file, line: i + 1 },
+      );
+    }
+    cols.dateString.push(f[0] || null);
+    cols.date.push(f[1]!);
+    cols.sgv.push(f[2] || null);
+    cols.device.push(f[4] || null);
+    cols.lines.push(i + 1);
+  }
+  return { cols, entries: cols.sgv.length };
 }
 
 /**
