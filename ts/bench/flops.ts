@@ -41,9 +41,67 @@ export function forwardFlopsPerSample(spec: FlopSpec): number {
       const ffn = linear(N, D, F) + linear(N, F, D);
       return C * (linear(N, P, D) + p.num_layers * (attention + ffn) + linear(1, N * D, out));
     }
+    case 'tsmixer': {
+      const F = p.ff_dim;
+      // per block: time mixing Linear(L, L) on every channel, feature mixing C -> F -> C at every step
+      const block = linear(C, L, L) + linear(L, C, F) + linear(L, F, C);
+      return p.num_blocks * block + linear(C, L, out);
+    }
+    case 'nhits':
+      return nhitsFlops(spec);
+    case 'tide':
+      return tideFlops(spec);
+    case 'lstm':
+    case 'gru':
+      return recurrentFlops(spec, spec.family === 'lstm' ? 4 : 3);
     default:
       throw new Error(`flops: unknown model family '${spec.family}'`);
   }
+}
+
+/** N-HiTS: per block, the pooled input through the MLP to backcast + interpolation knots (interpolation is element-wise). */
+function nhitsFlops(spec: FlopSpec): number {
+  const { contextLength: L, horizon: H, channels: C, params: p } = spec;
+  const Q = Math.max(1, spec.quantiles?.length ?? 0);
+  const S = p.num_stacks;
+  let total = 0;
+  for (let s = 0; s < S; s++) {
+    const kernel = Math.min(p.pool_base ** (S - 1 - s), L);
+    const coefficients = Math.max(Math.floor(H / p.downsample_base ** (S - 1 - s)), 1);
+    const sizes = [Math.ceil(L / kernel), ...Array<number>(p.mlp_layers).fill(p.hidden_size)];
+    let block = linear(C, sizes[sizes.length - 1], L + coefficients * Q);
+    for (let i = 0; i < p.mlp_layers; i++) block += linear(C, sizes[i], sizes[i + 1]);
+    total += p.blocks_per_stack * block;
+  }
+  return total;
+}
+
+/** TiDE's residual block: in -> hidden -> out plus the in -> out skip, on `rows` rows. */
+const residualBlock = (rows: number, inF: number, hidden: number, outF: number) =>
+  linear(rows, inF, hidden) + linear(rows, hidden, outF) + linear(rows, inF, outF);
+
+/** TiDE: feature projection per step, dense encoder/decoder per channel, temporal decoder per step, global residual. */
+function tideFlops(spec: FlopSpec): number {
+  const { contextLength: L, horizon: H, channels: C, params: p } = spec;
+  const Q = Math.max(1, spec.quantiles?.length ?? 0);
+  const hidden = p.hidden_size,
+    tw = p.temporal_width,
+    outDim = p.decoder_output_dim;
+  let total = tw > 0 ? residualBlock(L, C, hidden, tw) : 0;
+  for (let i = 0; i < p.num_encoder_layers; i++) total += residualBlock(C, i === 0 ? L + L * tw + C : hidden, hidden, hidden);
+  for (let i = 0; i < p.num_decoder_layers; i++)
+    total += residualBlock(C, hidden, hidden, i + 1 === p.num_decoder_layers ? H * outDim : hidden);
+  return total + residualBlock(C * H, outDim, p.temporal_decoder_hidden, Q) + linear(C, L, H * Q);
+}
+
+/** LSTM (4 gates) or GRU (3 gates): input and recurrent products at every step of every layer, then the linear head. */
+function recurrentFlops(spec: FlopSpec, gates: number): number {
+  const { contextLength: L, channels: C, params: p } = spec;
+  const out = spec.horizon * Math.max(1, spec.quantiles?.length ?? 0);
+  const h = p.hidden_size;
+  let perStep = 0;
+  for (let layer = 0; layer < p.num_layers; layer++) perStep += linear(1, layer === 0 ? C : h, gates * h) + linear(1, h, gates * h);
+  return L * perStep + linear(1, h, C * out);
 }
 
 export const trainFlopsPerSample = (spec: FlopSpec) => 3 * forwardFlopsPerSample(spec);

@@ -15,7 +15,7 @@ import { createModel, createTrainer } from '../native/engine.js';
 import type { NativeModel } from '../native/types.js';
 
 export type SizeName = 'small' | 'medium' | 'large';
-export const FAMILIES = ['dlinear', 'ttm', 'patchtst'] as const;
+export const FAMILIES = ['dlinear', 'ttm', 'patchtst', 'tsmixer', 'nhits', 'tide', 'lstm', 'gru'] as const;
 export const SIZES: SizeName[] = ['small', 'medium', 'large'];
 
 /** Window, batch and model size per size class; params are family hyper-parameters over the defaults. */
@@ -31,9 +31,20 @@ export const SIZE_TABLE: Record<
       dlinear: {},
       ttm: { patch_length: 8, d_model: 32, num_layers: 4 },
       patchtst: { patch_length: 16, stride: 8, d_model: 32, num_heads: 4, num_layers: 2, d_ff: 64 },
+      tsmixer: {},
+      nhits: { hidden_size: 128 },
+      tide: { hidden_size: 64, temporal_decoder_hidden: 32 },
+      lstm: { hidden_size: 32 },
+      gru: { hidden_size: 32 },
     },
   },
-  medium: { context: 512, horizon: 96, batch: 64, params: { dlinear: {}, ttm: {}, patchtst: {} } },
+  // The families' defaults: the sizes their papers use on ETT-style data.
+  medium: {
+    context: 512,
+    horizon: 96,
+    batch: 64,
+    params: { dlinear: {}, ttm: {}, patchtst: {}, tsmixer: {}, nhits: {}, tide: {}, lstm: {}, gru: {} },
+  },
   large: {
     context: 1024,
     horizon: 192,
@@ -42,6 +53,11 @@ export const SIZE_TABLE: Record<
       dlinear: {},
       ttm: { d_model: 128, num_layers: 8 },
       patchtst: { d_model: 256, num_heads: 16, num_layers: 4, d_ff: 512 },
+      tsmixer: { num_blocks: 6, ff_dim: 512 },
+      nhits: { hidden_size: 1024, blocks_per_stack: 2 },
+      tide: { hidden_size: 512, num_encoder_layers: 3, num_decoder_layers: 3 },
+      lstm: { hidden_size: 256 },
+      gru: { hidden_size: 256 },
     },
   },
 };

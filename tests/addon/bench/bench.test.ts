@@ -118,9 +118,9 @@ describe('bench', () => {
   });
 
   it('rejects bad options with one-line errors and a non-zero exit', () => {
-    const bad = spawnSync(process.execPath, [cli, 'bench', '--families', 'lstm', '--no-save'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cli, 'bench', '--families', 'arima', '--no-save'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/unknown family 'lstm'/);
+    expect(bad.stderr).toMatch(/unknown family 'arima'/);
     const steps = spawnSync(process.execPath, [cli, 'bench', '--steps', '0'], { encoding: 'utf8' });
     expect(steps.status).not.toBe(0);
     expect(steps.stderr).toMatch(/--steps: expected a positive integer/);

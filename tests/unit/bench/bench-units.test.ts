@@ -29,8 +29,8 @@ describe('model FLOPs', () => {
         params: { patch_length: 16, stride: 8, d_model: 128, num_heads: 16, num_layers: 3, d_ff: 256, ...p },
       });
     expect(ptst({ num_layers: 6 })).toBeGreaterThan(ptst({}));
-    expect(() => forwardFlopsPerSample({ family: 'lstm', contextLength: 8, horizon: 1, channels: 1, params: {} })).toThrow(
-      /unknown model family 'lstm'/,
+    expect(() => forwardFlopsPerSample({ family: 'arima', contextLength: 8, horizon: 1, channels: 1, params: {} })).toThrow(
+      /unknown model family 'arima'/,
     );
   });
 });
