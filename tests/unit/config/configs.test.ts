@@ -32,6 +32,13 @@ describe('shipped configs', () => {
     expect(dl.data).toMatchObject({ dataset: 'etth1', split: { protocol: 'ett' }, scaler: 'global' });
     expect(dl.training).toMatchObject({ batch_size: 32, lr: 0.005, epochs: 10 });
 
+    // The paper's architecture over the preset's smaller one (configs/models/tide.yaml has hidden 128).
+    const tide = loadConfig('examples/etth1-tide').config;
+    expect(tide.model).toMatchObject({ family: 'tide', context_length: 720, horizon: 96 });
+    expect(tide.model.params).toMatchObject({ hidden_size: 256, temporal_decoder_hidden: 128, decoder_output_dim: 8 });
+    expect(tide.data).toMatchObject({ dataset: 'etth1', split: { protocol: 'ett' }, scaler: 'global' });
+    expect(tide.training).toMatchObject({ batch_size: 512, lr: 3.82e-5 });
+
     const pt = loadConfig('examples/etth1-patchtst').config;
     expect(pt.model.family).toBe('patchtst');
     expect(pt.model.params).toMatchObject({
