@@ -12,12 +12,15 @@ export interface FlopSpec {
   params: Record<string, number>;
 }
 
+/** Outputs per horizon step: one for a point model, one per quantile level. */
+const outputsPerStep = (spec: FlopSpec) => Math.max(1, spec.quantiles?.length ?? 0);
+
 /** FLOPs of x @ W for `rows` rows of a Linear(inF -> outF). */
 const linear = (rows: number, inF: number, outF: number) => 2 * rows * inF * outF;
 
 export function forwardFlopsPerSample(spec: FlopSpec): number {
   const { contextLength: L, channels: C, params: p } = spec;
-  const out = spec.horizon * Math.max(1, spec.quantiles?.length ?? 0);
+  const out = spec.horizon * outputsPerStep(spec);
   switch (spec.family) {
     case 'dlinear':
       return C * 2 * linear(1, L, out); // seasonal + trend heads, per channel
@@ -62,7 +65,7 @@ export function forwardFlopsPerSample(spec: FlopSpec): number {
 /** N-HiTS: per block, the pooled input through the MLP to backcast + interpolation knots (interpolation is element-wise). */
 function nhitsFlops(spec: FlopSpec): number {
   const { contextLength: L, horizon: H, channels: C, params: p } = spec;
-  const Q = Math.max(1, spec.quantiles?.length ?? 0);
+  const Q = outputsPerStep(spec);
   const S = p.num_stacks;
   let total = 0;
   for (let s = 0; s < S; s++) {
@@ -83,7 +86,7 @@ const residualBlock = (rows: number, inF: number, hidden: number, outF: number) 
 /** TiDE: feature projection per step, dense encoder/decoder per channel, temporal decoder per step, global residual. */
 function tideFlops(spec: FlopSpec): number {
   const { contextLength: L, horizon: H, channels: C, params: p } = spec;
-  const Q = Math.max(1, spec.quantiles?.length ?? 0);
+  const Q = outputsPerStep(spec);
   const hidden = p.hidden_size,
     tw = p.temporal_width,
     outDim = p.decoder_output_dim;
@@ -97,7 +100,7 @@ function tideFlops(spec: FlopSpec): number {
 /** LSTM (4 gates) or GRU (3 gates): input and recurrent products at every step of every layer, then the linear head. */
 function recurrentFlops(spec: FlopSpec, gates: number): number {
   const { contextLength: L, channels: C, params: p } = spec;
-  const out = spec.horizon * Math.max(1, spec.quantiles?.length ?? 0);
+  const out = spec.horizon * outputsPerStep(spec);
   const h = p.hidden_size;
   let perStep = 0;
   for (let layer = 0; layer < p.num_layers; layer++) perStep += linear(1, layer === 0 ? C : h, gates * h) + linear(1, h, gates * h);

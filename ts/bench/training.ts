@@ -38,7 +38,7 @@ export const SIZE_TABLE: Record<
       gru: { hidden_size: 32 },
     },
   },
-  // The families' defaults: the sizes their papers use on ETT-style data.
+  // Every family at its defaults (docs/models.md).
   medium: {
     context: 512,
     horizon: 96,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { positiveIntOption } from '../options.js';
 import { renderBench, runBench, SUITES, type BenchResult, type Suite } from '../../bench/index.js';
 import { allReduceWorker } from '../../bench/ddp.js';
+import { FAMILIES } from '../../bench/training.js';
 
 const list = (v: string) =>
   v
@@ -19,7 +20,7 @@ export function registerBench(program: Command): void {
     )
     .option('--quick', 'a run of a few minutes on CPU: small and medium sizes, 20 steps, 2% of a windowing epoch')
     .option('--suite <list>', 'what to run: micro, train, windowing, ddp (comma-separated; default all)', list)
-    .option('--families <list>', 'model families (dlinear, ttm, patchtst, tsmixer, nhits, tide, lstm, gru)', list)
+    .option('--families <list>', `model families (${FAMILIES.join(', ')})`, list)
     .option('--sizes <list>', 'model sizes (small, medium, large)', list)
     .option('--devices <list>', 'setups: cpu, cuda, cuda:N (default: cpu, and cuda when usable)', list)
     .option('--steps <n>', 'measured training steps per case', positiveIntOption('--steps'))
